@@ -1,0 +1,65 @@
+"""The one exception hierarchy of protocol_kit.
+
+Every error a user can cause derives from :class:`ProtocolKitError`, so the command line can
+print its message on one line and exit with status 2, and a form can show it beside a field.
+"""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class ProtocolKitError(Exception):
+    """Base class of every error protocol_kit raises on bad input or state."""
+
+
+class ParameterError(ProtocolKitError, ValueError):
+    """A parameter value is missing, unknown, of the wrong kind or outside what is allowed.
+
+    ``field`` names the parameter, ``value`` is what was given and ``allowed`` says what
+    would have been accepted.
+    """
+
+    def __init__(self, field: str, value: object, allowed: str, *, reason: str | None = None):
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        self.reason = reason
+        head = f"{field}: {value!r} is not allowed"
+        if reason:
+            head = f"{field}: {value!r} {reason}"
+        super().__init__(f"{head}; allowed: {allowed}")
+
+
+class DimensionError(ParameterError):
+    """A quantity has the wrong physical dimension, e.g. a volume given for a concentration."""
+
+
+class UnknownNameError(ProtocolKitError, KeyError):
+    """A name (protocol id, parameter, reagent) that does not exist; suggests the near miss."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]):
+        known = sorted(known)
+        self.kind, self.name, self.known = kind, name, known
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        super().__init__(f"unknown {kind} {name!r}{hint} (known: {', '.join(known)})")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.args[0]
+
+
+class LayoutError(ProtocolKitError):
+    """A plate design that does not fit the plate, or an impossible layout."""
+
+
+class DataFormatError(ProtocolKitError):
+    """Instrument or user data that cannot be read as what was expected."""
+
+
+class AnalysisError(ProtocolKitError):
+    """Data that cannot be analysed as asked (missing controls, too few points, ...)."""
+
+
+class RecordLockedError(ProtocolKitError):
+    """A change was attempted on a signed (locked) run."""

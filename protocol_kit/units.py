@@ -1,0 +1,108 @@
+"""One shared pint unit registry and the parsing of user-entered quantities.
+
+"10 uM", "10 µM", "1e-5 M" and a plain number (taken in the declared unit) all parse.
+Every layer uses :data:`ureg` so quantities from different modules can be combined.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import re
+
+import pint
+
+from .errors import DimensionError, ParameterError
+
+ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+ureg.formatter.default_format = "~P"
+Q_ = ureg.Quantity
+Quantity = pint.Quantity
+
+# Greek mu (U+03BC) and the micro sign (U+00B5) are both typed by users.
+_MICRO_SIGNS = {"\u03bc": "u", "\u00b5": "u"}
+
+
+def _normalise_text(text: str) -> str:
+    for sign, ascii_u in _MICRO_SIGNS.items():
+        text = text.replace(sign, ascii_u)
+    return text.strip()
+
+
+def unit(spec: str) -> pint.Unit:
+    """The registry's unit for ``spec`` ("uM", "µL", "mg/kg", ...)."""
+    return ureg.Unit(_normalise_text(spec))
+
+
+def parse_quantity(value: object, expected_unit: str, *, field: str = "value") -> pint.Quantity:
+    """Parse ``value`` as a quantity with the dimension of ``expected_unit``, expressed in it.
+
+    A plain number is taken in ``expected_unit``. A string is parsed by pint. A quantity of
+    the wrong dimension raises :class:`DimensionError`; text that is not a quantity, and NaN or
+    infinite numbers, raise :class:`ParameterError`. Both name ``field``.
+    """
+    target = unit(expected_unit)
+    allowed = f"a quantity in {unit_text(target)} or a compatible unit"
+    if isinstance(value, bool):
+        raise ParameterError(field, value, allowed, reason="is not a quantity")
+    if isinstance(value, pint.Quantity):
+        q = value
+    elif isinstance(value, numbers.Real):
+        q = Q_(float(value), target)
+    elif isinstance(value, str):
+        text = _normalise_text(value)
+        if not text:
+            raise ParameterError(field, value, allowed, reason="is empty")
+        try:
+            parsed = ureg.parse_expression(text)
+        except Exception as exc:  # pint raises many kinds (tokenizer, assertion, pint errors)
+            raise ParameterError(field, value, allowed, reason="cannot be read as a quantity") from exc
+        q = parsed if isinstance(parsed, pint.Quantity) else Q_(float(parsed), target)
+    else:
+        raise ParameterError(field, value, allowed, reason="is not a quantity")
+    if not q.is_compatible_with(target):
+        got = "dimensionless" if q.dimensionless else unit_text(q.units)
+        raise DimensionError(
+            field, value, allowed,
+            reason=f"has the wrong dimension ({got}, {q.dimensionality}; expected {target.dimensionality})",
+        )
+    q = q.to(target)
+    if not math.isfinite(float(q.magnitude)):
+        raise ParameterError(field, value, allowed, reason="is not a finite number")
+    return Q_(float(q.magnitude), target)
+
+
+def to_molar(value: object, *, field: str = "concentration") -> float:
+    """A concentration as a plain float in mol/L (a float is taken as already molar)."""
+    return float(parse_quantity(value, "M", field=field).magnitude)
+
+
+_LITRE_SYMBOL = re.compile(r"(?<![A-Za-z])([µmnp]?)l(?![A-Za-z])")
+
+
+def unit_text(u: pint.Unit | str) -> str:
+    """A unit as a bench scientist writes it: "µL", "mL/kg", "nM", "°C"."""
+    text = f"{unit(u) if isinstance(u, str) else u:~P}"
+    return _LITRE_SYMBOL.sub(lambda m: f"{m.group(1)}L", text)
+
+
+def format_quantity(q: pint.Quantity, digits: int = 4) -> str:
+    """A quantity as short text with ``digits`` significant digits, e.g. ``"2.5 nM"``."""
+    return f"{fmt_number(float(q.magnitude), digits)} {unit_text(q.units)}"
+
+
+def fmt_number(x: float, digits: int = 4) -> str:
+    """A number with ``digits`` significant digits, without a needless exponent."""
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    return f"{x:.{digits}g}"
+
+
+def best_unit(q: pint.Quantity, candidates: list[str]) -> pint.Quantity:
+    """Express ``q`` in the candidate unit that gives a magnitude in [1, 1000), else the last fit."""
+    chosen = None
+    for spec in candidates:
+        v = q.to(unit(spec))
+        chosen = v
+        if 1 <= abs(v.magnitude) < 1000:
+            return v
+    return chosen if chosen is not None else q
