@@ -1,0 +1,168 @@
+"""Validation and coercion of the inputs of every fitting function.
+
+Bad input raises :class:`ParameterError` naming the field, the value and what is allowed;
+NaNs are dropped and counted, never silently; nothing is clamped.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pint
+
+from ..errors import AnalysisError, ParameterError
+from ..units import to_molar
+
+WEIGHT_SPELLINGS = {
+    None: None, "none": None, "equal": None,
+    "1/y2": "1/y2", "1/y^2": "1/y2", "1/y**2": "1/y2",
+    "1/y": "1/y",
+    "1/sd2": "1/sd2", "1/sd^2": "1/sd2", "1/sd**2": "1/sd2",
+}
+WEIGHTS_ALLOWED = ('None, "1/y2" (also "1/Y^2"), "1/y", "1/sd2" (also "1/SD^2", needs sd=) '
+                   "or an array of positive weights, one per point")
+
+
+def as_concentrations(conc, field: str = "conc") -> np.ndarray:
+    """Concentrations as a float array in molar (a pint quantity array, strings or plain floats).
+
+    Plain numbers are taken as molar (any positive unit works: only log10 of it enters the
+    model). NaN is kept here (dropped and counted later); negative or infinite values raise.
+    """
+    if isinstance(conc, pint.Quantity):
+        try:
+            arr = np.atleast_1d(np.asarray(conc.to("M").magnitude, float))
+        except pint.DimensionalityError as exc:
+            raise ParameterError(field, str(conc.units), "a concentration unit (M, mM, uM, nM, ...)",
+                                 reason="has the wrong dimension") from exc
+    else:
+        arr = np.asarray(conc, dtype=object) if not isinstance(conc, np.ndarray) else conc
+        arr = np.atleast_1d(arr)
+        if arr.dtype.kind in "fiu":
+            arr = arr.astype(float)
+        else:
+            arr = np.array([math.nan if _is_nan(v) else to_molar(v, field=field) for v in arr.ravel()])
+    return _check_finite_nonneg(arr.ravel(), field, "concentrations >= 0 (0 = vehicle well)", nonneg=True)
+
+
+def _is_nan(v) -> bool:
+    return isinstance(v, float) and math.isnan(v)
+
+
+def as_values(values, field: str) -> np.ndarray:
+    """A response-like array of floats (NaN allowed and dropped later; +-inf raises)."""
+    try:
+        arr = np.atleast_1d(np.asarray(values, dtype=float)).ravel()
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(field, values, "a sequence of numbers", reason="is not numeric") from exc
+    return _check_finite_nonneg(arr, field, "finite numbers (NaN marks a missing point)")
+
+
+def _check_finite_nonneg(arr, field, allowed, nonneg=False):
+    bad = np.isinf(arr) | ((arr < 0) if nonneg else False)
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise ParameterError(f"{field}[{i}]", float(arr[i]), allowed)
+    return arr
+
+
+def same_length(**arrays) -> int:
+    sizes = {k: len(v) for k, v in arrays.items() if v is not None}
+    if len(set(sizes.values())) > 1:
+        first, *rest = sizes.items()
+        other = next(kv for kv in rest if kv[1] != first[1])
+        raise ParameterError(other[0], f"{other[1]} values", f"one value per point ({first[1]}, as {first[0]})",
+                             reason="has a different length")
+    return next(iter(sizes.values()))
+
+
+def check_fixed(fixed: Mapping | None, allowed: tuple[str, ...]) -> dict[str, float]:
+    """Validate a ``fixed`` mapping: known keys (near-miss suggested) and finite numbers."""
+    if fixed is None:
+        return {}
+    if not isinstance(fixed, Mapping):
+        raise ParameterError("fixed", fixed, f"a mapping of any of {', '.join(allowed)} to numbers")
+    out = {}
+    for key, value in fixed.items():
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ParameterError("fixed", key, ", ".join(allowed), reason=f"is not a parameter that can be fixed{hint}")
+        try:
+            v = float(value)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"fixed[{key!r}]", value, "a finite number") from exc
+        if not math.isfinite(v):
+            raise ParameterError(f"fixed[{key!r}]", value, "a finite number")
+        out[key] = v
+    return out
+
+
+def resolve_weights(weights, response: np.ndarray, sd=None) -> np.ndarray:
+    """Per-point weights w_i (the fit minimises sum w_i (y_i - f_i)^2).
+
+    "1/y2" is Prism's relative weighting by 1/Y^2 and "1/y" Poisson-like weighting by 1/|Y|,
+    both using the observed Y; "1/sd2" uses the given ``sd`` per point; an array is used as is.
+    """
+    n = response.size
+    if isinstance(weights, str) or weights is None:
+        key = weights.replace(" ", "").lower() if isinstance(weights, str) else None
+        if key not in WEIGHT_SPELLINGS:
+            raise ParameterError("weights", weights, WEIGHTS_ALLOWED)
+        kind = WEIGHT_SPELLINGS[key]
+        if kind is None:
+            return np.ones(n)
+        if kind == "1/sd2":
+            if sd is None:
+                raise ParameterError("sd", None, "an array of standard deviations, one per point",
+                                     reason='is needed for weights="1/sd2"')
+            base = as_values(sd, "sd")
+            same_length(response=response, sd=base)
+        else:
+            base = np.abs(response)
+        with np.errstate(divide="ignore"):
+            w = 1.0 / base**2 if kind in ("1/y2", "1/sd2") else 1.0 / base
+        zero = np.flatnonzero(base == 0)
+        if zero.size:
+            label = "sd" if kind == "1/sd2" else "response"
+            raise ParameterError(f"{label}[{int(zero[0])}]", 0.0, f"a non-zero value for weights={weights!r}",
+                                 reason="would get an infinite weight")
+        return w
+    w = as_values(weights, "weights")
+    same_length(response=response, weights=w)
+    neg = np.flatnonzero(w < 0)
+    if neg.size:
+        raise ParameterError(f"weights[{int(neg[0])}]", float(w[neg[0]]), "weights >= 0")
+    return w
+
+
+@dataclass(frozen=True)
+class CurveData:
+    """One curve's points after NaN removal: X = log10 conc (-inf for vehicle wells)."""
+
+    conc: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    index: np.ndarray  # positions of the kept points in the caller's arrays
+    n_dropped: int
+
+
+def curve_data(conc, response, weights=None, sd=None, *, min_points: int, what: str = "fit") -> CurveData:
+    """Validate one curve and drop (and count) points with a NaN concentration, response or weight."""
+    c = as_concentrations(conc)
+    y = as_values(response, "response")
+    same_length(conc=c, response=y)
+    w = resolve_weights(weights, y, sd) if not (weights is None and sd is None) else np.ones(y.size)
+    keep = np.isfinite(c) & np.isfinite(y) & np.isfinite(w)
+    idx = np.flatnonzero(keep)
+    if idx.size < min_points:
+        raise AnalysisError(
+            f"response: {idx.size} usable points (of {y.size}; {y.size - idx.size} with NaN) are too few "
+            f"for a {what}; at least {min_points} are needed")
+    with np.errstate(divide="ignore"):
+        x = np.log10(c[idx])
+    return CurveData(c[idx], x, y[idx], w[idx], idx, int(y.size - idx.size))

@@ -1,0 +1,172 @@
+"""``fit_logistic``: one log(inhibitor) vs response curve, variable slope, as Prism fits it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._inputs import CurveData, check_fixed, curve_data
+from .curves import LOGISTIC_PARAMS, logistic_jacobian
+from .engine import FULL_GRID, canonical, fit_batch, free_mask
+from .flags import derive
+from .lsq import LsqResult, evaluate, least_squares_fit, profile_interval, t_interval
+from .results import ResultBase
+
+FIXABLE = ("bottom", "top", "hill")
+
+
+@dataclass(frozen=True)
+class LogisticFit(ResultBase):
+    """Result of :func:`fit_logistic` (immutable). ``ic50`` is NaN when ``incomplete`` (see
+    ``ic50_text``); ``ic50_fitted`` is the fitted, possibly extrapolated, value."""
+
+    bottom: float
+    top: float
+    log_ic50: float
+    hill: float
+    ic50: float
+    ic50_text: str
+    qualifier: str
+    ic50_fitted: float
+    bottom_se: float
+    top_se: float
+    log_ic50_se: float
+    hill_se: float
+    bottom_ci: tuple[float, float]
+    top_ci: tuple[float, float]
+    log_ic50_ci: tuple[float, float]
+    hill_ci: tuple[float, float]
+    ic50_ci: tuple[float, float]
+    log_ic50_ci_profile: tuple[float, float]
+    rss: float
+    dof: int
+    r_squared: float
+    n: int
+    n_dropped: int
+    n_params: int
+    converged: bool
+    flags: tuple[str, ...]
+    fixed: dict
+    weights: str
+    excluded: tuple[dict, ...] = ()
+
+    _html_fields = ("ic50_text", "log_ic50", "log_ic50_se", "log_ic50_ci", "log_ic50_ci_profile", "hill",
+                    "hill_se", "top", "top_se", "bottom", "bottom_se", "rss", "dof", "r_squared", "n",
+                    "n_dropped", "converged", "flags", "excluded")
+
+    def predict(self, conc):
+        """Model response at ``conc`` (molar floats; 0 gives the X -> -inf plateau)."""
+        from .curves import logistic
+        with np.errstate(divide="ignore"):
+            x = np.log10(np.asarray(conc, float))
+        return logistic(x, self.bottom, self.top, self.log_ic50, self.hill)
+
+
+def logistic_model(x):
+    """``model(p) -> (pred, jac)`` of the logistic at points x, for :func:`least_squares_fit`."""
+    def model(p):
+        pred, cols = logistic_jacobian(x, *p)
+        return pred, np.column_stack([np.broadcast_to(c, x.shape) for c in cols])
+    return model
+
+
+def solve_logistic(x, y, w, fixed: dict, start: dict | None = None) -> LsqResult:
+    """Global least-squares fit of one curve: the batched engine with the dense start grid
+    (or only ``start``), polished by tight MINPACK Levenberg-Marquardt."""
+    free = free_mask(fixed)
+    X, Y, W = x[None, :], y[None, :], w[None, :]
+    if start is None:
+        eng = fit_batch(X, Y, W, fixed, grid=FULL_GRID)
+    else:
+        p0 = np.array([[start.get(k, fixed.get(k, np.nan)) for k in LOGISTIC_PARAMS]])
+        if np.isnan(p0).any():
+            missing = [k for k, v in zip(LOGISTIC_PARAMS, p0[0]) if np.isnan(v)]
+            from ..errors import ParameterError
+            raise ParameterError("start", start, f"values for all free parameters (missing: {', '.join(missing)})")
+        eng = fit_batch(X, Y, W, fixed, grid=None, starts=p0)
+    res = least_squares_fit(logistic_model(x), eng.params[0], y, w, free)
+    if not res.rss <= eng.rss[0] * (1 + 1e-12) + 1e-300:  # never accept a worse polish
+        res = evaluate(logistic_model(x), eng.params[0], y, w, free, bool(eng.converged[0]))
+    p = canonical(res.params[None, :], fixed)[0]
+    if not np.array_equal(p, res.params):
+        res = least_squares_fit(logistic_model(x), p, y, w, free)
+    return res
+
+
+def _profile_rss(x, y, w, fixed, res: LsqResult):
+    """RSS minimised over the other parameters with logIC50 held at a value (warm starts)."""
+    free = free_mask(fixed)
+    free[2] = False
+    state = {"p": res.params.copy()}
+
+    def prof(value):
+        p0 = state["p"].copy()
+        p0[2] = value
+        r = least_squares_fit(logistic_model(x), p0, y, w, free)
+        if np.isfinite(r.rss):
+            state["p"] = r.params
+        return r.rss
+    return prof
+
+
+def fit_logistic(conc, response, *, fixed=None, weights=None, outliers=None, sd=None, start=None) -> LogisticFit:
+    """Fit log(inhibitor) vs response, variable slope (GraphPad Prism's equation):
+
+    Y = Bottom + (Top - Bottom) / (1 + 10^((LogIC50 - X) HillSlope)),  X = log10([I] in M).
+
+    ``conc``: molar floats, strings ("10 nM") or a pint quantity array; 0 marks a vehicle well,
+    predicted by the X -> -inf plateau (Top for an inhibition curve, HillSlope < 0). Replicates
+    are separate points; NaN points are dropped and counted (``n_dropped``).
+    ``fixed``: any of ``bottom``, ``top``, ``hill`` held at a value (``{"hill": -1}`` is the
+    one-site form). ``weights``: None, "1/y2", "1/y", "1/sd2" (with ``sd=``) or an array.
+    ``outliers``: None, "rout" (Q = 1%) or a Q value in (0, 1): ROUT (Motulsky & Brown 2006),
+    removed points listed in ``excluded`` and flagged ``outlier``. ``start``: starting values
+    (dict) for a single local fit instead of the engine's automatic multi-start.
+
+    The global optimum is sought from data-driven starts and a 25 x 11 grid of
+    (logIC50, Hill) starts (:mod:`protocol_kit.analysis.engine`), then polished by MINPACK
+    Levenberg-Marquardt at 1e-15 tolerances. Standard errors are asymptotic,
+    s^2 (J'WJ)^-1; 95% intervals use t(dof); ``log_ic50_ci_profile`` is the profile-likelihood
+    interval (RSS <= RSS_min (1 + F(0.95; 1, dof)/dof)).
+    """
+    fixed = check_fixed(fixed, FIXABLE)
+    free = free_mask(fixed)
+    data = curve_data(conc, response, weights, sd, min_points=int(free.sum()), what="logistic fit")
+    excluded: tuple[dict, ...] = ()
+    if outliers is not None:
+        from .outliers import rout
+        data, excluded = rout(data, lambda d: solve_logistic(d.x, d.y, d.w, fixed, start),
+                              logistic_model, free, outliers)
+    res = solve_logistic(data.x, data.y, data.w, fixed, start)
+    return _logistic_result(data, res, fixed, weights, excluded)
+
+
+def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded) -> LogisticFit:
+    free = free_mask(fixed)
+    x = data.x
+    fin = x[np.isfinite(x)]
+    lo, hi = (fin.min(), fin.max()) if fin.size else (np.nan, np.nan)
+    n_distinct = np.unique(x).size
+    d = derive(res.params[None], res.se[None], np.array([res.dof]), np.array([lo]), np.array([hi]), free,
+               np.array([res.converged]), np.array([n_distinct]))
+    flags = d["flags"][0] + (("outlier",) if excluded else ())
+    p, se = res.params, res.se
+    cis = [t_interval(p[k], se[k], res.dof) if free[k] else (np.nan, np.nan) for k in range(4)]
+    span = (hi - lo) if np.isfinite(hi - lo) and hi > lo else 1.0
+    prof = profile_interval(_profile_rss(x, data.y, data.w, fixed, res), p[2], res.rss, res.dof,
+                            step=max(se[2] if np.isfinite(se[2]) else 0.0, 0.01 * span),
+                            limit=4 * span + 2) if res.converged else (np.nan, np.nan)
+    incomplete = "incomplete" in flags
+    ic50_ci = (np.nan, np.nan) if incomplete else (10 ** cis[2][0], 10 ** cis[2][1])
+    wmean = np.sum(data.w * data.y) / np.sum(data.w)
+    tss = float(np.sum(data.w * (data.y - wmean) ** 2))
+    return LogisticFit(
+        bottom=float(p[0]), top=float(p[1]), log_ic50=float(p[2]), hill=float(p[3]),
+        ic50=float(d["ic50"][0]), ic50_text=d["ic50_text"][0], qualifier=str(d["qualifier"][0]),
+        ic50_fitted=float(d["ic50_fitted"][0]),
+        bottom_se=float(se[0]), top_se=float(se[1]), log_ic50_se=float(se[2]), hill_se=float(se[3]),
+        bottom_ci=cis[0], top_ci=cis[1], log_ic50_ci=cis[2], hill_ci=cis[3],
+        ic50_ci=(float(ic50_ci[0]), float(ic50_ci[1])), log_ic50_ci_profile=prof,
+        rss=res.rss, dof=res.dof, r_squared=1 - res.rss / tss if tss > 0 else float("nan"),
+        n=int(data.y.size), n_dropped=data.n_dropped, n_params=res.n_free, converged=res.converged,
+        flags=flags, fixed=dict(fixed), weights=str(weights), excluded=excluded)
