@@ -1,8 +1,14 @@
-"""protocol_kit: an electronic lab notebook for antidepressant pharmacology assays."""
+"""protocol_kit: an electronic lab notebook for antidepressant pharmacology assays.
+
+>>> import protocol_kit as pk
+>>> p = pk.RadioligandBinding(target="SERT", radioligand="[3H]citalopram")
+>>> p.reagents, p.layout, p.checklist
+"""
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .core.protocol import Protocol, get_protocol, protocol_class, protocol_ids  # noqa: F401
 from .errors import (  # noqa: F401
     AnalysisError,
     DataFormatError,
@@ -13,4 +19,5 @@ from .errors import (  # noqa: F401
     RecordLockedError,
     UnknownNameError,
 )
+from .protocols import Microdialysis, RadioligandBinding, ReuptakeInhibition  # noqa: F401
 from .units import Q_, ureg  # noqa: F401

@@ -28,6 +28,20 @@ def _normalise_text(text: str) -> str:
     return text.strip()
 
 
+_DIMENSION_NAMES = {
+    "[substance] / [length] ** 3": "concentration", "[length] ** 3": "volume", "[mass]": "mass",
+    "[time]": "time", "[length]": "length", "[length] ** 3 / [time]": "flow rate",
+    "[temperature]": "temperature", "[length] ** 3 / [mass]": "volume per body weight",
+    "[mass] / [length] ** 3": "mass concentration", "[substance]": "amount",
+}
+
+
+def dimension_name(u: pint.Unit | str) -> str:
+    """A word for a unit's dimension ("concentration", "volume", ...), else pint's own text."""
+    dim = str((unit(u) if isinstance(u, str) else u).dimensionality)
+    return _DIMENSION_NAMES.get(dim, f"quantity of dimension {dim}")
+
+
 def unit(spec: str) -> pint.Unit:
     """The registry's unit for ``spec`` ("uM", "µL", "mg/kg", ...)."""
     return ureg.Unit(_normalise_text(spec))
@@ -60,11 +74,9 @@ def parse_quantity(value: object, expected_unit: str, *, field: str = "value") -
     else:
         raise ParameterError(field, value, allowed, reason="is not a quantity")
     if not q.is_compatible_with(target):
-        got = "dimensionless" if q.dimensionless else unit_text(q.units)
-        raise DimensionError(
-            field, value, allowed,
-            reason=f"has the wrong dimension ({got}, {q.dimensionality}; expected {target.dimensionality})",
-        )
+        got = "a plain number" if q.dimensionless else f"a {dimension_name(q.units)} ({unit_text(q.units)})"
+        raise DimensionError(field, value, allowed,
+                             reason=f"is {got}, not a {dimension_name(target)}")
     q = q.to(target)
     if not math.isfinite(float(q.magnitude)):
         raise ParameterError(field, value, allowed, reason="is not a finite number")
@@ -106,3 +118,11 @@ def best_unit(q: pint.Quantity, candidates: list[str]) -> pint.Quantity:
         if 1 <= abs(v.magnitude) < 1000:
             return v
     return chosen if chosen is not None else q
+
+
+def format_molar(molar: float, digits: int = 3) -> str:
+    """A molar float as short text in a readable unit ("10 µM", "56.5 pM"); "" for NaN."""
+    if not math.isfinite(molar):
+        return ""
+    q = best_unit(Q_(molar, "M"), ["pM", "nM", "uM", "mM", "M"]) if molar else Q_(0, "M")
+    return format_quantity(q, digits).replace(" ", "\u00a0")

@@ -18,7 +18,8 @@ FIXABLE = ("bottom", "top", "hill")
 @dataclass(frozen=True)
 class LogisticFit(ResultBase):
     """Result of :func:`fit_logistic` (immutable). ``ic50`` is NaN when ``incomplete`` (see
-    ``ic50_text``); ``ic50_fitted`` is the fitted, possibly extrapolated, value."""
+    ``ic50_text``); ``ic50_fitted`` is the fitted, possibly extrapolated, value and ``ic50_se``
+    its delta-method standard error, ln(10) IC50 SE(logIC50) (as R's drc reports for ED50)."""
 
     bottom: float
     top: float
@@ -28,6 +29,7 @@ class LogisticFit(ResultBase):
     ic50_text: str
     qualifier: str
     ic50_fitted: float
+    ic50_se: float
     bottom_se: float
     top_se: float
     log_ic50_se: float
@@ -48,6 +50,7 @@ class LogisticFit(ResultBase):
     flags: tuple[str, ...]
     fixed: dict
     weights: str
+    conc_range: tuple[float, float]
     excluded: tuple[dict, ...] = ()
 
     _html_fields = ("ic50_text", "log_ic50", "log_ic50_se", "log_ic50_ci", "log_ic50_ci_profile", "hill",
@@ -163,10 +166,11 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded) 
     return LogisticFit(
         bottom=float(p[0]), top=float(p[1]), log_ic50=float(p[2]), hill=float(p[3]),
         ic50=float(d["ic50"][0]), ic50_text=d["ic50_text"][0], qualifier=str(d["qualifier"][0]),
-        ic50_fitted=float(d["ic50_fitted"][0]),
+        ic50_fitted=float(d["ic50_fitted"][0]), ic50_se=float(np.log(10) * d["ic50_fitted"][0] * se[2]),
         bottom_se=float(se[0]), top_se=float(se[1]), log_ic50_se=float(se[2]), hill_se=float(se[3]),
         bottom_ci=cis[0], top_ci=cis[1], log_ic50_ci=cis[2], hill_ci=cis[3],
         ic50_ci=(float(ic50_ci[0]), float(ic50_ci[1])), log_ic50_ci_profile=prof,
         rss=res.rss, dof=res.dof, r_squared=1 - res.rss / tss if tss > 0 else float("nan"),
         n=int(data.y.size), n_dropped=data.n_dropped, n_params=res.n_free, converged=res.converged,
-        flags=flags, fixed=dict(fixed), weights=str(weights), excluded=excluded)
+        flags=flags, fixed=dict(fixed), weights=str(weights), conc_range=(float(10 ** lo), float(10 ** hi)),
+        excluded=excluded)

@@ -1,0 +1,223 @@
+"""Radioligand binding fits: Ki from competition (Prism "One site - Fit Ki"), Cheng-Prusoff,
+and one-site saturation (total and nonspecific fitted globally)."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pint
+
+from ..errors import ParameterError
+from ..units import Q_, parse_quantity, to_molar
+from ._inputs import as_concentrations, as_values, check_fixed, resolve_weights, same_length
+
+from .fitting import fit_logistic
+from .flags import format_molar
+from .lsq import least_squares_fit, t_interval
+from .results import ResultBase
+
+
+def _positive(value, field, allow_zero=False):
+    """A concentration as molar float (floats taken as molar), > 0 (or >= 0)."""
+    v = to_molar(value, field=field)
+    if v < 0 or (v == 0 and not allow_zero):
+        raise ParameterError(field, value, "a concentration > 0" if not allow_zero else "a concentration >= 0")
+    return v
+
+
+def cheng_prusoff(ic50, conc, kd):
+    """Ki = IC50 / (1 + [L] / Kd) (Cheng & Prusoff 1973, Biochem Pharmacol 22:3099).
+
+    For uptake inhibition pass the substrate concentration [S] as ``conc`` and its Km as
+    ``kd``. Plain floats are taken in one consistent unit (molar) and a float is returned;
+    with a quantity or string ("12 nM") for ``ic50`` the Ki is a quantity in IC50's unit.
+    """
+    ic = _positive(ic50, "ic50")
+    ratio = _positive(conc, "conc", allow_zero=True) / _positive(kd, "kd")
+    ki = ic / (1.0 + ratio)
+    if isinstance(ic50, (pint.Quantity, str)):
+        unit = parse_quantity(ic50, "M", field="ic50").units if isinstance(ic50, str) else ic50.units
+        return Q_(ki, "M").to(unit)
+    return ki
+
+
+@dataclass(frozen=True)
+class KiFit(ResultBase):
+    """Result of :func:`fit_ki` (immutable)."""
+
+    ki: float
+    log_ki: float
+    log_ki_se: float
+    log_ki_ci: tuple[float, float]
+    ki_ci: tuple[float, float]
+    log_ki_ci_profile: tuple[float, float]
+    ki_text: str
+    top: float
+    bottom: float
+    top_se: float
+    bottom_se: float
+    radioligand_conc: float
+    kd: float
+    rss: float
+    dof: int
+    n: int
+    n_dropped: int
+    n_params: int
+    converged: bool
+    flags: tuple[str, ...]
+    excluded: tuple[dict, ...] = ()
+
+
+def fit_ki(conc, response, *, radioligand_conc, kd, fixed=None, weights=None, outliers=None, sd=None) -> KiFit:
+    """Prism's "One site - Fit Ki": the competition curve with Hill slope -1 and
+    logIC50 = log10(10^logKi (1 + [L]/Kd)) (Cheng & Prusoff 1973), with logKi fitted directly.
+
+    [L] (``radioligand_conc``) and ``kd`` are constants (molar floats or quantities). As
+    logKi = logIC50 - log10(1 + [L]/Kd) shifts logIC50 by a constant, the least-squares problem
+    is the one-site logistic's; logKi gets the same SE and its own (shifted) 95% intervals,
+    asymptotic and profile. ``fixed`` may hold ``bottom`` and/or ``top``; ``weights``,
+    ``outliers`` and ``sd`` as in :func:`fit_logistic`. A Ki outside the tested range
+    (IC50 not bracketed) is reported as "> ..." / "< ..." in ``ki_text`` with ``ki`` NaN.
+    """
+    lig = _positive(radioligand_conc, "radioligand_conc", allow_zero=True)
+    kdv = _positive(kd, "kd")
+    fx = check_fixed(fixed, ("bottom", "top"))
+    res = fit_logistic(conc, response, fixed={**fx, "hill": -1.0}, weights=weights, outliers=outliers, sd=sd)
+    shift = math.log10(1.0 + lig / kdv)
+    log_ki = res.log_ic50 - shift
+    ci = tuple(v - shift for v in res.log_ic50_ci)
+    prof = tuple(v - shift for v in res.log_ic50_ci_profile)
+    incomplete = "incomplete" in res.flags
+    if res.qualifier in (">", "<"):
+        bound = res.conc_range[1] if res.qualifier == ">" else res.conc_range[0]
+        text = f"{res.qualifier} {format_molar(bound / (1.0 + lig / kdv))}"
+    elif incomplete:
+        text = res.ic50_text
+    else:
+        text = format_molar(10 ** log_ki)
+    return KiFit(
+        ki=float("nan") if incomplete else 10 ** log_ki, log_ki=log_ki, log_ki_se=res.log_ic50_se,
+        log_ki_ci=ci, ki_ci=(float("nan"),) * 2 if incomplete else (10 ** ci[0], 10 ** ci[1]),
+        log_ki_ci_profile=prof, ki_text=text, top=res.top, bottom=res.bottom, top_se=res.top_se,
+        bottom_se=res.bottom_se, radioligand_conc=lig, kd=kdv, rss=res.rss, dof=res.dof, n=res.n,
+        n_dropped=res.n_dropped, n_params=res.n_params, converged=res.converged, flags=res.flags,
+        excluded=res.excluded)
+
+
+@dataclass(frozen=True)
+class SaturationFit(ResultBase):
+    """Result of :func:`fit_saturation` (immutable); ``ns``/``background`` are NaN in specific mode."""
+
+    bmax: float
+    kd: float
+    ns: float
+    background: float
+    bmax_se: float
+    kd_se: float
+    ns_se: float
+    background_se: float
+    bmax_ci: tuple[float, float]
+    kd_ci: tuple[float, float]
+    rss: float
+    dof: int
+    n: int
+    n_dropped: int
+    n_params: int
+    converged: bool
+    flags: tuple[str, ...]
+    mode: str
+
+
+SATURATION_PARAMS = ("bmax", "kd", "ns", "background")
+
+
+def _saturation_model(L, is_total):
+    """Stacked model: total = Bmax L/(Kd+L) + NS L + Bg where is_total, NSB = NS L + Bg elsewhere."""
+    def model(p):
+        bmax, kd, ns, bg = p
+        g = L / (kd + L)
+        pred = np.where(is_total, bmax * g, 0.0) + ns * L + bg
+        J = np.column_stack([np.where(is_total, g, 0.0), np.where(is_total, -bmax * g / (kd + L), 0.0),
+                             L, np.ones_like(L)])
+        return pred, J
+    return model
+
+
+def _saturation_start(L, y, w, is_total, free):
+    """Separable start: on a grid of Kd (1/100 of the lowest to 100 x the highest conc)
+    the linear parameters (Bmax, NS, background) are solved exactly; the best Kd wins."""
+    pos = L[L > 0]
+    best = (np.inf, None)
+    sw = np.sqrt(w)
+    for kd in np.geomspace(pos.min() / 100, pos.max() * 100, 81):
+        cols = [np.where(is_total, L / (kd + L), 0.0), L, np.ones_like(L)]
+        A = np.column_stack([c for c, f in zip(cols, free[[0, 2, 3]]) if f])
+        coef, *_ = np.linalg.lstsq(A * sw[:, None], y * sw, rcond=None)
+        rss = float(np.sum(w * (y - A @ coef) ** 2))
+        if rss < best[0]:
+            full = np.zeros(3)
+            full[free[[0, 2, 3]]] = coef
+            best = (rss, np.array([full[0], kd, full[1], full[2]]))
+    return best[1]
+
+
+def fit_saturation(conc, total, nonspecific=None, *, weights=None, start=None) -> SaturationFit:
+    """One-site saturation binding.
+
+    With ``nonspecific`` (Prism "One site - Total and nonspecific binding"), both data sets are
+    fitted globally with shared NS and Background:
+    total = Bmax [L]/(Kd + [L]) + NS [L] + Background,  NSB = NS [L] + Background.
+    Without it, ``total`` is specific binding: B = Bmax [L]/(Kd + [L]) (Hill-Langmuir).
+    ``conc`` is the free radioligand concentration (molar floats or quantities; any positive
+    unit works, Kd comes out in it). NaNs are dropped per point and counted. ``weights``:
+    None, "1/y2" or "1/y" on the stacked responses. ``start``: dict of starting values (bmax,
+    kd, ns, background) for a single local fit instead of the automatic separable Kd grid.
+    Kd > highest concentration is flagged ``incomplete`` (saturation not reached).
+    """
+    c = as_concentrations(conc)
+    tot = as_values(total, "total")
+    same_length(conc=c, total=tot)
+    specific = nonspecific is None
+    if specific:
+        L, y, is_total = c, tot, np.ones(c.size, bool)
+    else:
+        nsb = as_values(nonspecific, "nonspecific")
+        same_length(conc=c, nonspecific=nsb)
+        L, y = np.concatenate([c, c]), np.concatenate([tot, nsb])
+        is_total = np.repeat([True, False], c.size)
+    keep = np.isfinite(L) & np.isfinite(y)
+    n_dropped = int((~keep).sum())
+    L, y, is_total = L[keep], y[keep], is_total[keep]
+    free = np.array([True, True, not specific, not specific])
+    if y.size < free.sum() or np.unique(L[is_total]).size < 2:
+        from ..errors import AnalysisError
+        raise AnalysisError(f"total: {y.size} usable points ({np.unique(L[is_total]).size} distinct "
+                            f"concentrations) are too few for a saturation fit with {int(free.sum())} parameters")
+    w = resolve_weights(weights, y) if weights is not None else np.ones(y.size)
+    if weights == "1/sd2":
+        raise ParameterError("weights", weights, 'None, "1/y2", "1/y" or an array for fit_saturation')
+    if start is not None:
+        unknown = set(start) - set(SATURATION_PARAMS)
+        if unknown:
+            raise ParameterError("start", sorted(unknown)[0], ", ".join(SATURATION_PARAMS))
+        p0 = np.array([float(start.get(k, 0.0)) for k in SATURATION_PARAMS])
+    else:
+        p0 = _saturation_start(L, y, w, is_total, free)
+    res = least_squares_fit(_saturation_model(L, is_total), p0, y, w, free)
+    p, se = res.params, res.se
+    flags = []
+    if p[1] > L.max():
+        flags.append("incomplete")
+    if not res.converged:
+        flags.append("not_converged")
+    if np.unique(L[is_total]).size < free.sum() + 2 or res.dof < 2:
+        flags.append("few_points")
+    nan = float("nan")
+    return SaturationFit(
+        bmax=float(p[0]), kd=float(p[1]), ns=float(p[2]) if not specific else nan,
+        background=float(p[3]) if not specific else nan, bmax_se=float(se[0]), kd_se=float(se[1]),
+        ns_se=float(se[2]), background_se=float(se[3]), bmax_ci=t_interval(p[0], se[0], res.dof),
+        kd_ci=t_interval(p[1], se[1], res.dof), rss=res.rss, dof=res.dof, n=int(y.size), n_dropped=n_dropped,
+        n_params=res.n_free, converged=res.converged, flags=tuple(flags),
+        mode="specific" if specific else "total+nonspecific")

@@ -1,0 +1,130 @@
+"""The ``protocol-kit`` command line.
+
+Bad input prints one line naming the problem and exits with status 2; no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .core.protocol import protocol_class, protocol_ids, read_params_file
+from .errors import ParameterError, ProtocolKitError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error on one line (and exits 2)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        raise _UsageError(f"{self.prog}: {message}")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _parse_set(items: Sequence[str]) -> dict[str, str]:
+    values = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ParameterError("--set", item, "name=value, e.g. --set top_conc='1 uM'",
+                                 reason="is not of the form name=value")
+        values[name.strip()] = value.strip()
+    return values
+
+
+def _build(args: argparse.Namespace):
+    cls = protocol_class(args.protocol)
+    values = read_params_file(args.params) if args.params else {}
+    values.update(_parse_set(args.set or []))
+    return cls(**values)
+
+
+def cmd_protocols(args: argparse.Namespace) -> int:
+    for pid in protocol_ids():
+        cls = protocol_class(pid)
+        print(f"{pid:22s} {cls.title} (v{cls.version}): {cls.summary}")
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    cls = protocol_class(args.protocol)
+    group = None
+    for p in cls.parameters:
+        if p.group != group:
+            group = p.group
+            print(f"\n[{group}]")
+        default = p.display(p.validate(p.default))
+        print(f"  {p.name} = {default}")
+        print(f"      {p.label}: {p.help}" if p.help.rstrip(".") != p.label else f"      {p.label}")
+        print(f"      allowed: {p.allowed_text()}")
+    return 0
+
+
+def cmd_sheet(args: argparse.Namespace) -> int:
+    p = _build(args)
+    out = p.sheet(args.output, paper=args.paper)
+    for w in p.warnings:
+        print(f"warning: {getattr(w, 'message', w)}", file=sys.stderr)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    run_demo(Path(args.out))
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="protocol-kit", description="Plan, print and record pharmacology assays.")
+    parser.add_argument("--version", action="version", version=f"protocol_kit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("protocols", help="list the protocol ids")
+    s.set_defaults(func=cmd_protocols)
+
+    s = sub.add_parser("params", help="list a protocol's parameters with units, defaults and allowed values")
+    s.add_argument("protocol", help="protocol id (see 'protocol-kit protocols')")
+    s.set_defaults(func=cmd_params)
+
+    s = sub.add_parser("sheet", help="write the bench sheet as HTML or PDF")
+    s.add_argument("protocol", help="protocol id")
+    s.add_argument("--params", help="TOML file of name = value lines")
+    s.add_argument("--set", action="append", metavar="NAME=VALUE", help="set one parameter (repeatable)")
+    s.add_argument("-o", "--output", required=True, help="output file, .html or .pdf")
+    s.add_argument("--paper", default="A4", help="A4 (default) or Letter")
+    s.set_defaults(func=cmd_sheet)
+
+    s = sub.add_parser("demo", help="write the bench sheets of every protocol into a folder")
+    s.add_argument("--out", default="protocol-kit-demo", help="folder to write into (default: protocol-kit-demo)")
+    s.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+        return args.func(args)
+    except _UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ProtocolKitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # output piped into e.g. head
+        return 0
+    except OSError as exc:
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

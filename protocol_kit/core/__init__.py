@@ -1,0 +1,1 @@
+"""The protocol vocabulary: parameters, steps, reagents, plates and the protocol base class."""

@@ -1,0 +1,160 @@
+"""Reagent arithmetic: buffer recipes, working solutions and serial dilutions.
+
+Every function is pure and works in pint quantities. The formulas are the bench ones:
+- mass = molarity x volume x molar mass;
+- C1 V1 = C2 V2 for a working solution made from a stock;
+- a serial dilution by factor f with a fixed diluent volume D per tube: each tube receives
+  T = D / (f - 1) from the tube before, so it holds D + T and keeps D after passing T on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pint
+
+from ..errors import ParameterError
+from ..units import Q_, best_unit, format_quantity, unit_text
+
+VOLUME_UNITS = ["uL", "mL", "L"]
+MASS_UNITS = ["ug", "mg", "g", "kg"]
+CONC_UNITS = ["pM", "nM", "uM", "mM", "M"]
+
+
+@dataclass(frozen=True)
+class Component:
+    """A buffer component: name, final molarity and the molar mass of the form weighed out."""
+
+    name: str
+    molarity: pint.Quantity
+    molar_mass: pint.Quantity  # g/mol of the form weighed (e.g. a hydrate)
+    source: str = ""
+
+    def mass(self, volume: pint.Quantity) -> pint.Quantity:
+        """Mass to weigh for ``volume`` of buffer: molarity x volume x molar mass."""
+        return (self.molarity * volume * self.molar_mass).to("g")
+
+
+@dataclass(frozen=True)
+class BufferRecipe:
+    """A buffer made by weighing its components and adjusting the pH."""
+
+    name: str
+    components: tuple[Component, ...]
+    ph: float | None = None
+    ph_with: str = ""
+
+    def rows(self, volume: pint.Quantity, *, purpose: str) -> list[dict]:
+        """Reagent-table rows: the buffer itself, then each component's mass for ``volume``."""
+        ph = f"; pH {self.ph:g}" + (f" with {self.ph_with}" if self.ph_with else "") if self.ph else ""
+        rows = [reagent_row(self.name, volume, section="Buffers", per=None,
+                            notes=f"{purpose}{ph}")]
+        for c in self.components:
+            per_litre = c.mass(Q_(1, "L"))
+            rows.append(reagent_row(
+                f"  {c.name}", c.mass(volume), section="Buffers", final=c.molarity,
+                notes=f"{format_quantity(per_litre)} per litre; M = {c.molar_mass.to('g/mol').magnitude:g} g/mol",
+            ))
+        return rows
+
+
+def reagent_row(reagent: str, total: pint.Quantity, *, section: str,
+                stock: pint.Quantity | None = None, final: pint.Quantity | None = None,
+                per: pint.Quantity | None = None, per_what: str = "", notes: str = "") -> dict:
+    """One row of a reagent table; ``amount`` is ``total`` as text in a readable unit."""
+    candidates = VOLUME_UNITS if total.check("[volume]") else MASS_UNITS if total.check("[mass]") else None
+    shown = best_unit(total, candidates) if candidates else total
+    return {
+        "section": section,
+        "reagent": reagent,
+        "stock": format_quantity(best_unit(stock, CONC_UNITS)) if _is_conc(stock) else _fmt(stock),
+        "final": format_quantity(best_unit(final, CONC_UNITS)) if _is_conc(final) else _fmt(final),
+        "per": (_fmt(per) + (f" per {per_what}" if per_what else "")) if per is not None else "",
+        "total": float(shown.magnitude),
+        "unit": unit_text(shown.units),
+        "amount": format_quantity(shown),
+        "notes": notes,
+    }
+
+
+def _is_conc(q: pint.Quantity | None) -> bool:
+    return q is not None and q.check("[concentration]")
+
+
+def _fmt(q: pint.Quantity | None) -> str:
+    if q is None:
+        return ""
+    if q.check("[volume]"):
+        q = best_unit(q, VOLUME_UNITS)
+    return format_quantity(q)
+
+
+def working_solution(final: pint.Quantity, fold: float, volume: pint.Quantity,
+                     stock: pint.Quantity, *, field: str) -> tuple[pint.Quantity, pint.Quantity, pint.Quantity]:
+    """Working concentration (fold x final), and the stock and diluent volumes for ``volume``.
+
+    C1 V1 = C2 V2: V_stock = volume x C_working / C_stock. A working solution more concentrated
+    than its stock is impossible and raises a ParameterError naming ``field``.
+    """
+    working = (final * fold).to(stock.units)
+    if working > stock:
+        raise ParameterError(
+            field, format_quantity(stock),
+            f"a stock of at least {format_quantity(best_unit(working, CONC_UNITS))} "
+            f"(the {fold:g}x working solution of {format_quantity(best_unit(final, CONC_UNITS))})",
+            reason="is too dilute for the working solution",
+        )
+    v_stock = (volume * (working / stock)).to(volume.units)
+    return working, v_stock, volume - v_stock
+
+
+@dataclass(frozen=True)
+class SerialDilution:
+    """A serial dilution plan at working strength (the plate receives 1/fold of each tube).
+
+    ``top_working`` is the first tube's concentration, ``factor`` the fold between tubes,
+    ``keep`` the volume each tube must keep for the plate, ``stock`` the compound stock.
+    """
+
+    top_working: pint.Quantity
+    factor: float
+    n: int
+    keep: pint.Quantity
+    stock: pint.Quantity
+
+    @property
+    def transfer(self) -> pint.Quantity:
+        """T = D / (f - 1), with the diluent D equal to the volume each tube keeps."""
+        return self.keep / (self.factor - 1)
+
+    def concentrations(self) -> list[pint.Quantity]:
+        return [self.top_working / self.factor ** i for i in range(self.n)]
+
+    def table(self, *, fold: float, diluent: str) -> pd.DataFrame:
+        """One row per tube: working and final concentrations, what goes in, what it keeps."""
+        rows = []
+        first_total = self.keep + self.transfer
+        v_stock = (first_total * (self.top_working / self.stock)).to("uL")
+        for i, c in enumerate(self.concentrations()):
+            if i == 0:
+                source, v_in, v_dil = "stock", v_stock, (first_total - v_stock).to("uL")
+            else:
+                source, v_in, v_dil = f"tube {i}", self.transfer.to("uL"), self.keep.to("uL")
+            rows.append({
+                "tube": i + 1,
+                "working_conc": format_quantity(best_unit(c, CONC_UNITS)),
+                "final_conc": format_quantity(best_unit(c / fold, CONC_UNITS)),
+                "final_molar": float((c / fold).to("M").magnitude),
+                "from": source,
+                "transfer": format_quantity(v_in),
+                "transfer_uL": float(v_in.magnitude),
+                "diluent": f"{format_quantity(v_dil)} {diluent}",
+                "diluent_uL": float(v_dil.magnitude),
+            })
+        return pd.DataFrame(rows)
+
+    def diluent_total(self) -> pint.Quantity:
+        """Diluent for all tubes: (first tube's diluent) + (n - 1) x D."""
+        first_total = self.keep + self.transfer
+        v_stock = first_total * (self.top_working / self.stock).to("")
+        return (first_total - v_stock + self.keep * (self.n - 1)).to("uL")

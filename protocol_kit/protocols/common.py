@@ -1,0 +1,79 @@
+"""Parameter declarations and plan pieces shared by the plate-based protocols."""
+from __future__ import annotations
+
+import re
+
+import pint
+
+from ..core.params import Parameter
+from ..core.plates import WellGroup
+from ..core.reagents import SerialDilution, reagent_row
+from ..units import Q_, format_molar as fmt_conc
+
+SOLVENTS = ("DMSO", "water", "ethanol")
+
+
+def compound_parameters(*, compound: str, group: str = "Test compound") -> tuple[Parameter, ...]:
+    """The test compound and its dilution series."""
+    return (
+        Parameter("compound", "Test compound", compound, "Name of the unlabelled test compound.", group),
+        Parameter("compound_stock", "Compound stock", "10 mM", "Concentration of the compound stock solution.",
+                  group, unit="mM", low=0, high=1000, low_exclusive=True),
+        Parameter("compound_solvent", "Stock solvent", "DMSO", "Solvent of the compound stock.", group,
+                  choices=SOLVENTS),
+        Parameter("top_conc", "Top final concentration", "10 uM",
+                  "Highest final concentration of the compound in the well.", group,
+                  unit="uM", low=0, high=10_000, low_exclusive=True),
+        Parameter("dilution_factor", "Dilution factor", 3.0,
+                  "Fold between successive concentrations (3 = 1:3 series, 3.162 = half-log).", group,
+                  low=1.1, high=100.0),
+        Parameter("n_conc", "Number of concentrations", 12, "Concentrations in the series.", group,
+                  low=2, high=24),
+    )
+
+
+def plate_parameters(*, well_volume: str, group: str = "Plate") -> tuple[Parameter, ...]:
+    return (
+        Parameter("replicates", "Replicates", 3, "Wells per concentration (and per control).", group,
+                  low=1, high=12),
+        Parameter("plate_format", "Plate", "96", "Microplate format.", group, choices=("96", "384")),
+        Parameter("well_volume", "Final well volume", well_volume, "Final assay volume in each well.",
+                  group, unit="uL", low=10, high=2000),
+        Parameter("working_fold", "Working-solution strength (x final)", 10.0,
+                  "Compound, controls and labelled ligand are each added at this many times their "
+                  "final concentration, in well volume / this factor.", group, low=2.0, high=100.0),
+        Parameter("overage", "Overage (%)", 20.0, "Extra volume made of every solution, in percent.",
+                  group, low=0.0, high=200.0),
+    )
+
+
+def isotope_of(name: str) -> str | None:
+    """The isotope in a labelled ligand's name: "[3H]citalopram" -> "3H", "[125I]RTI-55" -> "125I"."""
+    m = re.search(r"\[(\d+)\s*([A-Z][a-z]?)\]", name)
+    return f"{m.group(1)}{m.group(2)}" if m else None
+
+
+def compound_groups(top_molar: float, factor: float, n: int, replicates: int) -> list[WellGroup]:
+    """C1..Cn, highest concentration first."""
+    return [WellGroup("compound", top_molar / factor ** i, f"C{i + 1} {fmt_conc(top_molar / factor ** i)}",
+                      replicates) for i in range(n)]
+
+
+def dilution_rows(series: SerialDilution, *, name: str, fold: float, diluent: str) -> list[dict]:
+    """Reagent rows for a serial dilution: the stock used and each tube's transfer."""
+    table = series.table(fold=fold, diluent=diluent)
+    stock_used = Q_(table.loc[0, "transfer_uL"], "uL")
+    rows = [reagent_row(f"{name} stock", stock_used, section="Serial dilution", stock=series.stock,
+                        notes=f"{series.n} tubes, 1:{series.factor:g} at {fold:g}x final")]
+    for _, t in table.iterrows():
+        rows.append(reagent_row(
+            f"  tube {t['tube']}: {t['working_conc']} ({t['final_conc']} final)",
+            Q_(t["transfer_uL"] + t["diluent_uL"], "uL"), section="Serial dilution",
+            notes=f"{t['transfer']} from {t['from']} + {t['diluent']}",
+        ))
+    return rows
+
+
+def scaled(q: pint.Quantity, wells: int, overage_pct: float) -> pint.Quantity:
+    """Per-well amount x wells x (1 + overage)."""
+    return q * wells * (1 + overage_pct / 100)

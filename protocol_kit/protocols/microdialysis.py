@@ -1,0 +1,209 @@
+"""In vivo microdialysis with HPLC-ECD of the dialysate fractions.
+
+Fraction times are relative to the dose (t = 0): baseline fractions end at 0, post-dose
+fractions start at 0. Expected volume = flow x interval. aCSF = flow x total perfusion time x
+animals x (1 + overage). Dose solution (mg/mL) = dose (mg/kg) / injection volume (mL/kg).
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..core.params import Parameter
+from ..core.protocol import Protocol, register
+from ..core.reagents import BufferRecipe, Component, reagent_row
+from ..core.steps import ANIMAL, CHEMICAL, ICE_COLD, SHARPS, TIMING_CRITICAL, Step
+from ..errors import ParameterError
+from ..units import Q_, format_quantity
+from .common import scaled
+
+# aCSF as in DOMAIN.md: 147 mM NaCl, 2.7 mM KCl, 1.2 mM CaCl2, 0.85 mM MgCl2 (hydrates weighed).
+ACSF = BufferRecipe(
+    "Artificial CSF (aCSF)",
+    (
+        Component("NaCl", Q_(147, "mM"), Q_(58.44, "g/mol")),
+        Component("KCl", Q_(2.7, "mM"), Q_(74.55, "g/mol")),
+        Component("CaCl2·2H2O", Q_(1.2, "mM"), Q_(147.01, "g/mol")),
+        Component("MgCl2·6H2O", Q_(0.85, "mM"), Q_(203.30, "g/mol")),
+    ),
+)
+
+G_ANIMAL, G_PROBE, G_PERF, G_DOSE, G_HPLC = ("Animals", "Probe and placement", "Perfusion and fractions",
+                                             "Dosing", "Analysis")
+
+
+@register
+class Microdialysis(Protocol):
+    """In vivo microdialysis in freely moving rodents, fractions analysed by HPLC-ECD."""
+
+    id = "microdialysis"
+    title = "In vivo microdialysis"
+    version = "1.0"
+    summary = "Extracellular neurotransmitter before and after a dose, as % of baseline."
+    plan_kind = "schedule"
+    parameters = (
+        Parameter("species", "Species", "rat", "Species.", G_ANIMAL, choices=("rat", "mouse")),
+        Parameter("strain", "Strain", "Sprague-Dawley", "Strain or line.", G_ANIMAL),
+        Parameter("n_animals", "Animals", 12, "Animals in the experiment (drug and vehicle groups).", G_ANIMAL,
+                  low=1, high=200),
+        Parameter("vehicle_animals", "Vehicle-treated animals", 6,
+                  "How many of the animals receive vehicle only (the control group).", G_ANIMAL, low=0, high=200),
+        Parameter("body_weight", "Body weight (planning)", "300 g",
+                  "Typical body weight, for planning the dose solution; each animal is weighed on the day.",
+                  G_ANIMAL, unit="g", low=5, high=2000),
+        Parameter("region", "Brain region", "ventral hippocampus", "Region of the probe.", G_PROBE,
+                  choices=("ventral hippocampus", "dorsal hippocampus", "prefrontal cortex", "striatum",
+                           "nucleus accumbens"), free_text=True),
+        Parameter("ap", "AP from bregma", None, "Anterior-posterior coordinate from bregma (your atlas).",
+                  G_PROBE, unit="mm", low=-15, high=15, optional=True),
+        Parameter("ml", "ML from midline", None, "Medial-lateral coordinate.", G_PROBE, unit="mm",
+                  low=-10, high=10, optional=True),
+        Parameter("dv", "DV from dura", None, "Dorsal-ventral coordinate of the probe tip.", G_PROBE,
+                  unit="mm", low=-15, high=15, optional=True),
+        Parameter("probe_membrane", "Probe membrane length", "2 mm", "Active membrane length.", G_PROBE,
+                  unit="mm", low=0.5, high=10),
+        Parameter("probe_cutoff", "Membrane cut-off", "20 kDa", "Molecular weight cut-off.", G_PROBE,
+                  unit="kDa", low=1, high=3000),
+        Parameter("recovery_time", "Recovery after surgery", "24 h", "Time from implantation to the experiment.",
+                  G_PROBE, unit="h", low=0, high=336),
+        Parameter("flow_rate", "Flow rate", "1 uL/min", "Perfusion flow rate of aCSF.", G_PERF,
+                  unit="uL/min", low=0.1, high=10),
+        Parameter("equilibration_time", "Equilibration", "120 min",
+                  "Perfusion before the first baseline fraction.", G_PERF, unit="min", low=0, high=600),
+        Parameter("fraction_interval", "Fraction interval", "20 min", "Collection time of each fraction.",
+                  G_PERF, unit="min", low=1, high=120),
+        Parameter("baseline_fractions", "Baseline fractions", 4,
+                  "Fractions before the dose; their mean is 100%.", G_PERF, low=1, high=12),
+        Parameter("post_dose_duration", "Collection after the dose", "3 h",
+                  "Collection time after the dose (a whole number of fractions).", G_PERF, unit="h",
+                  low=0, high=48, low_exclusive=True),
+        Parameter("drug", "Drug", "sertraline", "Drug given.", G_DOSE),
+        Parameter("dose", "Dose", "10 mg/kg", "Dose per body weight.", G_DOSE, unit="mg/kg", low=0, high=2000),
+        Parameter("route", "Route", "i.p.", "Route of administration.", G_DOSE,
+                  choices=("i.p.", "s.c.", "p.o.", "i.v.")),
+        Parameter("vehicle", "Vehicle", "0.9% saline", "Vehicle of the dose solution.", G_DOSE),
+        Parameter("injection_volume", "Injection volume", "5 mL/kg", "Volume given per body weight.", G_DOSE,
+                  unit="mL/kg", low=0.1, high=50),
+        Parameter("analyte", "Analyte", "5-HT", "Neurotransmitter measured.", G_HPLC,
+                  choices=("5-HT", "NE", "DA", "5-HIAA", "DOPAC", "HVA"), free_text=True),
+        Parameter("overage", "Overage (%)", 20.0, "Extra volume made of every solution, in percent.",
+                  G_PERF, low=0.0, high=200.0),
+    )
+
+    # -- derived --------------------------------------------------------------------------------
+    @property
+    def post_dose_fractions(self) -> int:
+        return round((self.params.post_dose_duration / self.params.fraction_interval).to("").magnitude)
+
+    @property
+    def fraction_volume(self):
+        """Expected volume per fraction: flow x interval."""
+        return (self.params.flow_rate * self.params.fraction_interval).to("uL")
+
+    @property
+    def perfusion_time(self):
+        """Equilibration + baseline fractions + post-dose collection."""
+        v = self.params
+        return (v.equilibration_time + v.baseline_fractions * v.fraction_interval + v.post_dose_duration).to("min")
+
+    @property
+    def dose_concentration(self):
+        """Dose solution (mg/mL) = dose (mg/kg) / injection volume (mL/kg)."""
+        return (self.params.dose / self.params.injection_volume).to("mg/mL")
+
+    def _check(self) -> None:
+        v = self.params
+        if v.vehicle_animals > v.n_animals:
+            raise ParameterError("vehicle_animals", v.vehicle_animals, f"at most n_animals ({v.n_animals})",
+                                 reason="is more than the animals planned")
+        n = (v.post_dose_duration / v.fraction_interval).to("").magnitude
+        if not math.isclose(n, round(n), rel_tol=0, abs_tol=1e-9):
+            lower = math.floor(n) * v.fraction_interval
+            upper = math.ceil(n) * v.fraction_interval
+            raise ParameterError(
+                "post_dose_duration", format_quantity(v.post_dose_duration),
+                f"a whole number of {format_quantity(v.fraction_interval)} fractions, e.g. "
+                f"{format_quantity(lower.to('min'))} or {format_quantity(upper.to('min'))}",
+                reason="is not a whole number of fractions")
+
+    # -- the plan -------------------------------------------------------------------------------
+    def _schedule(self) -> pd.DataFrame:
+        v = self.params
+        step = float(v.fraction_interval.to("min").magnitude)
+        b = v.baseline_fractions
+        rows = []
+        for i in range(b + self.post_dose_fractions):
+            start = (i - b) * step
+            phase = "baseline" if i < b else "post-dose"
+            rows.append({
+                "fraction": i + 1, "phase": phase, "start_min": start, "end_min": start + step,
+                "volume_uL": float(self.fraction_volume.magnitude),
+                "label": f"F{i + 1:02d}",
+            })
+        return pd.DataFrame(rows)
+
+    def _reagents(self) -> list[dict]:
+        v = self.params
+        per_animal = (v.flow_rate * self.perfusion_time).to("uL")
+        acsf = scaled(per_animal, v.n_animals, v.overage).to("mL")
+        rows = ACSF.rows(acsf, purpose=f"{format_quantity(per_animal)} per animal "
+                                       f"({format_quantity(v.flow_rate)} x {format_quantity(self.perfusion_time)}); "
+                                       "filter 0.22 um")
+        per_dose = (v.injection_volume * v.body_weight).to("mL")
+        dose_volume = scaled(per_dose, v.n_animals - v.vehicle_animals, v.overage).to("mL")
+        vehicle_volume = scaled(per_dose, v.vehicle_animals, v.overage).to("mL")
+        drug_mass = (dose_volume * self.dose_concentration).to("mg")
+        rows.append(reagent_row(
+            f"{v.drug} dose solution in {v.vehicle}", dose_volume, section="Dosing",
+            per=per_dose, per_what=f"{format_quantity(v.body_weight)} animal",
+            notes=f"{format_quantity(self.dose_concentration)} = {format_quantity(v.dose)} / "
+                  f"{format_quantity(v.injection_volume)}; {v.n_animals - v.vehicle_animals} animals; "
+                  "state whether the dose is as salt or base"))
+        rows.append(reagent_row(f"  {v.drug}", drug_mass, section="Dosing",
+                                notes=f"dissolved to {format_quantity(dose_volume)}"))
+        if v.vehicle_animals:
+            rows.append(reagent_row(
+                f"{v.vehicle} (vehicle group)", vehicle_volume, section="Dosing", per=per_dose,
+                per_what=f"{format_quantity(v.body_weight)} animal",
+                notes=f"{v.vehicle_animals} animals; same volume per kg as the drug"))
+        return rows
+
+    def _checklist(self) -> list[Step]:
+        v = self.params
+        coords = ", ".join(f"{k.upper()} {format_quantity(getattr(v, k)) if getattr(v, k) is not None else '____ mm'}"
+                           for k in ("ap", "ml", "dv"))
+        animal = (ANIMAL,)
+        steps = [
+            Step("md-licence", "Check the project licence and the animals' health records; weigh each animal.",
+                 "Surgery", hazards=animal),
+            Step("md-implant", f"Anaesthetise, fix in the stereotaxic frame and implant the guide/probe into the "
+                 f"{v.region} ({coords}, from bregma).", "Surgery", hazards=animal + (SHARPS, CHEMICAL),
+                 note="Record the anaesthetic, analgesia and coordinates used."),
+            Step("md-recovery", f"Recover for {format_quantity(v.recovery_time)} with post-operative care.",
+                 "Surgery", duration=v.recovery_time, hazards=animal),
+            Step("md-acsf", "Prepare aCSF (reagent table), filter (0.22 um) and degas.", "Experiment day"),
+            Step("md-perfuse", f"Connect the probe and perfuse aCSF at {format_quantity(v.flow_rate)}.",
+                 "Experiment day", hazards=animal, note="Check for leaks and for the expected fraction volume."),
+            Step("md-equilibrate", f"Equilibrate for {format_quantity(v.equilibration_time)}.", "Experiment day",
+                 duration=v.equilibration_time, timer=True),
+            Step("md-baseline", f"Collect {v.baseline_fractions} baseline fractions of "
+                 f"{format_quantity(v.fraction_interval)} ({format_quantity(self.fraction_volume)} each) "
+                 "into labelled tubes on ice.", "Experiment day", duration=v.baseline_fractions * v.fraction_interval,
+                 timer=True, temperature="on ice", hazards=(ICE_COLD,)),
+            Step("md-dose-solution", f"Prepare the {v.drug} dose solution ({format_quantity(self.dose_concentration)} "
+                 f"in {v.vehicle}) and the vehicle.", "Experiment day"),
+            Step("md-dose", f"Dose at t = 0: {format_quantity(v.dose)} {v.drug} {v.route}, "
+                 f"{format_quantity(v.injection_volume)} x body weight; note the time.", "Experiment day",
+                 hazards=animal + (SHARPS, TIMING_CRITICAL), note="t = 0 for every fraction time."),
+            Step("md-collect", f"Collect {self.post_dose_fractions} post-dose fractions of "
+                 f"{format_quantity(v.fraction_interval)} for {format_quantity(v.post_dose_duration)}.",
+                 "Experiment day", duration=v.post_dose_duration, timer=True, temperature="on ice",
+                 hazards=(ICE_COLD, TIMING_CRITICAL)),
+            Step("md-store", "Analyse fractions at once or freeze at -80 °C.", "Samples", temperature="-80 °C"),
+            Step("md-hplc", f"Run {v.analyte} standards and the fractions by HPLC-ECD; export peak areas.",
+                 "Samples"),
+            Step("md-histology", "At the end: euthanise, remove the brain and verify probe placement "
+                 "histologically; exclude misplaced probes with the reason.", "Verification", hazards=animal),
+        ]
+        return steps

@@ -1,0 +1,268 @@
+"""Neurotransmitter reuptake inhibition in cells or synaptosomes.
+
+Vehicle wells give 0% inhibition, wells with a saturating reference inhibitor 100%
+(nonspecific uptake). The compound is pre-incubated, then the labelled (or fluorescent)
+substrate starts a short uptake that is stopped ice-cold.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..core.params import Parameter
+from ..core.plates import WellGroup, build_layout, plate_format
+from ..core.protocol import Protocol, register
+from ..core.reagents import BufferRecipe, Component, SerialDilution, reagent_row, working_solution
+from ..core.steps import CHEMICAL, ICE_COLD, RADIOACTIVE, TIMING_CRITICAL, Step
+from ..errors import ParameterError
+from ..units import Q_, format_quantity
+from .common import compound_groups, compound_parameters, dilution_rows, isotope_of, plate_parameters, scaled
+
+# Krebs-Ringer-HEPES with ascorbic acid (antioxidant) and pargyline (MAO inhibitor).
+# Molar masses (g/mol) of the forms usually weighed, from standard atomic weights.
+KRH_BUFFER = BufferRecipe(
+    "Krebs-Ringer-HEPES (KRH) uptake buffer",
+    (
+        Component("NaCl", Q_(120, "mM"), Q_(58.44, "g/mol")),
+        Component("KCl", Q_(4.7, "mM"), Q_(74.55, "g/mol")),
+        Component("CaCl2·2H2O", Q_(2.2, "mM"), Q_(147.01, "g/mol")),
+        Component("MgSO4·7H2O", Q_(1.2, "mM"), Q_(246.47, "g/mol")),
+        Component("KH2PO4", Q_(1.2, "mM"), Q_(136.09, "g/mol")),
+        Component("HEPES", Q_(10, "mM"), Q_(238.30, "g/mol")),
+        Component("D-glucose", Q_(5, "mM"), Q_(180.16, "g/mol")),
+        Component("L-ascorbic acid", Q_(0.1, "mM"), Q_(176.12, "g/mol")),
+        Component("pargyline HCl", Q_(0.01, "mM"), Q_(195.69, "g/mol")),
+    ),
+    ph=7.4, ph_with="NaOH",
+)
+
+SUBSTRATES = ("[3H]5-HT", "[3H]NE", "[3H]DA", "fluorescent substrate")
+READOUTS = ("scintillation", "fluorescence endpoint", "fluorescence kinetic")
+TERMINATIONS = ("aspirate and wash", "rapid filtration")
+G_SYS, G_SUB, G_CTRL, G_INC = "System", "Substrate", "Controls", "Uptake and readout"
+
+
+@register
+class ReuptakeInhibition(Protocol):
+    """Inhibition of transporter-mediated uptake of a labelled or fluorescent substrate."""
+
+    id = "reuptake-inhibition"
+    title = "Neurotransmitter reuptake inhibition"
+    version = "1.0"
+    summary = "Uptake of [3H]5-HT, [3H]NE, [3H]DA or a fluorescent substrate; IC50 and Ki with [S]/Km."
+    parameters = (
+        Parameter("transporter", "Transporter", "SERT", "Transporter studied.", G_SYS,
+                  choices=("SERT", "NET", "DAT"), free_text=True),
+        Parameter("system", "System", "hSERT-HEK293 cells",
+                  "Cells expressing the transporter, or synaptosomes from a brain region "
+                  "(striatum for DAT; hippocampus or cortex for SERT and NET).", G_SYS,
+                  choices=("hSERT-HEK293 cells", "hNET-HEK293 cells", "hDAT-HEK293 cells",
+                           "rat hippocampal synaptosomes", "rat cortical synaptosomes",
+                           "rat striatal synaptosomes"), free_text=True),
+        Parameter("cells_per_well", "Cells per well", 50_000,
+                  "Cells seeded per well the day before (leave empty for synaptosomes).", G_SYS,
+                  low=1, high=10_000_000, optional=True),
+        Parameter("substrate", "Substrate", "[3H]5-HT", "Labelled or fluorescent substrate.", G_SUB,
+                  choices=SUBSTRATES, free_text=True),
+        Parameter("substrate_stock", "Substrate stock", "35 uM",
+                  "Substrate concentration as supplied (1 mCi/mL at 28 Ci/mmol = 35.7 uM).", G_SUB,
+                  unit="uM", low=0, high=1e6, low_exclusive=True),
+        Parameter("specific_activity", "Specific activity", "28 Ci/mmol",
+                  "Specific activity of a labelled substrate (from its certificate).", G_SUB,
+                  unit="Ci/mmol", low=0, high=10_000, low_exclusive=True),
+        Parameter("substrate_conc", "Substrate final [S]", "20 nM", "Final substrate concentration.",
+                  G_SUB, unit="nM", low=0, high=1e7, low_exclusive=True),
+        Parameter("substrate_km", "Substrate Km", "500 nM",
+                  "Km of the substrate at this transporter, your own measured value (for Cheng-Prusoff).",
+                  G_SUB, unit="nM", low=0, high=1e7, low_exclusive=True),
+        *compound_parameters(compound="sertraline"),
+        Parameter("reference_inhibitor", "Reference inhibitor (100% inhibition)", "fluoxetine",
+                  "Inhibitor at a saturating concentration that defines nonspecific uptake.", G_CTRL,
+                  choices=("fluoxetine", "paroxetine", "desipramine", "nisoxetine", "GBR 12909", "mazindol"),
+                  free_text=True),
+        Parameter("reference_conc", "Reference inhibitor final concentration", "10 uM",
+                  "Final concentration of the reference inhibitor.", G_CTRL, unit="uM", low=0,
+                  high=10_000, low_exclusive=True),
+        Parameter("reference_stock", "Reference inhibitor stock", "10 mM", "Stock of the reference inhibitor.",
+                  G_CTRL, unit="mM", low=0, high=1000, low_exclusive=True),
+        Parameter("control_replicates", "Control wells", 6,
+                  "Wells of vehicle (0%) and of reference inhibitor (100%) each, for Z'.", G_CTRL,
+                  low=2, high=24),
+        *plate_parameters(well_volume="200 uL"),
+        Parameter("preincubation_time", "Pre-incubation with compound", "15 min",
+                  "Time cells and compound are together before the substrate.", G_INC,
+                  unit="min", low=0, high=240),
+        Parameter("uptake_time", "Uptake time", "10 min", "Time from substrate addition to stop.", G_INC,
+                  unit="min", low=0.5, high=120),
+        Parameter("uptake_temp", "Uptake temperature", "37 degC", "Temperature of uptake.", G_INC,
+                  unit="degC", low=0, high=40),
+        Parameter("termination", "Termination", "aspirate and wash",
+                  "aspirate and wash (adherent cells) or rapid filtration (synaptosomes).", G_INC,
+                  choices=TERMINATIONS),
+        Parameter("wash_count", "Washes", 3, "Ice-cold washes at termination.", G_INC, low=1, high=10),
+        Parameter("wash_volume", "Wash volume", "200 uL", "Volume of each ice-cold wash per well.", G_INC,
+                  unit="uL", low=10, high=5000),
+        Parameter("readout", "Readout", "scintillation", "How uptake is measured.", G_INC, choices=READOUTS),
+    )
+
+    @property
+    def labelled(self) -> bool:
+        return isotope_of(self.params.substrate) is not None
+
+    @property
+    def fluorescent(self) -> bool:
+        return self.params.readout.startswith("fluorescence")
+
+    @property
+    def addition_volume(self):
+        return (self.params.well_volume / self.params.working_fold).to("uL")
+
+    @property
+    def buffer_fill(self):
+        """Buffer per well: well volume - compound slot - substrate slot."""
+        return (self.params.well_volume - 2 * self.addition_volume).to("uL")
+
+    @property
+    def n_blanks(self) -> int:
+        return self.params.replicates if self.fluorescent else 0
+
+    @property
+    def n_wells(self) -> int:
+        v = self.params
+        return 2 * v.control_replicates + v.n_conc * v.replicates + self.n_blanks
+
+    def _check(self) -> None:
+        v = self.params
+        if self.fluorescent and self.labelled:
+            raise ParameterError("readout", v.readout, "scintillation for a radiolabelled substrate",
+                                 reason=f"does not measure {v.substrate}")
+        if not self.fluorescent and not self.labelled:
+            raise ParameterError("readout", v.readout,
+                                 "fluorescence endpoint or fluorescence kinetic for an unlabelled substrate",
+                                 reason=f"cannot count {v.substrate!r}: no isotope in its name")
+        self._compound_series()
+        self._substrate_working()
+
+    def _compound_series(self) -> SerialDilution:
+        v = self.params
+        keep = scaled(self.addition_volume, v.replicates, v.overage)
+        working_solution(v.top_conc, v.working_fold, keep, v.compound_stock, field="compound_stock")
+        return SerialDilution((v.top_conc * v.working_fold).to("uM"), v.dilution_factor, v.n_conc,
+                              keep.to("uL"), v.compound_stock.to("uM"))
+
+    def _substrate_working(self):
+        v = self.params
+        volume = scaled(self.addition_volume, self.n_wells - self.n_blanks, v.overage)
+        return volume, *working_solution(v.substrate_conc, v.working_fold, volume, v.substrate_stock,
+                                         field="substrate_stock")
+
+    def _layout(self) -> pd.DataFrame:
+        v = self.params
+        plate = plate_format(v.plate_format)
+        S = float(v.substrate_conc.to("M").magnitude)
+        extra = (("substrate_conc", S),)
+        groups = [WellGroup("vehicle", 0.0, "V vehicle", v.control_replicates, extra),
+                  WellGroup("positive", float("nan"), f"P {v.reference_inhibitor}", v.control_replicates, extra)]
+        groups += [WellGroup(g.role, g.conc, g.label, g.replicates, extra) for g in
+                   compound_groups(float(v.top_conc.to("M").magnitude), v.dilution_factor, v.n_conc,
+                                   v.replicates)]
+        if self.n_blanks:
+            groups.append(WellGroup("blank", float("nan"), "B blank (no cells)", self.n_blanks, extra))
+        what = (f"2 x {v.control_replicates} control wells + {v.n_conc} concentrations x {v.replicates} "
+                f"replicates" + (f" + {self.n_blanks} blanks" if self.n_blanks else ""))
+        return build_layout(groups, plate, what=what)
+
+    def _reagents(self) -> list[dict]:
+        v = self.params
+        ov = v.overage
+        add = self.addition_volume
+        wells = self.n_wells
+        series = self._compound_series()
+        rows = dilution_rows(series, name=v.compound, fold=v.working_fold, diluent="KRH")
+        diluent = series.diluent_total()
+        volume, working, v_stock, v_dil = self._substrate_working()
+        rows.append(reagent_row(
+            f"{v.substrate} working solution", volume, section="Working solutions", stock=v.substrate_stock,
+            final=v.substrate_conc, per=add, per_what="well",
+            notes=f"{format_quantity(v_stock.to('uL'))} stock + {format_quantity(v_dil.to('uL'))} KRH = "
+                  f"{format_quantity(working.to('nM'))} ({v.working_fold:g}x)"))
+        diluent += v_dil
+        if self.labelled:
+            activity = (working * volume * v.specific_activity).to("uCi")
+            rows.append(reagent_row(f"{v.substrate} activity used", activity, section="Working solutions",
+                                    notes=f"isotope {isotope_of(v.substrate)}; log in the radioactivity register"))
+        ref_volume = scaled(add, v.control_replicates, ov)
+        working, v_stock, v_dil = working_solution(v.reference_conc, v.working_fold, ref_volume,
+                                                   v.reference_stock, field="reference_stock")
+        rows.append(reagent_row(
+            f"{v.reference_inhibitor} (100% inhibition) working solution", ref_volume,
+            section="Working solutions", stock=v.reference_stock, final=v.reference_conc, per=add,
+            per_what="control well",
+            notes=f"{format_quantity(v_stock.to('uL'))} stock + {format_quantity(v_dil.to('uL'))} KRH = "
+                  f"{format_quantity(working.to('uM'))} ({v.working_fold:g}x)"))
+        diluent += v_dil
+        # buffer in the wells: the fill, the vehicle wells' compound slot, the blanks' substrate slot,
+        # and one wash before the pre-incubation
+        fill = scaled(self.buffer_fill * wells + add * (v.control_replicates + self.n_blanks)
+                      + v.wash_volume * wells, 1, ov)
+        warm = (fill + diluent).to("mL")
+        if v.readout == "fluorescence kinetic":  # read live, no stop washes
+            return KRH_BUFFER.rows(warm, purpose=f"warm {format_quantity(warm)}") + rows
+        cold = scaled(v.wash_volume * v.wash_count, wells, ov).to("mL")
+        return KRH_BUFFER.rows(warm + cold, purpose=f"warm {format_quantity(warm)} + ice-cold "
+                                                    f"{format_quantity(cold)} for the stop washes") + rows
+
+    def _checklist(self) -> list[Step]:
+        v = self.params
+        add = format_quantity(self.addition_volume)
+        hot = (RADIOACTIVE,) if self.labelled else ()
+        seeded = (f"Seed {v.cells_per_well:,} cells per well the day before (poly-D-lysine plate)."
+                  if v.cells_per_well else "Prepare synaptosomes fresh and keep them on ice until use.")
+        steps = [
+            Step("ru-cells", f"{seeded} System: {v.system}.", "Preparation"),
+            Step("ru-buffer", "Prepare KRH buffer with ascorbic acid and pargyline (reagent table); warm one "
+                 f"portion to {format_quantity(v.uptake_temp)} and chill the wash portion on ice.",
+                 "Preparation", hazards=(ICE_COLD,)),
+            Step("ru-dilutions", f"Make the {v.compound} series: {v.n_conc} tubes, 1:{v.dilution_factor:g}, at "
+                 f"{v.working_fold:g}x final (top {format_quantity(v.top_conc)} final).", "Preparation",
+                 note=f"Stock in {v.compound_solvent}; keep the solvent the same in every tube."),
+            Step("ru-reference", f"Make the {v.reference_inhibitor} working solution at {v.working_fold:g}x "
+                 f"({format_quantity(v.reference_conc * v.working_fold)}).", "Preparation"),
+            Step("ru-substrate", f"Make the {v.substrate} working solution at {v.working_fold:g}x "
+                 f"({format_quantity(v.substrate_conc * v.working_fold)}).", "Preparation", hazards=hot,
+                 note="Count two aliquots to measure the [S] actually added." if self.labelled else ""),
+            Step("ru-wash-cells", f"Wash the cells once with {format_quantity(v.wash_volume)} warm KRH, then add "
+                 f"{format_quantity(self.buffer_fill)} KRH to every well.", "Plate"),
+            Step("ru-add-compound", f"Add {add} of each compound dilution, {add} {v.reference_inhibitor} to the "
+                 f"100% wells and {add} KRH to the vehicle wells.", "Plate"),
+            Step("ru-preincubate", f"Pre-incubate {format_quantity(v.preincubation_time)} at "
+                 f"{format_quantity(v.uptake_temp)}.", "Uptake", duration=v.preincubation_time,
+                 temperature=format_quantity(v.uptake_temp), timer=True),
+            Step("ru-start", f"Start uptake: add {add} {v.substrate} to every well with cells; note the time.",
+                 "Uptake", hazards=hot + (TIMING_CRITICAL,)),
+        ]
+        kinetic = v.readout == "fluorescence kinetic"
+        if kinetic:
+            steps.append(Step("ru-read", f"Read fluorescence every minute for {format_quantity(v.uptake_time)} from the "
+                              "substrate addition (kinetic; no wash) and export the plate.", "Readout",
+                              duration=v.uptake_time, temperature=format_quantity(v.uptake_temp), timer=True,
+                              hazards=(TIMING_CRITICAL,), note="The initial rate per well is the uptake."))
+            return steps
+        steps.append(Step("ru-uptake", f"Uptake for {format_quantity(v.uptake_time)} at "
+                          f"{format_quantity(v.uptake_temp)}.", "Uptake", duration=v.uptake_time,
+                          temperature=format_quantity(v.uptake_temp), timer=True, hazards=(TIMING_CRITICAL,),
+                          note="Short and exact: uptake must stay in its linear phase."))
+        how = "rapid filtration and wash" if v.termination == "rapid filtration" else "aspirate and wash"
+        steps.append(Step("ru-stop", f"Stop: {how} {v.wash_count} x {format_quantity(v.wash_volume)} ice-cold KRH.",
+                          "Stop", temperature="ice-cold", hazards=hot + (ICE_COLD, TIMING_CRITICAL)))
+        if self.fluorescent:
+            steps.append(Step("ru-read", "Read fluorescence (endpoint) and export the plate.", "Readout"))
+        else:
+            steps += [
+                Step("ru-lyse", "Lyse the cells (e.g. 1% SDS) and add scintillant.", "Readout",
+                     hazards=hot + (CHEMICAL,)),
+                Step("ru-count", "Count each well (CPM) and export the per-well list, with the [S] aliquots.",
+                     "Readout", hazards=hot),
+                Step("ru-waste", f"Dispose of {isotope_of(v.substrate)} waste by the local rules and log the "
+                     "activity used.", "Clean-up", hazards=hot),
+            ]
+        return steps

@@ -1,0 +1,1 @@
+"""Rendering of bench sheets and reports with jinja2 (HTML) and WeasyPrint (PDF)."""
