@@ -4,3 +4,13 @@ from __future__ import annotations
 from .batch import fit_logistic_many
 from .curves import logistic, one_site_specific, two_site
 from .fitting import LogisticFit, fit_logistic
+from .binding import KiFit, SaturationFit, cheng_prusoff, fit_ki, fit_saturation
+from .compare import (
+    GlobalFit,
+    ModelComparison,
+    TwoSiteFit,
+    aicc,
+    compare_models,
+    fit_logistic_global,
+    fit_two_site,
+)

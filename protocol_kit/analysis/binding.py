@@ -9,7 +9,7 @@ import numpy as np
 import pint
 
 from ..errors import ParameterError
-from ..units import Q_, parse_quantity, to_molar
+from ..units import Q_, best_unit, parse_quantity, to_molar
 from ._inputs import as_concentrations, as_values, check_fixed, resolve_weights, same_length
 
 from .fitting import fit_logistic
@@ -38,7 +38,7 @@ def cheng_prusoff(ic50, conc, kd):
     ki = ic / (1.0 + ratio)
     if isinstance(ic50, (pint.Quantity, str)):
         unit = parse_quantity(ic50, "M", field="ic50").units if isinstance(ic50, str) else ic50.units
-        return Q_(ki, "M").to(unit)
+        return Q_(ki, "M").to(unit) if unit != Q_(1, "M").units else best_unit(Q_(ki, "M"), ["pM", "nM", "uM", "mM", "M"])
     return ki
 
 

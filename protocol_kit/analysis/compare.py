@@ -1,0 +1,276 @@
+"""Model comparison: extra-sum-of-squares F test and AICc; the two-site competition model;
+global logistic fits with parameters shared across curves."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import ParameterError
+from ._inputs import check_fixed, curve_data
+from .batch import _column, fit_logistic_many
+from .curves import LN10, LOGISTIC_PARAMS, _fraction, logistic_jacobian
+from .lsq import least_squares_fit, t_interval
+from .results import ResultBase
+
+
+def aicc(rss: float, n: int, n_params: int) -> float:
+    """AICc = n ln(RSS/n) + 2K + 2K(K+1)/(n-K-1), K = fitted parameters + 1 (the variance)
+    (Burnham & Anderson 2002; Motulsky & Christopoulos 2004, ch. 22)."""
+    k = n_params + 1
+    if n - k - 1 <= 0 or rss <= 0:
+        return float("nan")
+    return n * math.log(rss / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
+
+
+@dataclass(frozen=True)
+class ModelComparison(ResultBase):
+    """Result of :func:`compare_models` (immutable)."""
+
+    f: float
+    dfn: int
+    dfd: int
+    p_value: float
+    preferred_f_test: str
+    aicc_simpler: float
+    aicc_complex: float
+    delta_aicc: float  # AICc(complex) - AICc(simpler); negative favours the complex model
+    probability_complex: float  # Akaike weight of the complex model
+    preferred_aicc: str
+    alpha: float
+
+
+def compare_models(simpler, more_complex, *, alpha: float = 0.05) -> ModelComparison:
+    """Compare two least-squares fits of the same data (any results with ``rss``, ``dof``,
+    ``n`` and ``n_params``), e.g. fixed vs variable slope, one vs two sites, shared vs separate.
+
+    Extra-sum-of-squares F test (nested models): F = ((RSS1 - RSS2)/(df1 - df2)) / (RSS2/df2),
+    P from F(df1 - df2, df2); the complex model is preferred when P < alpha.
+    AICc as in :func:`aicc`; the probability that the complex model is correct is
+    exp(-D/2) / (1 + exp(-D/2)) with D = AICc(complex) - AICc(simpler).
+    """
+    for name, r in (("simpler", simpler), ("more_complex", more_complex)):
+        missing = [a for a in ("rss", "dof", "n", "n_params") if not hasattr(r, a)]
+        if missing:
+            raise ParameterError(name, type(r).__name__, "a fit result with rss, dof, n and n_params")
+    if simpler.n != more_complex.n:
+        raise ParameterError("more_complex", f"n = {more_complex.n}", f"a fit of the same {simpler.n} points",
+                             reason="is a fit of different data")
+    if not more_complex.n_params > simpler.n_params:
+        raise ParameterError("more_complex", f"{more_complex.n_params} parameters",
+                             f"more parameters than the simpler model ({simpler.n_params})")
+    dfn = simpler.dof - more_complex.dof
+    dfd = more_complex.dof
+    if dfd > 0 and more_complex.rss > 0:
+        f = ((simpler.rss - more_complex.rss) / dfn) / (more_complex.rss / dfd)
+        p = float(stats.f.sf(f, dfn, dfd))
+    else:
+        f, p = float("nan"), float("nan")
+    a_s, a_c = aicc(simpler.rss, simpler.n, simpler.n_params), aicc(more_complex.rss, more_complex.n,
+                                                                   more_complex.n_params)
+    delta = a_c - a_s
+    prob = 1.0 / (1.0 + math.exp(min(delta / 2, 700))) if math.isfinite(delta) else float("nan")
+    return ModelComparison(
+        f=float(f), dfn=int(dfn), dfd=int(dfd), p_value=p,
+        preferred_f_test="complex" if p < alpha else "simpler", aicc_simpler=a_s, aicc_complex=a_c,
+        delta_aicc=delta, probability_complex=prob,
+        preferred_aicc="complex" if delta < 0 else "simpler", alpha=alpha)
+
+
+# --- two-site competition -------------------------------------------------------------------
+
+TWO_SITE_PARAMS = ("bottom", "top", "frac", "log_ic50_1", "log_ic50_2")
+
+
+@dataclass(frozen=True)
+class TwoSiteFit(ResultBase):
+    """Result of :func:`fit_two_site` (immutable); site 1 is the high-affinity site."""
+
+    bottom: float
+    top: float
+    frac: float
+    log_ic50_1: float
+    log_ic50_2: float
+    se: dict
+    ci: dict
+    rss: float
+    dof: int
+    n: int
+    n_dropped: int
+    n_params: int
+    converged: bool
+
+
+def _two_site_model(x):
+    def model(p):
+        b, t, a, l1, l2 = p
+        f1, _ = _fraction(x, l1, -1.0)
+        f2, _ = _fraction(x, l2, -1.0)
+        s = a * f1 + (1 - a) * f2
+        span = t - b
+        J = np.column_stack([1 - s, s, span * (f1 - f2), span * a * LN10 * f1 * (1 - f1),
+                             span * (1 - a) * LN10 * f2 * (1 - f2)])
+        return b + span * s, J
+    return model
+
+
+def fit_two_site(conc, response, *, fixed=None, weights=None, sd=None) -> TwoSiteFit:
+    """Two-site competition (Prism "Two sites - Fit logIC50"), each site with Hill slope -1:
+
+    Y = Bottom + (Top - Bottom) (Frac / (1 + 10^(X - LogIC50_1)) + (1 - Frac) / (1 + 10^(X - LogIC50_2))).
+
+    Starts: every pair LogIC50_1 < LogIC50_2 on a 13-point grid over the tested range and
+    Frac in {0.2, 0.4, 0.6, 0.8}, with the plateaus solved exactly (the model is linear in
+    them); the three best are polished by Levenberg-Marquardt and the lowest RSS is kept.
+    ``fixed`` may hold ``bottom`` and/or ``top``.
+    """
+    fixed = check_fixed(fixed, ("bottom", "top"))
+    free = np.array([k not in fixed for k in TWO_SITE_PARAMS])
+    data = curve_data(conc, response, weights, sd, min_points=int(free.sum()), what="two-site fit")
+    x, y, w = data.x, data.y, data.w
+    fin = x[np.isfinite(x)]
+    grid = np.linspace(fin.min() - 0.5, fin.max() + 0.5, 13)
+    starts = []
+    for i, l1 in enumerate(grid):
+        for l2 in grid[i + 1:]:
+            for a in (0.2, 0.4, 0.6, 0.8):
+                starts.append(_plateau_start(_two_site_model(x), np.array([0, 1, a, l1, l2]), y, w, fixed))
+    starts.sort(key=lambda s: s[0])
+    best = None
+    for _, p0 in starts[:3]:
+        r = least_squares_fit(_two_site_model(x), p0, y, w, free)
+        if best is None or r.rss < best.rss:
+            best = r
+    p = best.params
+    if p[3] > p[4]:  # report the high-affinity site first
+        p = np.array([p[0], p[1], 1 - p[2], p[4], p[3]])
+        best = least_squares_fit(_two_site_model(x), p, y, w, free)
+    names = TWO_SITE_PARAMS
+    return TwoSiteFit(
+        *map(float, best.params), se={k: float(v) for k, v in zip(names, best.se)},
+        ci={k: t_interval(v, s, best.dof) for k, v, s in zip(names, best.params, best.se)},
+        rss=best.rss, dof=best.dof, n=int(y.size), n_dropped=data.n_dropped, n_params=best.n_free,
+        converged=best.converged)
+
+
+def _plateau_start(model, p, y, w, fixed):
+    """(RSS, params) with Bottom and Top solved by weighted linear least squares for the
+    other parameters of ``p`` (pred = Bottom (1 - s) + Top s)."""
+    s = model(np.array([0.0, 1.0, *p[2:]]))[0]
+    basis = np.column_stack([1 - s, s])
+    target = y - sum(fixed[k] * basis[:, i] for i, k in enumerate(("bottom", "top")) if k in fixed)
+    cols = [i for i, k in enumerate(("bottom", "top")) if k not in fixed]
+    p = p.astype(float).copy()
+    for i, k in enumerate(("bottom", "top")):
+        if k in fixed:
+            p[i] = fixed[k]
+    if cols:
+        sw = np.sqrt(w)
+        coef, *_ = np.linalg.lstsq(basis[:, cols] * sw[:, None], target * sw, rcond=None)
+        p[cols] = coef
+    return float(np.sum(w * (y - model(p)[0]) ** 2)), p
+
+
+# --- global fits with shared parameters ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GlobalFit(ResultBase):
+    """Result of :func:`fit_logistic_global` (immutable). ``curves`` has one row per curve
+    with each parameter and its SE (shared parameters repeat); one pooled variance."""
+
+    curves: pd.DataFrame
+    shared: tuple[str, ...]
+    rss: float
+    dof: int
+    n: int
+    n_dropped: int
+    n_params: int
+    converged: bool
+
+    def to_dict(self) -> dict:
+        d = super().to_dict()
+        d["curves"] = self.curves.to_dict(orient="records")
+        return d
+
+    def _repr_html_(self) -> str:
+        head = (f"<p>GlobalFit: shared {', '.join(self.shared) or 'none'}; RSS {self.rss:.6g}, dof {self.dof}, "
+                f"n {self.n}, {self.n_params} parameters, converged {self.converged}</p>")
+        return head + self.curves.to_html(index=False)
+
+
+def fit_logistic_global(frame: pd.DataFrame, *, by, conc: str = "conc", response: str = "response",
+                        shared=(), fixed=None) -> GlobalFit:
+    """Fit the logistic of :func:`fit_logistic` to several curves at once, with the
+    parameters named in ``shared`` (any of bottom, top, log_ic50, hill) common to all curves
+    and one pooled residual variance (dof = n - all fitted parameters), as Prism's global
+    fit and R drc's joint fits do. ``shared=()`` gives separate parameters with a pooled
+    variance (its RSS is the sum of the separate fits' RSS). Compare a shared and a separate
+    fit with :func:`compare_models`. Starts: the separate fits of :func:`fit_logistic_many`
+    (shared parameters start at their median); polished by Levenberg-Marquardt.
+    """
+    fixed = check_fixed(fixed, ("bottom", "top", "hill"))
+    shared = tuple(shared)
+    for s in shared:
+        if s not in LOGISTIC_PARAMS:
+            raise ParameterError("shared", s, ", ".join(LOGISTIC_PARAMS))
+        if s in fixed:
+            raise ParameterError("shared", s, "parameters that are not fixed", reason="is also fixed")
+    sep = fit_logistic_many(frame, by=by, conc=conc, response=response, fixed=fixed)
+    by_cols = [by] if isinstance(by, str) else list(by)
+    keys = [_column(frame, b, "by") for b in by_cols]
+    codes, uniques = pd.MultiIndex.from_arrays(keys).factorize() if len(keys) > 1 else pd.factorize(keys[0])
+    data = curve_data(_column(frame, conc, "conc").to_numpy(), _column(frame, response, "response").to_numpy(),
+                      min_points=1, what="global fit")
+    g = codes[data.index]
+    x, y, w = data.x, data.y, data.w
+    m = len(uniques)
+    # parameter layout: shared ones first, then per-curve free ones
+    layout = []  # (param k, curve or None)
+    for k, name in enumerate(LOGISTIC_PARAMS):
+        if name in shared:
+            layout.append((k, None))
+    for c in range(m):
+        for k, name in enumerate(LOGISTIC_PARAMS):
+            if name not in shared and name not in fixed:
+                layout.append((k, c))
+    per_curve0 = sep[list(LOGISTIC_PARAMS)].to_numpy(float)
+    p0 = np.array([np.median(per_curve0[:, k]) if c is None else per_curve0[c, k] for k, c in layout])
+
+    def unpack(p):
+        P = np.tile([fixed.get(n, np.nan) for n in LOGISTIC_PARAMS], (m, 1)).astype(float)
+        for v, (k, c) in zip(p, layout):
+            if c is None:
+                P[:, k] = v
+            else:
+                P[c, k] = v
+        return P
+
+    def model(p):
+        P = unpack(p)[g]
+        pred, cols = logistic_jacobian(x, P[:, 0], P[:, 1], P[:, 2], P[:, 3])
+        J = np.zeros((x.size, len(layout)))
+        for j, (k, c) in enumerate(layout):
+            J[:, j] = cols[k] if c is None else np.where(g == c, cols[k], 0.0)
+        return pred, J
+
+    res = least_squares_fit(model, p0, y, w, np.ones(len(layout), bool))
+    P = unpack(res.params)
+    SE = np.full((m, 4), np.nan)
+    for j, (k, c) in enumerate(layout):
+        if c is None:
+            SE[:, k] = res.se[j]
+        else:
+            SE[c, k] = res.se[j]
+    curves = pd.DataFrame({b: np.asarray([u[i] for u in uniques]) if len(keys) > 1 else np.asarray(uniques)
+                           for i, b in enumerate(by_cols)})
+    for k, name in enumerate(LOGISTIC_PARAMS):
+        curves[name] = P[:, k]
+        curves[name + "_se"] = SE[:, k]
+    curves["ic50"] = 10 ** P[:, 2]
+    curves["ic50_se"] = LN10 * curves["ic50"] * SE[:, 2]
+    return GlobalFit(curves=curves, shared=shared, rss=res.rss, dof=res.dof, n=int(y.size),
+                     n_dropped=data.n_dropped, n_params=len(layout), converged=res.converged)
