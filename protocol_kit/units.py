@@ -33,6 +33,7 @@ _DIMENSION_NAMES = {
     "[time]": "time", "[length]": "length", "[length] ** 3 / [time]": "flow rate",
     "[temperature]": "temperature", "[length] ** 3 / [mass]": "volume per body weight",
     "[mass] / [length] ** 3": "mass concentration", "[substance]": "amount",
+    "dimensionless": "ratio such as mg/kg",
 }
 
 
@@ -66,11 +67,17 @@ def parse_quantity(value: object, expected_unit: str, *, field: str = "value") -
         text = _normalise_text(value)
         if not text:
             raise ParameterError(field, value, allowed, reason="is empty")
+        try:  # a plain number in text is taken in the declared unit, like a number
+            return parse_quantity(float(text), expected_unit, field=field)
+        except ValueError:
+            pass
         try:
             parsed = ureg.parse_expression(text)
         except Exception as exc:  # pint raises many kinds (tokenizer, assertion, pint errors)
             raise ParameterError(field, value, allowed, reason="cannot be read as a quantity") from exc
         q = parsed if isinstance(parsed, pint.Quantity) else Q_(float(parsed), target)
+        if q.units == ureg.dimensionless:  # a bare expression such as "2*3"
+            q = Q_(float(q.magnitude), target)
     else:
         raise ParameterError(field, value, allowed, reason="is not a quantity")
     if not q.is_compatible_with(target):

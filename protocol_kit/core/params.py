@@ -204,7 +204,8 @@ class Parameter:
                 if bound is not None and not (bound == self.low and self.low_exclusive):
                     out.append(int(bound) if self.kind == "int" else bound)
             if self.kind == "quantity":
-                d = parse_quantity(self.default, self.unit, field=self.name)
+                sample = self.default if self.default is not None else (self.low or 0) / 2 + (self.high or 0) / 2
+                d = parse_quantity(sample, self.unit, field=self.name)
                 out.append(f"{d.magnitude!r} {self.unit}")
                 out.append(d.to_base_units())
         elif self.kind == "choice":

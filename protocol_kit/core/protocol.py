@@ -70,8 +70,9 @@ class Protocol:
     def __init__(self, **values: Any) -> None:
         self.params: pydantic.BaseModel = validate_values(self._schema, self.parameters, values)
         self._check()
-        # Derive the plan now: a design that cannot be laid out fails at once, not at the bench.
-        self._plan_table()
+        # Derive the plan now: a design that cannot be made or laid out fails here, not at the bench.
+        self._plan_frame
+        self._reagent_frame
 
     # -- declarations ----------------------------------------------------------------------
     @classmethod
@@ -150,9 +151,6 @@ class Protocol:
     @cached_property
     def _plan_frame(self) -> pd.DataFrame:
         return self._layout() if self.plan_kind == "layout" else self._schedule()
-
-    def _plan_table(self) -> pd.DataFrame:
-        return self._plan_frame
 
     @property
     def layout(self) -> pd.DataFrame:

@@ -1,0 +1,41 @@
+import pytest
+
+from protocol_kit import DimensionError, ParameterError
+from protocol_kit.units import format_molar, format_quantity, parse_quantity, to_molar
+
+
+@pytest.mark.parametrize("text", ["10 uM", "10 µM", "10 μM", "1e-5 M", "10", 10, 10.0, "0.01 mM", "10000 nM"])
+def test_every_spelling_of_ten_micromolar_parses(text):
+    # 1e-5 M = 10 uM; 0.01 mM = 10 uM; 10000 nM = 10 uM (SI prefixes)
+    assert parse_quantity(text, "uM", field="top_conc").magnitude == pytest.approx(10.0)
+
+
+def test_plain_number_is_taken_in_the_declared_unit():
+    assert parse_quantity("2", "uL/min", field="flow_rate").magnitude == 2.0
+
+
+def test_conversion_between_units_of_a_ratio():
+    # 0.5 g/kg x 1000 mg/g = 500 mg/kg
+    assert parse_quantity("0.5 g/kg", "mg/kg", field="dose").magnitude == pytest.approx(500.0)
+
+
+@pytest.mark.parametrize("value, word", [("5 uL", "volume"), ("3 mg", "mass"), ("1 h", "time")])
+def test_wrong_dimension_names_field_value_and_dimension(value, word):
+    with pytest.raises(DimensionError) as exc:
+        parse_quantity(value, "uM", field="top_conc")
+    msg = str(exc.value)
+    assert msg.startswith("top_conc: ")
+    assert repr(value) in msg and word in msg and "concentration" in msg
+
+
+@pytest.mark.parametrize("value", ["", "abc", "3 +", "nan", "inf", True, None, [1]])
+def test_unreadable_values_raise_parameter_error(value):
+    with pytest.raises(ParameterError, match="^x: "):
+        parse_quantity(value, "uM", field="x")
+
+
+def test_to_molar_and_formatting():
+    assert to_molar("1.5 nM") == pytest.approx(1.5e-9)
+    assert format_molar(5.6452e-11) == "56.5\u00a0pM"
+    assert format_quantity(parse_quantity("250 µL", "uL")) == "250 µL"
+    assert format_molar(float("nan")) == ""
