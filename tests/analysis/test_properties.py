@@ -1,0 +1,60 @@
+"""Property tests (hypothesis): recovery, invariance to row order, scaling of the response."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from protocol_kit.analysis import fit_logistic
+
+CONC = np.repeat(np.r_[0.0, 10.0 ** np.arange(-10, -4.9, 0.5)], 2)
+SETTINGS = settings(max_examples=30, deadline=None)
+
+curves = st.fixed_dictionaries({
+    "bottom": st.floats(-10, 20), "top": st.floats(60, 150), "log_ic50": st.floats(-9.0, -6.0),
+    "hill": st.floats(0.5, 3.0).map(lambda h: -h), "seed": st.integers(0, 2**32 - 1)})
+
+
+def simulate(p, noise):
+    with np.errstate(divide="ignore"):
+        x = np.log10(CONC)
+    y = np.where(CONC > 0, p["bottom"] + (p["top"] - p["bottom"]) / (1 + 10.0 ** ((p["log_ic50"] - x) * p["hill"])),
+                 p["top"])
+    return y + np.random.default_rng(p["seed"]).normal(0, noise * (p["top"] - p["bottom"]), y.size)
+
+
+@SETTINGS
+@given(curves)
+def test_simulated_curves_are_recovered(p):
+    r = fit_logistic(CONC, simulate(p, 0.005))
+    # with 0.5% noise every estimate lies within 5 SE of the truth (a 5-sigma miss has P ~ 6e-7)
+    for name in ("bottom", "top", "log_ic50", "hill"):
+        assert abs(getattr(r, name) - p[name]) <= 5 * getattr(r, name + "_se")
+    assert r.log_ic50_ci[0] - 4 * r.log_ic50_se < p["log_ic50"] < r.log_ic50_ci[1] + 4 * r.log_ic50_se
+
+
+@SETTINGS
+@given(curves, st.randoms(use_true_random=False))
+def test_shuffling_rows_changes_nothing(p, rnd):
+    y = simulate(p, 0.05)
+    order = list(range(y.size))
+    rnd.shuffle(order)
+    a = fit_logistic(CONC, y)
+    b = fit_logistic(CONC[order], y[order])
+    assert b.rss == pytest.approx(a.rss, rel=1e-9)
+    assert (b.log_ic50, b.hill, b.top, b.bottom) == pytest.approx((a.log_ic50, a.hill, a.top, a.bottom),
+                                                                  rel=1e-6, abs=1e-6)
+    assert b.flags == a.flags
+
+
+@SETTINGS
+@given(curves, st.floats(0.01, 1000.0))
+def test_scaling_response_scales_plateaus_only(p, k):
+    y = simulate(p, 0.05)
+    a = fit_logistic(CONC, y)
+    b = fit_logistic(CONC, k * y)
+    # Y' = k Y is fitted exactly by Bottom' = k Bottom, Top' = k Top, same logIC50 and Hill; RSS' = k^2 RSS
+    assert (b.top, b.bottom) == pytest.approx((k * a.top, k * a.bottom), rel=1e-6, abs=1e-6 * k)
+    assert (b.log_ic50, b.hill) == pytest.approx((a.log_ic50, a.hill), rel=1e-6, abs=1e-6)
+    assert b.rss == pytest.approx(k * k * a.rss, rel=1e-8)
