@@ -20,10 +20,10 @@ import pydantic
 from pydantic import BeforeValidator, ConfigDict
 
 from ..errors import ParameterError, ProtocolKitError
-from ..units import Q_, best_unit, fmt_number, format_quantity, parse_quantity, unit_text
+from ..units import Q_, best_unit, ureg, fmt_number, format_quantity, parse_quantity, unit_text
 
-DISPLAY_UNITS = {"[concentration]": ["pM", "nM", "uM", "mM", "M"], "[volume]": ["uL", "mL", "L"],
-                 "[mass]": ["ug", "mg", "g", "kg"]}
+DISPLAY_UNITS = {"concentration": ["pM", "nM", "uM", "mM", "M"], "volume": ["uL", "mL", "L"],
+                 "mass": ["ug", "mg", "g", "kg"]}
 
 Kind = Literal["quantity", "int", "float", "choice", "text", "bool"]
 
@@ -186,8 +186,8 @@ class Parameter:
         if value is None:
             return "(to be entered)"
         if isinstance(value, pint.Quantity):
-            for dim, units in DISPLAY_UNITS.items():
-                if value.check(dim):
+            for units in DISPLAY_UNITS.values():
+                if f"{value.units}" in {f"{ureg.Unit(u)}" for u in units}:  # rescale within the family
                     return format_quantity(best_unit(value, units))
             return format_quantity(value)
         if isinstance(value, bool):
