@@ -187,15 +187,36 @@ def normal_matrix(J, W, free):
     return A
 
 
-def levenberg_marquardt(p, X, Y, W, free, *, max_iter=100, ftol=1e-12, xtol=1e-9):
-    """Batched Levenberg-Marquardt; returns (params, rss, converged)."""
+def _scales(X, Y, W):
+    """Per-curve parameter scales (plateaus: response range; logIC50: X range; Hill: 4 / X range)
+    for the step-size convergence test and the divergence guard."""
+    lo, hi = x_range(X, W)
+    span = _span(lo, hi)
+    ok = W > 0
+    yr = np.where(ok, Y, -np.inf).max(1) - np.where(ok, Y, np.inf).min(1)
+    yr = np.where(np.isfinite(yr) & (yr > 0), yr, 1.0)
+    return np.stack([yr, yr, span, 4.0 / span], axis=1), lo, hi, span
+
+
+def levenberg_marquardt(p, X, Y, W, free, *, max_iter=100, xtol=1e-9, ftol=1e-13):
+    """Batched Levenberg-Marquardt; returns (params, rss, converged).
+
+    A curve stops when an accepted step is below ``xtol`` of each parameter's scale (or the
+    RSS falls by less than ``ftol`` relative in the Gauss-Newton regime, or no step lowers it),
+    which counts as converged; or when it runs away (logIC50 more than twice the tested range
+    outside it, |Hill| > 100 x 4/range, or a plateau 1000 response ranges away: an incomplete
+    curve whose least-squares infimum is at infinity), which does not.
+    """
     p = p.copy()
     m = p.shape[0]
+    scale, lo, hi, span = _scales(X, Y, W)
+    ymid = 0.5 * (np.where(W > 0, Y, -np.inf).max(1) + np.where(W > 0, Y, np.inf).min(1))
     r, J = _residual_jacobian(p, X, Y, free)
     rss = _rss(r, W)
     lam = np.full(m, 1e-3)
     done = np.zeros(m, bool)
     converged = np.zeros(m, bool)
+    eye = np.eye(4)
     for _ in range(max_iter):
         idx = np.flatnonzero(~done)
         if idx.size == 0:
@@ -203,22 +224,41 @@ def levenberg_marquardt(p, X, Y, W, free, *, max_iter=100, ftol=1e-12, xtol=1e-9
         Xi, Yi, Wi, Ji, pi = X[idx], Y[idx], W[idx], J[idx], p[idx]
         A = normal_matrix(Ji, Wi, free)
         g = np.einsum("mni,mn->mi", Ji, Wi * r[idx])
-        D = np.maximum(np.diagonal(A, axis1=1, axis2=2), 1e-12 * np.diagonal(A, axis1=1, axis2=2).max(1, keepdims=True) + _TINY)
-        Ad = A + lam[idx, None, None] * (D[:, :, None] * np.eye(4))
-        delta = _solve(Ad, g)
+        dA = np.diagonal(A, axis1=1, axis2=2)
+        D = np.maximum(dA, 1e-12 * dA.max(1, keepdims=True) + _TINY)
+        delta = _solve(A + lam[idx, None, None] * (D[:, :, None] * eye), g)
         pn = pi + delta
         rn, Jn = _residual_jacobian(pn, Xi, Yi, free)
         rssn = _rss(rn, Wi)
         acc = rssn <= rss[idx]
-        small = (rss[idx] - rssn <= ftol * rss[idx] + _TINY) & (
-            np.abs(delta) <= xtol * (np.abs(pi) + xtol)).all(axis=1)
+        small = (np.abs(delta) <= xtol * (np.abs(pi) + scale[idx])).all(axis=1) | (
+            (rss[idx] - rssn <= ftol * rss[idx]) & (lam[idx] < 1e-2))
         a = idx[acc]
         p[a], r[a], J[a], rss[a] = pn[acc], rn[acc], Jn[acc], rssn[acc]
-        lam[idx] = np.where(acc, np.maximum(lam[idx] * 0.2, 1e-12), lam[idx] * 10.0)
-        stop = (acc & small) | (lam[idx] > 1e14)
-        converged[idx[stop]] = True
-        done[idx[stop]] = True
+        lam[idx] = np.where(acc, np.maximum(lam[idx] * 0.1, 1e-12), lam[idx] * 10.0)
+        q = p[idx]
+        away = ((q[:, LOG_IC50] < lo[idx] - 2 * span[idx]) | (q[:, LOG_IC50] > hi[idx] + 2 * span[idx])
+                | (np.abs(q[:, HILL]) > 100 * scale[idx, HILL])
+                | (np.abs(q[:, [BOTTOM, TOP]] - ymid[idx, None]) > 1e3 * scale[idx, :2]).any(axis=1))
+        ok = (acc & small) | (lam[idx] > 1e14)
+        converged[idx[ok & ~away]] = True
+        done[idx[ok | away]] = True
     return p, rss, converged & np.isfinite(rss) & np.isfinite(p).all(axis=1)
+
+
+def _inverse(A):
+    """Batched inverse; singular (or non-finite) matrices get the pseudo-inverse, alone."""
+    good = np.isfinite(A).all(axis=(1, 2)) & (np.abs(np.linalg.det(np.where(np.isfinite(A), A, 0))) > 0)
+    inv = np.full_like(A, np.nan)
+    if good.any():
+        try:
+            inv[good] = np.linalg.inv(A[good])
+        except np.linalg.LinAlgError:
+            good[:] = False
+    bad = ~good & np.isfinite(A).all(axis=(1, 2))
+    if bad.any():
+        inv[bad] = np.linalg.pinv(A[bad])
+    return inv
 
 
 def _solve(A, g):
@@ -232,10 +272,7 @@ def covariance(p, X, Y, W, free, rss_total, dof):
     """Asymptotic covariance s^2 (J' W J)^-1 with s^2 = RSS / dof (NaN for fixed parameters)."""
     r, J = _residual_jacobian(p, X, Y, free)
     A = normal_matrix(J, W, free)
-    try:
-        inv = np.linalg.inv(A)
-    except np.linalg.LinAlgError:
-        inv = np.linalg.pinv(A)
+    inv = _inverse(A)
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = np.where(dof > 0, rss_total / np.maximum(dof, 1), np.nan)
     cov = inv * s2[:, None, None]
