@@ -221,7 +221,11 @@ def levenberg_marquardt(p, X, Y, W, free, *, max_iter=100, xtol=1e-9, ftol=1e-13
         idx = np.flatnonzero(~done)
         if idx.size == 0:
             break
-        Xi, Yi, Wi, Ji, pi = X[idx], Y[idx], W[idx], J[idx], p[idx]
+        if idx.size == m:  # all still running: views, no copies
+            idx = slice(None)
+            Xi, Yi, Wi, Ji, pi = X, Y, W, J, p.copy()
+        else:
+            Xi, Yi, Wi, Ji, pi = X[idx], Y[idx], W[idx], J[idx], p[idx]
         A = normal_matrix(Ji, Wi, free)
         g = np.einsum("mni,mn->mi", Ji, Wi * r[idx])
         dA = np.diagonal(A, axis1=1, axis2=2)
@@ -233,7 +237,7 @@ def levenberg_marquardt(p, X, Y, W, free, *, max_iter=100, xtol=1e-9, ftol=1e-13
         acc = rssn <= rss[idx]
         small = (np.abs(delta) <= xtol * (np.abs(pi) + scale[idx])).all(axis=1) | (
             (rss[idx] - rssn <= ftol * rss[idx]) & (lam[idx] < 1e-2))
-        a = idx[acc]
+        a = np.arange(m)[idx][acc]
         p[a], r[a], J[a], rss[a] = pn[acc], rn[acc], Jn[acc], rssn[acc]
         lam[idx] = np.where(acc, np.maximum(lam[idx] * 0.1, 1e-12), lam[idx] * 10.0)
         q = p[idx]
@@ -241,8 +245,9 @@ def levenberg_marquardt(p, X, Y, W, free, *, max_iter=100, xtol=1e-9, ftol=1e-13
                 | (np.abs(q[:, HILL]) > 100 * scale[idx, HILL])
                 | (np.abs(q[:, [BOTTOM, TOP]] - ymid[idx, None]) > 1e3 * scale[idx, :2]).any(axis=1))
         ok = (acc & small) | (lam[idx] > 1e14)
-        converged[idx[ok & ~away]] = True
-        done[idx[ok | away]] = True
+        ids = np.arange(m)[idx]
+        converged[ids[ok & ~away]] = True
+        done[ids[ok | away]] = True
     return p, rss, converged & np.isfinite(rss) & np.isfinite(p).all(axis=1)
 
 

@@ -11,6 +11,8 @@ stays available as ``ic50_fitted``.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .engine import BOTTOM, HILL, LOG_IC50, TOP, t_quantile
@@ -22,7 +24,7 @@ _UNITS = ((1.0, "M"), (1e-3, "mM"), (1e-6, "µM"), (1e-9, "nM"), (1e-12, "pM"), 
 
 def format_molar(value: float) -> str:
     """A molar concentration with 3 significant digits in the unit that gives 1 <= v < 1000."""
-    if not np.isfinite(value) or value <= 0:
+    if not math.isfinite(value) or value <= 0:
         return f"{value:g} M"
     for scale, name in _UNITS:
         if value >= scale:
@@ -48,33 +50,30 @@ def derive(params, se, dof, lo, hi, free, converged, n_distinct):
     incomplete = above | below | plateau_bad | ~np.isfinite(L)
     qualifier = np.where(above, ">", np.where(below, "<", np.where(incomplete, "?", "=")))
     ic50 = np.where(incomplete, np.nan, ic50_fit)
-    texts = []
-    flags = []
     n_free = int(np.sum(free))
-    for i in range(L.size):
-        q = qualifier[i]
-        if q == "=":
-            texts.append(format_molar(ic50_fit[i]))
-        elif q == ">":
-            texts.append("> " + format_molar(10.0 ** hi[i]))
-        elif q == "<":
-            texts.append("< " + format_molar(10.0 ** lo[i]))
-        else:
-            texts.append("undetermined (plateau undefined)")
-        f = []
-        if incomplete[i]:
-            f.append("incomplete")
-        if not converged[i]:
-            f.append("not_converged")
-        if abs(h[i]) < SHALLOW:
-            f.append("shallow")
-        elif abs(h[i]) > STEEP:
-            f.append("steep")
-        if n_distinct[i] < n_free + 2 or np.atleast_1d(dof)[i] < 2:
-            f.append("few_points")
-        flags.append(tuple(f))
+    dof = np.broadcast_to(np.asarray(dof), L.shape)
+    conditions = (incomplete, ~np.asarray(converged, bool), np.abs(h) < SHALLOW, np.abs(h) > STEEP,
+                  (np.asarray(n_distinct) < n_free + 2) | (dof < 2))
+    bits = sum(c.astype(np.int64) << k for k, c in enumerate(conditions))
+    table = {b: tuple(n for k, n in enumerate(FLAG_ORDER) if b >> k & 1) for b in np.unique(bits).tolist()}
+    flags = [table[b] for b in bits.tolist()]
+    texts = [_text(q, v, lo_i, hi_i) for q, v, lo_i, hi_i in zip(qualifier.tolist(), ic50_fit.tolist(),
+                                                                 np.asarray(lo).tolist(), np.asarray(hi).tolist())]
     return {
         "ic50": ic50, "ic50_fitted": ic50_fit, "ic50_ci_low": np.where(incomplete, np.nan, ci_lo),
         "ic50_ci_high": np.where(incomplete, np.nan, ci_hi), "qualifier": qualifier,
         "ic50_text": texts, "flags": flags, "t": tq,
     }
+
+
+FLAG_ORDER = ("incomplete", "not_converged", "shallow", "steep", "few_points")
+
+
+def _text(q, ic50, lo, hi):
+    if q == "=":
+        return format_molar(ic50)
+    if q == ">":
+        return "> " + format_molar(10.0 ** hi)
+    if q == "<":
+        return "< " + format_molar(10.0 ** lo)
+    return "undetermined (plateau undefined)"
