@@ -7,8 +7,9 @@ import pint
 
 from ..core.params import Parameter
 from ..core.plates import WellGroup
-from ..core.reagents import SerialDilution, reagent_row
-from ..units import Q_, format_molar as fmt_conc
+from ..core.reagents import CONC_UNITS, SerialDilution, reagent_row, working_solution
+from ..units import Q_, best_unit, format_quantity
+from ..units import format_molar as fmt_conc
 
 SOLVENTS = ("DMSO", "water", "ethanol")
 
@@ -77,3 +78,30 @@ def dilution_rows(series: SerialDilution, *, name: str, fold: float, diluent: st
 def scaled(q: pint.Quantity, wells: int, overage_pct: float) -> pint.Quantity:
     """Per-well amount x wells x (1 + overage)."""
     return q * wells * (1 + overage_pct / 100)
+
+
+def working_solution_row(label: str, *, final: pint.Quantity, stock: pint.Quantity, fold: float, wells: int,
+                         addition: pint.Quantity, overage: float, diluent: str, field: str,
+                         per_what: str = "well") -> tuple[dict, pint.Quantity, pint.Quantity]:
+    """A working solution at ``fold`` x ``final`` for ``wells`` additions of ``addition``.
+
+    Returns the reagent row, the diluent it uses and the amount of solute drawn from the stock
+    (C1 V1 = C2 V2, see :func:`working_solution`).
+    """
+    volume = scaled(addition, wells, overage)
+    working, v_stock, v_dil = working_solution(final, fold, volume, stock, field=field)
+    row = reagent_row(
+        f"{label} working solution", volume, section="Working solutions", stock=stock, final=final,
+        per=addition, per_what=per_what,
+        notes=f"{format_quantity(v_stock.to('uL'))} stock + {format_quantity(v_dil.to('uL'))} {diluent} = "
+              f"{format_quantity(best_unit(working, CONC_UNITS))} ({fold:g}x)")
+    return row, v_dil, working * volume
+
+
+def compound_series(v, addition: pint.Quantity) -> SerialDilution:
+    """The test compound's serial dilution at ``working_fold`` x final; each tube keeps
+    replicates x addition x (1 + overage)."""
+    keep = scaled(addition, v.replicates, v.overage)
+    working_solution(v.top_conc, v.working_fold, keep, v.compound_stock, field="compound_stock")
+    return SerialDilution((v.top_conc * v.working_fold).to("uM"), v.dilution_factor, v.n_conc,
+                          keep.to("uL"), v.compound_stock.to("uM"))

@@ -18,7 +18,8 @@ from ..core.steps import CHEMICAL, ICE_COLD, RADIOACTIVE, TIMING_CRITICAL, Step
 from ..errors import ParameterError
 from ..units import Q_, format_quantity
 from .common import (
-    compound_groups, compound_parameters, dilution_rows, fmt_conc, isotope_of, plate_parameters, scaled,
+    compound_groups, compound_parameters, compound_series, dilution_rows, fmt_conc, isotope_of, plate_parameters,
+    scaled, working_solution_row,
 )
 
 TARGETS = ("SERT", "NET", "DAT", "sigma-1", "H1", "muscarinic", "alpha-1")
@@ -142,17 +143,6 @@ class RadioligandBinding(Protocol):
                 f"at most {format_quantity(self.params.well_volume - 2 * self.addition_volume)} "
                 f"(well volume minus two {format_quantity(self.addition_volume)} additions)",
                 reason="does not fit in the well")
-        self._ligand_working()
-        if not self.saturation:
-            self._compound_series()
-
-    def _ligand_working(self):
-        v = self.params
-        if self.saturation:
-            return None
-        volume = scaled(self.addition_volume, self.n_wells, v.overage)
-        return working_solution(v.radioligand_conc, v.working_fold, volume, v.radioligand_stock,
-                                field="radioligand_stock")
 
     def _ligand_series(self) -> SerialDilution:
         v = self.params
@@ -160,13 +150,6 @@ class RadioligandBinding(Protocol):
         working_solution(v.sat_top_conc, v.working_fold, keep, v.radioligand_stock, field="radioligand_stock")
         return SerialDilution((v.sat_top_conc * v.working_fold).to("nM"), v.sat_dilution_factor,
                               v.sat_n_conc, keep.to("uL"), v.radioligand_stock.to("nM"))
-
-    def _compound_series(self) -> SerialDilution:
-        v = self.params
-        keep = scaled(self.addition_volume, v.replicates, v.overage)
-        working_solution(v.top_conc, v.working_fold, keep, v.compound_stock, field="compound_stock")
-        return SerialDilution((v.top_conc * v.working_fold).to("uM"), v.dilution_factor, v.n_conc,
-                              keep.to("uL"), v.compound_stock.to("uM"))
 
     def ligand_concentrations(self) -> list[float]:
         """Final radioligand concentrations (molar) of the saturation series, highest first."""
@@ -212,33 +195,25 @@ class RadioligandBinding(Protocol):
             vehicle_wells = nsb_wells  # total-binding wells take buffer in the compound slot
             ligand_amount = (series.keep + series.transfer) * series.top_working  # drawn from the stock
         else:
-            series = self._compound_series()
+            series = compound_series(v, add)
             rows += dilution_rows(series, name=v.compound, fold=v.working_fold, diluent="assay buffer")
             diluent += series.diluent_total()
             nsb_wells = v.replicates
             vehicle_wells = v.replicates
-            working, v_stock, v_dil = self._ligand_working()
-            lig_volume = scaled(add, wells, ov)
-            rows.append(reagent_row(
-                f"{v.radioligand} working solution", lig_volume, section="Working solutions",
-                stock=v.radioligand_stock, final=v.radioligand_conc, per=add, per_what="well",
-                notes=f"{format_quantity(v_stock.to('uL'))} stock + {format_quantity(v_dil.to('uL'))} "
-                      f"assay buffer = {format_quantity(working.to('nM'))} ({v.working_fold:g}x)"))
+            row, v_dil, ligand_amount = working_solution_row(
+                v.radioligand, final=v.radioligand_conc, stock=v.radioligand_stock, fold=v.working_fold,
+                wells=wells, addition=add, overage=ov, diluent="assay buffer", field="radioligand_stock")
+            rows.append(row)
             diluent += v_dil
-            ligand_amount = working * lig_volume
         # radioactivity handled
         activity = (ligand_amount * v.specific_activity).to("uCi")
         rows.append(reagent_row(f"{v.radioligand} activity used", activity, section="Working solutions",
                                 notes=f"isotope {self.isotope or 'not stated'}; log in the radioactivity register"))
         # NSB drug
-        nsb_volume = scaled(add, nsb_wells, ov)
-        working, v_stock, v_dil = working_solution(v.nsb_conc, v.working_fold, nsb_volume, v.nsb_stock,
-                                                   field="nsb_stock")
-        rows.append(reagent_row(
-            f"{v.nsb_drug} (NSB) working solution", nsb_volume, section="Working solutions",
-            stock=v.nsb_stock, final=v.nsb_conc, per=add, per_what="NSB well",
-            notes=f"{format_quantity(v_stock.to('uL'))} stock + {format_quantity(v_dil.to('uL'))} "
-                  f"assay buffer = {format_quantity(working.to('uM'))} ({v.working_fold:g}x)"))
+        row, v_dil, _ = working_solution_row(
+            f"{v.nsb_drug} (NSB)", final=v.nsb_conc, stock=v.nsb_stock, fold=v.working_fold, wells=nsb_wells,
+            addition=add, overage=ov, diluent="assay buffer", field="nsb_stock", per_what="NSB well")
+        rows.append(row)
         diluent += v_dil
         # membranes
         mem_conc = (v.protein_per_well / v.membrane_volume).to("mg/mL")

@@ -11,11 +11,14 @@ import pandas as pd
 from ..core.params import Parameter
 from ..core.plates import WellGroup, build_layout, plate_format
 from ..core.protocol import Protocol, register
-from ..core.reagents import BufferRecipe, Component, SerialDilution, reagent_row, working_solution
+from ..core.reagents import BufferRecipe, Component, reagent_row
 from ..core.steps import CHEMICAL, ICE_COLD, RADIOACTIVE, TIMING_CRITICAL, Step
 from ..errors import ParameterError
 from ..units import Q_, format_quantity
-from .common import compound_groups, compound_parameters, dilution_rows, isotope_of, plate_parameters, scaled
+from .common import (
+    compound_groups, compound_parameters, compound_series, dilution_rows, isotope_of, plate_parameters, scaled,
+    working_solution_row,
+)
 
 # Krebs-Ringer-HEPES with ascorbic acid (antioxidant) and pargyline (MAO inhibitor).
 # Molar masses (g/mol) of the forms usually weighed, from standard atomic weights.
@@ -139,21 +142,6 @@ class ReuptakeInhibition(Protocol):
             raise ParameterError("readout", v.readout,
                                  "fluorescence endpoint or fluorescence kinetic for an unlabelled substrate",
                                  reason=f"cannot count {v.substrate!r}: no isotope in its name")
-        self._compound_series()
-        self._substrate_working()
-
-    def _compound_series(self) -> SerialDilution:
-        v = self.params
-        keep = scaled(self.addition_volume, v.replicates, v.overage)
-        working_solution(v.top_conc, v.working_fold, keep, v.compound_stock, field="compound_stock")
-        return SerialDilution((v.top_conc * v.working_fold).to("uM"), v.dilution_factor, v.n_conc,
-                              keep.to("uL"), v.compound_stock.to("uM"))
-
-    def _substrate_working(self):
-        v = self.params
-        volume = scaled(self.addition_volume, self.n_wells - self.n_blanks, v.overage)
-        return volume, *working_solution(v.substrate_conc, v.working_fold, volume, v.substrate_stock,
-                                         field="substrate_stock")
 
     def _layout(self) -> pd.DataFrame:
         v = self.params
@@ -176,29 +164,23 @@ class ReuptakeInhibition(Protocol):
         ov = v.overage
         add = self.addition_volume
         wells = self.n_wells
-        series = self._compound_series()
+        series = compound_series(v, add)
         rows = dilution_rows(series, name=v.compound, fold=v.working_fold, diluent="KRH")
         diluent = series.diluent_total()
-        volume, working, v_stock, v_dil = self._substrate_working()
-        rows.append(reagent_row(
-            f"{v.substrate} working solution", volume, section="Working solutions", stock=v.substrate_stock,
-            final=v.substrate_conc, per=add, per_what="well",
-            notes=f"{format_quantity(v_stock.to('uL'))} stock + {format_quantity(v_dil.to('uL'))} KRH = "
-                  f"{format_quantity(working.to('nM'))} ({v.working_fold:g}x)"))
+        row, v_dil, substrate_amount = working_solution_row(
+            v.substrate, final=v.substrate_conc, stock=v.substrate_stock, fold=v.working_fold,
+            wells=wells - self.n_blanks, addition=add, overage=ov, diluent="KRH", field="substrate_stock")
+        rows.append(row)
         diluent += v_dil
         if self.labelled:
-            activity = (working * volume * v.specific_activity).to("uCi")
+            activity = (substrate_amount * v.specific_activity).to("uCi")
             rows.append(reagent_row(f"{v.substrate} activity used", activity, section="Working solutions",
                                     notes=f"isotope {isotope_of(v.substrate)}; log in the radioactivity register"))
-        ref_volume = scaled(add, v.control_replicates, ov)
-        working, v_stock, v_dil = working_solution(v.reference_conc, v.working_fold, ref_volume,
-                                                   v.reference_stock, field="reference_stock")
-        rows.append(reagent_row(
-            f"{v.reference_inhibitor} (100% inhibition) working solution", ref_volume,
-            section="Working solutions", stock=v.reference_stock, final=v.reference_conc, per=add,
-            per_what="control well",
-            notes=f"{format_quantity(v_stock.to('uL'))} stock + {format_quantity(v_dil.to('uL'))} KRH = "
-                  f"{format_quantity(working.to('uM'))} ({v.working_fold:g}x)"))
+        row, v_dil, _ = working_solution_row(
+            f"{v.reference_inhibitor} (100% inhibition)", final=v.reference_conc, stock=v.reference_stock,
+            fold=v.working_fold, wells=v.control_replicates, addition=add, overage=ov, diluent="KRH",
+            field="reference_stock", per_what="control well")
+        rows.append(row)
         diluent += v_dil
         # buffer in the wells: the fill, the vehicle wells' compound slot, the blanks' substrate slot,
         # and one wash before the pre-incubation

@@ -84,3 +84,26 @@ def test_protocol_values_are_immutable():
         p.params.replicates = 5
     assert p.with_values(replicates=2).params.replicates == 2
     assert p.params.replicates == 3
+
+
+PUBLIC_NAMES = {
+    # the parameter names the foundation issue makes part of the public interface
+    "radioligand-binding": ["target", "radioligand", "radioligand_conc", "radioligand_kd", "compound", "top_conc",
+                            "dilution_factor", "n_conc", "replicates", "well_volume", "plate_format", "nsb_drug",
+                            "nsb_conc"],
+    "reuptake-inhibition": ["substrate", "substrate_conc", "substrate_km", "compound", "top_conc", "dilution_factor",
+                            "n_conc", "replicates", "plate_format", "reference_inhibitor"],
+    "microdialysis": ["flow_rate", "fraction_interval", "baseline_fractions", "post_dose_duration", "dose",
+                      "injection_volume", "n_animals", "body_weight", "region"],
+}
+
+
+@pytest.mark.parametrize("pid", sorted(PUBLIC_NAMES))
+def test_public_parameter_names_exist(pid):
+    names = {p.name for p in pk.protocol_class(pid).parameters}
+    assert set(PUBLIC_NAMES[pid]) <= names
+
+
+def test_notebook_repr_is_a_table(protocol_id):
+    html = pk.get_protocol(protocol_id)._repr_html_()
+    assert "<table>" in html and pk.get_protocol(protocol_id).title in html
