@@ -15,7 +15,7 @@ from ._inputs import as_concentrations, as_values, check_fixed, resolve_weights,
 from .fitting import fit_logistic
 from .flags import format_molar
 from .lsq import least_squares_fit, t_interval
-from .results import ResultBase
+from .results import FitStats
 
 
 def _positive(value, field, allow_zero=False):
@@ -43,7 +43,7 @@ def cheng_prusoff(ic50, conc, kd):
 
 
 @dataclass(frozen=True)
-class KiFit(ResultBase):
+class KiFit(FitStats):
     """Result of :func:`fit_ki` (immutable)."""
 
     ki: float
@@ -59,12 +59,6 @@ class KiFit(ResultBase):
     bottom_se: float
     radioligand_conc: float
     kd: float
-    rss: float
-    dof: int
-    n: int
-    n_dropped: int
-    n_params: int
-    converged: bool
     flags: tuple[str, ...]
     excluded: tuple[dict, ...] = ()
 
@@ -106,7 +100,7 @@ def fit_ki(conc, response, *, radioligand_conc, kd, fixed=None, weights=None, ou
 
 
 @dataclass(frozen=True)
-class SaturationFit(ResultBase):
+class SaturationFit(FitStats):
     """Result of :func:`fit_saturation` (immutable); ``ns``/``background`` are NaN in specific mode."""
 
     bmax: float
@@ -119,12 +113,6 @@ class SaturationFit(ResultBase):
     background_se: float
     bmax_ci: tuple[float, float]
     kd_ci: tuple[float, float]
-    rss: float
-    dof: int
-    n: int
-    n_dropped: int
-    n_params: int
-    converged: bool
     flags: tuple[str, ...]
     mode: str
 

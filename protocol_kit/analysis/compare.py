@@ -14,7 +14,7 @@ from ._inputs import check_fixed, curve_data
 from .batch import _column, fit_logistic_many
 from .curves import LN10, LOGISTIC_PARAMS, _fraction, logistic_jacobian
 from .lsq import least_squares_fit, t_interval
-from .results import ResultBase
+from .results import FitStats, ResultBase
 
 
 def aicc(rss: float, n: int, n_params: int) -> float:
@@ -86,7 +86,7 @@ TWO_SITE_PARAMS = ("bottom", "top", "frac", "log_ic50_1", "log_ic50_2")
 
 
 @dataclass(frozen=True)
-class TwoSiteFit(ResultBase):
+class TwoSiteFit(FitStats):
     """Result of :func:`fit_two_site` (immutable); site 1 is the high-affinity site."""
 
     bottom: float
@@ -96,12 +96,6 @@ class TwoSiteFit(ResultBase):
     log_ic50_2: float
     se: dict
     ci: dict
-    rss: float
-    dof: int
-    n: int
-    n_dropped: int
-    n_params: int
-    converged: bool
 
 
 def _two_site_model(x):
@@ -150,7 +144,7 @@ def fit_two_site(conc, response, *, fixed=None, weights=None, sd=None) -> TwoSit
         best = least_squares_fit(_two_site_model(x), p, y, w, free)
     names = TWO_SITE_PARAMS
     return TwoSiteFit(
-        *map(float, best.params), se={k: float(v) for k, v in zip(names, best.se)},
+        **{k: float(v) for k, v in zip(TWO_SITE_PARAMS, best.params)}, se={k: float(v) for k, v in zip(names, best.se)},
         ci={k: t_interval(v, s, best.dof) for k, v, s in zip(names, best.params, best.se)},
         rss=best.rss, dof=best.dof, n=int(y.size), n_dropped=data.n_dropped, n_params=best.n_free,
         converged=best.converged)
@@ -178,18 +172,12 @@ def _plateau_start(model, p, y, w, fixed):
 
 
 @dataclass(frozen=True)
-class GlobalFit(ResultBase):
+class GlobalFit(FitStats):
     """Result of :func:`fit_logistic_global` (immutable). ``curves`` has one row per curve
     with each parameter and its SE (shared parameters repeat); one pooled variance."""
 
     curves: pd.DataFrame
     shared: tuple[str, ...]
-    rss: float
-    dof: int
-    n: int
-    n_dropped: int
-    n_params: int
-    converged: bool
 
     def to_dict(self) -> dict:
         d = super().to_dict()

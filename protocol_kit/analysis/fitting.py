@@ -10,13 +10,13 @@ from .curves import LOGISTIC_PARAMS, logistic_jacobian
 from .engine import FULL_GRID, canonical, fit_batch, free_mask
 from .flags import derive
 from .lsq import LsqResult, evaluate, least_squares_fit, profile_interval, t_interval
-from .results import ResultBase
+from .results import FitStats
 
 FIXABLE = ("bottom", "top", "hill")
 
 
 @dataclass(frozen=True)
-class LogisticFit(ResultBase):
+class LogisticFit(FitStats):
     """Result of :func:`fit_logistic` (immutable). ``ic50`` is NaN when ``incomplete`` (see
     ``ic50_text``); ``ic50_fitted`` is the fitted, possibly extrapolated, value and ``ic50_se``
     its delta-method standard error, ln(10) IC50 SE(logIC50) (as R's drc reports for ED50)."""
@@ -40,13 +40,7 @@ class LogisticFit(ResultBase):
     hill_ci: tuple[float, float]
     ic50_ci: tuple[float, float]
     log_ic50_ci_profile: tuple[float, float]
-    rss: float
-    dof: int
     r_squared: float
-    n: int
-    n_dropped: int
-    n_params: int
-    converged: bool
     flags: tuple[str, ...]
     fixed: dict
     weights: str

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 import html
 import math
 
@@ -44,3 +45,17 @@ class ResultBase:
             f"<tr><th style='text-align:left'>{html.escape(n)}</th><td>{html.escape(_cell(getattr(self, n)))}</td></tr>"
             for n in names)
         return f"<table><caption>{html.escape(type(self).__name__)}</caption>{rows}</table>"
+
+
+@dataclass(frozen=True)
+class FitStats(ResultBase):
+    """Goodness-of-fit fields every least-squares result carries (what compare_models reads):
+    residual sum of squares, degrees of freedom n - n_params, points used, points dropped
+    (NaN), fitted parameters and whether the optimiser converged."""
+
+    rss: float
+    dof: int
+    n: int
+    n_dropped: int
+    n_params: int
+    converged: bool
