@@ -20,4 +20,5 @@ from .errors import (  # noqa: F401
     UnknownNameError,
 )
 from .protocols import Microdialysis, RadioligandBinding, ReuptakeInhibition  # noqa: F401
+from .records import open_run  # noqa: F401
 from .units import Q_, ureg  # noqa: F401

@@ -190,6 +190,13 @@ class Protocol:
             return render_sheet(self, paper=paper)
         return write_sheet(self, path, paper=paper)
 
+    def start_run(self, operator: str, store=None):
+        """Start recording a run of this plan (``store``: a Store, a path, or None for the
+        default ``$PROTOCOL_KIT_STORE`` / ``./protocol_kit.db``); returns the Run."""
+        from ..records.run import start_run
+
+        return start_run(self, operator, store)
+
     def _repr_html_(self) -> str:
         from ..reports.render import render_plan_summary
 

@@ -1,0 +1,76 @@
+"""Events of a run and the hash that chains them.
+
+Each event's hash is the SHA-256 of the canonical JSON of ``[previous hash, run id, seq, time,
+operator, type, payload]``; the first event of a run chains to :data:`GENESIS`. Changing any
+field of any event, or removing one, breaks the chain from that event on, which is how
+:func:`protocol_kit.records.verify.check_chain` finds tampering.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+GENESIS = "0" * 64
+
+# Event types. The run starts with STARTED; SIGNATURE locks it; after that only further
+# signatures and amendments may be appended (see AFTER_LOCK).
+STARTED = "started"
+STEP_CHECKED = "step_checked"
+NOTE = "note"
+DEVIATION = "deviation"
+LOT = "lot_recorded"
+VALUE = "value_entered"
+DATA = "data_attached"
+ANALYSIS = "analysis_recorded"
+REPORT = "report_rendered"
+SIGNATURE = "signature"
+AMENDMENT = "amendment"
+EVENT_TYPES = (STARTED, STEP_CHECKED, NOTE, DEVIATION, LOT, VALUE, DATA, ANALYSIS, REPORT,
+               SIGNATURE, AMENDMENT)
+AFTER_LOCK = (SIGNATURE, AMENDMENT)
+# Events whose payload names a stored file by its SHA-256 (``payload["sha256"]``).
+WITH_BLOB = (DATA, REPORT)
+
+
+def canonical_json(obj: Any) -> str:
+    """One text per value: sorted keys, no spaces, UTF-8, no NaN (raises ValueError)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def event_hash(prev_hash: str, run_id: str, seq: int, time: str, operator: str, type: str,
+               payload: Any) -> str:
+    """SHA-256 (hex) over the canonical JSON of the event's fields and the previous hash."""
+    text = canonical_json([prev_hash, run_id, seq, time, operator, type, payload])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def utc_now() -> str:
+    """The current time in UTC as ISO 8601 with microseconds, e.g. 2025-03-01T09:30:00.000001+00:00."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One recorded event, as stored. ``payload`` is the parsed JSON (treat it as read-only)."""
+
+    run_id: str
+    seq: int
+    time: str
+    operator: str
+    type: str
+    payload: dict = field(hash=False)
+    prev_hash: str
+    hash: str
+
+    def to_dict(self) -> dict:
+        return {"run_id": self.run_id, "seq": self.seq, "time": self.time,
+                "operator": self.operator, "type": self.type, "payload": json.loads(canonical_json(self.payload)),
+                "prev_hash": self.prev_hash, "hash": self.hash}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Event:
+        return cls(run_id=d["run_id"], seq=int(d["seq"]), time=d["time"], operator=d["operator"],
+                   type=d["type"], payload=d["payload"], prev_hash=d["prev_hash"], hash=d["hash"])

@@ -1,0 +1,340 @@
+"""A run: one performance of a protocol, recorded as events in a store.
+
+``p.start_run(operator=...)`` (or :func:`start_run`) writes the first event: the protocol id and
+version, the validated parameters and the plan's hash. :func:`open_run` resumes a run and
+rebuilds its state from its events. Every method that records something validates its input
+against the run's plan first (step ids, reagent names), then appends one event.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pint
+
+from .. import __version__
+from ..errors import ParameterError, ProtocolKitError, RecordLockedError, UnknownNameError
+from . import events as ev
+from .state import AMENDABLE, RunState, build_state
+from .store import Store, as_store
+from .verify import VerifyReport
+
+if TYPE_CHECKING:
+    from ..core.protocol import Protocol
+
+SIGNATURE_MEANINGS = ("performed", "reviewed", "approved", "witnessed", "verified")
+
+
+def _text(field: str, value: object, allowed: str) -> str:
+    """A non-empty, stripped text, or a ParameterError naming ``field``."""
+    if not isinstance(value, str) or not value.strip():
+        raise ParameterError(field, value, allowed, reason="is empty" if isinstance(value, str) else "is not text")
+    return value.strip()
+
+
+def _operator(value: object) -> str:
+    return _text("operator", value, "the name of the person doing the work, e.g. operator='A. Smith'")
+
+
+def _expiry(value: object) -> str | None:
+    """An expiry date as ISO text (YYYY-MM-DD), from a date or such a text; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise ParameterError("expiry", value, "a date, e.g. '2026-03-31' or datetime.date(2026, 3, 31)",
+                             reason="is not a date") from None
+
+
+def _json_value(field: str, value: object) -> Any:
+    """A number, text, boolean or quantity, as JSON (quantities as text '1.5 nM')."""
+    if isinstance(value, pint.Quantity):
+        return f"{value.magnitude!r} {value.units:~}"
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, int):  # bool included
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ParameterError(field, value, "a finite number, a text or a quantity", reason="is not finite")
+        return value
+    if isinstance(value, str):
+        return _text(field, value, "a number, a non-empty text or a quantity")
+    raise ParameterError(field, value, "a number, a text or a quantity such as '1.5 nM'",
+                         reason=f"is a {type(value).__name__}")
+
+
+def new_run_id(protocol_id: str) -> str:
+    """``YYYYMMDD-<protocol id>-<6 hex>``: sortable by day, readable, unique in practice."""
+    return f"{dt.datetime.now(dt.timezone.utc):%Y%m%d}-{protocol_id}-{secrets.token_hex(3)}"
+
+
+class Run:
+    """A run in a store. State properties (``steps``, ``lots``, ...) are rebuilt from events.
+
+    ``operator`` is who records events through this object; a method's ``operator=`` overrides
+    it for one event. Reading needs no operator.
+    """
+
+    def __init__(self, store: Store, run_id: str, operator: str | None = None) -> None:
+        self.store = store
+        self.id = run_id
+        self.operator = _operator(operator) if operator is not None else None
+        self._events: list[ev.Event] = store.events(run_id)
+        self._state: RunState | None = None
+
+    # -- state -------------------------------------------------------------------------------
+    def refresh(self) -> Run:
+        """Read events appended since (by this or another process)."""
+        new = self.store.events(self.id, after=self._events[-1].seq)
+        if new:
+            self._events += new
+            self._state = None
+        return self
+
+    @property
+    def state(self) -> RunState:
+        if self._state is None:
+            self._state = build_state(self._events)
+        return self._state
+
+    @property
+    def events(self) -> list[ev.Event]:
+        return list(self._events)
+
+    steps = property(lambda self: dict(self.state.steps), doc="Checked steps by id (who, when).")
+    lots = property(lambda self: self.state.lots, doc="Reagent lots recorded, in order.")
+    deviations = property(lambda self: self.state.deviations)
+    notes = property(lambda self: self.state.notes)
+    values = property(lambda self: dict(self.state.values), doc="Entered values by name.")
+    data_files = property(lambda self: self.state.data, doc="Attached files (name, SHA-256, size).")
+    analyses = property(lambda self: self.state.analyses)
+    reports = property(lambda self: self.state.reports)
+    signatures = property(lambda self: self.state.signatures)
+    amendments = property(lambda self: self.state.amendments)
+    locked = property(lambda self: self.state.locked, doc="True once the run has a signature.")
+    head = property(lambda self: self.state.head, doc="Hash of the last event: write it down to "
+                    "detect later removal of trailing events.")
+
+    def to_dict(self) -> dict:
+        return self.state.to_dict()
+
+    def __repr__(self) -> str:
+        s = self.state
+        return (f"Run({self.id!r}, protocol={s.protocol!r}, events={s.n_events}, "
+                f"steps checked={len(s.steps)}, {'signed' if s.locked else 'open'})")
+
+    @cached_property
+    def protocol(self) -> Protocol:
+        """The run's protocol, rebuilt from the recorded id and parameters."""
+        from ..core.protocol import protocol_class
+
+        s = self.state
+        p = protocol_class(s.protocol)(**s.params)
+        if p.plan_hash != s.plan_hash:
+            raise ProtocolKitError(
+                f"run {self.id}: recorded with {s.protocol} v{s.version}, but this protocol_kit "
+                f"builds a different plan (v{p.version}); steps and reagents cannot be checked")
+        return p
+
+    def verify(self) -> VerifyReport:
+        """Check this run's hash chain and attached files (see :meth:`Store.verify`)."""
+        return self.store.verify(self.id)
+
+    # -- recording ---------------------------------------------------------------------------
+    def _who(self, operator: str | None) -> str:
+        if operator is not None:
+            return _operator(operator)
+        if self.operator is None:
+            raise ParameterError("operator", None, "the name of the person doing the work",
+                                 reason="is required to record; pass operator= to open_run or to this call")
+        return self.operator
+
+    def _writable(self, what: str) -> None:
+        """Refuse early, before validating input, when the run is signed."""
+        self.refresh()
+        if self.locked:
+            sig = self.signatures[0]
+            raise RecordLockedError(f"run {self.id} is signed ({sig.meaning} by {sig.name}, {sig.time}), so "
+                                    f"{what} cannot be recorded; use run.amend(seq, reason, ...) to correct")
+
+    def _append(self, type: str, payload: dict, operator: str, **kw: Any) -> ev.Event:
+        event = self.store.append(self.id, operator, type, payload, **kw)
+        self.refresh()
+        return event
+
+    def check(self, step_id: str, *, operator: str | None = None) -> ev.Event:
+        """Tick a checklist step as done now."""
+        who = self._who(operator)
+        self._writable("a step check")
+        step_id = self._step_id("step_id", step_id)
+        done = self.state.steps.get(step_id)
+        if done is not None:
+            raise ParameterError("step_id", step_id, "a step not checked yet",
+                                 reason=f"was already checked by {done.operator} at {done.time}")
+        return self._append(ev.STEP_CHECKED, {"step_id": step_id}, who)
+
+    def _step_id(self, field: str, step_id: object) -> str:
+        ids = [s.id for s in self.protocol.checklist]
+        if step_id not in ids:
+            raise UnknownNameError(f"{field} (checklist step of {self.state.protocol})", str(step_id), ids)
+        return str(step_id)
+
+    def note(self, text: str, *, operator: str | None = None) -> ev.Event:
+        who = self._who(operator)
+        self._writable("a note")
+        return self._append(ev.NOTE, {"text": _text("text", text, "a non-empty note")}, who)
+
+    def deviation(self, reason: str, step_id: str | None = None, *, operator: str | None = None) -> ev.Event:
+        """Record a departure from the plan, with its reason (and the step, if one)."""
+        who = self._who(operator)
+        self._writable("a deviation")
+        reason = _text("reason", reason, "what was done differently and why")
+        step = None if step_id is None else self._step_id("step_id", step_id)
+        return self._append(ev.DEVIATION, {"reason": reason, "step_id": step}, who)
+
+    def record_lot(self, reagent: str, lot: str, expiry: object = None, *,
+                   operator: str | None = None) -> ev.Event:
+        """Record the lot (and expiry date) of a reagent of the plan's reagent table."""
+        who = self._who(operator)
+        self._writable("a reagent lot")
+        names = [str(r).strip() for r in self.protocol.reagents["reagent"]]
+        key = reagent.strip() if isinstance(reagent, str) else reagent
+        if key not in names:
+            raise UnknownNameError(f"reagent (of the {self.state.protocol} reagent table)", str(reagent), names)
+        payload = {"reagent": key, "lot": _text("lot", lot, "the lot or batch number on the label"),
+                   "expiry": _expiry(expiry)}
+        return self._append(ev.LOT, payload, who)
+
+    def enter_value(self, name: str, value: object, *, operator: str | None = None) -> ev.Event:
+        """Record a measured or read value (a number, text or quantity) under a name."""
+        who = self._who(operator)
+        self._writable("a value")
+        name = _text("name", name, "a name for the value, e.g. 'protein_mg_per_mL'")
+        if name in self.state.values:
+            old = self.state.values[name]
+            raise ParameterError("name", name, "a name not entered yet",
+                                 reason=f"was already entered (event {old.seq}); correct it with "
+                                        f"run.amend({old.seq}, reason, value=...)")
+        return self._append(ev.VALUE, {"name": name, "value": _json_value("value", value)}, who)
+
+    def attach_data(self, path_or_frame: str | os.PathLike | pd.DataFrame, *, name: str | None = None,
+                    operator: str | None = None) -> ev.Event:
+        """Store a data file unchanged (or a DataFrame as CSV) with its SHA-256."""
+        who = self._who(operator)
+        self._writable("a data file")
+        data, default_name, source = _file_bytes("path_or_frame", path_or_frame)
+        return self._attach(ev.DATA, data, name or default_name, source, who, self.data_files)
+
+    def record_report(self, path: str | os.PathLike, *, operator: str | None = None) -> ev.Event:
+        """Store a rendered sheet or report (HTML, PDF) unchanged with its SHA-256."""
+        who = self._who(operator)
+        self._writable("a report")
+        data, default_name, source = _file_bytes("path", path, frames=False)
+        return self._attach(ev.REPORT, data, default_name, source, who, self.reports)
+
+    def _attach(self, type: str, data: bytes, name: str, source: str | None, who: str,
+                existing: tuple) -> ev.Event:
+        name = _text("name", name, "a file name")
+        used = [f.name for f in existing]
+        if name in used:
+            raise ParameterError("name", name, "a name not used yet in this run; pass name=...",
+                                 reason=f"is already attached (attached: {', '.join(used)})")
+        sha = hashlib.sha256(data).hexdigest()
+        payload = {"name": name, "sha256": sha, "size": len(data), "source": source}
+        return self._append(type, payload, who, blobs={sha: data})
+
+    def record_analysis(self, result: object, *, name: str = "analysis",
+                        operator: str | None = None) -> ev.Event:
+        """Record an analysis result (an object with ``to_dict()`` or a dict of JSON values)."""
+        who = self._who(operator)
+        self._writable("an analysis result")
+        d = result.to_dict() if hasattr(result, "to_dict") else result
+        if not isinstance(d, dict):
+            raise ParameterError("result", type(result).__name__, "a result with to_dict() or a dict")
+        try:
+            d = json.loads(ev.canonical_json(d))
+        except (TypeError, ValueError) as exc:
+            raise ParameterError("result", name, "JSON values (numbers, text, lists, dicts; no NaN)",
+                                 reason=f"cannot be recorded ({exc})") from None
+        return self._append(ev.ANALYSIS, {"name": _text("name", name, "a name"), "result": d}, who)
+
+    def data_bytes(self, name: str) -> bytes:
+        """The attached file (or report) called ``name``, byte for byte as it was attached."""
+        files = {f.name: f for f in (*self.data_files, *self.reports)}
+        if name not in files:
+            raise UnknownNameError("data file", name, files)
+        return self.store.blob(files[name].sha256)
+
+    def sign(self, name: str, meaning: str) -> ev.Event:
+        """Sign the record as it stands; the first signature locks the run."""
+        who = _text("name", name, "the signer's name")
+        if meaning not in SIGNATURE_MEANINGS:
+            raise UnknownNameError("signature meaning", str(meaning), SIGNATURE_MEANINGS)
+        self.refresh()
+        return self._append(ev.SIGNATURE, {"name": who, "meaning": meaning}, who, covers_head=True)
+
+    def amend(self, seq: int, reason: str, *, operator: str | None = None, **changes: object) -> ev.Event:
+        """Correct an earlier event: ``run.amend(7, 'misread label', lot='B123')``. The earlier
+        value stays in the record and in the item's ``amendments``."""
+        who = self._who(operator)
+        reason = _text("reason", reason, "why the earlier entry is corrected")
+        self.refresh()
+        target = next((e for e in self._events if e.seq == seq), None)
+        amendable = [str(e.seq) for e in self._events if e.type in AMENDABLE]
+        if target is None or target.type not in AMENDABLE:
+            raise UnknownNameError("event to amend (seq of a value, lot, note or deviation)", str(seq), amendable)
+        fields = AMENDABLE[target.type]
+        if not changes:
+            raise ParameterError("changes", {}, f"at least one of {', '.join(fields)}", reason="are missing")
+        for key in changes:
+            if key not in fields:
+                raise UnknownNameError(f"field of a {target.type} event", key, fields)
+        clean = {k: (_expiry(v) if k == "expiry" else _json_value(k, v) if k == "value"
+                     else _text(k, v, f"a non-empty {k}")) for k, v in changes.items()}
+        payload = {"target_seq": seq, "target_type": target.type, "reason": reason, "changes": clean}
+        return self._append(ev.AMENDMENT, payload, who)
+
+
+def _file_bytes(field: str, obj: object, *, frames: bool = True) -> tuple[bytes, str, str | None]:
+    """(bytes, default name, source path) of a file path or, if allowed, a DataFrame (as CSV)."""
+    if frames and isinstance(obj, pd.DataFrame):
+        return obj.to_csv(index=False).encode("utf-8"), "data.csv", None
+    if isinstance(obj, (str, os.PathLike)):
+        path = Path(obj)
+        if not path.is_file():
+            raise ParameterError(field, str(obj), "an existing file", reason="does not exist or is not a file")
+        return path.read_bytes(), path.name, str(path.resolve())
+    allowed = "a file path or a pandas DataFrame" if frames else "a file path"
+    raise ParameterError(field, type(obj).__name__, allowed)
+
+
+def start_run(protocol: Protocol, operator: str, store: Store | str | os.PathLike | None = None) -> Run:
+    """Create a run of ``protocol`` in ``store`` (None: the default store) and return it."""
+    who = _operator(operator)
+    st = as_store(store)
+    run_id = new_run_id(protocol.id)
+    payload = {"protocol": protocol.id, "version": protocol.version, "params": protocol.raw_values(),
+               "plan_hash": protocol.plan_hash, "protocol_kit": __version__}
+    st.append(run_id, who, ev.STARTED, payload, new_run=True)
+    return Run(st, run_id, who)
+
+
+def open_run(run_id: str, store: Store | str | os.PathLike | None = None, *,
+             operator: str | None = None) -> Run:
+    """Resume a run: its state is rebuilt from its events. Pass ``operator`` to record."""
+    return Run(as_store(store, create=False), run_id, operator)

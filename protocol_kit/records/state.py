@@ -1,0 +1,220 @@
+"""A run's state, rebuilt from its events (a pure fold: the same events give the same state).
+
+Nothing here is stored: the events are the record and this is a reading of them. An amendment
+changes what an item currently says but keeps every earlier value in ``item.amendments``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from . import events as ev
+from .events import Event
+
+
+class _Item:
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Amendment(_Item):
+    """A correction of an earlier event: ``before`` and ``after`` hold the changed fields."""
+
+    seq: int
+    target_seq: int
+    reason: str
+    before: dict
+    after: dict
+    operator: str
+    time: str
+
+
+@dataclass(frozen=True)
+class StepCheck(_Item):
+    step_id: str
+    operator: str
+    time: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class LotRecord(_Item):
+    """A reagent lot; ``expired`` is True when the expiry date is before the day it was recorded."""
+
+    reagent: str
+    lot: str
+    expiry: str | None
+    expired: bool
+    operator: str
+    time: str
+    seq: int
+    amendments: tuple[Amendment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Deviation(_Item):
+    reason: str
+    step_id: str | None
+    operator: str
+    time: str
+    seq: int
+    amendments: tuple[Amendment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Note(_Item):
+    text: str
+    operator: str
+    time: str
+    seq: int
+    amendments: tuple[Amendment, ...] = ()
+
+
+@dataclass(frozen=True)
+class ValueEntry(_Item):
+    name: str
+    value: Any
+    operator: str
+    time: str
+    seq: int
+    amendments: tuple[Amendment, ...] = ()
+
+
+@dataclass(frozen=True)
+class DataFile(_Item):
+    """A file attached to the run, stored unchanged; ``source`` is where it was read from."""
+
+    name: str
+    sha256: str
+    size: int
+    source: str | None
+    operator: str
+    time: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class AnalysisRecord(_Item):
+    name: str
+    result: dict
+    operator: str
+    time: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class Signature(_Item):
+    """``record_hash`` is the hash of the last event the signature covers (``covers_seq``)."""
+
+    name: str
+    meaning: str
+    record_hash: str
+    covers_seq: int
+    time: str
+    seq: int
+
+
+# Which fields of which events an amendment may change, and the state item each becomes.
+AMENDABLE: dict[str, tuple[str, ...]] = {
+    ev.VALUE: ("value",),
+    ev.LOT: ("lot", "expiry"),
+    ev.NOTE: ("text",),
+    ev.DEVIATION: ("reason",),
+}
+
+
+def lot_expired(expiry: str | None, time: str) -> bool:
+    return expiry is not None and dt.date.fromisoformat(expiry) < dt.date.fromisoformat(time[:10])
+
+
+@dataclass(frozen=True)
+class RunState:
+    """Everything a run's events say, current values first (see each item's ``amendments``)."""
+
+    run_id: str
+    protocol: str
+    version: str
+    params: dict
+    plan_hash: str
+    started: str
+    operator: str
+    steps: dict[str, StepCheck] = field(default_factory=dict)
+    lots: tuple[LotRecord, ...] = ()
+    deviations: tuple[Deviation, ...] = ()
+    notes: tuple[Note, ...] = ()
+    values: dict[str, ValueEntry] = field(default_factory=dict)
+    data: tuple[DataFile, ...] = ()
+    analyses: tuple[AnalysisRecord, ...] = ()
+    reports: tuple[DataFile, ...] = ()
+    signatures: tuple[Signature, ...] = ()
+    amendments: tuple[Amendment, ...] = ()
+    n_events: int = 0
+    head: str = ev.GENESIS
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.signatures)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["locked"] = self.locked
+        return d
+
+
+def build_state(events: Iterable[Event]) -> RunState:
+    """Fold a run's events, in seq order, into its state."""
+    events = list(events)
+    if not events or events[0].type != ev.STARTED:
+        raise ValueError("a run's events start with a 'started' event")
+    first = events[0].payload
+    base = dict(run_id=events[0].run_id, protocol=first["protocol"], version=first["version"],
+                params=first["params"], plan_hash=first["plan_hash"], started=events[0].time,
+                operator=events[0].operator)
+    items: dict[int, Any] = {}  # amendable items by the seq of the event that made them
+    steps: dict[str, StepCheck] = {}
+    data, analyses, reports, signatures, amendments = [], [], [], [], []
+    for e in events[1:]:
+        p, who = e.payload, (e.operator, e.time, e.seq)
+        if e.type == ev.STEP_CHECKED:
+            steps[p["step_id"]] = StepCheck(p["step_id"], *who)
+        elif e.type == ev.LOT:
+            items[e.seq] = LotRecord(p["reagent"], p["lot"], p.get("expiry"),
+                                     lot_expired(p.get("expiry"), e.time), *who)
+        elif e.type == ev.DEVIATION:
+            items[e.seq] = Deviation(p["reason"], p.get("step_id"), *who)
+        elif e.type == ev.NOTE:
+            items[e.seq] = Note(p["text"], *who)
+        elif e.type == ev.VALUE:
+            items[e.seq] = ValueEntry(p["name"], p["value"], *who)
+        elif e.type == ev.DATA:
+            data.append(DataFile(p["name"], p["sha256"], p["size"], p.get("source"), *who))
+        elif e.type == ev.REPORT:
+            reports.append(DataFile(p["name"], p["sha256"], p["size"], p.get("source"), *who))
+        elif e.type == ev.ANALYSIS:
+            analyses.append(AnalysisRecord(p["name"], p["result"], *who))
+        elif e.type == ev.SIGNATURE:
+            signatures.append(Signature(p["name"], p["meaning"], p["record_hash"], p["covers_seq"],
+                                        e.time, e.seq))
+        elif e.type == ev.AMENDMENT:
+            target = items[p["target_seq"]]
+            before = {k: getattr(target, k) for k in p["changes"]}
+            a = Amendment(e.seq, p["target_seq"], p["reason"], before, dict(p["changes"]), e.operator, e.time)
+            amendments.append(a)
+            updated = replace(target, **p["changes"], amendments=(*target.amendments, a))
+            if isinstance(updated, LotRecord):
+                updated = replace(updated, expired=lot_expired(updated.expiry, target.time))
+            items[p["target_seq"]] = updated
+    kinds = list(items.values())
+    return RunState(
+        **base, steps=steps,
+        lots=tuple(i for i in kinds if isinstance(i, LotRecord)),
+        deviations=tuple(i for i in kinds if isinstance(i, Deviation)),
+        notes=tuple(i for i in kinds if isinstance(i, Note)),
+        values={i.name: i for i in kinds if isinstance(i, ValueEntry)},
+        data=tuple(data), analyses=tuple(analyses), reports=tuple(reports),
+        signatures=tuple(signatures), amendments=tuple(amendments),
+        n_events=len(events), head=events[-1].hash,
+    )

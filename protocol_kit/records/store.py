@@ -1,0 +1,269 @@
+"""The embedded store: one SQLite file holding every run's events and attached files.
+
+- WAL mode, ``synchronous=FULL``, one ``BEGIN IMMEDIATE`` transaction per event: the writer
+  reads the run's last event, chains the new one to it and commits, so two processes appending
+  to the same run serialise on SQLite's write lock and never fork the chain.
+- Append-only: triggers refuse UPDATE and DELETE on ``events`` and ``blobs``.
+- Files are stored unchanged in ``blobs``, keyed by their SHA-256, in the same transaction as
+  the event that names them, so an event never points at a file that was not written.
+- The lock rule (nothing but signatures and amendments after a signature) is checked inside
+  the same transaction, so it holds against a concurrent writer too.
+
+Default location: ``$PROTOCOL_KIT_STORE`` if set, else ``protocol_kit.db`` in the working
+directory.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import astuple, dataclass
+from pathlib import Path
+
+from ..errors import ProtocolKitError, RecordLockedError, UnknownNameError
+from .events import AFTER_LOCK, GENESIS, SIGNATURE, WITH_BLOB, Event, canonical_json, event_hash, utc_now
+from .verify import Problem, Row, VerifyReport, check_chain
+
+STORE_ENV = "PROTOCOL_KIT_STORE"
+DEFAULT_NAME = "protocol_kit.db"
+SCHEMA_VERSION = "1"
+BUSY_TIMEOUT_S = 60.0
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS events (
+        run_id TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, operator TEXT NOT NULL,
+        type TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq))""",
+    """CREATE TABLE IF NOT EXISTS blobs (
+        sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, data BLOB NOT NULL)""",
+    *(f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table}
+          BEGIN SELECT RAISE(ABORT, 'protocol_kit store: {table} are append-only ({op} refused)'); END"""
+      for table in ("events", "blobs") for op in ("UPDATE", "DELETE")),
+    """INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')""",
+)
+_COLUMNS = "run_id, seq, time, operator, type, payload, prev_hash, hash"
+
+
+def default_store_path() -> Path:
+    """``$PROTOCOL_KIT_STORE`` if set (and not empty), else ``./protocol_kit.db``."""
+    env = os.environ.get(STORE_ENV, "").strip()
+    return Path(env) if env else Path.cwd() / DEFAULT_NAME
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One line of ``runs list``: who started what, when, how many events, signed or not."""
+
+    run_id: str
+    protocol: str
+    version: str
+    started: str
+    operator: str
+    events: int
+    last: str
+    signed: bool
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class Store:
+    """A protocol_kit store (see the module docstring). ``create=False`` refuses a missing file
+    instead of creating an empty store (for commands that only read)."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        if not create and not self.path.is_file():
+            raise ProtocolKitError(f"store: {str(self.path)!r} does not exist; give an existing store file "
+                                   f"(--store or ${STORE_ENV})")
+        if self.path.is_dir():
+            raise ProtocolKitError(f"store: {str(self.path)!r} is a folder; give a file such as {DEFAULT_NAME}")
+        try:
+            self._con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self._con.execute("PRAGMA journal_mode=WAL")
+            self._con.execute("PRAGMA synchronous=FULL")
+            with self._write() as con:
+                for statement in _SCHEMA:
+                    con.execute(statement)
+                schema = con.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise ProtocolKitError(f"store: {str(self.path)!r} is not a protocol_kit store ({exc})") from None
+        if schema[0] != SCHEMA_VERSION:
+            raise ProtocolKitError(f"store: {str(self.path)!r} has schema {schema[0]!r}; "
+                                   f"this protocol_kit reads schema {SCHEMA_VERSION!r}")
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, holding SQLite's write lock from the start."""
+        con = self._con
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    # -- writing -----------------------------------------------------------------------------
+    def append(self, run_id: str, operator: str, type: str, payload: Mapping, *,
+               blobs: Mapping[str, bytes] | None = None, new_run: bool = False,
+               covers_head: bool = False) -> Event:
+        """Append one event (and the files it names) in one transaction; returns it as stored.
+
+        ``new_run`` must be True for the run's first event and only then. Raises
+        :class:`RecordLockedError` when the run is signed and the event is not a signature or
+        an amendment. ``covers_head`` adds ``record_hash`` and ``covers_seq`` (the run's last
+        event before this one) to the payload inside the transaction, as a signature needs.
+        """
+        payload = json.loads(canonical_json(dict(payload)))  # exactly what a reader will parse
+        with self._write() as con:
+            last = con.execute("SELECT seq, hash FROM events WHERE run_id=? ORDER BY seq DESC LIMIT 1",
+                               (run_id,)).fetchone()
+            if new_run and last is not None:
+                raise ProtocolKitError(f"run {run_id!r} already exists in {self.path}")
+            if not new_run and last is None:
+                raise UnknownNameError("run", run_id, self.run_ids())
+            if not new_run and type not in AFTER_LOCK:
+                self._refuse_if_signed(con, run_id, type)
+            seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+            if covers_head:
+                payload = {**payload, "record_hash": prev, "covers_seq": seq - 1}
+            time = utc_now()
+            digest = event_hash(prev, run_id, seq, time, operator, type, payload)
+            for sha, data in (blobs or {}).items():
+                con.execute("INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
+                            (sha, len(data), sqlite3.Binary(data)))
+            con.execute(f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (run_id, seq, time, operator, type, canonical_json(payload), prev, digest))
+        return Event(run_id, seq, time, operator, type, payload, prev, digest)
+
+    def _refuse_if_signed(self, con: sqlite3.Connection, run_id: str, type: str) -> None:
+        sig = con.execute("SELECT seq, operator, time FROM events WHERE run_id=? AND type=? ORDER BY seq LIMIT 1",
+                          (run_id, SIGNATURE)).fetchone()
+        if sig is not None:
+            raise RecordLockedError(
+                f"run {run_id} is signed (event {sig[0]}, {sig[1]}, {sig[2]}), so {type!r} cannot be "
+                f"recorded; record a correction with run.amend(seq, reason, ...)")
+
+    def import_rows(self, rows: list[Row], blobs: Mapping[str, bytes]) -> None:
+        """Write a whole run's rows verbatim (times, operators and hashes kept), with its files,
+        in one transaction. The run must not exist here yet. Callers check the chain first."""
+        if not rows:
+            raise ProtocolKitError("import: the bundle holds no events")
+        run_id = rows[0].run_id
+        with self._write() as con:
+            if con.execute("SELECT 1 FROM events WHERE run_id=? LIMIT 1", (run_id,)).fetchone():
+                raise ProtocolKitError(f"import: run {run_id!r} already exists in {self.path}")
+            for sha, data in blobs.items():
+                con.execute("INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
+                            (sha, len(data), sqlite3.Binary(data)))
+            con.executemany(f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [astuple(r) for r in rows])
+
+    # -- reading -----------------------------------------------------------------------------
+    def run_ids(self) -> list[str]:
+        return [r[0] for r in self._con.execute("SELECT DISTINCT run_id FROM events ORDER BY run_id")]
+
+    def rows(self, run_id: str) -> list[Row]:
+        """A run's rows as stored (payload as text), in seq order."""
+        cur = self._con.execute(f"SELECT {_COLUMNS} FROM events WHERE run_id=? ORDER BY seq", (run_id,))
+        return [Row(*r) for r in cur]
+
+    def events(self, run_id: str, after: int = 0) -> list[Event]:
+        """A run's events with seq > ``after``, in order (raises for an unknown run)."""
+        cur = self._con.execute(f"SELECT {_COLUMNS} FROM events WHERE run_id=? AND seq>? ORDER BY seq",
+                                (run_id, after))
+        out = []
+        for r in cur:
+            row = Row(*r)
+            try:
+                payload = json.loads(row.payload)
+            except ValueError:
+                raise ProtocolKitError(f"run {run_id}: event {row.seq} is not readable JSON; "
+                                       f"run 'protocol-kit runs verify {run_id}'") from None
+            out.append(Event(row.run_id, row.seq, row.time, row.operator, row.type, payload,
+                             row.prev_hash, row.hash))
+        if not out and after == 0:
+            raise UnknownNameError("run", run_id, self.run_ids())
+        return out
+
+    def blob(self, sha256: str) -> bytes:
+        """The stored file with this SHA-256, byte for byte."""
+        row = self._con.execute("SELECT data FROM blobs WHERE sha256=?", (sha256,)).fetchone()
+        if row is None:
+            raise ProtocolKitError(f"store: no file with SHA-256 {sha256} in {self.path}")
+        return bytes(row[0])
+
+    def runs(self) -> list[RunSummary]:
+        """One summary per run, oldest first."""
+        cur = self._con.execute(
+            "SELECT e.run_id, e.payload, e.time, e.operator, agg.n, agg.last, agg.signed FROM events e "
+            "JOIN (SELECT run_id, COUNT(*) AS n, MAX(time) AS last, SUM(type=?) AS signed "
+            "      FROM events GROUP BY run_id) agg ON agg.run_id = e.run_id "
+            "WHERE e.seq = 1 ORDER BY e.time, e.run_id", (SIGNATURE,))
+        out = []
+        for run_id, payload, time, operator, n, last, signed in cur:
+            try:
+                p = json.loads(payload)
+            except ValueError:
+                p = {}
+            out.append(RunSummary(run_id, str(p.get("protocol", "?")), str(p.get("version", "?")),
+                                  time, operator, n, last, bool(signed)))
+        return out
+
+    # -- checking ----------------------------------------------------------------------------
+    def verify(self, run_id: str | None = None) -> VerifyReport:
+        """Check the chain of one run (or of every run) and the files its events name."""
+        ids = [run_id] if run_id is not None else self.run_ids()
+        if run_id is not None and not self._con.execute(
+                "SELECT 1 FROM events WHERE run_id=? LIMIT 1", (run_id,)).fetchone():
+            raise UnknownNameError("run", run_id, self.run_ids())
+        problems: list[Problem] = []
+        n = 0
+        for rid in ids:
+            rows = self.rows(rid)
+            n += len(rows)
+            problems += check_chain(rows)
+            problems += self._check_blobs(rows)
+        problems.sort(key=lambda p: (ids.index(p.run_id), p.seq))
+        return VerifyReport(tuple(ids), n, tuple(problems))
+
+    def _check_blobs(self, rows: list[Row]) -> list[Problem]:
+        problems = []
+        for row in rows:
+            if row.type not in WITH_BLOB:
+                continue
+            try:
+                sha = json.loads(row.payload)["sha256"]
+            except (ValueError, KeyError, TypeError):
+                continue  # the chain check reports the altered payload
+            found = self._con.execute("SELECT size, data FROM blobs WHERE sha256=?", (sha,)).fetchone()
+            if found is None:
+                problems.append(Problem(row.run_id, row.seq, f"attached file {sha[:12]}... is missing from the store"))
+            elif hashlib.sha256(found[1]).hexdigest() != sha or found[0] != len(found[1]):
+                problems.append(Problem(row.run_id, row.seq, f"attached file {sha[:12]}... was altered "
+                                        f"(its bytes no longer hash to its SHA-256)"))
+        return problems
+
+
+def as_store(store: Store | str | os.PathLike | None, *, create: bool = True) -> Store:
+    """A Store from a Store, a path, or None (the default location)."""
+    return store if isinstance(store, Store) else Store(store, create=create)
+
