@@ -82,6 +82,43 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store(args: argparse.Namespace):
+    from .records.store import Store
+
+    return Store(args.store, create=False)
+
+
+def cmd_runs_list(args: argparse.Namespace) -> int:
+    from .records.text import list_line
+
+    store = _store(args)
+    summaries = store.runs()
+    for s in summaries:
+        print(list_line(s))
+    if not summaries:
+        print(f"no runs in {store.path}")
+    return 0
+
+
+def cmd_runs_show(args: argparse.Namespace) -> int:
+    import json
+
+    from .records.run import open_run
+    from .records.text import describe
+
+    run = open_run(args.run, _store(args))
+    print(json.dumps(run.to_dict(), indent=2, ensure_ascii=False) if args.json else describe(run))
+    return 0
+
+
+def cmd_runs_verify(args: argparse.Namespace) -> int:
+    report = _store(args).verify(args.run)
+    print(report)
+    for problem in report.problems:
+        print(f"  {problem}")
+    return 0 if report.ok else 1
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="protocol-kit", description="Plan, print and record pharmacology assays.")
     parser.add_argument("--version", action="version", version=f"protocol_kit {__version__}")
@@ -101,6 +138,22 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", required=True, help="output file, .html or .pdf")
     s.add_argument("--paper", default="A4", help="A4 (default) or Letter")
     s.set_defaults(func=cmd_sheet)
+
+    s = sub.add_parser("runs", help="list, show and verify recorded runs")
+    runs = s.add_subparsers(dest="runs_command", metavar="list|show|verify", required=True,
+                            parser_class=_Parser)
+    store_opt = argparse.ArgumentParser(add_help=False)
+    store_opt.add_argument("--store", help="store file (default: $PROTOCOL_KIT_STORE, else ./protocol_kit.db)")
+    r = runs.add_parser("list", parents=[store_opt], help="one line per run")
+    r.set_defaults(func=cmd_runs_list)
+    r = runs.add_parser("show", parents=[store_opt], help="a run's steps, lots, values, notes, files, signatures")
+    r.add_argument("run", help="run id (see 'protocol-kit runs list')")
+    r.add_argument("--json", action="store_true", help="the run's state as JSON")
+    r.set_defaults(func=cmd_runs_show)
+    r = runs.add_parser("verify", parents=[store_opt],
+                        help="check the hash chain of one run (or all); exit 1 if anything was altered")
+    r.add_argument("run", nargs="?", help="run id (default: every run in the store)")
+    r.set_defaults(func=cmd_runs_verify)
 
     s = sub.add_parser("demo", help="write the bench sheets of every protocol into a folder")
     s.add_argument("--out", default="protocol-kit-demo", help="folder to write into (default: protocol-kit-demo)")

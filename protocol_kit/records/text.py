@@ -1,0 +1,64 @@
+"""Plain-text views of runs, for the command line (``protocol-kit runs list|show``)."""
+from __future__ import annotations
+
+from ..errors import ProtocolKitError
+from .run import Run
+from .store import RunSummary
+
+
+def when(time: str) -> str:
+    """An event time as 'YYYY-MM-DD HH:MM:SS UTC' (events are stored in UTC)."""
+    return f"{time[:19].replace('T', ' ')} UTC"
+
+
+def list_line(s: RunSummary) -> str:
+    status = "signed" if s.signed else "open"
+    return (f"{s.run_id}  {s.protocol} v{s.version}  {when(s.started)}  {s.operator}  "
+            f"{s.events} events  {status}")
+
+
+def _amended(item) -> str:
+    if not item.amendments:
+        return ""
+    return "".join(
+        f"\n        amended in event {a.seq} by {a.operator}: "
+        + ", ".join(f"{k} {a.before[k]!r} -> {a.after[k]!r}" for k in a.after) + f" ({a.reason})"
+        for a in item.amendments)
+
+
+def describe(run: Run) -> str:
+    """A run as text: header, steps, lots, values, deviations, notes, files, signatures."""
+    s = run.state
+    lines = [f"run       {s.run_id}",
+             f"protocol  {s.protocol} v{s.version}  (plan hash {s.plan_hash[:16]}...)",
+             f"started   {when(s.started)} by {s.operator}",
+             f"events    {s.n_events}  (head {s.head[:16]}...)",
+             f"status    {'signed, locked' if s.locked else 'open'}", ""]
+    try:
+        step_ids = [st.id for st in run.protocol.checklist]
+    except ProtocolKitError:  # protocol not available here: show what was checked
+        step_ids = list(s.steps)
+    lines.append(f"steps ({len(s.steps)} of {len(step_ids)} checked)")
+    for sid in step_ids:
+        c = s.steps.get(sid)
+        lines.append(f"  [x] {sid:24s} {c.operator}, {when(c.time)}" if c else f"  [ ] {sid}")
+    sections = [
+        ("lots", s.lots, lambda x: f"{x.reagent}: lot {x.lot}"
+         + (f", expires {x.expiry}" + (" (EXPIRED when recorded)" if x.expired else "") if x.expiry else "")),
+        ("values", list(s.values.values()), lambda x: f"{x.name} = {x.value}"),
+        ("deviations", s.deviations, lambda x: (f"[{x.step_id}] " if x.step_id else "") + x.reason),
+        ("notes", s.notes, lambda x: x.text),
+        ("data files", s.data, lambda x: f"{x.name}  {x.size} bytes  sha256 {x.sha256}"),
+        ("reports", s.reports, lambda x: f"{x.name}  {x.size} bytes  sha256 {x.sha256}"),
+        ("analyses", s.analyses, lambda x: f"{x.name}: {', '.join(f'{k}={v}' for k, v in x.result.items())}"),
+    ]
+    for title, items, fmt in sections:
+        if items:
+            lines += ["", title]
+            lines += [f"  {i.seq:>4}  {fmt(i)}  ({i.operator}, {when(i.time)}){_amended(i) if hasattr(i, 'amendments') else ''}"
+                      for i in items]
+    if s.signatures:
+        lines += ["", "signatures"]
+        lines += [f"  {g.seq:>4}  {g.meaning} by {g.name}, {when(g.time)}, covers events 1-{g.covers_seq} "
+                  f"(hash {g.record_hash[:16]}...)" for g in s.signatures]
+    return "\n".join(lines)

@@ -1,0 +1,82 @@
+"""protocol-kit runs list|show|verify."""
+import json
+import sqlite3
+
+import pytest
+
+from protocol_kit.cli import main
+
+
+def cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def worked(run):
+    run.check("rb-buffer")                       # 2
+    run.record_lot("NaCl", "L123", "2030-01-31")  # 3
+    run.note("cloudy membranes")                 # 4
+    run.sign("A. Smith", "performed")            # 5
+    run.amend(3, "misread label", lot="L128")    # 6
+    return run
+
+
+def test_list_show_verify(capsys, store, worked):
+    code, out, _ = cli(capsys, "runs", "list", "--store", str(store.path))
+    assert code == 0
+    (line,) = out.splitlines()
+    assert line.startswith(f"{worked.id}  radioligand-binding v1.0  ") and line.endswith("A. Smith  6 events  signed")
+
+    code, out, _ = cli(capsys, "runs", "show", worked.id, "--store", str(store.path))
+    assert code == 0
+    assert "steps (1 of 18 checked)" in out
+    assert "[x] rb-buffer" in out and "[ ] rb-filters" in out
+    assert "NaCl: lot L128, expires 2030-01-31" in out
+    assert "amended in event 6 by A. Smith: lot 'L123' -> 'L128' (misread label)" in out
+    assert "performed by A. Smith" in out and "covers events 1-4" in out
+
+    code, out, _ = cli(capsys, "runs", "show", worked.id, "--json", "--store", str(store.path))
+    state = json.loads(out)
+    assert state["lots"][0]["lot"] == "L128" and state["locked"] is True
+
+    code, out, _ = cli(capsys, "runs", "verify", worked.id, "--store", str(store.path))
+    assert (code, out) == (0, "ok: 1 run(s), 6 event(s), chain intact\n")
+
+
+def test_verify_reports_tampering_with_exit_1(capsys, store, worked):
+    con = sqlite3.connect(store.path)
+    con.execute("DROP TRIGGER events_no_update")
+    con.execute("UPDATE events SET operator='Mallory' WHERE seq=4")
+    con.commit()
+    con.close()
+    code, out, _ = cli(capsys, "runs", "verify", "--store", str(store.path))
+    assert code == 1
+    assert out.splitlines()[0].startswith(f"BROKEN: run {worked.id}: event 4: content altered: stored hash")
+
+
+def test_store_from_environment(capsys, monkeypatch, store, worked):
+    monkeypatch.setenv("PROTOCOL_KIT_STORE", str(store.path))
+    code, out, _ = cli(capsys, "runs", "list")
+    assert code == 0 and out.startswith(worked.id)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["runs", "show", "nope"], "unknown run 'nope'"),
+    (["runs", "verify", "nope"], "unknown run 'nope'"),
+    (["runs", "list", "--store", "/no/such.db"], "store: '/no/such.db' does not exist"),
+    (["runs"], "required: list|show|verify"),
+    (["runs", "show"], "required: run"),
+])
+def test_runs_errors_are_one_line_exit_2(capsys, store, run, argv, message):
+    argv = argv + (["--store", str(store.path)] if "--store" not in argv and argv != ["runs"] else [])
+    code, out, err = cli(capsys, *argv)
+    assert code == 2 and err.count("\n") == 1 and err.startswith("error: ") and message in err
+
+
+def test_empty_store(capsys, tmp_path):
+    from protocol_kit.records import Store
+    Store(tmp_path / "empty.db").close()
+    code, out, _ = cli(capsys, "runs", "list", "--store", str(tmp_path / "empty.db"))
+    assert (code, out) == (0, f"no runs in {tmp_path / 'empty.db'}\n")
