@@ -1,0 +1,59 @@
+"""Instrument data in: readers that return tidy frames, and the join to a plan.
+
+>>> frame = pkio.read_plate("counts.csv")            # format found from the file
+>>> frame = pkio.read_softmax("plate.txt")           # or a named reader
+>>> joined = pkio.join_layout(frame, p.layout)       # DataFormatError on any mismatch
+
+Every reader takes a path or bytes (with ``name=`` for messages) and ``warnings=``: None (the
+default) raises :class:`~protocol_kit.errors.DataFormatError` at the first problem; a list
+collects the messages instead and the reader carries on without the bad values.
+"""
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from ..errors import ParameterError
+from .counter import read_counter
+from .envision import read_envision
+from .hplc import read_hplc
+from .join import join_layout
+from .plates import grid_header, plate_lines, read_grid, read_long
+from .softmax import read_softmax
+from .source import load
+
+READERS = {"grid": read_grid, "long": read_long, "softmax": read_softmax, "envision": read_envision,
+           "counter": read_counter, "hplc": read_hplc}
+
+
+def detect_format(source: str | os.PathLike | bytes, *, name: str | None = None,
+                  sheet: str | int | None = None) -> str:
+    """Which reader a file is for, from its content: SoftMax Pro ('##BLOCKS='), EnVision
+    ('Plate information'), a grid (a header row of column numbers 1-12 or 1-24), else long."""
+    data, label = load(source, name)
+    lines, _ = plate_lines(data, name=label, sheet=sheet, delimiter="auto", warnings=[])
+    firsts = [line.cell(0) for line in lines[:50] if not line.blank]
+    if firsts and firsts[0].startswith("##BLOCKS"):
+        return "softmax"
+    if "Plate information" in firsts[:5]:
+        return "envision"
+    if any(grid_header(line) for line in lines):
+        return "grid"
+    return "long"
+
+
+def read_plate(source: str | os.PathLike | bytes, *, format: str = "auto", name: str | None = None,
+               warnings: list[str] | None = None, **options) -> pd.DataFrame:
+    """Plate data as a tidy frame, with the reader for ``format`` ('auto' detects it; see
+    :func:`detect_format`). ``options`` go to the reader (e.g. ``value=``, ``sheet=``)."""
+    if format == "auto":
+        data, name = load(source, name)
+        format, source = detect_format(data, name=name, sheet=options.get("sheet")), data
+    if format not in READERS:
+        raise ParameterError("format", format, f"'auto' or one of {', '.join(READERS)}")
+    return READERS[format](source, name=name, warnings=warnings, **options)
+
+
+__all__ = ["READERS", "detect_format", "join_layout", "read_counter", "read_envision", "read_grid",
+           "read_hplc", "read_long", "read_plate", "read_softmax"]

@@ -1,0 +1,157 @@
+"""Reading an instrument file as numbered lines of cells, and reporting what is wrong with it.
+
+Instruments write UTF-16 with a byte-order mark, UTF-8 with or without one, or a legacy 8-bit
+code page (a Latin-1 or Mac degree sign in a header). :func:`decode` takes the BOM when there
+is one, UTF-8 when the bytes are valid UTF-8, and Latin-1 otherwise (every byte is a Latin-1
+character, and only header text is affected). Line numbers count from 1 as an editor shows them.
+
+Every problem is reported through :class:`Problems`: it raises :class:`DataFormatError` at
+once, or, when the caller passed a list, appends the message there and carries on.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import DataFormatError
+
+NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class Problems:
+    """Raise each problem as a DataFormatError, or collect it in ``sink`` when one is given."""
+
+    def __init__(self, name: str, sink: list[str] | None = None) -> None:
+        self.name, self.sink = name, sink
+
+    def __call__(self, message: str, line: int | None = None) -> None:
+        text = f"{self.name}: line {line}: {message}" if line else f"{self.name}: {message}"
+        if self.sink is None:
+            raise DataFormatError(text)
+        self.sink.append(text)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a file: its number (from 1) and its cells, stripped."""
+
+    no: int
+    cells: tuple[str, ...]
+
+    @property
+    def blank(self) -> bool:
+        return not any(self.cells)
+
+    def cell(self, i: int) -> str:
+        return self.cells[i] if 0 <= i < len(self.cells) else ""
+
+
+def load(source: str | os.PathLike | bytes, name: str | None = None) -> tuple[bytes, str]:
+    """The bytes of ``source`` (a path, or bytes already read) and a name for messages."""
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), name or "<data>"
+    path = Path(source)
+    try:
+        return path.read_bytes(), name or str(source)
+    except FileNotFoundError:
+        raise DataFormatError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise DataFormatError(f"{source}: is a folder, not a data file") from None
+
+
+def decode(data: bytes, name: str) -> str:
+    """Text from bytes: by BOM (UTF-8, UTF-16), else UTF-8, else Latin-1. Binary data is refused."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                       (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise DataFormatError(f"{name}: starts with a {codec} byte-order mark but is not "
+                                      f"valid {codec} (byte {exc.start + len(bom)})") from None
+            break
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+    if "\x00" in text:
+        raise DataFormatError(f"{name}: contains NUL characters; expected a text export "
+                              f"(CSV, TSV or an instrument's text file)")
+    return text
+
+
+def text_lines(text: str) -> list[str]:
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def sniff_delimiter(lines: list[str]) -> str | None:
+    """Tab if any line has one; else ';' if at least as common as ',' (decimal-comma files);
+    else ','; None when no line has any (whitespace-separated columns)."""
+    sample = lines[:500]
+    count = {d: sum(d in line for line in sample) for d in ("\t", ";", ",")}
+    if count["\t"]:
+        return "\t"
+    if count[";"] and count[";"] >= count[","]:
+        return ";"
+    return "," if count[","] else None
+
+
+def split_lines(lines: list[str], delimiter: str | None, problems: Problems) -> list[Line]:
+    """Numbered lines of stripped cells (quotes handled as CSV does)."""
+    out = []
+    for no, raw in enumerate(lines, 1):
+        if delimiter is None:
+            cells = raw.split()
+        else:
+            try:
+                cells = next(csv.reader([raw], delimiter=delimiter), [])
+            except csv.Error as exc:
+                problems(f"cannot split into cells ({exc})", no)
+                cells = []
+        out.append(Line(no, tuple(c.strip() for c in cells)))
+    return out
+
+
+def read_lines(source: str | os.PathLike | bytes, *, name: str | None = None,
+               delimiter: str | None = "auto", warnings: list[str] | None = None
+               ) -> tuple[list[Line], Problems]:
+    """A file as numbered lines of cells, with the Problems reporter for its name."""
+    data, name = load(source, name)
+    problems = Problems(name, warnings)
+    lines = text_lines(decode(data, name))
+    if delimiter == "auto":
+        delimiter = sniff_delimiter(lines)
+    return split_lines(lines, delimiter, problems), problems
+
+
+def number(cell: str, decimal: str = ".") -> float | None:
+    """A cell as a float; None for an empty cell; raises ValueError for anything else.
+
+    Only plain decimal notation is accepted (no 'nan', 'inf', '1_000' or thousands separators)."""
+    text = cell.strip()
+    if not text:
+        return None
+    if decimal == ",":
+        text = text.replace(",", ".")
+    if not NUMBER_RE.match(text):
+        raise ValueError(text)
+    return float(text)
+
+
+def expect_number(cell: str, problems: Problems, line: int, what: str, decimal: str = ".") -> float | None:
+    """:func:`number`, reporting text where a number belongs (None then, in warning mode)."""
+    try:
+        return number(cell, decimal)
+    except ValueError:
+        hint = "" if decimal == "," or "," not in cell else "; pass decimal=',' for decimal commas"
+        problems(f"{what}: {cell!r} is not a number; expected a number such as 1234 or 0.56{hint}", line)
+        return None

@@ -1,0 +1,27 @@
+"""The tidy frame every reader returns: one row per value, with the file line it came from."""
+from __future__ import annotations
+
+import pandas as pd
+
+FLOAT_COLUMNS = ("value", "cpm", "dpm", "temperature", "time_s", "wavelength", "peak_area", "concentration")
+INT_COLUMNS = ("line", "read")
+
+
+def tidy(rows: list[dict], columns: list[str], *, source: str, fmt: str) -> pd.DataFrame:
+    """A frame of ``rows`` with ``columns`` in this order (numbers as float64, line/read as
+    int64, the rest as text), and ``attrs`` naming the source file and the format read."""
+    df = pd.DataFrame(rows, columns=columns)
+    for c in df.columns:
+        if c in FLOAT_COLUMNS:
+            df[c] = df[c].astype("float64")
+        elif c in INT_COLUMNS:
+            df[c] = df[c].astype("int64")
+        elif c == "plate":
+            df[c] = df[c].astype("str")
+    df.attrs = {"source": source, "format": fmt}
+    return df
+
+
+def norm(header: str) -> str:
+    """A header cell reduced to lower-case letters and digits: 'Well ID' -> 'wellid'."""
+    return "".join(ch for ch in header.lower() if ch.isalnum())

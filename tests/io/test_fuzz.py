@@ -1,0 +1,62 @@
+"""Fuzzing the readers: any input either parses or raises DataFormatError, nothing else."""
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from protocol_kit import io as pkio
+from protocol_kit.errors import DataFormatError
+
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+READERS = ["auto", "grid", "long", "softmax", "envision", "counter", "hplc"]
+
+
+def parse_or_data_error(data: bytes, fmt: str):
+    try:
+        if fmt == "auto":
+            return pkio.read_plate(data, name="fuzz")
+        return pkio.READERS[fmt](data, name="fuzz")
+    except DataFormatError:
+        return None
+
+
+@pytest.mark.parametrize("fmt", READERS)
+@FUZZ
+@given(data=st.binary(max_size=600))
+def test_random_bytes(fmt, data):
+    parse_or_data_error(data, fmt)
+
+
+# Text built from the pieces instrument files are made of, so the parsers get past their first line.
+PIECES = st.sampled_from(["##BLOCKS= 1", "Plate:", "~End", "Plate information", "Well", "CPM", "DPM",
+                          "Sample", "Area", "Value", "A1", "H12", "P24", "1", "12", "24", "0:30", "1.5",
+                          "-2e3", "", " ", "x", "Temperature(°C)", "TimeFormat", "PlateFormat", "Kinetic",
+                          "96", "384", "A", "B", "nan", "1,5", '"'])
+LINES = st.lists(st.lists(PIECES, max_size=14).map(lambda cells: st.sampled_from(["\t", ",", ";"]).map(
+    lambda sep: sep.join(cells))).flatmap(lambda s: s), max_size=30)
+
+
+@pytest.mark.parametrize("fmt", READERS)
+@FUZZ
+@given(lines=LINES, encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1"]))
+def test_random_structured_text(fmt, lines, encoding):
+    parse_or_data_error("\n".join(lines).encode(encoding, errors="replace"), fmt)
+
+
+CELL = st.one_of(st.floats(allow_nan=False, allow_infinity=False).map(repr), st.integers().map(str),
+                 st.just(""), st.text(max_size=5))
+
+
+@FUZZ
+@given(rows=st.integers(0, 18), cols=st.sampled_from([11, 12, 13, 24]), cells=st.lists(CELL, min_size=1, max_size=40),
+       sep=st.sampled_from(["\t", ",", ";"]))
+def test_random_grids(rows, cols, cells, sep):
+    """A grid header with rows of random cells: either a clean frame or a DataFormatError."""
+    letters = "ABCDEFGHIJKLMNOPQR"
+    lines = [sep.join([""] + [str(c) for c in range(1, cols + 1)])]
+    for r in range(rows):
+        row = [cells[(r * cols + c) % len(cells)].replace(sep, "").replace('"', "") for c in range(cols)]
+        lines.append(sep.join([letters[r], *row]))
+    frame = parse_or_data_error("\n".join(lines).encode(), "grid")
+    if frame is not None:
+        assert frame["value"].notna().all()
+        assert frame["well"].str.fullmatch(r"[A-P]\d{1,2}").all()
