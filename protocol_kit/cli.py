@@ -119,6 +119,22 @@ def cmd_runs_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_runs_export(args: argparse.Namespace) -> int:
+    from .records.run import open_run
+
+    print(f"wrote {open_run(args.run, _store(args)).export(args.output)}")
+    return 0
+
+
+def cmd_runs_import(args: argparse.Namespace) -> int:
+    from .records.export import import_run
+    from .records.store import Store
+
+    run = import_run(args.file, Store(args.store))
+    print(f"imported {run.id} into {run.store.path} ({run.state.n_events} events); {run.verify()}")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="protocol-kit", description="Plan, print and record pharmacology assays.")
     parser.add_argument("--version", action="version", version=f"protocol_kit {__version__}")
@@ -139,8 +155,8 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("--paper", default="A4", help="A4 (default) or Letter")
     s.set_defaults(func=cmd_sheet)
 
-    s = sub.add_parser("runs", help="list, show and verify recorded runs")
-    runs = s.add_subparsers(dest="runs_command", metavar="list|show|verify", required=True,
+    s = sub.add_parser("runs", help="list, show, verify, export and import recorded runs")
+    runs = s.add_subparsers(dest="runs_command", metavar="list|show|verify|export|import", required=True,
                             parser_class=_Parser)
     store_opt = argparse.ArgumentParser(add_help=False)
     store_opt.add_argument("--store", help="store file (default: $PROTOCOL_KIT_STORE, else ./protocol_kit.db)")
@@ -154,6 +170,13 @@ def make_parser() -> argparse.ArgumentParser:
                         help="check the hash chain of one run (or all); exit 1 if anything was altered")
     r.add_argument("run", nargs="?", help="run id (default: every run in the store)")
     r.set_defaults(func=cmd_runs_verify)
+    r = runs.add_parser("export", parents=[store_opt], help="write a run as a .zip bundle or an .eln file")
+    r.add_argument("run", help="run id")
+    r.add_argument("-o", "--output", required=True, help="output file, .zip or .eln")
+    r.set_defaults(func=cmd_runs_export)
+    r = runs.add_parser("import", parents=[store_opt], help="read a run from a .zip or .eln export")
+    r.add_argument("file", help="a .zip or .eln written by 'runs export'")
+    r.set_defaults(func=cmd_runs_import)
 
     s = sub.add_parser("demo", help="write the bench sheets of every protocol into a folder")
     s.add_argument("--out", default="protocol-kit-demo", help="folder to write into (default: protocol-kit-demo)")

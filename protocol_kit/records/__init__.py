@@ -8,10 +8,11 @@
 from __future__ import annotations
 
 from .events import Event
+from .export import export_run, import_run
 from .run import SIGNATURE_MEANINGS, Run, open_run, start_run
 from .state import RunState
 from .store import STORE_ENV, RunSummary, Store, default_store_path
 from .verify import Problem, VerifyReport
 
 __all__ = ["Event", "Problem", "Run", "RunState", "RunSummary", "SIGNATURE_MEANINGS", "STORE_ENV",
-           "Store", "VerifyReport", "default_store_path", "open_run", "start_run"]
+           "Store", "VerifyReport", "default_store_path", "export_run", "import_run", "open_run", "start_run"]

@@ -151,6 +151,12 @@ class Run:
                 f"builds a different plan (v{p.version}); steps and reagents cannot be checked")
         return p
 
+    def export(self, path: str | os.PathLike) -> Path:
+        """Write the run as a .zip bundle or an .eln RO-Crate (see :mod:`.export`)."""
+        from .export import export_run
+
+        return export_run(self, path)
+
     def verify(self) -> VerifyReport:
         """Check this run's hash chain and attached files (see :meth:`Store.verify`)."""
         return self.store.verify(self.id)
