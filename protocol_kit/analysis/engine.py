@@ -31,10 +31,12 @@ class GridSpec:
 
     log_ic50: tuple[float, ...]  # fractions of the range (may lie outside 0..1)
     hill: tuple[float, ...]  # |Hill| in units of 4 / (hi - lo), i.e. 1 ~ a 1:1 curve on 4 decades
+    steep_hill: tuple[float, ...]  # the same units; tried at midpoints between concentrations
 
 
-FAST_GRID = GridSpec(tuple(np.linspace(-0.2, 1.2, 9)), (0.35, 0.8, 1.6, 3.5))
-FULL_GRID = GridSpec(tuple(np.linspace(-0.5, 1.5, 25)), (0.1, 0.2, 0.35, 0.5, 0.8, 1.2, 1.6, 2.5, 3.5, 6.0, 12.0))
+FAST_GRID = GridSpec(tuple(np.linspace(-0.2, 1.2, 9)), (0.3, 0.8, 2.0, 5.0), (15.0, 40.0))
+FULL_GRID = GridSpec(tuple(np.linspace(-0.5, 1.5, 25)), (0.1, 0.2, 0.35, 0.5, 0.8, 1.2, 1.6, 2.5, 3.5, 6.0),
+                     (6.0, 12.0, 25.0, 50.0, 100.0))
 
 
 @dataclass(frozen=True)
@@ -133,26 +135,48 @@ def _plateaus(f, X_w, sums, fixed):
     return b, t, rss
 
 
-def grid_search(X, Y, W, fixed: dict, grid: GridSpec, chunk_points: int = 4_000_000):
-    """Best grid point per curve: (params (m, 4), profile RSS (m,))."""
+def _midpoints(X, W):
+    """Midpoints between consecutive distinct tested X per curve (NaN-padded), where a steep
+    curve's logIC50 must fall to fit a step between two concentrations."""
+    xs = np.sort(np.where(np.isfinite(X) & (W > 0), X, np.nan), axis=1)  # NaN sorts last
+    mid = 0.5 * (xs[:, 1:] + xs[:, :-1])
+    return np.where(xs[:, 1:] > xs[:, :-1], mid, np.nan)
+
+
+def _grid_points(X, W, fixed, grid):
+    """(logIC50, Hill) pairs per curve: shallow Hills on a grid spanning the tested range,
+    steep Hills at the midpoints between tested concentrations."""
     m = X.shape[0]
     lo, hi = x_range(X, W)
     span = _span(lo, hi)
     lo = np.where(np.isfinite(lo), lo, 0.0)
-    fr = np.asarray(grid.log_ic50)
+    L = lo[:, None] + span[:, None] * np.asarray(grid.log_ic50)[None, :]
     if "hill" in fixed:
-        hills = np.array([fixed["hill"]])
-        h_rel = False
-    else:
-        mags = np.asarray(grid.hill)
-        # (b, t, L, h) and (t, b, L, -h) are the same curve: one sign suffices when both plateaus are free
-        hills = mags if not ({"bottom", "top"} & fixed.keys()) else np.concatenate([mags, -mags])
-        h_rel = True
-    L = (lo[:, None] + span[:, None] * fr[None, :])  # (m, nL)
-    H = (hills[None, :] * (4.0 / span[:, None])) if h_rel else np.broadcast_to(hills, (m, 1))
-    nL, nH = L.shape[1], H.shape[1]
-    Lg = np.repeat(L, nH, axis=1)
-    Hg = np.tile(H, (1, nL))
+        return L, np.full(L.shape, fixed["hill"]), L.shape[1]
+    # (b, t, L, h) and (t, b, L, -h) are the same curve: one sign suffices when both plateaus are free
+    signs = (1.0,) if not ({"bottom", "top"} & fixed.keys()) else (1.0, -1.0)
+    pairs_L, pairs_H, n_shallow = [], [], 0
+    for mags, Ls in ((grid.hill, L), (grid.steep_hill, _midpoints(X, W))):
+        for sgn in signs:
+            H = sgn * np.asarray(mags)[None, :] * (4.0 / span[:, None])
+            pairs_L.append(np.repeat(Ls, H.shape[1], axis=1))
+            pairs_H.append(np.tile(H, (1, Ls.shape[1])))
+        n_shallow = n_shallow or sum(a.shape[1] for a in pairs_L)
+    return np.concatenate(pairs_L, axis=1), np.concatenate(pairs_H, axis=1), n_shallow
+
+
+def grid_search(X, Y, W, fixed: dict, grid: GridSpec, chunk_points: int = 4_000_000):
+    """Best grid point per curve and per family (shallow grid, steep midpoints):
+    a list of (params (m, 4), profile RSS (m,))."""
+    Lg, Hg, n_shallow = _grid_points(X, W, fixed, grid)
+    out = [_grid_best(X, Y, W, fixed, Lg[:, :n_shallow], Hg[:, :n_shallow], chunk_points)]
+    if Lg.shape[1] > n_shallow:
+        out.append(_grid_best(X, Y, W, fixed, Lg[:, n_shallow:], Hg[:, n_shallow:], chunk_points))
+    return out
+
+
+def _grid_best(X, Y, W, fixed, Lg, Hg, chunk_points):
+    m = X.shape[0]
     WY = W * Y
     sums = (W.sum(1), WY.sum(1), (WY * Y).sum(1))
     best_rss = np.full(m, np.inf)
@@ -160,8 +184,10 @@ def grid_search(X, Y, W, fixed: dict, grid: GridSpec, chunk_points: int = 4_000_
     step = max(1, chunk_points // max(1, Lg.shape[1] * X.shape[1]))
     for s in range(0, m, step):
         sl = slice(s, s + step)
-        f, _ = _fraction(X[sl, None, :], Lg[sl, :, None], Hg[sl, :, None])
+        with np.errstate(invalid="ignore"):
+            f, _ = _fraction(X[sl, None, :], Lg[sl, :, None], Hg[sl, :, None])
         b, t, rss = _plateaus(f, (W[sl], WY[sl]), tuple(a[sl] for a in sums), fixed)
+        rss = np.where(np.isnan(Lg[sl]), np.inf, rss)
         k = rss.argmin(axis=1)
         r = np.arange(k.size)
         best_rss[sl] = rss[r, k]
@@ -198,7 +224,11 @@ def _scales(X, Y, W):
     return np.stack([yr, yr, span, 4.0 / span], axis=1), lo, hi, span
 
 
-def levenberg_marquardt(p, X, Y, W, free, *, max_iter=100, xtol=1e-9, ftol=1e-13):
+RETRY_MARGIN = 1.5  # refit from a grid family's best point if its RSS < 1.5 x the current fit's
+AWAY_RANGES, AWAY_HILL, AWAY_PLATEAU = 6.0, 1000.0, 1e8  # the divergence guard, in curve scales
+
+
+def levenberg_marquardt(p, X, Y, W, free, *, max_iter=300, xtol=1e-9, ftol=1e-13):
     """Batched Levenberg-Marquardt; returns (params, rss, converged).
 
     A curve stops when an accepted step is below ``xtol`` of each parameter's scale (or the
@@ -241,9 +271,10 @@ def levenberg_marquardt(p, X, Y, W, free, *, max_iter=100, xtol=1e-9, ftol=1e-13
         p[a], r[a], J[a], rss[a] = pn[acc], rn[acc], Jn[acc], rssn[acc]
         lam[idx] = np.where(acc, np.maximum(lam[idx] * 0.1, 1e-12), lam[idx] * 10.0)
         q = p[idx]
-        away = ((q[:, LOG_IC50] < lo[idx] - 2 * span[idx]) | (q[:, LOG_IC50] > hi[idx] + 2 * span[idx])
-                | (np.abs(q[:, HILL]) > 100 * scale[idx, HILL])
-                | (np.abs(q[:, [BOTTOM, TOP]] - ymid[idx, None]) > 1e3 * scale[idx, :2]).any(axis=1))
+        away = ((q[:, LOG_IC50] < lo[idx] - AWAY_RANGES * span[idx] - 10)
+                | (q[:, LOG_IC50] > hi[idx] + AWAY_RANGES * span[idx] + 10)
+                | (np.abs(q[:, HILL]) > AWAY_HILL * scale[idx, HILL])
+                | (np.abs(q[:, [BOTTOM, TOP]] - ymid[idx, None]) > AWAY_PLATEAU * scale[idx, :2]).any(axis=1))
         ok = (acc & small) | (lam[idx] > 1e14)
         ids = np.arange(m)[idx]
         converged[ids[ok & ~away]] = True
@@ -301,7 +332,7 @@ def canonical(p, fixed):
 
 
 def fit_batch(X, Y, W, fixed: dict, *, ss_within=None, n_obs=None, grid: GridSpec | None = FAST_GRID,
-              starts=None, max_iter=100) -> EngineFit:
+              starts=None, max_iter=300) -> EngineFit:
     """Fit every row of (X, Y, W); the RSS returned includes ``ss_within`` (replicate scatter
     removed by aggregating duplicate X), and dof = n_obs - n_free."""
     free = free_mask(fixed)
@@ -310,20 +341,86 @@ def fit_batch(X, Y, W, fixed: dict, *, ss_within=None, n_obs=None, grid: GridSpe
     n_obs = (W > 0).sum(1) if n_obs is None else n_obs
     p0 = data_starts(X, Y, W, fixed) if starts is None else _apply_fixed(np.array(starts, float), fixed)
     p, rss, conv = levenberg_marquardt(p0, X, Y, W, free, max_iter=max_iter)
-    if grid is not None:
-        pg, rss_g = grid_search(X, Y, W, fixed, grid)
-        retry = np.flatnonzero(rss_g < rss * (1 - 1e-9))
-    if grid is not None and retry.size:
-        p2, rss2, conv2 = levenberg_marquardt(pg[retry], X[retry], Y[retry], W[retry], free, max_iter=max_iter)
-        better = rss2 < rss[retry]
-        k = retry[better]
-        p[k], rss[k], conv[k] = p2[better], rss2[better], conv2[better]
+    for pg, rss_g in grid_search(X, Y, W, fixed, grid) if grid is not None else ():
+        # refit from the grid point when its (profile) RSS is near or below the local fit's
+        retry = np.flatnonzero(rss_g < rss * RETRY_MARGIN)
+        if retry.size:
+            p2, rss2, conv2 = levenberg_marquardt(pg[retry], X[retry], Y[retry], W[retry], free, max_iter=max_iter)
+            better = rss2 < rss[retry]
+            k = retry[better]
+            p[k], rss[k], conv[k] = p2[better], rss2[better], conv2[better]
+    if not fixed:
+        _runaway_limits(p, rss, conv, X, Y, W)
     p = canonical(p, fixed)
     n_free = int(free.sum())
     dof = n_obs - n_free
     rss_total = rss + ss_within
     cov, se = covariance(p, X, Y, W, free, rss_total, dof)
     return EngineFit(p, se, cov, rss_total, conv, n_free)
+
+
+LIMIT_DECADES = 8.0  # how far along a runaway valley the limit is represented (error ~ 10^-8)
+
+
+def _limit_profile(kappa, Xs, Y, W):
+    """RSS of Y ~ P + D 10^(kappa Xs) (weighted linear least squares in P, D), per curve."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        g = np.where(W > 0, 10.0 ** (kappa[:, None] * Xs), 0.0)
+    S0, S1, S2 = W.sum(1), (W * g).sum(1), (W * g * g).sum(1)
+    Sy, Sgy = (W * Y).sum(1), (W * g * Y).sum(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        det = S0 * S2 - S1 * S1
+        P = (Sy * S2 - Sgy * S1) / det
+        D = (S0 * Sgy - S1 * Sy) / det
+        rss = (W * (Y - P[:, None] - D[:, None] * g) ** 2).sum(1)
+    return np.where(np.isfinite(rss), rss, np.inf), P, D
+
+
+def _runaway_limits(p, rss, conv, X, Y, W):
+    """Curves that did not converge may have no finite least-squares optimum: the RSS keeps
+    falling as logIC50 runs off the tested range while one plateau runs to infinity. Along
+    that valley the logistic tends to Y = P + D 10^(kappa X) (logIC50 above the range; the
+    vehicle wells keep P) or Y = P + D 10^(-kappa X) (below it, only without vehicle wells),
+    whose RSS is the infimum: it is profiled exactly over kappa (P, D linear). Where it beats
+    the fit, the curve is placed on the valley LIMIT_DECADES / kappa beyond the range, which
+    reproduces the limit to ~1e-8; it stays not converged (and is flagged incomplete)."""
+    idx = np.flatnonzero(~conv)
+    if idx.size == 0:
+        return
+    Xi, Yi, Wi = X[idx], Y[idx], W[idx]
+    lo, hi = x_range(Xi, Wi)
+    span = _span(lo, hi)
+    vehicle = (np.isneginf(Xi) & (Wi > 0)).any(1)
+    for direction in (1.0, -1.0):
+        edge = hi if direction > 0 else lo
+        Xs = direction * (Xi - edge[:, None])  # <= 0 on tested points, -inf for vehicles if direction > 0
+        if direction < 0:
+            Xs = np.where(np.isneginf(Xi), 0.0, Xs)
+        kap = np.geomspace(0.01, 100.0, 41)[None, :] * (4.0 / span[:, None])
+        prof = np.stack([_limit_profile(kap[:, j], Xs, Yi, Wi)[0] for j in range(kap.shape[1])], axis=1)
+        j = prof.argmin(1)
+        a = np.log(kap[np.arange(idx.size), np.maximum(j - 1, 0)])
+        b = np.log(kap[np.arange(idx.size), np.minimum(j + 1, kap.shape[1] - 1)])
+        for _ in range(40):  # golden-section search in log kappa
+            c1, c2 = b - 0.618 * (b - a), a + 0.618 * (b - a)
+            f1 = _limit_profile(np.exp(c1), Xs, Yi, Wi)[0]
+            f2 = _limit_profile(np.exp(c2), Xs, Yi, Wi)[0]
+            a, b = np.where(f1 < f2, a, c1), np.where(f1 < f2, c2, b)
+        kappa = np.exp(0.5 * (a + b))
+        r_lim, P, D = _limit_profile(kappa, Xs, Yi, Wi)
+        if direction < 0:
+            r_lim = np.where(vehicle, np.inf, r_lim)
+        q = np.empty((idx.size, 4))
+        L = edge + direction * LIMIT_DECADES / kappa
+        q[:, TOP] = P
+        q[:, BOTTOM] = P + D * 10.0 ** LIMIT_DECADES
+        q[:, LOG_IC50] = L
+        q[:, HILL] = -direction * kappa
+        r, _ = _residual_jacobian(q, Xi, Yi, np.ones(4, bool))
+        r_new = _rss(r, Wi)
+        better = (r_new < rss[idx]) & np.isfinite(r_new) & (r_lim < np.inf)
+        k = idx[better]
+        p[k], rss[k] = q[better], r_new[better]
 
 
 def t_quantile(dof, level=0.95):

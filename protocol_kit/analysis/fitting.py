@@ -8,7 +8,7 @@ import numpy as np
 from ._inputs import CurveData, check_fixed, curve_data
 from .curves import LOGISTIC_PARAMS, logistic_jacobian
 from .engine import FULL_GRID, canonical, fit_batch, free_mask
-from .flags import derive
+from .flags import derive, median_spacing
 from .lsq import LsqResult, evaluate, least_squares_fit, profile_interval, t_interval
 from .results import FitStats
 
@@ -145,7 +145,8 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded) 
     lo, hi = (fin.min(), fin.max()) if fin.size else (np.nan, np.nan)
     n_distinct = np.unique(x).size
     d = derive(res.params[None], res.se[None], np.array([res.dof]), np.array([lo]), np.array([hi]), free,
-               np.array([res.converged]), np.array([n_distinct]))
+               np.array([res.converged]), np.array([n_distinct]), res.cov[None],
+               median_spacing(x[None, :], np.ones((1, x.size))))
     flags = d["flags"][0] + (("outlier",) if excluded else ())
     p, se = res.params, res.se
     cis = [t_interval(p[k], se[k], res.dof) if free[k] else (np.nan, np.nan) for k in range(4)]
@@ -154,7 +155,8 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded) 
                             step=max(se[2] if np.isfinite(se[2]) else 0.0, 0.01 * span),
                             limit=4 * span + 2) if res.converged else (np.nan, np.nan)
     incomplete = "incomplete" in flags
-    ic50_ci = (np.nan, np.nan) if incomplete else (10 ** cis[2][0], 10 ** cis[2][1])
+    with np.errstate(over="ignore"):
+        ic50_ci = (np.nan, np.nan) if incomplete else tuple(np.power(10.0, cis[2]))
     wmean = np.sum(data.w * data.y) / np.sum(data.w)
     tss = float(np.sum(data.w * (data.y - wmean) ** 2))
     return LogisticFit(
