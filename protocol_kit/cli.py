@@ -88,6 +88,54 @@ def _store(args: argparse.Namespace):
     return Store(args.store, create=False)
 
 
+def _run(args: argparse.Namespace):
+    from .records.run import open_run
+
+    return open_run(args.run, _store(args), operator=getattr(args, "operator", None))
+
+
+def cmd_runs_start(args: argparse.Namespace) -> int:
+    from .records.store import Store
+
+    run = _build(args).start_run(args.operator, Store(args.store))
+    print(run.id)
+    return 0
+
+
+def _cli_value(text: str) -> object:
+    """A number when the text is one (1234, 0.5, -2e-3), else the text (e.g. '1.5 nM')."""
+    from .io.source import NUMBER_RE
+
+    t = text.strip()
+    return (int(t) if t.lstrip("+-").isdigit() else float(t)) if NUMBER_RE.match(t) else text
+
+
+def cmd_runs_record(args: argparse.Namespace) -> int:
+    """check / note / deviation / lot / value / attach / amend / sign: one event each (check: one per step)."""
+    run = _run(args)
+    what = args.runs_command
+    if what == "check":
+        events = [run.check(step) for step in args.steps]
+    elif what == "note":
+        events = [run.note(args.text)]
+    elif what == "deviation":
+        events = [run.deviation(args.reason, step_id=args.step)]
+    elif what == "lot":
+        events = [run.record_lot(args.reagent, args.lot, args.expiry)]
+    elif what == "value":
+        events = [run.enter_value(args.name, _cli_value(args.value))]
+    elif what == "attach":
+        events = [run.attach_data(args.file, name=args.name)]
+    elif what == "amend":
+        changes = {k: _cli_value(v) if k == "value" else v for k, v in _parse_set(args.set or []).items()}
+        events = [run.amend(args.seq, args.reason, **changes)]
+    else:
+        events = [run.sign(args.name, args.meaning)]
+    for e in events:
+        print(f"{run.id}: event {e.seq} {e.type} by {e.operator}")
+    return 0
+
+
 def cmd_runs_list(args: argparse.Namespace) -> int:
     from .records.text import list_line
 
@@ -155,11 +203,40 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("--paper", default="A4", help="A4 (default) or Letter")
     s.set_defaults(func=cmd_sheet)
 
-    s = sub.add_parser("runs", help="list, show, verify, export and import recorded runs")
-    runs = s.add_subparsers(dest="runs_command", metavar="list|show|verify|export|import", required=True,
+    s = sub.add_parser("runs", help="start and record runs; list, show, verify, export and import them")
+    runs = s.add_subparsers(dest="runs_command", metavar="start|check|note|deviation|lot|value|attach|amend|sign|list|show|verify|export|import", required=True,
                             parser_class=_Parser)
     store_opt = argparse.ArgumentParser(add_help=False)
     store_opt.add_argument("--store", help="store file (default: $PROTOCOL_KIT_STORE, else ./protocol_kit.db)")
+    r = runs.add_parser("start", parents=[store_opt], help="start a run of a protocol; prints its id")
+    r.add_argument("protocol", help="protocol id")
+    r.add_argument("--operator", required=True, help="who runs it")
+    r.add_argument("--params", help="TOML file of name = value lines")
+    r.add_argument("--set", action="append", metavar="NAME=VALUE", help="set one parameter (repeatable)")
+    r.set_defaults(func=cmd_runs_start)
+    recorders = {
+        "check": ("tick checklist steps as done", [("steps", {"nargs": "+", "metavar": "STEP"})]),
+        "note": ("add a note", [("text", {})]),
+        "deviation": ("record a deviation from the plan", [("reason", {}), ("--step", {"help": "step id"})]),
+        "lot": ("record a reagent lot", [("reagent", {}), ("lot", {}), ("--expiry", {"help": "YYYY-MM-DD"})]),
+        "value": ("enter a value", [("name", {}), ("value", {"help": "a number or a text such as '1.5 nM'"})]),
+        "attach": ("attach a data file (stored unchanged)", [("file", {}), ("--name", {"help": "name in the run"})]),
+        "amend": ("correct an earlier value, lot, note or deviation (the earlier value stays visible)",
+                  [("seq", {"type": int, "help": "the event to correct (see 'runs show')"}), ("reason", {}),
+                   ("--set", {"action": "append", "metavar": "FIELD=VALUE", "help": "e.g. --set lot=B123"})]),
+    }
+    for command, (text, arguments) in recorders.items():
+        r = runs.add_parser(command, parents=[store_opt], help=text)
+        r.add_argument("run", help="run id")
+        for name, kw in arguments:
+            r.add_argument(name, **kw)
+        r.add_argument("--operator", required=True, help="who records this")
+        r.set_defaults(func=cmd_runs_record)
+    r = runs.add_parser("sign", parents=[store_opt], help="sign the run (the first signature locks it)")
+    r.add_argument("run", help="run id")
+    r.add_argument("--name", required=True, help="the signer")
+    r.add_argument("--meaning", required=True, help="performed, reviewed, approved, witnessed or verified")
+    r.set_defaults(func=cmd_runs_record)
     r = runs.add_parser("list", parents=[store_opt], help="one line per run")
     r.set_defaults(func=cmd_runs_list)
     r = runs.add_parser("show", parents=[store_opt], help="a run's steps, lots, values, notes, files, signatures")

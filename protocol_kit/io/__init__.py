@@ -15,13 +15,15 @@ import os
 import pandas as pd
 
 from ..errors import ParameterError
-from .counter import read_counter
+from .counter import CPM, read_counter
 from .envision import read_envision
 from .hplc import read_hplc
 from .join import join_layout
-from .plates import grid_header, plate_lines, read_grid, read_long
+from .plates import WELL, grid_header, plate_lines, read_grid, read_long
 from .softmax import read_softmax
 from .source import load
+from .table import find_header
+from .tidy import norm
 
 READERS = {"grid": read_grid, "long": read_long, "softmax": read_softmax, "envision": read_envision,
            "counter": read_counter, "hplc": read_hplc}
@@ -30,7 +32,8 @@ READERS = {"grid": read_grid, "long": read_long, "softmax": read_softmax, "envis
 def detect_format(source: str | os.PathLike | bytes, *, name: str | None = None,
                   sheet: str | int | None = None) -> str:
     """Which reader a file is for, from its content: SoftMax Pro ('##BLOCKS='), EnVision
-    ('Plate information'), a grid (a header row of column numbers 1-12 or 1-24), else long."""
+    ('Plate information'), a grid (a header row of column numbers 1-12 or 1-24), a counter list
+    (a table whose header names a well and a CPM column), else long."""
     data, label = load(source, name)
     lines, _ = plate_lines(data, name=label, sheet=sheet, delimiter="auto", warnings=[])
     firsts = [line.cell(0) for line in lines[:50] if not line.blank]
@@ -40,6 +43,9 @@ def detect_format(source: str | os.PathLike | bytes, *, name: str | None = None,
         return "envision"
     if any(grid_header(line) for line in lines):
         return "grid"
+    h = find_header(lines, WELL)
+    if h is not None and any(CPM.match(norm(c)) for c in lines[h].cells):
+        return "counter"
     return "long"
 
 

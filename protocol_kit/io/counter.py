@@ -13,8 +13,7 @@ import os
 
 import pandas as pd
 
-from .plates import PLATE, WELL
-from .source import read_lines
+from .plates import PLATE, WELL, plate_lines
 from .table import Want, extra_columns, find_header, pattern, pick_columns, read_rows
 from .tidy import tidy
 
@@ -23,12 +22,13 @@ DPM = Want("dpm", pattern(r"dpm\d*"), required=False)
 BASE = ["plate", "well", "cpm", "dpm", "value", "line"]
 
 
-def read_counter(source: str | os.PathLike | bytes, *, name: str | None = None, cpm: str | None = None,
+def read_counter(source: str | os.PathLike | bytes, *, name: str | None = None, sheet: str | int | None = None,
+                 cpm: str | None = None,
                  dpm: str | None = None, decimal: str = ".", delimiter: str | None = "auto",
                  warnings: list[str] | None = None) -> pd.DataFrame:
     """A counter's per-well list as a tidy frame; ``cpm=``/``dpm=`` name the columns to use when
     the file has several (e.g. two channels) or unusual names."""
-    lines, problems = read_lines(source, name=name, delimiter=delimiter, warnings=warnings)
+    lines, problems = plate_lines(source, name=name, sheet=sheet, delimiter=delimiter, warnings=warnings)
     h = find_header(lines, WELL)
     rows: list[dict] = []
     cols: dict[str, int] = {}

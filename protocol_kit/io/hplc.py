@@ -16,7 +16,7 @@ import os
 
 import pandas as pd
 
-from .source import read_lines
+from .plates import plate_lines
 from .table import Want, extra_columns, find_header, names, pattern, pick_columns, read_rows
 from .tidy import tidy
 
@@ -27,11 +27,12 @@ ANIMAL = Want("animal", names("animal", "animal id", "rat", "mouse", "subject"),
 ANALYTE = Want("analyte", names("analyte", "compound", "peak name", "component"), required=False, number=False)
 
 
-def read_hplc(source: str | os.PathLike | bytes, *, name: str | None = None, sample: str | None = None,
+def read_hplc(source: str | os.PathLike | bytes, *, name: str | None = None, sheet: str | int | None = None,
+              sample: str | None = None,
               peak_area: str | None = None, concentration: str | None = None, decimal: str = ".",
               delimiter: str | None = "auto", warnings: list[str] | None = None) -> pd.DataFrame:
     """An HPLC results table as a tidy frame (see the module docstring)."""
-    lines, problems = read_lines(source, name=name, delimiter=delimiter, warnings=warnings)
+    lines, problems = plate_lines(source, name=name, sheet=sheet, delimiter=delimiter, warnings=warnings)
     h = find_header(lines, SAMPLE if sample is None else Want("sample", names(sample)))
     rows: list[dict] = []
     cols: dict[str, int] = {}

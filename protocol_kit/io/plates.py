@@ -135,7 +135,8 @@ def _is_xlsx(data: bytes, name: str) -> bool:
 
 def plate_lines(source: str | os.PathLike | bytes, *, name: str | None, sheet: str | int | None,
                 delimiter: str | None, warnings: list[str] | None) -> tuple[list[Line], Problems]:
-    """Numbered lines of cells of a CSV/TSV/text file or of one XLSX worksheet."""
+    """Numbered lines of cells of a CSV/TSV/text file or of one XLSX worksheet (the first
+    unless ``sheet`` names one)."""
     data, label = load(source, name)
     if _is_xlsx(data, label):
         shown = label if sheet is None else f"{label} [sheet {sheet}]"

@@ -100,7 +100,8 @@ def test_xlsx_long_and_grid(tmp_path):
     with pd.ExcelWriter(path) as xw:
         pd.DataFrame({"Well": ["A1", "B2"], "CPM": [1234, 56.5]}).to_excel(xw, sheet_name="counts", index=False)
         grid.to_excel(xw, sheet_name="grid", index=False, header=False, startrow=2)
-    df = pkio.read_plate(path)
+    df = pkio.read_plate(path)  # first sheet: a Well/CPM table, so the counter reader
+    assert df.attrs["format"] == "counter"
     assert df[["well", "value", "line"]].values.tolist() == [["A1", 1234.0, 2], ["B2", 56.5, 3]]
     g = pkio.read_plate(path, sheet="grid")
     # startrow=2 leaves two empty rows; row D (index 3) is then Excel row 3 + 1 + 3 = 7; D5 = 10*3 + 5

@@ -66,7 +66,7 @@ def test_store_from_environment(capsys, monkeypatch, store, worked):
     (["runs", "show", "nope"], "unknown run 'nope'"),
     (["runs", "verify", "nope"], "unknown run 'nope'"),
     (["runs", "list", "--store", "/no/such.db"], "store: '/no/such.db' does not exist"),
-    (["runs"], "required: list|show|verify|export|import"),
+    (["runs"], "required: start|check|note"),
     (["runs", "show"], "required: run"),
 ])
 def test_runs_errors_are_one_line_exit_2(capsys, store, run, argv, message):
