@@ -225,7 +225,7 @@ def _scales(X, Y, W):
 
 
 RETRY_MARGIN = 1.5  # refit from a grid family's best point if its RSS < 1.5 x the current fit's
-AWAY_RANGES, AWAY_HILL, AWAY_PLATEAU = 6.0, 1000.0, 1e8  # the divergence guard, in curve scales
+AWAY_RANGES, AWAY_HILL, AWAY_PLATEAU = 1.0, 100.0, 100.0  # the divergence guard, in curve scales
 
 
 def levenberg_marquardt(p, X, Y, W, free, *, max_iter=300, xtol=1e-9, ftol=1e-13):
@@ -271,8 +271,8 @@ def levenberg_marquardt(p, X, Y, W, free, *, max_iter=300, xtol=1e-9, ftol=1e-13
         p[a], r[a], J[a], rss[a] = pn[acc], rn[acc], Jn[acc], rssn[acc]
         lam[idx] = np.where(acc, np.maximum(lam[idx] * 0.1, 1e-12), lam[idx] * 10.0)
         q = p[idx]
-        away = ((q[:, LOG_IC50] < lo[idx] - AWAY_RANGES * span[idx] - 10)
-                | (q[:, LOG_IC50] > hi[idx] + AWAY_RANGES * span[idx] + 10)
+        away = ((q[:, LOG_IC50] < lo[idx] - AWAY_RANGES * span[idx])
+                | (q[:, LOG_IC50] > hi[idx] + AWAY_RANGES * span[idx])
                 | (np.abs(q[:, HILL]) > AWAY_HILL * scale[idx, HILL])
                 | (np.abs(q[:, [BOTTOM, TOP]] - ymid[idx, None]) > AWAY_PLATEAU * scale[idx, :2]).any(axis=1))
         ok = (acc & small) | (lam[idx] > 1e14)
@@ -359,6 +359,7 @@ def fit_batch(X, Y, W, fixed: dict, *, ss_within=None, n_obs=None, grid: GridSpe
     return EngineFit(p, se, cov, rss_total, conv, n_free)
 
 
+STEP_HILL = 1e4  # |Hill| (in units of 4 / range) of a step limit
 LIMIT_DECADES = 8.0  # how far along a runaway valley the limit is represented (error ~ 10^-8)
 
 
@@ -421,6 +422,44 @@ def _runaway_limits(p, rss, conv, X, Y, W):
         better = (r_new < rss[idx]) & np.isfinite(r_new) & (r_lim < np.inf)
         k = idx[better]
         p[k], rss[k] = q[better], r_new[better]
+    _step_limit(p, rss, idx, Xi, Yi, Wi, span)
+
+
+def _step_limit(p, rss, idx, Xi, Yi, Wi, span):
+    """Y = left mean for X below a split, right mean above it (vehicle wells on the left),
+    for every split between consecutive tested X; the best split, as a logistic with its
+    logIC50 at the midpoint and |Hill| = STEP_HILL x 4/range, replaces a worse fit."""
+    order = np.argsort(np.where(Wi > 0, Xi, np.inf), axis=1)  # -inf (vehicle) first, padding last
+    Xs = np.take_along_axis(Xi, order, 1)
+    Ys = np.take_along_axis(Yi, order, 1)
+    Ws = np.take_along_axis(Wi, order, 1)
+    cw, cwy, cwyy = np.cumsum(Ws, 1), np.cumsum(Ws * Ys, 1), np.cumsum(Ws * Ys * Ys, 1)
+    tw, twy, twyy = cw[:, -1:], cwy[:, -1:], cwyy[:, -1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        left = cwyy - cwy ** 2 / cw
+        rw = tw - cw
+        right = (twyy - cwyy) - (twy - cwy) ** 2 / rw
+        total = left + right
+    nxt = np.concatenate([Xs[:, 1:], np.full((Xs.shape[0], 1), np.inf)], 1)
+    nxt_w = np.concatenate([Ws[:, 1:], np.zeros((Xs.shape[0], 1))], 1)
+    valid = (Ws > 0) & (nxt_w > 0) & (nxt > Xs) & np.isfinite(nxt) & (cw > 0) & (rw > 0)
+    total = np.where(valid & np.isfinite(total), total, np.inf)
+    j = total.argmin(1)
+    r = np.arange(j.size)
+    ok = np.isfinite(total[r, j])
+    if not ok.any():
+        return
+    xl = np.where(np.isneginf(Xs[r, j]), nxt[r, j] - span, Xs[r, j])
+    q = np.empty((j.size, 4))
+    q[:, TOP] = cwy[r, j] / cw[r, j]
+    q[:, BOTTOM] = (twy[:, 0] - cwy[r, j]) / rw[r, j]
+    q[:, LOG_IC50] = 0.5 * (xl + nxt[r, j])
+    q[:, HILL] = -STEP_HILL * 4.0 / span
+    res, _ = _residual_jacobian(q, Xi, Yi, np.ones(4, bool))
+    r_new = _rss(res, Wi)
+    better = ok & (r_new < rss[idx]) & np.isfinite(r_new)
+    k = idx[better]
+    p[k], rss[k] = q[better], r_new[better]
 
 
 def t_quantile(dof, level=0.95):
