@@ -81,8 +81,10 @@ def decode(data: bytes, name: str) -> str:
         except UnicodeDecodeError:
             text = data.decode("latin-1")
     if "\x00" in text:
+        utf16 = len(data) > 3 and (data[1::2].count(0) > len(data) // 4 or data[0::2].count(0) > len(data) // 4)
+        hint = " (UTF-16 without a byte-order mark? save it as UTF-8 or UTF-16 with a BOM)" if utf16 else ""
         raise DataFormatError(f"{name}: contains NUL characters; expected a text export "
-                              f"(CSV, TSV or an instrument's text file)")
+                              f"(CSV, TSV or an instrument's text file){hint}")
     return text
 
 

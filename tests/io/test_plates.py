@@ -160,6 +160,8 @@ def test_file_problems():
         pkio.read_plate("/no/such.csv")
     with pytest.raises(DataFormatError, match="bin.dat: contains NUL characters"):
         pkio.read_plate(b"\x00\x01\x02abc", name="bin.dat")
+    with pytest.raises(DataFormatError, match=r"u16.csv: contains NUL characters.*\(UTF-16 without a byte-order mark\?"):
+        pkio.read_plate("Well,Value\nA1,1\n".encode("utf-16-le"), name="u16.csv")
     with pytest.raises(DataFormatError, match="empty.csv: no header row with a well column"):
         pkio.read_plate(b"", name="empty.csv")
     with pytest.raises(ParameterError, match="format: 'pdf' is not allowed"):
