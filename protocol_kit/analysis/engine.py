@@ -231,7 +231,7 @@ def _scales(X, Y, W):
     return np.stack([yr, yr, span, 4.0 / span], axis=1), lo, hi, span
 
 
-CONTINUE_ITER = 400  # further iterations for the curves not converged after max_iter
+CONTINUE_ITER = 150  # further iterations for the curves not converged after max_iter
 RETRY_MARGIN = 1.5  # refit from a grid family's best point if its RSS < 1.5 x the current fit's
 AWAY_RANGES, AWAY_HILL, AWAY_PLATEAU = 1.0, 1000.0, 100.0  # the divergence guard, in curve scales
 
