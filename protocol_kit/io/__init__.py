@@ -19,6 +19,7 @@ from .counter import CPM, read_counter
 from .envision import read_envision
 from .hplc import read_hplc
 from .join import join_layout
+from .layout_file import read_layout
 from .plates import WELL, grid_header, plate_lines, read_grid, read_long
 from .softmax import read_softmax
 from .source import load
@@ -62,4 +63,4 @@ def read_plate(source: str | os.PathLike | bytes, *, format: str = "auto", name:
 
 
 __all__ = ["READERS", "detect_format", "join_layout", "read_counter", "read_envision", "read_grid",
-           "read_hplc", "read_long", "read_plate", "read_softmax"]
+           "read_hplc", "read_layout", "read_long", "read_plate", "read_softmax"]

@@ -286,18 +286,23 @@ class Run:
             raise UnknownNameError("data file", name, files)
         return self.store.blob(files[name].sha256)
 
-    def read_data(self, name: str, *, format: str = "auto", join: bool = True, extra_wells: str = "error",
+    def read_data(self, name: str, *, format: str = "auto", join: bool = True,
+                  layout: str | os.PathLike | pd.DataFrame | None = None, extra_wells: str = "error",
                   warnings: list[str] | None = None, **options: Any) -> pd.DataFrame:
         """Read an attached file with :mod:`protocol_kit.io` (``format``: 'auto' or a reader's
-        name) and, with ``join``, join it to the plan's layout or schedule. Errors name the file."""
-        from ..io import join_layout, read_plate
+        name) and, with ``join``, join it to the plan's layout or schedule, or to ``layout``
+        (a frame, or the path of a wellmap TOML file). Errors name the file."""
+        from ..io import join_layout, read_layout, read_plate
 
         frame = read_plate(self.data_bytes(name), format=format, name=name, warnings=warnings, **options)
         if not join:
             return frame
-        p = self.protocol
-        plan = p.layout if p.plan_kind == "layout" else p.schedule
-        return join_layout(frame, plan, extra_wells=extra_wells, warnings=warnings)
+        if layout is None:
+            p = self.protocol
+            layout = p.layout if p.plan_kind == "layout" else p.schedule
+        elif not isinstance(layout, pd.DataFrame):
+            layout = read_layout(layout)
+        return join_layout(frame, layout, extra_wells=extra_wells, warnings=warnings)
 
     def sign(self, name: str, meaning: str) -> ev.Event:
         """Sign the record as it stands; the first signature locks the run."""

@@ -89,3 +89,15 @@ def test_command_line_flow(tmp_path, capsys):
     assert cli(capsys, "runs", "verify", "--store", fresh) == "ok: 1 run(s), 8 event(s), chain intact\n"
     with Store(fresh) as s:
         assert pk.open_run(run_id, s).values["protein_mg_per_mL"].value == 2.4
+
+
+def test_read_data_with_a_users_wellmap_layout(tmp_path, store):
+    layout_file = tmp_path / "mine.toml"
+    layout_file.write_text('[block.2x2.A1]\nrole = "total"\n[block.2x2.C1]\nrole = "nsb"\n', encoding="utf-8")
+    run = pk.RadioligandBinding().start_run(operator="A. Smith", store=store)
+    (tmp_path / "c.csv").write_text("Well,CPM\nA1,10\nA2,11\nB1,12\nB2,13\nC1,1\nC2,2\nD1,3\nD2,4\n")
+    run.attach_data(tmp_path / "c.csv")
+    run.attach_data(layout_file)  # the layout used is part of the record too
+    joined = run.read_data("c.csv", layout=layout_file)
+    # total wells A1, A2, B1, B2 hold 10 + 11 + 12 + 13 = 46 counts
+    assert joined.loc[joined["role"] == "total", "cpm"].sum() == 46.0
