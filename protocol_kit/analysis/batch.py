@@ -10,7 +10,7 @@ from ..errors import AnalysisError, ParameterError
 from ._inputs import as_concentrations, as_values, check_fixed
 from .curves import LOGISTIC_PARAMS
 from .engine import fit_batch, free_mask, x_range
-from .flags import derive, median_spacing
+from .flags import derive
 
 FIXABLE = ("bottom", "top", "hill")
 CHUNK_CURVES = 20_000  # curves solved together; bounds peak memory at 100,000+ curves
@@ -97,8 +97,7 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
         fit = fit_batch(X, Y, W, fixed, ss_within=ssw, n_obs=n_obs[s:s + mm])
         lo, hi = x_range(X, W)
         dof = n_obs[s:s + mm] - fit.n_free
-        d = derive(fit.params, fit.se, dof, lo, hi, free, fit.converged, n_distinct, fit.cov,
-                   median_spacing(X, W))
+        d = derive(fit.params, fit.se, dof, lo, hi, free, fit.converged, n_distinct, fit.cov, X, W, fit.rss)
         tss = _total_ss(X, Y, W, ssw)
         part = {
             "ic50": d["ic50"], "ic50_text": d["ic50_text"], "qualifier": d["qualifier"],

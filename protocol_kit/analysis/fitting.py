@@ -8,7 +8,7 @@ import numpy as np
 from ._inputs import CurveData, check_fixed, curve_data
 from .curves import LOGISTIC_PARAMS, logistic_jacobian
 from .engine import FULL_GRID, canonical, fit_batch, free_mask
-from .flags import derive, median_spacing
+from .flags import derive
 from .lsq import LsqResult, evaluate, least_squares_fit, profile_interval, t_interval
 from .results import FitStats
 
@@ -145,8 +145,8 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded) 
     lo, hi = (fin.min(), fin.max()) if fin.size else (np.nan, np.nan)
     n_distinct = np.unique(x).size
     d = derive(res.params[None], res.se[None], np.array([res.dof]), np.array([lo]), np.array([hi]), free,
-               np.array([res.converged]), np.array([n_distinct]), res.cov[None],
-               median_spacing(x[None, :], np.ones((1, x.size))))
+               np.array([res.converged]), np.array([n_distinct]), res.cov[None], x[None, :],
+               np.ones((1, x.size)), np.array([res.rss]))
     flags = d["flags"][0] + (("outlier",) if excluded else ())
     p, se = res.params, res.se
     cis = [t_interval(p[k], se[k], res.dof) if free[k] else (np.nan, np.nan) for k in range(4)]
@@ -157,6 +157,8 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded) 
     incomplete = "incomplete" in flags
     with np.errstate(over="ignore"):
         ic50_ci = (np.nan, np.nan) if incomplete else tuple(np.power(10.0, cis[2]))
+    if d["step"][0]:  # a step: the asymptotic interval is meaningless, the bracket is what is known
+        ic50_ci = (float(d["ic50_ci_low"][0]), float(d["ic50_ci_high"][0]))
     wmean = np.sum(data.w * data.y) / np.sum(data.w)
     tss = float(np.sum(data.w * (data.y - wmean) ** 2))
     return LogisticFit(
