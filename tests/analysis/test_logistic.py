@@ -170,3 +170,22 @@ def test_many_rejects_unknown_column_with_suggestion():
     frame = pd.DataFrame({"curve": [1, 1], "conc": [1e-9, 1e-8], "resp": [1.0, 2.0]})
     with pytest.raises(ParameterError, match="did you mean 'resp'"):
         fit_logistic_many(frame, by="curve", response="respons")
+
+
+def test_step_between_two_concentrations_is_reported_as_such():
+    conc = 10.0 ** np.arange(-10.0, -4.5, 1.0)  # log spacing: 0.1 nM ... 10 uM
+    y = np.where(conc <= 1e-8, 100.0, 0.0) + np.array([0.3, -0.2, 0.1, -0.3, 0.2, -0.1])
+    r = fit_logistic(conc, y)
+    # every point is on a plateau: the response falls somewhere between 10 nM and 100 nM
+    assert r.qualifier == "~" and "incomplete" not in r.flags and "steep" in r.flags
+    assert r.ic50_text.endswith("(a step between 10 nM and 100 nM)")
+    assert r.ic50_ci == pytest.approx((1e-8, 1e-7))
+    # plateaus are the means of each side: 100 + (0.3 - 0.2 + 0.1)/3 and (-0.3 + 0.2 - 0.1)/3
+    assert r.top == pytest.approx(100.0 + 0.2 / 3, abs=1e-6)
+    assert r.bottom == pytest.approx(-0.2 / 3, abs=1e-6)
+
+
+def test_flat_noise_is_no_effect_and_incomplete():
+    y = 100.0 + np.random.default_rng(12).normal(0, 5, CONC.size)  # no concentration dependence
+    r = fit_logistic(CONC, y)
+    assert "incomplete" in r.flags and math.isnan(r.ic50)

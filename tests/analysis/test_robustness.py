@@ -52,6 +52,15 @@ def test_incomplete_on_90_percent_beyond(sets):
     assert fits.loc[beyond.index[flagged], "ic50"].isna().all()
 
 
+def test_few_false_incomplete_flags_on_central_curves(sets):
+    """Curves whose true IC50 lies at least a decade inside both ends are rarely incomplete."""
+    _, optima, fits = sets
+    c = optima[(optima.set == "inside") & (optima.true_log_ic50 > optima.x_low + 1)
+               & (optima.true_log_ic50 < optima.x_high - 1)]
+    flagged = fits.loc[c.index, "flags"].map(lambda f: "incomplete" in f)
+    assert len(c) >= 200 and flagged.mean() <= 0.10, f"{flagged.mean():.1%} of {len(c)}"
+
+
 def test_single_curve_path_reaches_the_same_optima(sets):
     points, optima, _ = sets
     inside = optima[optima.set == "inside"].index[::10]  # every 10th curve: 40 single fits
