@@ -84,6 +84,11 @@ class Store:
             raise ProtocolKitError(f"store: {str(self.path)!r} is a folder; give a file such as {DEFAULT_NAME}")
         try:
             self._con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            tables = {r[0] for r in self._con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if (tables or not create) and "meta" not in tables:
+                self._con.close()
+                raise sqlite3.DatabaseError("an SQLite database without protocol_kit's tables"
+                                            if tables else "an empty file")
             self._con.execute("PRAGMA journal_mode=WAL")
             self._con.execute("PRAGMA synchronous=FULL")
             with self._write() as con:

@@ -164,6 +164,20 @@ def test_a_file_that_is_not_a_store(tmp_path):
         Store(bad)
 
 
+def test_a_foreign_sqlite_database_is_left_alone(tmp_path):
+    import sqlite3
+    path = tmp_path / "other.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE samples (id TEXT)")
+    con.commit()
+    con.close()
+    with pytest.raises(ProtocolKitError, match="is not a protocol_kit store .an SQLite database without protocol_kit's tables"):
+        Store(path)
+    con = sqlite3.connect(path)
+    assert [r[0] for r in con.execute("SELECT name FROM sqlite_master")] == ["samples"]  # nothing added
+    con.close()
+
+
 def test_runs_summary(store, binding):
     r = binding.start_run("A. Smith", store=store)
     r.check("rb-buffer")
