@@ -31,8 +31,14 @@ def test_two_processes_appending_to_one_run_lose_nothing(tmp_path, binding):
     procs = [ctx.Process(target=_writer, args=(path, run_id, name, gate)) for name in ("w1", "w2")]
     for p in procs:
         p.start()
-    for p in procs:
-        p.join(120)
+    try:
+        for p in procs:
+            p.join(120)
+    finally:
+        for p in procs:  # bounded: a writer still alive after two minutes is killed
+            if p.is_alive():
+                p.kill()
+                p.join(10)
     assert [p.exitcode for p in procs] == [0, 0]
     with Store(path) as s:
         run = pk.open_run(run_id, s)
