@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from .curves import LOGISTIC_PARAMS, _fraction, logistic_jacobian
+from .curves import LN10, LOGISTIC_PARAMS, _fraction
 
 BOTTOM, TOP, LOG_IC50, HILL = range(4)
 _TINY = 1e-300
@@ -196,9 +196,25 @@ def _grid_best(X, Y, W, fixed, Lg, Hg, chunk_points):
 
 
 def _residual_jacobian(p, X, Y, free):
-    pred, cols = logistic_jacobian(X, p[:, BOTTOM, None], p[:, TOP, None], p[:, LOG_IC50, None], p[:, HILL, None])
-    J = np.stack([np.broadcast_to(c, X.shape) if f else np.zeros(X.shape) for c, f in zip(cols, free)], axis=-1)
-    return Y - pred, J
+    """Residuals Y - f and the Jacobian (m, n, 4) of :func:`~.curves.logistic_jacobian`,
+    written out for speed: f = 0.5 - 0.5 tanh(u), u = ln10 (LogIC50 - X) HillSlope / 2,
+    f (1 - f) = (1 - tanh^2 u) / 4; at a vehicle well (X = -inf) f is 0 or 1 and the
+    logIC50 and Hill columns are exactly 0. Columns of fixed parameters are 0."""
+    b, t, L, h = (p[:, k, None] for k in range(4))
+    with np.errstate(invalid="ignore"):
+        th = np.tanh((L - X) * (h * (0.5 * LN10)))
+    f = 0.5 - 0.5 * th
+    span = t - b
+    r = Y - (b + span * f)
+    J = np.empty(X.shape + (4,))
+    J[..., 0] = 1.0 - f
+    J[..., 1] = f
+    q = (-0.25 * LN10) * span * (1.0 - th * th)
+    J[..., 2] = q * h
+    J[..., 3] = q * (L - np.where(np.isfinite(X), X, 0.0))
+    if not free.all():
+        J[..., ~free] = 0.0
+    return r, J
 
 
 def _log_hill(r, J, p):
@@ -308,7 +324,33 @@ def _inverse(A):
     return inv
 
 
+def _cholesky_solve(A, g):
+    """Solve A x = g for a stack of symmetric positive definite 4 x 4 matrices by an explicit
+    Cholesky factorisation on (m,) columns (much faster than per-matrix LAPACK calls);
+    returns None if a pivot is not positive."""
+    a = [[A[:, i, j] for j in range(4)] for i in range(4)]
+    Lm = [[None] * 4 for _ in range(4)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j in range(4):
+            d = a[j][j] - sum(Lm[j][k] ** 2 for k in range(j))
+            if not (d > 0).all():
+                return None
+            Lm[j][j] = np.sqrt(d)
+            for i in range(j + 1, 4):
+                Lm[i][j] = (a[i][j] - sum(Lm[i][k] * Lm[j][k] for k in range(j))) / Lm[j][j]
+        y = [None] * 4
+        for i in range(4):
+            y[i] = (g[:, i] - sum(Lm[i][k] * y[k] for k in range(i))) / Lm[i][i]
+        x = [None] * 4
+        for i in range(3, -1, -1):
+            x[i] = (y[i] - sum(Lm[k][i] * x[k] for k in range(i + 1, 4))) / Lm[i][i]
+    return np.stack(x, axis=1)
+
+
 def _solve(A, g):
+    x = _cholesky_solve(A, g)
+    if x is not None and np.isfinite(x).all():
+        return x
     try:
         return np.linalg.solve(A, g[..., None])[..., 0]
     except np.linalg.LinAlgError:

@@ -1,0 +1,107 @@
+"""The immutable result of an assay analysis: headline numbers, tables, QC flags, HTML.
+
+Every ``protocol.analyse(data)`` returns a subclass. Scalars are dataclass fields; tables are
+kept privately and handed out as copies (``to_frame()`` for the main one, ``table(name)`` for
+the others), so a result cannot be changed after the fact. ``flags`` are short codes (as the
+fitting engine's: ``incomplete``, ``ligand_depletion`` ...) and ``qc`` one sentence per check
+that failed, with the numbers.
+"""
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UnknownNameError
+from .results import ResultBase, _cell, _plain
+
+
+def _frozen_tables(tables: Mapping[str, pd.DataFrame]) -> Mapping[str, pd.DataFrame]:
+    return MappingProxyType({k: v.copy() for k, v in tables.items()})
+
+
+@dataclass(frozen=True)
+class AssayResult:
+    """Base of the assay results. Subclasses add fields and set ``main_table``/``headline``."""
+
+    flags: tuple[str, ...]
+    qc: tuple[str, ...]
+    tables: Mapping[str, pd.DataFrame] = field(repr=False)
+
+    main_table: ClassVar[str] = ""
+    headline: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tables", _frozen_tables(self.tables))
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A copy of the table ``name`` (see ``table_names``)."""
+        if name not in self.tables:
+            raise UnknownNameError("result table", name, self.tables)
+        return self.tables[name].copy()
+
+    @property
+    def table_names(self) -> list[str]:
+        return list(self.tables)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The main table (a copy)."""
+        return self.table(self.main_table)
+
+    def scalars(self) -> dict:
+        """The fields other than the tables, as plain Python values (fits as dicts)."""
+        out = {}
+        for f in dataclasses.fields(self):
+            if f.name == "tables":
+                continue
+            v = getattr(self, f.name)
+            out[f.name] = v.to_dict() if isinstance(v, (ResultBase, AssayResult)) else _plain(v)
+        return out
+
+    def to_dict(self) -> dict:
+        """Fields and tables as plain Python values (tables as lists of row dicts)."""
+        out = self.scalars()
+        out["tables"] = {k: [{c: _plain(x) for c, x in r.items()} for r in v.to_dict("records")]
+                         for k, v in self.tables.items()}
+        return out
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(n)}</th>"
+                       f"<td>{html.escape(_cell(getattr(self, n)))}</td></tr>" for n in self.headline)
+        qc = "".join(f"<li>{html.escape(m)}</li>" for m in self.qc) or "<li>all checks passed</li>"
+        main = self.tables[self.main_table].to_html(index=False, float_format=lambda x: f"{x:.4g}", na_rep="")
+        return (f"<div><table><caption>{html.escape(type(self).__name__)}</caption>{rows}</table>"
+                f"<p>QC:</p><ul>{qc}</ul>{main}</div>")
+
+
+def replicate_stats(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
+    """Per group of ``by``: n (values present), n_missing (NaN), mean, sd (n - 1) and
+    cv_pct = 100 sd / mean (NaN when n < 2 or the mean is 0)."""
+    g = frame.groupby(by, sort=False, dropna=False)[value]
+    out = g.agg(n="count", mean="mean", sd="std").reset_index()
+    out.insert(len(by), "n_missing", g.size().to_numpy() - out["n"].to_numpy())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["cv_pct"] = np.where(out["mean"] != 0, 100 * out["sd"] / out["mean"], np.nan)
+    return out
+
+
+def high_cv_message(stats: pd.DataFrame, label: str, limit: float) -> str | None:
+    """A QC sentence naming the groups whose replicate CV exceeds ``limit`` percent, else None."""
+    bad = stats[stats["cv_pct"] > limit]
+    if bad.empty:
+        return None
+    items = ", ".join(f"{r[label]} {r['cv_pct']:.0f}%" for _, r in bad.iterrows())
+    return f"replicate_cv: CV above {limit:g}% in {len(bad)} group(s): {items}"
+
+
+def ci_text(ci: tuple[float, float], fmt) -> str:
+    """'(lo-hi)' for a finite interval, else ''."""
+    lo, hi = ci
+    return f"({fmt(lo)} to {fmt(hi)})" if math.isfinite(lo) and math.isfinite(hi) else ""

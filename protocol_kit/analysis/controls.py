@@ -1,0 +1,73 @@
+"""Normalising a plate to its controls, and the plate's quality (Z', signal/background).
+
+- % inhibition = 100 (1 - (signal - full) / (vehicle - full)): vehicle wells are 0%, wells
+  with a saturating reference inhibitor (or 4 °C uptake, or the NSB drug in binding) are 100%.
+- % of control = 100 (signal - full) / (vehicle - full) = 100 - % inhibition; in binding,
+  with total (TB) and nonspecific (NSB) wells as the controls, this is % specific binding,
+  100 (B - NSB) / (TB - NSB).
+- Z' = 1 - 3 (SD_pos + SD_neg) / |mean_pos - mean_neg| (Zhang, Chung & Oldenburg 1999,
+  J Biomol Screen 4:67), sample SDs (n - 1); 0.5 <= Z' < 1 is an excellent assay.
+- signal / background = mean of the high controls / mean of the low controls.
+
+Controls may be given as arrays of wells (their mean is used) or as one number. A NaN control
+well is an error here: callers drop missing wells first and report how many.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import AnalysisError, ParameterError
+from ._inputs import as_values
+
+
+def finite_wells(values, field: str, *, at_least: int = 1) -> np.ndarray:
+    """Control wells as a float array; NaN and too few wells raise, naming ``field``."""
+    arr = as_values(values, field)
+    nan = np.flatnonzero(np.isnan(arr))
+    if nan.size:
+        raise ParameterError(f"{field}[{int(nan[0])}]", float("nan"),
+                             "a number for every control well (drop missing wells first, and report them)")
+    if arr.size < at_least:
+        raise AnalysisError(f"{field}: {arr.size} well(s); at least {at_least} needed")
+    return arr
+
+
+def _controls(vehicle, full) -> tuple[float, float]:
+    hi = float(np.mean(finite_wells(vehicle, "vehicle")))
+    lo = float(np.mean(finite_wells(full, "full")))
+    if hi == lo:
+        raise AnalysisError(f"vehicle and full controls have the same mean ({hi:g}): there is no window "
+                            "to normalise to")
+    return hi, lo
+
+
+def percent_of_control(signal, *, vehicle, full) -> np.ndarray:
+    """100 (signal - full) / (vehicle - full): 100 at the vehicle mean, 0 at the full-inhibition
+    mean. NaN signals stay NaN."""
+    hi, lo = _controls(vehicle, full)
+    return 100.0 * (as_values(signal, "signal") - lo) / (hi - lo)
+
+
+def percent_inhibition(signal, *, vehicle, full) -> np.ndarray:
+    """% inhibition = 100 (1 - (signal - full) / (vehicle - full)); 0 at the vehicle mean,
+    100 at the mean of the full-inhibition controls. NaN signals stay NaN."""
+    return 100.0 - percent_of_control(signal, vehicle=vehicle, full=full)
+
+
+def z_prime(positive, negative) -> float:
+    """Z' = 1 - 3 (SD_pos + SD_neg) / |mean_pos - mean_neg|, sample SDs (Zhang et al. 1999).
+    At least two wells of each control."""
+    pos = finite_wells(positive, "positive", at_least=2)
+    neg = finite_wells(negative, "negative", at_least=2)
+    gap = abs(pos.mean() - neg.mean())
+    if gap == 0:
+        raise AnalysisError("positive and negative controls have the same mean: Z' is undefined")
+    return float(1.0 - 3.0 * (pos.std(ddof=1) + neg.std(ddof=1)) / gap)
+
+
+def signal_to_background(signal, background) -> float:
+    """mean(signal) / mean(background)."""
+    bg = float(np.mean(finite_wells(background, "background")))
+    if bg <= 0:
+        raise AnalysisError(f"background: mean {bg:g} is not > 0, so signal/background is undefined")
+    return float(np.mean(finite_wells(signal, "signal"))) / bg
