@@ -14,3 +14,9 @@ from .compare import (
     fit_logistic_global,
     fit_two_site,
 )
+# assay arithmetic (issue 4)
+from .assay_results import AssayResult
+from .controls import percent_inhibition, percent_of_control, signal_to_background, z_prime
+from .counts import added_cpm, counts_to_fmol, specific_binding
+from .stdcurve import StandardCurve, standard_curve
+from .timecourse import auc, emax_tmax, percent_baseline

@@ -176,22 +176,34 @@ def grid_search(X, Y, W, fixed: dict, grid: GridSpec, chunk_points: int = 4_000_
 
 
 def _grid_best(X, Y, W, fixed, Lg, Hg, chunk_points):
+    """Scored in float32 (the grid only proposes starts; LM refines them in float64), with
+    Y centred and scaled per curve so that the profile-RSS formula keeps its precision."""
     m = X.shape[0]
-    WY = W * Y
-    sums = (W.sum(1), WY.sum(1), (WY * Y).sum(1))
+    ok = W > 0
+    y0 = np.where(ok, Y, 0.0).sum(1) / np.maximum(ok.sum(1), 1)
+    ys = np.sqrt((W * (Y - y0[:, None]) ** 2).sum(1) / np.maximum(W.sum(1), _TINY))
+    ys = np.where(ys > 0, ys, 1.0)
+    Yc = ((Y - y0[:, None]) / ys[:, None]).astype(np.float32)
+    fx = fixed
+    if {"bottom", "top"} & fixed.keys():  # a fixed plateau is in data units: stay in float64 there
+        Yc, y0, ys = Y, np.zeros(m), np.ones(m)
+    X, W = X.astype(Yc.dtype), W.astype(Yc.dtype)
+    WY = W * Yc
+    sums = (W.sum(1), WY.sum(1), (WY * Yc).sum(1))
     best_rss = np.full(m, np.inf)
     best = np.zeros((m, 4))
     step = max(1, chunk_points // max(1, Lg.shape[1] * X.shape[1]))
     for s in range(0, m, step):
         sl = slice(s, s + step)
         with np.errstate(invalid="ignore"):
-            f, _ = _fraction(X[sl, None, :], Lg[sl, :, None], Hg[sl, :, None])
-        b, t, rss = _plateaus(f, (W[sl], WY[sl]), tuple(a[sl] for a in sums), fixed)
+            f, _ = _fraction(X[sl, None, :], Lg[sl, :, None].astype(X.dtype), Hg[sl, :, None].astype(X.dtype))
+        b, t, rss = _plateaus(f, (W[sl], WY[sl]), tuple(a[sl] for a in sums), fx)
         rss = np.where(np.isnan(Lg[sl]), np.inf, rss)
         k = rss.argmin(axis=1)
         r = np.arange(k.size)
-        best_rss[sl] = rss[r, k]
-        best[sl] = np.stack([b[r, k], t[r, k], Lg[sl][r, k], Hg[sl][r, k]], axis=1)
+        sc, c0 = ys[sl], y0[sl]
+        best_rss[sl] = rss[r, k] * sc * sc
+        best[sl] = np.stack([b[r, k] * sc + c0, t[r, k] * sc + c0, Lg[sl][r, k], Hg[sl][r, k]], axis=1)
     return _apply_fixed(best, fixed), best_rss
 
 
