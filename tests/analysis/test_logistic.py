@@ -189,3 +189,29 @@ def test_flat_noise_is_no_effect_and_incomplete():
     y = 100.0 + np.random.default_rng(12).normal(0, 5, CONC.size)  # no concentration dependence
     r = fit_logistic(CONC, y)
     assert "incomplete" in r.flags and math.isnan(r.ic50)
+
+
+@pytest.mark.parametrize("fixed", [{"bottom": 0.0}, {"hill": -1.0}, {"top": 100.0, "bottom": 0.0}])
+def test_many_with_fixed_parameters_matches_scipy(fixed):
+    rng = np.random.default_rng(21)
+    conc = np.repeat(CONC, 2)
+    frames, ys = [], []
+    for i in range(5):
+        y = curve(conc, 0.0, 100.0, -8.5 + 0.5 * i, -1.0) + rng.normal(0, 5, conc.size)
+        frames.append(pd.DataFrame({"id": i, "conc": conc, "response": y}))
+        ys.append(y)
+    many = fit_logistic_many(pd.concat(frames), by="id", fixed=fixed)
+    x = np.log10(np.where(conc > 0, conc, 1e-300))
+    names = ["bottom", "top", "log_ic50", "hill"]
+    free = [n for n in names if n not in fixed]
+
+    def f(x, *q):
+        p = dict(fixed, **dict(zip(free, q)))
+        return p["bottom"] + (p["top"] - p["bottom"]) / (1 + 10.0 ** ((p["log_ic50"] - x) * p["hill"]))
+    for i, y in enumerate(ys):
+        start = {"bottom": 0.0, "top": 100.0, "log_ic50": -8.5 + 0.5 * i, "hill": -1.0}
+        q, _ = optimize.curve_fit(f, x, y, p0=[start[n] for n in free])
+        assert many.rss[i] == pytest.approx(float(np.sum((y - f(x, *q)) ** 2)), rel=1e-7)
+        assert many.log_ic50[i] == pytest.approx(dict(zip(free, q)).get("log_ic50", -99), abs=1e-4)
+        for n, v in fixed.items():
+            assert many[n][i] == v
