@@ -163,6 +163,9 @@ def curve_data(conc, response, weights=None, sd=None, *, min_points: int, what: 
         raise AnalysisError(
             f"response: {idx.size} usable points (of {y.size}; {y.size - idx.size} with NaN) are too few "
             f"for a {what}; at least {min_points} are needed")
+    if not (c[idx] > 0).any():
+        raise AnalysisError("conc: no usable point at a concentration > 0 (only vehicle wells); "
+                            "a curve needs tested concentrations")
     with np.errstate(divide="ignore"):
         x = np.log10(c[idx])
     return CurveData(c[idx], x, y[idx], w[idx], idx, int(y.size - idx.size))

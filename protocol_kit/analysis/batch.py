@@ -85,9 +85,14 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
     codes_k, y_k = codes[keep], y[keep]
     n_obs = np.bincount(codes_k, minlength=m)
     free = free_mask(fixed)
+    n_conc = np.bincount(codes_k, weights=(c[keep] > 0), minlength=m)
+    flat = np.flatnonzero(n_conc == 0)
+    if flat.size:
+        raise AnalysisError(f"curve '{uniques[flat[0]]}': no usable point at a concentration > 0 "
+                            "(only vehicle wells); a curve needs tested concentrations")
     short = np.flatnonzero(n_obs < free.sum())
     if short.size:
-        raise AnalysisError(f"curve {uniques[short[0]]!r}: {n_obs[short[0]]} usable points are too few "
+        raise AnalysisError(f"curve '{uniques[short[0]]}': {n_obs[short[0]]} usable points are too few "
                             f"for {int(free.sum())} free parameters")
     cols: dict[str, list] = {}
     for s in range(0, m, CHUNK_CURVES):
@@ -106,7 +111,7 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
             "bottom": fit.params[:, 0], "bottom_se": fit.se[:, 0],
             "ic50_ci_low": d["ic50_ci_low"], "ic50_ci_high": d["ic50_ci_high"],
             "rss": fit.rss, "dof": dof, "n": n_obs[s:s + mm], "n_dropped": n_dropped[s:s + mm],
-            "r_squared": 1.0 - fit.rss / tss, "converged": fit.converged, "flags": d["flags"],
+            "r_squared": _r_squared(fit.rss, tss), "converged": fit.converged, "flags": d["flags"],
         }
         for k, v in part.items():
             cols.setdefault(k, []).append(_objects(v) if k in ("flags", "ic50_text") else np.asarray(v))
@@ -114,6 +119,12 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
     index = pd.DataFrame(uniques.tolist() if len(keys) > 1 else {by_cols[0]: np.asarray(uniques)},
                          columns=by_cols) if len(keys) > 1 else pd.DataFrame({by_cols[0]: np.asarray(uniques)})
     return pd.concat([index, pd.DataFrame(out)], axis=1)
+
+
+def _r_squared(rss, tss):
+    """1 - RSS/TSS (NaN for a constant response)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(tss > 0, 1.0 - rss / tss, np.nan)
 
 
 def _objects(values) -> np.ndarray:

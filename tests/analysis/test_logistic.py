@@ -215,3 +215,21 @@ def test_many_with_fixed_parameters_matches_scipy(fixed):
         assert many.log_ic50[i] == pytest.approx(dict(zip(free, q)).get("log_ic50", -99), abs=1e-4)
         for n, v in fixed.items():
             assert many[n][i] == v
+
+
+def test_vehicle_only_curve_is_an_error():
+    with pytest.raises(AnalysisError, match="only vehicle wells"):
+        fit_logistic(np.zeros(6), np.arange(6.0))
+    frame = pd.DataFrame({"g": ["a"] * 6 + ["b"] * 6, "conc": np.r_[CONC[:6], np.zeros(6)], "response": 1.0})
+    with pytest.raises(AnalysisError, match="curve 'b'"):
+        fit_logistic_many(frame, by="g")
+
+
+def test_weights_1_over_sd2_with_constant_sd():
+    y = curve(CONC, 0, 100, -7, -1) + np.random.default_rng(9).normal(0, 3, CONC.size)
+    plain = fit_logistic(CONC, y)
+    w = fit_logistic(CONC, y, weights="1/SD^2", sd=np.full(CONC.size, 2.0))
+    # a constant weight 1/4 leaves the optimum unchanged and divides the RSS by 4
+    assert w.log_ic50 == pytest.approx(plain.log_ic50, abs=1e-8)
+    assert w.rss == pytest.approx(plain.rss / 4, rel=1e-9)
+    assert w.log_ic50_se == pytest.approx(plain.log_ic50_se, rel=1e-6)  # s^2 (J'WJ)^-1 is scale-free
