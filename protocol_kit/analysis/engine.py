@@ -146,7 +146,6 @@ def _midpoints(X, W):
 def _grid_points(X, W, fixed, grid):
     """(logIC50, Hill) pairs per curve: shallow Hills on a grid spanning the tested range,
     steep Hills at the midpoints between tested concentrations."""
-    m = X.shape[0]
     lo, hi = x_range(X, W)
     span = _span(lo, hi)
     lo = np.where(np.isfinite(lo), lo, 0.0)

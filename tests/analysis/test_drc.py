@@ -9,7 +9,6 @@ t(0.975, df): for ryegrass (3.44538 - 3.05795) / 0.185731 = 2.0860 = t(0.975, 20
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 
