@@ -20,3 +20,5 @@ from .controls import percent_inhibition, percent_of_control, signal_to_backgrou
 from .counts import added_cpm, counts_to_fmol, specific_binding
 from .stdcurve import StandardCurve, standard_curve
 from .timecourse import auc, emax_tmax, percent_baseline
+from .assay_binding import BindingSetup, CompetitionResult, analyse_competition
+from .assay_saturation import SaturationResult, analyse_saturation

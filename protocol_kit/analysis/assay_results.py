@@ -102,6 +102,6 @@ def high_cv_message(stats: pd.DataFrame, label: str, limit: float) -> str | None
 
 
 def ci_text(ci: tuple[float, float], fmt) -> str:
-    """'(lo-hi)' for a finite interval, else ''."""
+    """' (95% CI lo to hi)' for a finite interval, else ''."""
     lo, hi = ci
-    return f"({fmt(lo)} to {fmt(hi)})" if math.isfinite(lo) and math.isfinite(hi) else ""
+    return f" (95% CI {fmt(lo)} to {fmt(hi)})" if math.isfinite(lo) and math.isfinite(hi) else ""

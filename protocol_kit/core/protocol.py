@@ -180,6 +180,30 @@ class Protocol:
         text = json.dumps(self.to_dict(), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
+    # -- data: simulation and analysis --------------------------------------------------------
+    def simulate(self, seed: int | None = 0, **truth: Any) -> pd.DataFrame:
+        """Simulated instrument data for this plan's layout or schedule (seeded, deterministic);
+        ``truth`` overrides the simulated pharmacology (see each protocol)."""
+        raise NotImplementedError(f"{self.id} has no simulation")
+
+    def analyse(self, data: pd.DataFrame, **options: Any):
+        """Analyse recorded readings (a tidy frame, joined to the plan or with ``well`` /
+        ``fraction`` to join); returns an immutable result with tables, QC flags and HTML."""
+        raise NotImplementedError(f"{self.id} has no analysis")
+
+    def _joined(self, data: pd.DataFrame, warnings: list[str] | None = None) -> pd.DataFrame:
+        """``data`` joined to the plan (by :func:`protocol_kit.io.join_layout`) unless it
+        already carries the plan's columns (``role`` of a layout, ``phase`` of a schedule)."""
+        if not isinstance(data, pd.DataFrame):
+            raise ParameterError("data", type(data).__name__, "a pandas DataFrame of readings (one row per "
+                                 "well or fraction)")
+        marker = "role" if self.plan_kind == "layout" else "phase"
+        if marker in data.columns:
+            return data
+        from ..io import join_layout
+
+        return join_layout(data, self._plan_frame, warnings=warnings)
+
     # -- output ------------------------------------------------------------------------------
     def sheet(self, path: str | Path | None = None, *, paper: str = "A4") -> str | Path:
         """The bench sheet: HTML text when ``path`` is None, else written to ``path``

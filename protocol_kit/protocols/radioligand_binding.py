@@ -157,6 +157,63 @@ class RadioligandBinding(Protocol):
         top = float(v.sat_top_conc.to("M").magnitude)
         return [top / v.sat_dilution_factor ** i for i in range(v.sat_n_conc)]
 
+    # -- simulation and analysis ------------------------------------------------------------------
+    def _binding_setup(self):
+        from ..analysis.assay_binding import BindingSetup
+
+        v = self.params
+        return BindingSetup(specific_activity=float(v.specific_activity.to("Ci/mmol").magnitude),
+                            efficiency=v.counting_efficiency / 100, protein_mg=float(v.protein_per_well.to("mg").magnitude),
+                            well_volume_l=float(v.well_volume.to("L").magnitude),
+                            kd=float(v.radioligand_kd.to("M").magnitude))
+
+    def simulate(self, seed: int | None = 0, **truth) -> pd.DataFrame:
+        """Counts per well of this layout, as a counter's list (plate, well, cpm, value).
+
+        ``truth`` (defaults in brackets): ``ki`` [the compound's reference Ki at the target,
+        DOMAIN.md, e.g. sertraline at SERT 0.29 nM], ``kd`` [radioligand_kd], ``bmax``
+        [2000 fmol/mg], ``ns`` [0.005, nonspecifically bound per free ligand], ``background_cpm``
+        [30], ``well_cv`` [0.04, pipetting], ``count_min`` [1]. Specific activity, counting
+        efficiency, protein and volume are the plan's. See :mod:`protocol_kit.simulate.binding`.
+        """
+        from ..simulate.binding import simulate_counts
+        from ..simulate.reference import reference_ki
+        from ..simulate.truth import resolve_truth
+
+        v = self.params
+        ki_default = "1 M" if self.saturation or "ki" in truth else f"{reference_ki(v.compound, v.target)!r} M"
+        t = resolve_truth(truth, {
+            "ki": (ki_default, "M", "the compound's Ki"), "kd": (v.radioligand_kd, "M", "the radioligand's Kd"),
+            "bmax": (2000.0, "fmol/mg", "receptor density"), "ns": (0.005, None, "nonspecific fraction"),
+            "background_cpm": (30.0, None, "counter background"), "well_cv": (0.04, None, "pipetting CV"),
+            "count_min": (1.0, None, "counting time (min)")})
+        s = self._binding_setup()
+        return simulate_counts(self.layout, ki=t["ki"], kd=t["kd"], bmax_fmol_per_mg=t["bmax"],
+                               protein_mg=s.protein_mg, volume_l=s.well_volume_l,
+                               specific_activity=s.specific_activity, efficiency=s.efficiency, ns=t["ns"],
+                               background_cpm=t["background_cpm"], well_cv=t["well_cv"],
+                               count_min=t["count_min"], seed=seed)
+
+    def analyse(self, data: pd.DataFrame, *, weighting: str | None = "1/cpm2", bottom: float | None = None):
+        """Counts per well (a counter list, raw with ``well`` + ``cpm``/``value`` or already
+        joined to this layout) to a :class:`~protocol_kit.analysis.assay_binding.CompetitionResult`
+        (IC50, Hill, Ki by Cheng-Prusoff with this plan's [L] and Kd, direct Ki fit) or, in
+        saturation mode, a :class:`~protocol_kit.analysis.assay_saturation.SaturationResult`
+        (Kd, Bmax in fmol/mg protein). Specific activity, efficiency, protein per well and
+        well volume are this plan's values. ``weighting``: "1/cpm2" (relative weighting by the
+        counts, the default) or None (unweighted); see :mod:`protocol_kit.analysis.assay_binding`.
+        ``bottom`` (competition): None fits the bottom plateau, 0 fixes it at the NSB level."""
+        from ..analysis.assay_binding import analyse_competition
+        from ..analysis.assay_saturation import analyse_saturation
+
+        v = self.params
+        df = self._joined(data)
+        if self.saturation:
+            return analyse_saturation(df, self._binding_setup(), radioligand=v.radioligand, target=v.target,
+                                      weighting=weighting)
+        return analyse_competition(df, self._binding_setup(), compound=v.compound, target=v.target,
+                                   weighting=weighting, bottom=bottom)
+
     # -- the plan -------------------------------------------------------------------------------
     def _layout(self) -> pd.DataFrame:
         v = self.params

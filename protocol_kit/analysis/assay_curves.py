@@ -1,0 +1,79 @@
+"""From a normalised inhibition curve to IC50, Hill slope and Ki (binding and uptake alike).
+
+The points are % of control (% specific binding, or % of vehicle uptake) against the molar
+concentration, vehicle (total-binding) wells at concentration 0. Two fits of the fitting
+engine:
+
+- :func:`~protocol_kit.analysis.fit_logistic`, variable slope: IC50 (95% CI), Hill slope;
+  Ki by Cheng-Prusoff, Ki = IC50 / (1 + [L]/K) ([L], K: radioligand and its Kd, or substrate
+  and its Km), its CI the IC50's divided by the same constant;
+- :func:`~protocol_kit.analysis.fit_ki`, Hill fixed at -1 and logKi fitted directly (Prism's
+  "One site - Fit Ki"), with its own 95% CI.
+
+``bottom``: None fits the bottom plateau freely (the default); a number (0) fixes it, e.g.
+when the compound must displace all specific binding, or the curve stops before its bottom.
+
+QC: the engine's flags (``incomplete``, ``shallow``, ``steep``, ``few_points``,
+``not_converged``); ``bottom_not_0``: a free bottom plateau whose 95% CI excludes 0 and
+that lies more than 20 points from it: the curve does not fall to the level of the
+full-inhibition (NSB) controls, because the compound is partial or, more often, because the
+curve stops before its bottom and the plateau is extrapolated (then fix ``bottom=0``); and
+``hill_not_1``: the 95% CI of the Hill slope excludes -1 and |Hill|
+is outside 0.75-1.33 (a factor 4/3 either side of 1), which suggests more than one site,
+cooperativity, or an assay not at equilibrium, so a Ki from Cheng-Prusoff is doubtful.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .binding import KiFit, cheng_prusoff, fit_ki
+from .fitting import LogisticFit, fit_logistic
+
+HILL_BAND = (0.75, 4 / 3)
+BOTTOM_TOLERANCE = 20.0  # points of % of control
+
+
+@dataclass(frozen=True)
+class CurveOutcome:
+    fit: LogisticFit
+    ki_fit: KiFit
+    ki: float
+    ki_ci: tuple[float, float]
+    flags: tuple[str, ...]
+    qc: tuple[str, ...]
+
+
+def inhibition_curve(conc, pct_of_control, *, ligand_conc: float, k: float, weights=None,
+                     bottom: float | None = None, ligand: str = "[L]", k_name: str = "Kd") -> CurveOutcome:
+    """Fit the curve both ways and derive Ki (see the module docstring). Molar floats;
+    ``weights``: None or one weight per point (as the fitting engine takes them)."""
+    conc = np.asarray(conc, float)
+    y = np.asarray(pct_of_control, float)
+    fixed = None if bottom is None else {"bottom": bottom}
+    fit = fit_logistic(conc, y, weights=weights, fixed=fixed)
+    ki_fit = fit_ki(conc, y, radioligand_conc=ligand_conc, kd=k, weights=weights, fixed=fixed)
+    factor = 1.0 + ligand_conc / k
+    if math.isfinite(fit.ic50):
+        ki = float(cheng_prusoff(fit.ic50, ligand_conc, k))
+        ki_ci = (fit.ic50_ci[0] / factor, fit.ic50_ci[1] / factor)
+    else:
+        ki, ki_ci = math.nan, (math.nan, math.nan)
+    flags = list(fit.flags)
+    qc = [f"incomplete: IC50 {fit.ic50_text} (not bracketed by the tested concentrations, or a plateau "
+          "undefined)" if f == "incomplete" else f"{f}: flagged by the curve fit" for f in fit.flags]
+    b_lo, b_hi = fit.bottom_ci
+    if bottom is None and math.isfinite(b_lo) and not b_lo <= 0 <= b_hi and abs(fit.bottom) > BOTTOM_TOLERANCE:
+        flags.append("bottom_not_0")
+        qc.append(f"bottom_not_0: the fitted bottom plateau is {fit.bottom:.0f}% (95% CI {b_lo:.0f} to {b_hi:.0f}), "
+                  "not the 0% of the full-inhibition controls: a partial inhibitor, or a curve that stops before "
+                  "its bottom (then fit with bottom=0)")
+    lo, hi = fit.hill_ci
+    h = abs(fit.hill)
+    if math.isfinite(lo) and not lo <= -1.0 <= hi and not HILL_BAND[0] <= h <= HILL_BAND[1]:
+        flags.append("hill_not_1")
+        qc.append(f"hill_not_1: Hill slope {fit.hill:.2f} (95% CI {lo:.2f} to {hi:.2f}) is far from -1; "
+                  f"Cheng-Prusoff with {ligand}/{k_name} assumes one competitive site")
+    return CurveOutcome(fit, ki_fit, ki, (float(ki_ci[0]), float(ki_ci[1])), tuple(flags), tuple(qc))
