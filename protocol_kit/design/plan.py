@@ -1,0 +1,76 @@
+"""What the design checks read from a planned binding or uptake protocol.
+
+:func:`read_design` takes a protocol object (its ``params`` and ``layout``) and returns a
+:class:`Design`, or None for a protocol without a compound or radioligand series (e.g.
+microdialysis). It recognises a protocol by its parameters, not its class: a radioligand Kd
+makes a binding assay (competition or, with ``mode = "saturation"``, saturation), a substrate Km
+an uptake assay.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pint
+
+
+@dataclass(frozen=True)
+class Design:
+    """One planned assay: kind, names, the tested series (molar, ascending) and the fixed
+    concentration with its constant ([L] and Kd, or [S] and Km)."""
+
+    kind: str  # "competition", "saturation" or "uptake"
+    compound: str | None
+    target: str
+    tested: tuple[float, ...]  # compound concentrations (competition, uptake), ascending, molar
+    conc: pint.Quantity  # [L] or [S]
+    k: pint.Quantity  # Kd or Km
+    params: Any  # the protocol's validated values
+
+    @property
+    def conc_name(self) -> str:
+        return "[S]" if self.kind == "uptake" else "[L]"
+
+    @property
+    def k_name(self) -> str:
+        return "Km" if self.kind == "uptake" else "Kd"
+
+    @property
+    def conc_field(self) -> str:
+        return "substrate_conc" if self.kind == "uptake" else "radioligand_conc"
+
+    @property
+    def k_field(self) -> str:
+        return "substrate_km" if self.kind == "uptake" else "radioligand_kd"
+
+    @property
+    def target_field(self) -> str:
+        return "transporter" if self.kind == "uptake" else "target"
+
+    def ligand_series(self) -> tuple[float, ...]:
+        """Saturation: the radioligand concentrations (molar), ascending."""
+        v = self.params
+        top = float(v.sat_top_conc.to("M").magnitude)
+        return tuple(sorted(top / v.sat_dilution_factor ** i for i in range(v.sat_n_conc)))
+
+
+def read_design(protocol) -> Design | None:
+    """The design of ``protocol``, or None when it has no series to check."""
+    v = protocol.params
+    if _has(v, "radioligand_kd", "radioligand_conc", "target"):
+        kind = "saturation" if getattr(v, "mode", "competition") == "saturation" else "competition"
+        conc, k, target = v.radioligand_conc, v.radioligand_kd, v.target
+    elif _has(v, "substrate_km", "substrate_conc", "transporter"):
+        kind, conc, k, target = "uptake", v.substrate_conc, v.substrate_km, v.transporter
+    else:
+        return None
+    tested: tuple[float, ...] = ()
+    if kind != "saturation":
+        layout = protocol.layout
+        tested = tuple(sorted(float(c) for c in layout.loc[layout["role"] == "compound", "conc"].unique()))
+    return Design(kind=kind, compound=getattr(v, "compound", None), target=target, tested=tested,
+                  conc=conc, k=k, params=v)
+
+
+def _has(values: Any, *names: str) -> bool:
+    return all(getattr(values, n, None) is not None for n in names)
