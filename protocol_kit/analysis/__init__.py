@@ -22,3 +22,4 @@ from .stdcurve import StandardCurve, standard_curve
 from .timecourse import auc, emax_tmax, percent_baseline
 from .assay_binding import BindingSetup, CompetitionResult, analyse_competition
 from .assay_saturation import SaturationResult, analyse_saturation
+from .uptake import UptakeResult, analyse_uptake, initial_rate

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .assay_results import AssayResult
 from .binding import KiFit, cheng_prusoff, fit_ki
 from .fitting import LogisticFit, fit_logistic
 
@@ -77,3 +78,29 @@ def inhibition_curve(conc, pct_of_control, *, ligand_conc: float, k: float, weig
         qc.append(f"hill_not_1: Hill slope {fit.hill:.2f} (95% CI {lo:.2f} to {hi:.2f}) is far from -1; "
                   f"Cheng-Prusoff with {ligand}/{k_name} assumes one competitive site")
     return CurveOutcome(fit, ki_fit, ki, (float(ki_ci[0]), float(ki_ci[1])), tuple(flags), tuple(qc))
+
+
+@dataclass(frozen=True)
+class InhibitionResult(AssayResult):
+    """The curve part of a binding or uptake result: IC50 (molar, 95% CI, text), Hill slope,
+    Ki by Cheng-Prusoff and by the direct fit, and both fits."""
+
+    ic50: float
+    ic50_ci: tuple[float, float]
+    ic50_text: str
+    hill: float
+    hill_ci: tuple[float, float]
+    ki: float
+    ki_ci: tuple[float, float]
+    ki_direct: float
+    ki_direct_ci: tuple[float, float]
+    fit: LogisticFit
+    ki_fit: KiFit
+
+
+def curve_fields(curve: CurveOutcome) -> dict:
+    """The :class:`InhibitionResult` fields of a fitted curve."""
+    fit = curve.fit
+    return dict(ic50=fit.ic50, ic50_ci=fit.ic50_ci, ic50_text=fit.ic50_text, hill=fit.hill, hill_ci=fit.hill_ci,
+                ki=curve.ki, ki_ci=curve.ki_ci, ki_direct=curve.ki_fit.ki, ki_direct_ci=curve.ki_fit.ki_ci, fit=fit,
+                ki_fit=curve.ki_fit)

@@ -92,13 +92,15 @@ def replicate_stats(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFr
     return out
 
 
-def high_cv_message(stats: pd.DataFrame, label: str, limit: float) -> str | None:
-    """A QC sentence naming the groups whose replicate CV exceeds ``limit`` percent, else None."""
+def flag_replicates(stats: pd.DataFrame, flags: list[str], qc: list[str], *, label: str = "label",
+                    limit: float) -> None:
+    """Append ``replicate_cv`` and a sentence naming the groups of ``stats`` (from
+    :func:`replicate_stats`) whose replicate CV exceeds ``limit`` percent."""
     bad = stats[stats["cv_pct"] > limit]
-    if bad.empty:
-        return None
-    items = ", ".join(f"{r[label]} {r['cv_pct']:.0f}%" for _, r in bad.iterrows())
-    return f"replicate_cv: CV above {limit:g}% in {len(bad)} group(s): {items}"
+    if len(bad):
+        items = ", ".join(f"{r[label]} {r['cv_pct']:.0f}%" for _, r in bad.iterrows())
+        flags.append("replicate_cv")
+        qc.append(f"replicate_cv: CV above {limit:g}% in {len(bad)} group(s): {items}")
 
 
 def ci_text(ci: tuple[float, float], fmt) -> str:

@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from .assay_binding import CV_MAX_PCT, DEPLETION_MAX_PCT, WINDOW_MIN, BindingSetup, count_weights, count_wells
-from .assay_results import AssayResult, ci_text, high_cv_message, replicate_stats
+from .assay_binding import CV_MAX_PCT, DEPLETION_MAX_PCT, WINDOW_MIN, BindingSetup, count_wells
+from .assay_results import AssayResult, ci_text, flag_replicates, replicate_stats
 from .binding import SaturationFit, fit_saturation
 from .flags import format_molar
+from .wells import relative_weights
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class SaturationResult(AssayResult):
 
 
 def analyse_saturation(frame: pd.DataFrame, setup: BindingSetup, *, radioligand: str = "", target: str = "",
-                       weighting: str | None = "1/cpm2") -> SaturationResult:
+                       weighting: str | None = "relative") -> SaturationResult:
     """Saturation binding from a well frame joined to the layout (roles total and nsb, each
     with ``radioligand_conc`` molar; counts in ``cpm`` or ``value``)."""
     df, qc = count_wells(frame, ("total", "nsb"))
@@ -84,7 +85,7 @@ def analyse_saturation(frame: pd.DataFrame, setup: BindingSetup, *, radioligand:
     free = dict(zip(table["L_added"], table["L_free"]))
     pairs = df.pivot_table(index=["plate", "L", "replicate"], columns="role", values="fmol_per_mg")
     x = np.array([free[L] for L in pairs.index.get_level_values("L")])
-    count_weights(df["reading"], weighting)  # validates the choice and the counts
+    relative_weights(df["reading"], weighting)  # validates the choice and the counts
     fit = fit_saturation(x, pairs["total"].to_numpy(), pairs["nsb"].to_numpy(),
                          weights="1/y2" if weighting else None)
 
@@ -103,10 +104,7 @@ def analyse_saturation(frame: pd.DataFrame, setup: BindingSetup, *, radioligand:
         flags.append("small_window")
         qc.append(f"small_window: total / nonspecific binding {window:.2f} at {format_molar(near['L_added'])} "
                   f"(< {WINDOW_MIN:g})")
-    msg = high_cv_message(stats, "label", CV_MAX_PCT)
-    if msg:
-        flags.append("replicate_cv")
-        qc.append(msg)
+    flag_replicates(stats, flags, qc, limit=CV_MAX_PCT)
     if n_missing:
         flags.append("missing_wells")
     return SaturationResult(

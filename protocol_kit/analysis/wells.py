@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisError
+from ..errors import AnalysisError, ParameterError
 
 ROLE_NAMES = {"total": "total-binding", "nsb": "nonspecific-binding (NSB)", "compound": "compound",
               "vehicle": "vehicle (0% inhibition)", "positive": "full-inhibition (reference inhibitor)",
@@ -82,3 +82,27 @@ def check_window(controls: pd.DataFrame, high: str, low: str) -> None:
         r = bad.iloc[0]
         raise AnalysisError(f"plate {r['plate']}: mean {high} {r[f'{high}_mean']:g} is not above mean {low} "
                             f"{r[f'{low}_mean']:g}; there is no specific signal to normalise to")
+
+
+def relative_weights(readings, weighting: str | None):
+    """Per-well weights for a fit on readings: 1/reading^2 for "relative" (the SD of a reading
+    grows in proportion to it: pipetting, cell number), None for None (unweighted)."""
+    if weighting is None:
+        return None
+    if weighting != "relative":
+        raise ParameterError("weighting", weighting, '"relative" (1/reading^2) or None (unweighted)')
+    r = np.asarray(readings, float)
+    if np.any(r <= 0):
+        raise AnalysisError(f"weighting 'relative': a well reads {r[r <= 0][0]:g}, so 1/reading^2 is undefined; "
+                            "use weighting=None")
+    return 1.0 / r**2
+
+
+def normalise(df: pd.DataFrame, controls: pd.DataFrame, high: str, low: str, name: str, func) -> pd.DataFrame:
+    """A copy of ``df`` with ``name`` = func(reading, vehicle=high mean, full=low mean), each
+    plate normalised to its own controls (``controls`` from :func:`plate_controls`)."""
+    by_plate = controls.set_index("plate")
+    parts = [part.assign(**{name: func(part["reading"], vehicle=by_plate.loc[plate, f"{high}_mean"],
+                                       full=by_plate.loc[plate, f"{low}_mean"])})
+             for plate, part in df.groupby("plate", sort=False)]
+    return pd.concat(parts)

@@ -194,14 +194,14 @@ class RadioligandBinding(Protocol):
                                background_cpm=t["background_cpm"], well_cv=t["well_cv"],
                                count_min=t["count_min"], seed=seed)
 
-    def analyse(self, data: pd.DataFrame, *, weighting: str | None = "1/cpm2", bottom: float | None = None):
+    def analyse(self, data: pd.DataFrame, *, weighting: str | None = "relative", bottom: float | None = None):
         """Counts per well (a counter list, raw with ``well`` + ``cpm``/``value`` or already
         joined to this layout) to a :class:`~protocol_kit.analysis.assay_binding.CompetitionResult`
         (IC50, Hill, Ki by Cheng-Prusoff with this plan's [L] and Kd, direct Ki fit) or, in
         saturation mode, a :class:`~protocol_kit.analysis.assay_saturation.SaturationResult`
         (Kd, Bmax in fmol/mg protein). Specific activity, efficiency, protein per well and
-        well volume are this plan's values. ``weighting``: "1/cpm2" (relative weighting by the
-        counts, the default) or None (unweighted); see :mod:`protocol_kit.analysis.assay_binding`.
+        well volume are this plan's values. ``weighting``: "relative" (1/CPM^2, the
+        default) or None (unweighted); see :mod:`protocol_kit.analysis.assay_binding`.
         ``bottom`` (competition): None fits the bottom plateau, 0 fixes it at the NSB level."""
         from ..analysis.assay_binding import analyse_competition
         from ..analysis.assay_saturation import analyse_saturation

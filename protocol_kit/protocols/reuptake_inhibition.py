@@ -143,6 +143,56 @@ class ReuptakeInhibition(Protocol):
                                  "fluorescence endpoint or fluorescence kinetic for an unlabelled substrate",
                                  reason=f"cannot count {v.substrate!r}: no isotope in its name")
 
+    # -- simulation and analysis ------------------------------------------------------------------
+    SIMULATED_SIGNAL = {"scintillation": (5000.0, 0.0, 0.0), "fluorescence endpoint": (20000.0, 1000.0, 150.0),
+                        "fluorescence kinetic": (400.0, 1000.0, 10.0)}
+
+    def simulate(self, seed: int | None = 0, **truth) -> pd.DataFrame:
+        """Readings per well of this layout in the readout's shape: CPM (scintillation), RFU
+        (fluorescence endpoint) or RFU every minute for the uptake time (kinetic).
+
+        ``truth`` (defaults in brackets): ``ki`` [the compound's reference Ki at the
+        transporter, DOMAIN.md], ``km`` [substrate_km], ``specific`` [vehicle specific uptake:
+        5000 CPM, 20000 RFU, or 400 RFU/min kinetic], ``nonspecific`` [8% of specific],
+        ``blank`` [0 CPM, 1000 RFU], ``well_cv`` [0.06], ``read_sd`` [0 CPM, 150 RFU endpoint,
+        10 RFU kinetic], ``tau_min`` [20, kinetic saturation]. See
+        :mod:`protocol_kit.simulate.uptake`."""
+        from ..simulate.reference import reference_ki
+        from ..simulate.truth import resolve_truth
+        from ..simulate.uptake import simulate_uptake
+
+        v = self.params
+        specific, blank, read_sd = self.SIMULATED_SIGNAL[v.readout]
+        ki_default = "1 M" if "ki" in truth else f"{reference_ki(v.compound, v.transporter)!r} M"
+        given_specific = float(truth.get("specific", specific))
+        t = resolve_truth(truth, {
+            "ki": (ki_default, "M", "the compound's Ki"), "km": (v.substrate_km, "M", "the substrate's Km"),
+            "specific": (specific, None, "specific uptake"), "nonspecific": (0.08 * given_specific, None, "nonspecific uptake"),
+            "blank": (blank, None, "blank signal"), "well_cv": (0.06, None, "well CV"),
+            "read_sd": (read_sd, None, "read noise SD"), "tau_min": (20.0, None, "saturation time (min)")})
+        return simulate_uptake(self.layout, readout=v.readout, ki=t["ki"],
+                               substrate_conc=float(v.substrate_conc.to("M").magnitude), km=t["km"],
+                               specific=t["specific"], nonspecific=t["nonspecific"], blank=t["blank"],
+                               well_cv=t["well_cv"], read_sd=t["read_sd"], tau_min=t["tau_min"],
+                               uptake_min=float(v.uptake_time.to("min").magnitude), seed=seed)
+
+    def analyse(self, data: pd.DataFrame, *, rate_window=None, weighting: str | None = "relative",
+                bottom: float | None = None):
+        """Readings per well (raw with ``well`` + ``value``/``cpm``, kinetic with ``time_s``,
+        or already joined to this layout) to an
+        :class:`~protocol_kit.analysis.uptake.UptakeResult`: % inhibition from the vehicle and
+        reference-inhibitor wells, IC50, Hill, Ki with this plan's [S] and Km, Z' and S/B per
+        plate. ``rate_window`` (kinetic): (start, end) seconds for the initial rate, default
+        the early linear part; ``weighting`` "relative" (1/reading^2) or None; ``bottom``
+        None (fitted) or a fixed % of control (0)."""
+        from ..analysis.uptake import analyse_uptake
+
+        v = self.params
+        return analyse_uptake(self._joined(data), substrate_conc=float(v.substrate_conc.to("M").magnitude),
+                              km=float(v.substrate_km.to("M").magnitude), kinetic=v.readout == "fluorescence kinetic",
+                              rate_window=rate_window, compound=v.compound, transporter=v.transporter,
+                              readout=v.readout, weighting=weighting, bottom=bottom)
+
     def _layout(self) -> pd.DataFrame:
         v = self.params
         plate = plate_format(v.plate_format)
