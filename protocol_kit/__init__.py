@@ -19,6 +19,8 @@ from .errors import (  # noqa: F401
     RecordLockedError,
     UnknownNameError,
 )
+from . import reference  # noqa: F401
+from .design import DesignWarning, design_warnings  # noqa: F401
 from .protocols import Microdialysis, RadioligandBinding, ReuptakeInhibition  # noqa: F401
 from .records import open_run  # noqa: F401
 from .units import Q_, ureg  # noqa: F401

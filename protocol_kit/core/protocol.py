@@ -167,9 +167,12 @@ class Protocol:
         return self._plan_frame.copy()
 
     @property
-    def warnings(self) -> list[str]:
-        """Design warnings for the plan (none by default)."""
-        return []
+    def warnings(self) -> list:
+        """Design warnings for the plan (see :mod:`protocol_kit.design`): each has a ``code``,
+        a ``message`` with the reason and the numbers, and the ``fields`` it concerns."""
+        from ..design import design_warnings
+
+        return design_warnings(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {"protocol": self.id, "version": self.version, "params": self.raw_values()}

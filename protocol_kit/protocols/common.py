@@ -14,15 +14,19 @@ from ..units import format_molar as fmt_conc
 SOLVENTS = ("DMSO", "water", "ethanol")
 
 
-def compound_parameters(*, compound: str, group: str = "Test compound") -> tuple[Parameter, ...]:
-    """The test compound and its dilution series."""
+def compound_parameters(*, compound: str, top: str = "10 uM", stock: str = "10 mM",
+                        group: str = "Test compound") -> tuple[Parameter, ...]:
+    """The test compound, its dilution series and an optional expected Ki (for the design checks)."""
     return (
         Parameter("compound", "Test compound", compound, "Name of the unlabelled test compound.", group),
-        Parameter("compound_stock", "Compound stock", "10 mM", "Concentration of the compound stock solution.",
+        Parameter("expected_ki", "Expected Ki", None,
+                  "Your expected Ki at this target, for the design checks; empty: the reference library's.",
+                  group, unit="nM", low=0, high=1e7, low_exclusive=True, optional=True),
+        Parameter("compound_stock", "Compound stock", stock, "Concentration of the compound stock solution.",
                   group, unit="mM", low=0, high=1000, low_exclusive=True),
         Parameter("compound_solvent", "Stock solvent", "DMSO", "Solvent of the compound stock.", group,
                   choices=SOLVENTS),
-        Parameter("top_conc", "Top final concentration", "10 uM",
+        Parameter("top_conc", "Top final concentration", top,
                   "Highest final concentration of the compound in the well.", group,
                   unit="uM", low=0, high=10_000, low_exclusive=True),
         Parameter("dilution_factor", "Dilution factor", 3.0,

@@ -77,7 +77,7 @@ class ReuptakeInhibition(Protocol):
         Parameter("substrate_km", "Substrate Km", "500 nM",
                   "Km of the substrate at this transporter, your own measured value (for Cheng-Prusoff).",
                   G_SUB, unit="nM", low=0, high=1e7, low_exclusive=True),
-        *compound_parameters(compound="sertraline"),
+        *compound_parameters(compound="sertraline", top="1 uM", stock="1 mM"),
         Parameter("reference_inhibitor", "Reference inhibitor (100% inhibition)", "fluoxetine",
                   "Inhibitor at a saturating concentration that defines nonspecific uptake.", G_CTRL,
                   choices=("fluoxetine", "paroxetine", "desipramine", "nisoxetine", "GBR 12909", "mazindol"),

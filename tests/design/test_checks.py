@@ -48,8 +48,9 @@ def test_microdialysis_has_no_design_checks():
 
 
 # -- 1. bracketing --------------------------------------------------------------------------------
-def test_uptake_defaults_do_not_bracket_sertralines_ic50(uptake):
+def test_uptake_from_10_uM_does_not_bracket_sertralines_ic50():
     # IC50 = 0.29 x 1.04 = 0.3016 nM; log10(0.3016 nM / 56.45 pM) = log10(5.343) = 0.728 < 1
+    uptake = pk.ReuptakeInhibition(top_conc="10 uM", compound_stock="10 mM")
     w = only(design_warnings(uptake), "ic50-not-bracketed")
     assert w.numbers["ic50_nM"] == pytest.approx(0.3016)
     assert w.numbers["decades_below"] == pytest.approx(0.7278, abs=1e-4)
@@ -62,6 +63,12 @@ def test_uptake_defaults_do_not_bracket_sertralines_ic50(uptake):
 def test_uptake_bracketed_with_a_lower_top_concentration():
     # top 1 uM: lowest 1 uM / 177147 = 5.645 pM, log10(0.3016 nM / 5.645 pM) = 1.73; log10(1 uM / 0.3016 nM) = 3.52
     assert "ic50-not-bracketed" not in codes(design_warnings(pk.ReuptakeInhibition(top_conc="1 uM")))
+
+
+def test_every_protocols_defaults_are_a_design_without_warnings():
+    # the defaults are what a new user plans first: they must be a design that can succeed
+    for pid in pk.protocol_ids():
+        assert pk.get_protocol(pid).warnings == [], pid
 
 
 def test_a_given_ki_at_the_top_concentration(binding):

@@ -15,7 +15,9 @@ from protocol_kit import AnalysisError
 from protocol_kit.analysis.uptake import initial_rate, linear_window
 from protocol_kit.io import join_layout
 
-FLUO = {"readout": "fluorescence endpoint", "substrate": "fluorescent substrate"}
+# the hand-worked values below are for a series from 10 uM (10 mM stock), 1:3
+FLUO = {"readout": "fluorescence endpoint", "substrate": "fluorescent substrate", "top_conc": "10 uM",
+        "compound_stock": "10 mM"}
 KINETIC = {"readout": "fluorescence kinetic", "substrate": "fluorescent substrate"}
 
 
