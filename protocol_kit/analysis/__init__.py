@@ -23,3 +23,5 @@ from .timecourse import auc, emax_tmax, percent_baseline
 from .assay_binding import BindingSetup, CompetitionResult, analyse_competition
 from .assay_saturation import SaturationResult, analyse_saturation
 from .uptake import UptakeResult, analyse_uptake, initial_rate
+from .microdialysis import MicrodialysisResult, analyse_microdialysis
+from .stats import AnovaResult, gg_epsilon, mixed_model, rm_anova

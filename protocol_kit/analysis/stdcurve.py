@@ -6,8 +6,10 @@ and FDA (2018) bioanalytical method validation guidelines: each standard, back-c
 from the curve as (area - intercept) / slope, within 15% of its nominal concentration, 20% at
 the lowest non-zero level. Detection and quantitation limits as in ICH Q2(R1):
 LOD = 3.3 sigma / S and LOQ = 10 sigma / S, with S the slope and sigma the residual standard
-deviation of the regression, sqrt(sum (area - fitted)^2 / (n - 2)) (unweighted residuals, in
-area units, also for a weighted fit).
+deviation of the regression, sqrt(sum (area - fitted)^2 / (n - 2)). For a weighted fit the
+residual SD depends on the concentration (weights are 1 / variance), so sigma is the fit's
+SD at the lowest non-zero standard, the one nearest the limits:
+sqrt(sum w (area - fitted)^2 / (n - 2)) / sqrt(w_lowest).
 """
 from __future__ import annotations
 
@@ -91,15 +93,18 @@ def standard_curve(conc, area, *, weighting=None) -> StandardCurve:
             raise ParameterError("weighting", weighting, "None when a standard has concentration 0",
                                  reason="gives a blank (0) standard an infinite weight")
         fit = sm.WLS(y, X, weights=1.0 / x if kind == "1/x" else 1.0 / x**2).fit()
+    # (sigma below uses the same weights)
     intercept, slope = (float(v) for v in fit.params)
     resid = y - (intercept + slope * x)
-    sigma = math.sqrt(float(np.sum(resid**2)) / (x.size - 2)) if x.size > 2 else math.nan
+    w = np.ones_like(x) if kind is None else (1.0 / x if kind == "1/x" else 1.0 / x**2)
+    lowest = levels[levels > 0].min() if np.any(levels > 0) else math.nan
+    w_low = 1.0 if kind is None else float(w[x == lowest][0])
+    sigma = math.sqrt(float(np.sum(w * resid**2)) / (x.size - 2) / w_low)
     flags, qc = [], []
     if slope <= 0:
         flags.append("nonpositive_slope")
         qc.append(f"nonpositive_slope: slope {slope:g}; peak area must rise with concentration")
     back = (y - intercept) / slope if slope != 0 else np.full_like(y, np.nan)
-    lowest = levels[levels > 0].min() if np.any(levels > 0) else math.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         dev = np.where(x > 0, 100 * (back - x) / x, np.nan)
     limit = np.where(x == lowest, LOWEST_LIMIT_PCT, LIMIT_PCT)

@@ -127,6 +127,67 @@ class Microdialysis(Protocol):
                 f"{format_quantity(lower.to('min'))} or {format_quantity(upper.to('min'))}",
                 reason="is not a whole number of fractions")
 
+    # -- simulation and analysis ------------------------------------------------------------------
+    @property
+    def drug_group(self) -> str:
+        """The drug group's label in simulated data and results, e.g. 'sertraline 10 mg/kg'."""
+        return f"{self.params.drug} {format_quantity(self.params.dose)}"
+
+    def simulate(self, seed: int | None = 0, **truth) -> pd.DataFrame:
+        """HPLC-ECD results for this schedule: duplicate standards (0.05-5 nM) and one peak
+        area per animal and fraction; the first n_animals - vehicle_animals animals get the
+        drug, the rest vehicle.
+
+        ``truth`` (defaults in brackets, illustrative, see
+        :mod:`protocol_kit.simulate.microdialysis`): ``basal`` [0.5 nM], ``emax`` [300, peak %
+        baseline], ``tmax`` [60 min], ``animal_cv`` [0.3], ``response_cv`` [0.2],
+        ``fraction_cv`` [0.1], ``slope`` [1000 area/nM], ``intercept`` [5], ``area_cv``
+        [0.02], ``area_sd`` [5]."""
+        from ..simulate.microdialysis import simulate_hplc
+        from ..simulate.truth import resolve_truth
+
+        v = self.params
+        t = resolve_truth(truth, {
+            "basal": (0.5, "nM", "basal concentration"), "emax": (300.0, None, "peak % baseline"),
+            "tmax": (60.0, "min", "time of the peak"), "animal_cv": (0.3, None, "between-animal CV"),
+            "response_cv": (0.2, None, "response CV"), "fraction_cv": (0.1, None, "fraction CV"),
+            "slope": (1000.0, None, "peak area per nM"), "intercept": (5.0, None, "peak area at 0"),
+            "area_cv": (0.02, None, "peak area CV"), "area_sd": (5.0, None, "peak area noise SD")})
+        return simulate_hplc(self.schedule, n_animals=v.n_animals, vehicle_animals=v.vehicle_animals,
+                             drug_label=self.drug_group, seed=seed, **t)
+
+    def analyse(self, data: pd.DataFrame, *, standards: pd.DataFrame | None = None, groups=None, exclude=None,
+                recovery: float | None = None, weighting=None, auc_window=None):
+        """HPLC results to a :class:`~protocol_kit.analysis.microdialysis.MicrodialysisResult`.
+
+        ``data``: one row per animal and fraction (``animal``, ``fraction`` number or label,
+        ``peak_area`` or ``concentration``, and ``group`` unless ``groups`` maps animal ->
+        group); rows with a ``standard_conc`` (nM) are the standards, or pass ``standards=``.
+        ``exclude``: animal -> reason (e.g. {"R03": "probe outside the ventral hippocampus"}).
+        ``recovery``: in vitro probe recovery, a fraction. ``weighting``: None, "1/x" or
+        "1/x2" for the standard curve. ``auc_window``: (start, end) min from the dose. The
+        baseline fractions and fraction times are this plan's schedule."""
+        from ..analysis.microdialysis import analyse_microdialysis
+
+        if not isinstance(data, pd.DataFrame):
+            return self._joined(data)  # raises the one-line error
+        if standards is None and "standard_conc" in data.columns:
+            is_std = data["standard_conc"].notna()
+            standards, data = data[is_std], data[~is_std].drop(columns=["standard_conc"])
+        if "fraction" in data.columns and pd.api.types.is_float_dtype(data["fraction"]):
+            f = data["fraction"]
+            if (f.dropna() == f.dropna().round()).all():  # 3.0 -> 3 (a float column after a concat)
+                data = data.assign(fraction=f.astype("Int64"))
+        warnings: list[str] = []
+        joined = self._joined(data, warnings=warnings)
+        real = [w for w in warnings if " has no data" not in w]
+        if real:
+            from ..errors import DataFormatError
+            raise DataFormatError(real[0])
+        return analyse_microdialysis(joined, standards, analyte=self.params.analyte, unit="nM",
+                                     weighting=weighting, recovery=recovery, groups=groups, exclude=exclude,
+                                     auc_window=auc_window, control_group="vehicle")
+
     # -- the plan -------------------------------------------------------------------------------
     def _schedule(self) -> pd.DataFrame:
         v = self.params

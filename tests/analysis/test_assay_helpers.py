@@ -90,6 +90,10 @@ def test_standard_curve_weighted_by_hand():
     s = standard_curve([1, 2, 4], [3, 5, 11], weighting="1/x^2")
     assert (s.slope, s.intercept) == pytest.approx((2.5, 3 / 7))
     assert s.weighting == "1/x2"
+    # fitted 41/14, 38/7, 73/7 -> residuals 1/14, -3/7, 4/7; sum w r^2 = 1/196 + 9/196 + 4/196 = 1/14
+    # sigma at the lowest level (x = 1, w = 1) = sqrt(1/14 / 1) = 0.26726; LOD = 3.3 x 0.26726 / 2.5
+    assert s.residual_sd == pytest.approx(math.sqrt(1 / 14))
+    assert s.lod == pytest.approx(3.3 * math.sqrt(1 / 14) / 2.5)
 
 
 def test_standard_curve_rejects_one_level_and_bad_weighting():

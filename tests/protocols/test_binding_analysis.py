@@ -73,15 +73,16 @@ def test_incomplete_curve_is_flagged_and_reported_as_a_bound():
 
 @pytest.mark.parametrize("target, ki", [("SERT", 0.29e-9), ("NET", 420e-9), ("DAT", 25e-9)])
 def test_reference_ki_from_domain_md(target, ki):
-    # DOMAIN.md: sertraline, human values SERT 0.29, NET 420, DAT 25 nM
+    # DOMAIN.md (seed 000): sertraline, human values SERT 0.29, NET 420, DAT 25 nM
     assert reference_ki("sertraline", target) == pytest.approx(ki)
 
 
 def test_reference_ki_unknown_or_open():
     with pytest.raises(UnknownNameError, match="'sertralin'; did you mean 'sertraline'"):
         reference_ki("sertralin", "SERT")
-    with pytest.raises(ParameterError, match="ki: None has no reference value: escitalopram at DAT is only known "
-                                             "as > 10000 nM"):
+    # fluoxetine at NET: 140-420 nM, no point value -> geometric mean sqrt(140 x 420) = 242.5 nM
+    assert reference_ki("fluoxetine", "NET") == pytest.approx(242.487e-9, rel=1e-4)
+    with pytest.raises(ParameterError, match="ki: None has no reference value: escitalopram at DAT: Ki > 10000 nM"):
         pk.RadioligandBinding(compound="escitalopram", target="DAT").simulate()
 
 
