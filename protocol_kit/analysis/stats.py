@@ -57,8 +57,9 @@ class AnovaResult(AssayResult):
             if not np.isfinite(r.get("p", np.nan)):
                 continue  # error rows
             if "F" in r:
-                p = r["p_gg"] if np.isfinite(r.get("p_gg", np.nan)) else r["p"]
-                parts.append(f"{r['effect']} F({r['df1']:.3g}, {r['df2']:.3g}) = {r['F']:.2f}, p = {p:.3g}")
+                gg = np.isfinite(r.get("p_gg", np.nan))
+                p, d1, d2 = (r["p_gg"], r["df1_gg"], r["df2_gg"]) if gg else (r["p"], r["df1"], r["df2"])
+                parts.append(f"{r['effect']} F({d1:.3g}, {d2:.3g}) = {r['F']:.2f}, p = {p:.3g}")
             else:
                 parts.append(f"{r['effect']} chi2({r['df']:.0f}) = {r['chi2']:.2f}, p = {r['p']:.3g}")
         eps = f" (Greenhouse-Geisser epsilon {self.epsilon:.2f})" if np.isfinite(self.epsilon) else ""
