@@ -131,3 +131,14 @@ def test_missing_fractions_switch_to_the_mixed_model():
     text = full.summary()
     assert "Greenhouse-Geisser" in text and "AUC" in text
     assert "<table>" in full._repr_html_()
+
+
+def test_result_is_plain_data():
+    import json
+
+    r = pk.Microdialysis().analyse(pk.Microdialysis().simulate(seed=0), weighting="1/x")
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["curve"]["weighting"] == "1/x" and d["anova"]["method"].startswith("two-way")
+    assert len(d["tables"]["animals"]) == 12 and d["n_included"] == 12
+    with pytest.raises(UnknownNameError, match="result table 'animal'"):
+        r.table("animal")

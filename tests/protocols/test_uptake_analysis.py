@@ -122,3 +122,19 @@ def test_bad_data():
     k = pk.ReuptakeInhibition(**KINETIC)
     with pytest.raises(AnalysisError, match="needs a time_s column"):
         k.analyse(join_layout(k.simulate(seed=0), k.layout).drop(columns=["time_s"]))
+
+
+def test_each_plate_is_normalised_to_its_own_controls():
+    p = pk.ReuptakeInhibition()
+    plates = pd.concat([p.simulate(seed=1).assign(plate="1"), p.simulate(seed=2).assign(plate="2")])
+    r = p.analyse(plates)
+    joined = join_layout(plates, p.layout)
+    for plate, row in r.table("plates").set_index("plate").iterrows():
+        part = joined[joined["plate"] == plate]
+        v = part.loc[part["role"] == "vehicle", "cpm"]
+        f = part.loc[part["role"] == "positive", "cpm"]
+        # Z' = 1 - 3 (SD_v + SD_f) / |mean_v - mean_f|, this plate's wells only
+        assert row["z_prime"] == pytest.approx(1 - 3 * (v.std() + f.std()) / abs(v.mean() - f.mean()))
+    assert r.z_prime == r.table("plates")["z_prime"].min()
+    w = r.table("wells")
+    assert w.loc[w["role"] == "vehicle"].groupby("plate")["pct_inhibition"].mean().to_numpy() == pytest.approx([0, 0])
