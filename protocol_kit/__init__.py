@@ -24,3 +24,11 @@ from .design import DesignWarning, design_warnings  # noqa: F401
 from .protocols import Microdialysis, RadioligandBinding, ReuptakeInhibition  # noqa: F401
 from .records import open_run  # noqa: F401
 from .units import Q_, ureg  # noqa: F401
+
+
+def app(run_id: str | None = None, **options):
+    """The guided app in a notebook: pick a protocol, then plan, record, analyse, report and
+    sign; ``pk.app(run_id=...)`` resumes a run (see :func:`protocol_kit.widgets.app`)."""
+    from .widgets import app as _app
+
+    return _app(run_id, **options)

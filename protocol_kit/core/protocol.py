@@ -217,6 +217,13 @@ class Protocol:
             return render_sheet(self, paper=paper)
         return write_sheet(self, path, paper=paper)
 
+    def form(self, *, run_id: str | None = None, store=None, operator: str | None = None, out_dir=None):
+        """The guided ipywidgets app for this plan: Plan, Bench, Data, Analysis, Report
+        (``run_id`` resumes a recorded run where it stopped; see :mod:`protocol_kit.widgets`)."""
+        from ..widgets import form
+
+        return form(self, run_id=run_id, store=store, operator=operator, out_dir=out_dir)
+
     def start_run(self, operator: str, store=None):
         """Start recording a run of this plan (``store``: a Store, a path, or None for the
         default ``$PROTOCOL_KIT_STORE`` / ``./protocol_kit.db``); returns the Run."""

@@ -1,0 +1,61 @@
+"""The Analysis step's widgets: the options, the run button with a busy indicator, the results
+table with flags and the fitted curves (or the result's own HTML). Bound to
+:class:`~protocol_kit.widgets.analysis.AnalysisController`."""
+from __future__ import annotations
+
+import ipywidgets as w
+
+from . import html, ui
+
+
+class AnalysisView:
+    def __init__(self, session) -> None:
+        self.session = session
+        self.analysis = session.analysis
+        self.options = {o.name: w.Dropdown(options=o.labels, value=o.labels[0], description=o.label,
+                                           tooltip=o.help, style={"description_width": "160px"},
+                                           layout=w.Layout(width="460px"))
+                        for o in self.analysis.options()}
+        self.run_button = ui.button("Run analysis", "Analyse the data file and record the result",
+                                    "pk-run-analysis", "primary")
+        self.run_button.on_click(lambda _: self.run())
+        self.progress = ui.progress()
+        self.message = ui.message_box()
+        self.results = w.HTML()
+        self.results.add_class("pk-results")
+        self.detail = w.HTML()
+        self.widget = w.VBox([ui.heading("Options"), *self.options.values(),
+                              w.HBox([self.run_button, self.progress, self.message]),
+                              ui.heading("Results"), self.results, self.detail])
+        self.widget.add_class("pk-analysis")
+        session.listeners.append(self.refresh)
+        self.refresh()
+
+    def run(self) -> None:
+        chosen = {name: dd.value for name, dd in self.options.items()}
+        with ui.busy(self.progress, "Analysing", self.run_button):
+            result = ui.attempt(lambda: self.analysis.run(**chosen), self.message,
+                                "analysed and recorded in the run.")
+        if result is not None:
+            self.show_result()
+            self.session.changed()
+
+    def show_result(self) -> None:
+        a = self.analysis
+        rows = [{"result": label, "value": text} for label, text in a.rows()]
+        flags = "".join(f"<li>{html.esc(m)}</li>" for m in a.flags())
+        self.results.value = (html.table(rows, [("result", "result"), ("value", "value")], css="pk-result-table")
+                              + f"<p><b>Quality checks:</b></p><ul class='pk-flags'>{flags}</ul>")
+        svg = a.plot_svg()
+        self.detail.value = svg if svg is not None else a.result._repr_html_()
+
+    def refresh(self) -> None:
+        s = self.session
+        ready = s.run is not None and s.data.frame is not None and not s.run.locked
+        self.run_button.disabled = not ready
+        if self.analysis.result is None:
+            why = ("start the run (Bench) and read a data file (Data) first" if not ready
+                   else "choose the options and press 'Run analysis'.")
+            if s.run is not None and s.run.analyses:
+                why = f"{len(s.run.analyses)} analysis result(s) recorded in this run; run it again to see it here."
+            self.results.value = html.message("Note", why)

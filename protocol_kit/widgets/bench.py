@@ -1,0 +1,143 @@
+"""The Bench step as a plain object: start the run, tick steps, record lots, deviations, notes.
+
+Every action is one call on the :class:`~protocol_kit.records.Run`, so it is an event in the
+store at once; the controller only reads the run's state back for display. Bad input raises
+the records layer's ``ProtocolKitError`` (naming the field), which the view shows beside the
+control.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+from ..errors import ParameterError, ProtocolKitError
+
+
+class Countdown:
+    """A countdown for a timed step; ``clock`` gives seconds (monotonic), for tests."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = float(seconds)
+        self.clock = clock
+        self.started: float | None = None
+
+    def start(self) -> None:
+        self.started = self.clock()
+
+    def remaining(self) -> float:
+        if self.started is None:
+            return self.seconds
+        return max(0.0, self.seconds - (self.clock() - self.started))
+
+    @property
+    def done(self) -> bool:
+        return self.started is not None and self.remaining() == 0
+
+    def text(self) -> str:
+        """'59:58 left', 'time is up', or the duration before it starts ('60:00')."""
+        left = round(self.remaining())
+        clock = f"{left // 3600}:{left % 3600 // 60:02d}:{left % 60:02d}" if left >= 3600 \
+            else f"{left // 60:02d}:{left % 60:02d}"
+        if self.started is None:
+            return f"{clock} (not started)"
+        return "time is up" if self.done else f"{clock} left"
+
+
+class BenchController:
+    """The run at the bench. ``session`` provides the protocol, the store and the run."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+        self.timers: dict[str, Countdown] = {}
+
+    @property
+    def run(self):
+        return self.session.run
+
+    def _open_run(self):
+        if self.run is None:
+            raise ProtocolKitError("no run yet: enter your name and press 'Start run' first")
+        self.run.refresh()
+        return self.run
+
+    def start(self, operator: str):
+        """Start a run of the current plan; the plan is fixed from here on."""
+        if self.run is not None:
+            raise ProtocolKitError(f"run {self.run.id} is already started")
+        plan = self.session.plan
+        if not plan.valid:
+            raise ProtocolKitError(f"the plan has problems; {plan.status}")
+        run = plan.protocol.start_run(operator=operator, store=self.session.store)
+        self.session.attach(run)
+        return run
+
+    def set_operator(self, operator: str) -> None:
+        """Who records from now on (e.g. another person takes over a resumed run)."""
+        if not isinstance(operator, str) or not operator.strip():
+            raise ParameterError("operator", operator, "the name of the person doing the work", reason="is empty")
+        self._open_run().operator = operator.strip()
+
+    # -- actions: each is one event ----------------------------------------------------------
+    def check(self, step_id: str):
+        return self._open_run().check(step_id)
+
+    def record_lot(self, reagent: str, lot: str, expiry: dt.date | str | None = None):
+        return self._open_run().record_lot(reagent, lot, expiry=expiry or None)
+
+    def deviation(self, reason: str, step_id: str | None = None):
+        return self._open_run().deviation(reason, step_id=step_id or None)
+
+    def note(self, text: str):
+        return self._open_run().note(text)
+
+    # -- reading back ------------------------------------------------------------------------
+    def steps(self) -> list[dict]:
+        """The checklist with who ticked each step and when ('' when not yet)."""
+        done = self.run.steps if self.run is not None else {}
+        out = []
+        for s in self.session.protocol.checklist:
+            check = done.get(s.id)
+            out.append({"id": s.id, "section": s.section, "text": s.text, "duration": s.duration_text,
+                        "temperature": s.temperature or "", "hazards": ", ".join(s.hazards),
+                        "timer": bool(s.timer and s.duration is not None), "note": s.note,
+                        "done_by": check.operator if check else "", "done_at": check.time if check else ""})
+        return out
+
+    def timer(self, step_id: str) -> Countdown:
+        """The countdown of a timed step (created on first use)."""
+        if step_id not in self.timers:
+            step = next(s for s in self.session.protocol.checklist if s.id == step_id)
+            if not step.timer or step.duration is None:
+                raise ParameterError("step_id", step_id, "a step with a timer")
+            self.timers[step_id] = Countdown(step.duration.to("s").magnitude)
+        return self.timers[step_id]
+
+    def reagent_names(self) -> list[str]:
+        return [str(r).strip() for r in self.session.protocol.reagents["reagent"]]
+
+    def lots(self) -> list[dict]:
+        """Every reagent with its recorded lot and expiry ('' when not recorded)."""
+        latest = {rec.reagent: rec for rec in (self.run.lots if self.run is not None else ())}
+        rows = []
+        for name in self.reagent_names():
+            rec = latest.get(name)
+            rows.append({"reagent": name, "lot": rec.lot if rec else "",
+                         "expiry": (rec.expiry or "") if rec else "",
+                         "status": ("EXPIRED" if rec.expired else "recorded") if rec else "not recorded"})
+        return rows
+
+    def events(self) -> list[dict]:
+        """The run's record, one row per event, oldest first."""
+        if self.run is None:
+            return []
+        return [{"seq": e.seq, "time": e.time, "operator": e.operator, "event": e.type,
+                 "what": _describe(e.payload)} for e in self.run.events]
+
+
+def _describe(payload: dict) -> str:
+    """An event's content in one line (keys of interest first; long values shortened)."""
+    keys = ("step_id", "reagent", "lot", "expiry", "reason", "text", "name", "meaning", "protocol")
+    parts = [f"{k}: {payload[k]}" for k in keys if payload.get(k) not in (None, "")]
+    line = "; ".join(parts)
+    return line if len(line) <= 120 else line[:117] + "..."

@@ -1,0 +1,103 @@
+"""What each form field is, read from a protocol's parameter schema (no widgets here).
+
+A :class:`FieldSpec` says which control a parameter gets (a number with a unit choice, a
+dropdown, a combobox with suggestions, a checkbox or a text box), its label, its units and
+its help. :func:`split_value` and :func:`join_value` turn a parameter value into what the
+controls hold and back into what the protocol constructor takes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pint
+
+from ..core.params import DISPLAY_UNITS, Parameter
+from ..units import Q_, fmt_number, unit_text
+
+# Units offered beside a quantity, by dimension; the parameter's own unit is always offered.
+UNIT_FAMILIES = [*DISPLAY_UNITS.values(), ["s", "min", "h"], ["um", "mm"]]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One form field. ``control``: 'quantity', 'number', 'choice', 'combo', 'bool' or 'text';
+    ``units``: (label, unit) pairs for a quantity's unit dropdown, its own unit first."""
+
+    name: str
+    label: str
+    control: str
+    help: str
+    group: str
+    allowed: str
+    unit: str | None = None
+    units: tuple[tuple[str, str], ...] = ()
+    choices: tuple[str, ...] = ()
+    optional: bool = False
+
+    @property
+    def description(self) -> str:
+        """The label shown beside the control (units are in the unit dropdown)."""
+        return self.label + ("" if not self.optional else " (optional)")
+
+
+def unit_choices(unit: str) -> tuple[tuple[str, str], ...]:
+    """The units a quantity of ``unit`` may be typed in, ``unit`` first, as (label, unit)."""
+    own = Q_(1, unit).dimensionality
+    for family in UNIT_FAMILIES:
+        if Q_(1, family[0]).dimensionality == own:
+            others = [u for u in family if u != unit]
+            return tuple((unit_text(u), u) for u in [unit, *others])
+    return ((unit_text(unit), unit),)
+
+
+def field_spec(param: Parameter) -> FieldSpec:
+    """The form field for ``param``."""
+    control = {"quantity": "quantity", "int": "number", "float": "number", "choice": "choice",
+               "bool": "bool"}.get(param.kind, "combo" if param.choices else "text")
+    return FieldSpec(name=param.name, label=param.label, control=control, help=param.help,
+                     group=param.group, allowed=param.allowed_text(), unit=param.unit,
+                     units=unit_choices(param.unit) if param.unit else (),
+                     choices=tuple(param.choices or ()), optional=param.optional)
+
+
+def field_specs(parameters: tuple[Parameter, ...] | list[Parameter]) -> list[FieldSpec]:
+    return [field_spec(p) for p in parameters]
+
+
+def split_value(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:
+    """A validated value as the controls hold it: (text or bool or choice, unit or None).
+    Quantities are shown in the parameter's own unit."""
+    if spec.control == "quantity":
+        if value is None:
+            return "", spec.unit
+        q = value if isinstance(value, pint.Quantity) else Q_(value)
+        return fmt_number(float(q.to(spec.unit).magnitude), 10), spec.unit
+    if spec.control == "bool":
+        return bool(value), None
+    if value is None:
+        return "", None
+    if spec.control == "number" and isinstance(value, float):
+        return fmt_number(value, 10), None
+    return str(value), None
+
+
+def join_value(spec: FieldSpec, value: Any, unit: str | None = None) -> Any:
+    """What the controls hold, as the protocol constructor takes it ("10 uM", "3", True);
+    an empty field is None."""
+    if spec.control == "bool":
+        return bool(value)
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    if spec.control == "quantity" and _is_number(text):
+        return f"{text} {unit or spec.unit}"
+    return text  # a quantity typed with its unit ("10 nM") is taken as typed
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,53 @@
+"""The Report step as a plain object: render the report (recorded in the run) and sign."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ParameterError, ProtocolKitError
+from ..records import SIGNATURE_MEANINGS
+from .runapi import report_run
+
+FORMATS = ("html", "pdf")
+
+
+class ReportController:
+    """Reports of the session's run, written into the session's output folder."""
+
+    meanings = SIGNATURE_MEANINGS
+
+    def __init__(self, session) -> None:
+        self.session = session
+        self.path: Path | None = None
+
+    def _run(self):
+        if self.session.run is None:
+            raise ProtocolKitError("no run yet: start the run on the Bench step first")
+        return self.session.run.refresh()
+
+    def render(self, fmt: str = "html", paper: str = "A4") -> Path:
+        """Render the report as ``fmt`` ('html' or 'pdf'), record it, and return its path."""
+        if fmt not in FORMATS:
+            raise ParameterError("format", fmt, "html or pdf")
+        run = self._run()
+        used = {f.name for f in run.reports}
+        n, name = 1, f"{run.id}-report.{fmt}"
+        while name in used or (self.session.out_dir / name).exists():
+            n += 1
+            name = f"{run.id}-report-{n}.{fmt}"
+        self.path = report_run(run, self.session.out_dir / name, paper=paper,
+                               result=self.session.analysis.result)
+        return self.path
+
+    def sign(self, name: str, meaning: str):
+        """Sign the run (the first signature locks it)."""
+        return self._run().sign(name, meaning)
+
+    def signatures(self) -> list[dict]:
+        run = self.session.run
+        if run is None:
+            return []
+        return [{"name": s.name, "meaning": s.meaning, "time": s.time} for s in run.signatures]
+
+    @property
+    def locked(self) -> bool:
+        return self.session.run is not None and self.session.run.locked

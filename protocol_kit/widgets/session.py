@@ -1,0 +1,101 @@
+"""One app session: a protocol, a store, the run, and a controller per step.
+
+The widgets bind to this object and compute nothing of their own; tests drive it directly.
+``Session(p, run_id=...)`` resumes a recorded run: the plan is rebuilt from the run and fixed,
+the latest data file is read, and :meth:`Session.stage` says where the run stopped.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ProtocolKitError
+from .analysis import AnalysisController
+from .bench import BenchController
+from .data import DataController
+from .plan import PlanController
+from .report import ReportController
+
+if TYPE_CHECKING:
+    from ..core.protocol import Protocol
+    from ..records import Run
+
+STEPS = ("Plan", "Bench", "Data", "Analysis", "Report")
+
+
+class Session:
+    """Controllers of the five steps over one protocol and (once started) one run.
+
+    ``store``: a Store, a path or None (``$PROTOCOL_KIT_STORE`` / ``./protocol_kit.db``);
+    ``out_dir``: where sheets and reports are written (default ``./protocol_kit_files``).
+    """
+
+    def __init__(self, protocol: Protocol, *, store=None, run_id: str | None = None,
+                 operator: str | None = None, out_dir: str | os.PathLike | None = None) -> None:
+        self.store = store
+        self.out_dir = Path(out_dir) if out_dir is not None else Path.cwd() / "protocol_kit_files"
+        self.run: Run | None = None
+        self.plan = PlanController(protocol)
+        self.bench = BenchController(self)
+        self.data = DataController(self)
+        self.analysis = AnalysisController(self)
+        self.report = ReportController(self)
+        self.listeners: list = []
+        if run_id is not None:
+            self.resume(run_id, operator=operator)
+
+    @property
+    def protocol(self) -> Protocol:
+        """The plan: the run's once a run is started or resumed, else the form's."""
+        return self.run.protocol if self.run is not None else self.plan.protocol
+
+    def attach(self, run: Run) -> None:
+        """Bind a started run; the plan is fixed from here on."""
+        self.run = run
+        self.plan.load(run.protocol)
+        self.plan.locked = True
+        self.changed()
+
+    def resume(self, run_id: str, *, operator: str | None = None) -> None:
+        """Continue the recorded run ``run_id`` where it stopped."""
+        from ..records import open_run
+
+        run = open_run(run_id, self.store, operator=operator)
+        if run.state.protocol != self.plan.cls.id:
+            raise ProtocolKitError(f"run {run_id} is a {run.state.protocol} run, not {self.plan.cls.id}; "
+                                   f"open it with pk.app(run_id={run_id!r})")
+        if run.operator is None:
+            run.operator = run.state.operator
+        self.attach(run)
+        self.data.resume()
+
+    def stage(self) -> str:
+        """The step to show: where the run stopped."""
+        run = self.run
+        if run is None:
+            return "Plan"
+        if run.locked or run.reports or run.analyses:
+            return "Report"
+        if run.data_files:
+            return "Analysis" if self.data.frame is not None else "Data"
+        checked = set(run.steps)
+        if all(s.id in checked for s in run.protocol.checklist):
+            return "Data"
+        return "Bench"
+
+    def changed(self) -> None:
+        """Tell the views the run changed (they re-read what they show)."""
+        for listener in list(self.listeners):
+            listener()
+
+    def status(self) -> str:
+        """One line: the run, how far it is, whether it is signed."""
+        run = self.run
+        if run is None:
+            return f"{self.plan.cls.title}: planning (no run started yet)."
+        n = len(run.protocol.checklist)
+        signed = "; signed and locked" if run.locked else ""
+        return (f"Run {run.id} by {run.operator or run.state.operator}: {len(run.steps)} of {n} steps "
+                f"checked, {len(run.data_files)} data file(s), {len(run.analyses)} analysis result(s), "
+                f"{len(run.reports)} report(s){signed}.")

@@ -1,0 +1,48 @@
+"""Labels on every control, units always shown, messages in words, for every protocol."""
+import ipywidgets as w
+import pytest
+
+import protocol_kit as pk
+
+INPUTS = (w.Text, w.Textarea, w.Dropdown, w.Combobox, w.Checkbox, w.DatePicker, w.FileUpload)
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
+
+
+@pytest.fixture
+def any_app(protocol_id, tmp_path):
+    return pk.get_protocol(protocol_id).form(store=tmp_path / "runs.db", out_dir=tmp_path)
+
+
+def test_every_control_has_a_label(any_app):
+    controls = [x for x in _walk(any_app) if isinstance(x, INPUTS)]
+    assert len(controls) > len(any_app.session.plan.specs)
+    unlabelled = [type(x).__name__ for x in controls if not (x.description or "").strip()]
+    assert unlabelled == []
+
+
+def test_every_quantity_shows_its_unit(any_app):
+    for name, f in any_app.plan_view.fields.items():
+        p = any_app.session.protocol.parameter(name)
+        if p.unit is None:
+            assert f.unit is None
+        else:
+            assert f.unit is not None and f.unit.value == p.unit and f.unit.label.strip()
+
+
+def test_every_button_says_what_it_does(any_app):
+    buttons = [x for x in _walk(any_app) if isinstance(x, w.Button)]
+    assert buttons and all(b.description.strip() and b.tooltip for b in buttons)
+
+
+def test_the_steps_are_a_tab_bar_in_order(any_app):
+    assert any_app.steps.titles == ("1. Plan", "2. Bench", "3. Data", "4. Analysis", "5. Report")
+    assert any_app.steps.selected_index == 0
+
+
+def test_form_and_app_are_part_of_the_package():
+    assert callable(pk.app) and callable(pk.Protocol.form)

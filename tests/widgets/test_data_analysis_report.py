@@ -1,0 +1,171 @@
+"""Data, Analysis and Report steps driven through their widgets, and resuming a run."""
+import base64
+import hashlib
+import re
+
+import pandas as pd
+import pytest
+
+import protocol_kit as pk
+from protocol_kit.errors import ProtocolKitError
+
+from .conftest import events, start, upload
+
+# The simulated truth (protocol_kit.reference, DOMAIN.md): sertraline Ki 0.29 nM at SERT; with
+# [L] = Kd = 1.5 nM, Cheng-Prusoff gives IC50 = Ki (1 + [L]/Kd) = 0.58 nM.
+TRUE_IC50_PM = 0.29e3 * (1 + 1.5 / 1.5)
+UNIT_PM = {"fM": 1e-3, "pM": 1.0, "nM": 1e3, "µM": 1e6}
+
+
+def _pm(text: str) -> float:
+    number, unit = text.split()
+    return float(number) * UNIT_PM[unit]
+
+
+def test_an_upload_is_attached_unchanged_and_mapped_on_the_plate(app, store_path, counts_csv):
+    run = start(app)
+    content = counts_csv.read_bytes()
+    upload(app.data_view, "counts.csv", content)
+    kind, payload = events(store_path, run.id)[-1]
+    assert kind == "data_attached" and payload["name"] == "counts.csv"
+    assert payload["sha256"] == hashlib.sha256(content).hexdigest()
+    assert "Done:" in app.data_view.message.value and "42 rows" in app.data_view.message.value
+    # each well shows its code and its reading (the CSV read independently with pandas)
+    raw = pd.read_csv(counts_csv).set_index("well")
+    html = app.data_view.readings.value
+    for well, code in (("A1", "TB"), ("A4", "NSB"), ("A10", "C2"), ("B1", "C3")):
+        value = f"{raw.loc[well, 'cpm']:.4g}"
+        assert f"{well}: {code} = {value}" in html and f"{code}<br>{value}" in html
+    assert app.data_view.upload.value == ()
+    assert app.session.stage() == "Analysis"
+
+
+def test_a_second_upload_with_the_same_name_is_kept_under_a_new_name(app, store_path, counts_csv):
+    run = start(app)
+    upload(app.data_view, "counts.csv", counts_csv.read_bytes())
+    upload(app.data_view, "counts.csv", counts_csv.read_bytes())
+    assert [p["name"] for t, p in events(store_path, run.id) if t == "data_attached"] == ["counts.csv",
+                                                                                         "counts-2.csv"]
+
+
+def test_reader_errors_name_the_line_and_the_well(app, counts_csv):
+    start(app)
+    lines = counts_csv.read_text().splitlines()
+    assert lines[3].startswith("1,A3,")        # header, A1, A2, then A3 on line 4
+    lines[3] = "1,A3,xx,xx"
+    upload(app.data_view, "bad.csv", "\n".join(lines).encode())
+    msg = app.data_view.message.value
+    assert "Error:" in msg and "bad.csv" in msg and "line 4" in msg and "A3" in msg
+    assert "A3" in app.data_view.readings.value
+    extra = counts_csv.read_text() + "1,H12,500.0,500.0\n"   # H12 is not in the 42-well plan
+    upload(app.data_view, "extra.csv", extra.encode())
+    assert "H12" in app.data_view.message.value and "Error:" in app.data_view.message.value
+
+
+def test_a_file_from_disk(app, counts_csv):
+    start(app)
+    app.data_view.path.value = str(counts_csv.parent / "nope.csv")
+    app.data_view.path_button.click()
+    assert "nope.csv" in app.data_view.message.value and "does not exist" in app.data_view.message.value
+    app.data_view.path.value = str(counts_csv)
+    app.data_view.path_button.click()
+    assert "Read counts.csv" in app.data_view.message.value
+
+
+def test_the_analysis_shows_the_ic50_with_its_ci_and_records_it(app, store_path, counts_csv):
+    run = start(app)
+    av = app.analysis_view
+    assert av.run_button.disabled                       # no data yet
+    upload(app.data_view, "counts.csv", counts_csv.read_bytes())
+    assert set(av.options) == {"weighting", "bottom"}   # what RadioligandBinding.analyse offers
+    av.run_button.click()
+    assert "Done:" in av.message.value
+    row = re.search(r"<td>IC50</td><td>([^<]+)</td>", av.results.value).group(1)
+    ic50, lo, hi = re.match(r"(\S+ \S+) \(95% CI (\S+ \S+) to (\S+ \S+)\)", row).groups()
+    assert _pm(lo) < TRUE_IC50_PM < _pm(hi)
+    assert _pm(lo) < _pm(ic50) < _pm(hi)
+    kind, payload = events(store_path, run.id)[-1]
+    assert kind == "analysis_recorded"
+    assert payload["result"]["ic50"] * 1e12 == pytest.approx(_pm(ic50), rel=5e-3)   # shown to 3 digits
+    assert "all checks passed" in av.results.value
+    assert "<table" in av.detail.value                  # the result's own table below
+    assert av.progress.layout.visibility == "hidden"
+
+
+def test_analysis_options_reach_the_fit(app, store_path, counts_csv):
+    run = start(app)
+    upload(app.data_view, "counts.csv", counts_csv.read_bytes())
+    app.analysis_view.options["bottom"].value = "fixed at 0 (NSB / full inhibition)"
+    app.analysis_view.run_button.click()
+    fit = events(store_path, run.id)[-1][1]["result"]["fit"]
+    assert fit["fixed"] == {"bottom": 0.0} and fit["bottom"] == 0.0
+
+
+def test_microdialysis_offers_the_standard_curve_weighting(store_path, tmp_path):
+    app = pk.Microdialysis().form(store=store_path, out_dir=tmp_path)
+    assert [o.labels for o in app.session.analysis.options()] == [["none", "1/x", "1/x²"]]
+
+
+def test_report_render_download_and_sign(app, store_path, counts_csv):
+    run = start(app)
+    upload(app.data_view, "counts.csv", counts_csv.read_bytes())
+    app.analysis_view.run_button.click()
+    rv = app.report_view
+    rv.html_button.click()
+    path = app.session.report.path
+    assert path.is_file() and path.parent == app.session.out_dir
+    kind, payload = events(store_path, run.id)[-1]
+    assert kind == "report_rendered" and payload["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    link = re.search(r"base64,([A-Za-z0-9+/=]+)", rv.link.value).group(1)
+    assert base64.b64decode(link) == path.read_bytes()
+    rv.signer.value = ""
+    rv.sign_button.click()
+    assert "name" in rv.sign_message.value and "Error:" in rv.sign_message.value
+    rv.signer.value = "A. Smith"
+    rv.meaning.value = "performed"
+    rv.sign_button.click()
+    assert events(store_path, run.id)[-1][0] == "signature"
+    assert app.session.run.locked and "signed and locked" in app.status.value
+    assert "A. Smith" in rv.signatures.value and "performed" in rv.signatures.value
+    # locked: nothing more can be recorded from the app
+    assert all(r.tick.disabled for r in app.bench_view.steps)
+    assert app.bench_view.note_button.disabled and app.data_view.upload.disabled
+    assert rv.html_button.disabled and app.analysis_view.run_button.disabled
+
+
+def test_resuming_a_run_where_it_stopped(binding, store_path, tmp_path, counts_csv):
+    first = binding.form(store=store_path, out_dir=tmp_path)
+    first.plan_view.fields["replicates"].control.value = "3"
+    run = start(first, "A. Smith")
+    first.bench_view.steps[0].tick.value = True
+    first.bench_view.steps[2].tick.value = True
+
+    again = binding.form(run_id=run.id, store=store_path, out_dir=tmp_path)
+    assert again.steps.selected_index == 1                              # Bench
+    ticked = [r.step_id for r in again.bench_view.steps if r.tick.value]
+    assert ticked == ["rb-buffer", "rb-dilutions"]
+    assert all(r.tick.disabled for r in again.bench_view.steps[:1])
+    assert again.bench_view.operator.value == "A. Smith"
+    assert again.plan_view.fields["top_conc"].control.disabled
+
+    upload(again.data_view, "counts.csv", counts_csv.read_bytes())
+    third = pk.app(run_id=run.id, store=store_path, out_dir=tmp_path)
+    assert third.steps.selected_index == 3                              # Analysis: the data is read
+    assert "Read counts.csv" in third.data_view.readings.value or "TB<br>" in third.data_view.readings.value
+    third.analysis_view.run_button.click()
+    assert binding.form(run_id=run.id, store=store_path, out_dir=tmp_path).steps.selected_index == 4
+
+
+def test_a_run_of_another_protocol_is_not_resumed_in_this_form(app, store_path, tmp_path):
+    run = start(app)
+    with pytest.raises(ProtocolKitError, match="radioligand-binding run"):
+        pk.ReuptakeInhibition().form(run_id=run.id, store=store_path, out_dir=tmp_path)
+
+
+def test_pick_a_protocol_first(store_path, tmp_path):
+    picker = pk.app(store=store_path, out_dir=tmp_path)
+    assert [v for _, v in picker.choice.options] == pk.protocol_ids()
+    picker.choice.value = "reuptake-inhibition"
+    picker.open_button.click()
+    assert picker.app.session.protocol.id == "reuptake-inhibition"
+    assert picker.holder.children == (picker.app,)
