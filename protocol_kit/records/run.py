@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ..core.protocol import Protocol
 
 SIGNATURE_MEANINGS = ("performed", "reviewed", "approved", "witnessed", "verified")
+ANALYSIS_KIND = "protocol_kit analysis v1"  # marks the analyses recorded by Run.analyse
 
 
 def _text(field: str, value: object, allowed: str) -> str:
@@ -279,6 +280,79 @@ class Run:
                                  reason=f"cannot be recorded ({exc})") from None
         return self._append(ev.ANALYSIS, {"name": _text("name", name, "a name"), "result": d}, who)
 
+    # -- analysis and report -------------------------------------------------------------------
+    def analyse(self, data: str | pd.DataFrame | None = None, *, operator: str | None = None, **options: Any):
+        """Analyse the run's data with its protocol, record the result and return it.
+
+        ``data``: None for the latest attached data file, the name of an attached file, or a
+        DataFrame of readings. A file is read with :meth:`read_data` and joined to the plan
+        (an HPLC results table: standards told apart by its type column, see
+        :mod:`protocol_kit.reports.inputs`). ``options`` go to ``protocol.analyse`` (e.g.
+        ``weighting=None``, ``bottom=0``, ``exclude={"R03": "probe misplaced"}``) and are
+        recorded with the result, the data file's name and SHA-256, and the summary."""
+        from ..reports.inputs import analysis_frame
+
+        who = self._who(operator)
+        self._writable("an analysis result")
+        if data is None:
+            if not self.data_files:
+                raise ProtocolKitError(f"run {self.id}: no data file attached, nothing to analyse; "
+                                       "attach one first (run.attach_data(path))")
+            data = self.data_files[-1].name
+        if isinstance(data, pd.DataFrame):
+            frame = data
+            source = {"name": None, "sha256": hashlib.sha256(data.to_csv(index=False).encode()).hexdigest(),
+                      "rows": len(data), "note": "a DataFrame given in memory, not attached"}
+        elif isinstance(data, str):
+            files = {f.name: f for f in self.data_files}
+            if data not in files:
+                raise UnknownNameError("data file", data, files)
+            raw = self.read_data(data, join=False, format="auto" if self.protocol.plan_kind == "layout" else "hplc")
+            frame = analysis_frame(self.protocol, raw)
+            file = files[data]
+            source = {"name": data, "sha256": file.sha256, "rows": len(raw), "seq": file.seq}
+        else:
+            raise ParameterError("data", type(data).__name__, "None (the latest attached file), the name of an "
+                                 "attached file, or a pandas DataFrame")
+        result = self.protocol.analyse(frame, **options)
+        record = {"kind": ANALYSIS_KIND, "protocol": self.state.protocol, "result_type": type(result).__name__,
+                  "summary": result.summary(), "data": source, "options": _json_safe(options),
+                  "protocol_kit": __version__, "result": _json_safe(result.to_dict())}
+        self.record_analysis(record, name="analysis", operator=who)
+        return result
+
+    def latest_analysis(self):
+        """The last analysis recorded by :meth:`analyse` (an ``AnalysisRecord``), or None."""
+        found = [a for a in self.analyses if isinstance(a.result, dict) and a.result.get("kind") == ANALYSIS_KIND]
+        return found[-1] if found else None
+
+    def report(self, path: str | os.PathLike, *, paper: str = "A4", pdfa: bool = False,
+               operator: str | None = None) -> Path:
+        """Render the report of the latest analysis to ``path`` (.html or .pdf) and store it
+        in the record (bytes and SHA-256); analyses first when data is attached but not yet
+        analysed. ``pdfa``: PDF/A-3b with the run record (JSON) attached. A signed run is
+        locked: its report is written with the signatures filled in, but not stored."""
+        from ..reports.report import check_output, write_report
+
+        path = check_output(path, pdfa=pdfa)
+        self.refresh()
+        if self.latest_analysis() is None:
+            if not self.data_files:
+                raise ProtocolKitError(f"run {self.id}: no analysis and no data file to analyse; attach the "
+                                       "instrument file first (run.attach_data(path), or protocol-kit runs attach)")
+            self.analyse(operator=operator)
+        who = None if self.locked else self._who(operator)
+        write_report(self, path, paper=paper, pdfa=pdfa)
+        if who is not None:
+            data, _, source = _file_bytes("path", path, frames=False)
+            used = {f.name for f in self.reports}
+            name, n = path.name, 1
+            while name in used:
+                n += 1
+                name = f"{path.stem}-{n}{path.suffix}"
+            self._attach(ev.REPORT, data, name, source, who, self.reports)
+        return path
+
     def data_bytes(self, name: str) -> bytes:
         """The attached file (or report) called ``name``, byte for byte as it was attached."""
         files = {f.name: f for f in (*self.data_files, *self.reports)}
@@ -332,6 +406,24 @@ class Run:
                      else _text(k, v, f"a non-empty {k}")) for k, v in changes.items()}
         payload = {"target_seq": seq, "target_type": target.type, "reason": reason, "changes": clean}
         return self._append(ev.AMENDMENT, payload, who)
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` as JSON the record accepts: NaN -> None, infinities -> "inf" / "-inf",
+    tuples -> lists, numpy scalars -> Python, anything else unknown -> its text."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, pd.DataFrame):
+        return {"frame": f"{len(value)} rows", "columns": [str(c) for c in value.columns]}
+    return str(value)
 
 
 def _file_bytes(field: str, obj: object, *, frames: bool = True) -> tuple[bytes, str, str | None]:

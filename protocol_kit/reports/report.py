@@ -1,0 +1,117 @@
+"""The report of a run: one jinja2 template per protocol on a shared base, rendered to HTML,
+and to PDF with WeasyPrint (optionally PDF/A-3b with the run record attached as JSON).
+
+A report is drawn from the record alone: the run's state and plan (:mod:`.run_view`) and the
+analysis as recorded by :meth:`protocol_kit.records.Run.analyse` (:mod:`.view_binding`,
+:mod:`.view_uptake`, :mod:`.view_microdialysis`), so ``protocol-kit report RUN`` in a later
+session renders the same numbers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import __version__
+from ..errors import ParameterError, ProtocolKitError
+from . import run_view
+from .flag_words import flag_rows
+from .render import environment, html_to_pdf, sheet_context
+from .view_binding import competition, saturation
+from .view_microdialysis import microdialysis
+from .view_uptake import uptake
+
+if TYPE_CHECKING:
+    from ..records.run import Run
+    from ..records.state import AnalysisRecord
+
+VIEWS = {"CompetitionResult": competition, "SaturationResult": saturation, "UptakeResult": uptake,
+         "MicrodialysisResult": microdialysis}
+TITLES = {"CompetitionResult": "competition binding", "SaturationResult": "saturation binding",
+          "UptakeResult": "reuptake inhibition", "MicrodialysisResult": "microdialysis"}
+
+
+def check_output(path: str | os.PathLike, *, pdfa: bool = False) -> Path:
+    """``path`` as a Path if it names an .html or .pdf file (PDF/A needs .pdf)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf"):
+        raise ParameterError("output", str(path), "a file name ending in .html or .pdf",
+                             reason="has an unsupported extension")
+    if pdfa and suffix != ".pdf":
+        raise ParameterError("pdfa", str(path), "a .pdf output (PDF/A is a PDF format)",
+                             reason="is not a PDF file name")
+    return path
+
+
+def report_context(run: Run, record: AnalysisRecord, *, paper: str = "A4",
+                   now: dt.datetime | None = None) -> dict[str, Any]:
+    """Everything a report template shows (see the module docstring)."""
+    p = run.protocol
+    rec = record.result
+    view = VIEWS.get(rec["result_type"])
+    if view is None:
+        raise ProtocolKitError(f"run {run.id}: no report for an analysis of type {rec['result_type']!r}")
+    result = rec["result"]
+    results = view(result, p)
+    results.setdefault("result_tables", [])
+    steps, loose = run_view.checklist(run)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    sheet = sheet_context(p, paper=paper, today=now.date())
+    return {
+        "p": p, "paper": sheet["paper"], "date": now.date().isoformat(), "plan_hash": p.plan_hash, "plate": None,
+        "rendered": run_view.when(now.isoformat()), "protocol_kit": __version__,
+        "kind": TITLES[rec["result_type"]], "template": f"report_{p.id}.html.j2",
+        "run": run_view.title_block(run), "param_groups": sheet["param_groups"], "warnings": sheet["warnings"],
+        "reagents": run_view.reagents(run), "steps": steps, "loose_deviations": loose,
+        **run_view.record_items(run),
+        "analysis": {"seq": record.seq, "time": run_view.when(record.time), "operator": record.operator,
+                     "summary": rec["summary"], "data": rec["data"], "options": rec["options"],
+                     "protocol_kit": rec.get("protocol_kit", "")},
+        "results": results, "flags": flag_rows(result.get("flags"), result.get("qc")),
+        "audit": run_view.audit(run), "signatures": run_view.signatures(run),
+    }
+
+
+def render_report(run: Run, record: AnalysisRecord | None = None, *, paper: str = "A4",
+                  now: dt.datetime | None = None) -> str:
+    """The report of ``record`` (default: the run's latest analysis) as HTML text."""
+    record = record or run.latest_analysis()
+    if record is None:
+        raise ProtocolKitError(f"run {run.id}: no analysis recorded; run run.analyse() first")
+    ctx = report_context(run, record, paper=paper, now=now)
+    return environment().get_template(ctx["template"]).render(**ctx)
+
+
+def record_json(run: Run) -> bytes:
+    """The run record as one JSON document: its state and every event with its hashes."""
+    doc = {"format": "protocol_kit run record", "format_version": 1, "protocol_kit": __version__,
+           "head": run.head, "run": run.to_dict(), "events": [e.to_dict() for e in run.events]}
+    return json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8")
+
+
+def write_report(run: Run, path: Path, *, paper: str = "A4", pdfa: bool = False) -> Path:
+    """Render the latest analysis's report to ``path`` (.html or .pdf)."""
+    html = render_report(run, paper=paper)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() != ".pdf":
+        path.write_text(html, encoding="utf-8")
+        return path
+    if not pdfa:
+        return html_to_pdf(html, path)
+    return pdfa_report(html, path, record_json(run), f"{run.id}-record.json")
+
+
+def pdfa_report(html: str, path: Path, attachment: bytes, name: str) -> Path:
+    """PDF/A-3b with ``attachment`` embedded (relationship Source: the data the report shows)."""
+    import weasyprint
+
+    from .render import template_dir
+
+    att = weasyprint.Attachment(string=attachment, name=name, description="protocol_kit run record (JSON)",
+                                relationship="Source")
+    weasyprint.HTML(string=html, base_url=str(template_dir())).write_pdf(
+        str(path), pdf_variant="pdf/a-3b", attachments=[att])
+    return path

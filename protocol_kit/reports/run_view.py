@@ -1,0 +1,166 @@
+"""What a report shows of the run record itself: the title block, reagents with their lots,
+the checklist as executed, values, notes, attached files, the audit trail and the signatures.
+
+Everything is read from the run's state (a fold of its events) and its plan; nothing is
+computed in the templates. Times are the record's (UTC).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..records.run import Run
+
+SIGNATURE_TEXT = {
+    "performed": "I performed this work as recorded here.",
+    "reviewed": "I reviewed this record and its analysis and found them complete and accurate.",
+    "approved": "I approve the results of this run.",
+    "witnessed": "I witnessed this work being performed.",
+    "verified": "I verified the data and calculations against the raw data.",
+}
+SLOTS = ("performed", "reviewed")  # blocks printed even when not signed yet
+EVENT_WORDS = {
+    "started": "run started", "step_checked": "steps ticked", "note": "notes", "deviation": "deviations",
+    "lot_recorded": "lots recorded", "value_entered": "values entered", "data_attached": "data files attached",
+    "analysis_recorded": "analyses recorded", "report_rendered": "reports stored", "signature": "signatures",
+    "amendment": "amendments",
+}
+
+
+def when(time: str | None) -> str:
+    """A recorded time as 'YYYY-MM-DD HH:MM:SS UTC' ('' for None)."""
+    return f"{time[:19].replace('T', ' ')} UTC" if time else ""
+
+
+def _seconds(a: str, b: str) -> float:
+    return (dt.datetime.fromisoformat(b) - dt.datetime.fromisoformat(a)).total_seconds()
+
+
+def duration_text(seconds: float) -> str:
+    """'42 s', '12.5 min', '3 h 05 min'."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 3 * 3600:
+        return f"{seconds / 60:.1f} min"
+    h, m = divmod(round(seconds / 60), 60)
+    return f"{h} h {m:02d} min"
+
+
+def _amended(item) -> list[str]:
+    return [f"amended in event {a.seq} by {a.operator}, {when(a.time)}: "
+            + ", ".join(f"{k} {a.before[k]!r} → {a.after[k]!r}" for k in a.after) + f" ({a.reason})"
+            for a in getattr(item, "amendments", ())]
+
+
+def checklist(run: Run) -> tuple[list[dict], list[dict]]:
+    """(one row per planned step, deviations not tied to a step). Elapsed time is measurable
+    for a step with a planned duration when it and the step before it were both ticked: the
+    time between the two ticks."""
+    s = run.state
+    by_step: dict[str | None, list] = {}
+    for d in s.deviations:
+        by_step.setdefault(d.step_id, []).append(d)
+    rows, previous = [], None
+    for i, step in enumerate(run.protocol.checklist, start=1):
+        tick = s.steps.get(step.id)
+        elapsed, compare = "", ""
+        if tick and previous and step.duration is not None:
+            seconds = _seconds(previous.time, tick.time)
+            planned = float(step.duration.to("s").magnitude)
+            elapsed = duration_text(seconds)
+            compare = ("shorter than planned" if seconds < 0.9 * planned
+                       else "longer than planned" if seconds > 1.5 * planned else "as planned")
+        rows.append({
+            "n": i, "id": step.id, "text": step.text, "hazards": step.hazards, "planned": step.duration_text,
+            "temperature": step.temperature or "", "done": tick is not None,
+            "operator": tick.operator if tick else "", "time": when(tick.time) if tick else "",
+            "elapsed": elapsed, "compare": compare,
+            "deviations": [{"reason": d.reason, "operator": d.operator, "time": when(d.time), "seq": d.seq,
+                            "amended": _amended(d)} for d in by_step.get(step.id, [])],
+        })
+        previous = tick or previous
+    loose = [{"reason": d.reason, "operator": d.operator, "time": when(d.time), "seq": d.seq,
+              "amended": _amended(d)} for d in by_step.get(None, [])]
+    return rows, loose
+
+
+def reagents(run: Run) -> list[dict]:
+    """The plan's reagent rows, each with the lots recorded for it (lot, expiry, by, when)."""
+    lots: dict[str, list] = {}
+    for lot in run.state.lots:
+        lots.setdefault(lot.reagent, []).append(lot)
+    rows, tubes = [], []
+    for r in run.protocol.reagents.to_dict("records"):
+        name = str(r["reagent"]).strip()
+        if r["section"] == "Serial dilution" and name.startswith("tube ") and name not in lots:
+            tubes.append(r)  # made in the run from the stock: one line for the series
+            continue
+        if tubes:
+            rows.append(_series_row(tubes))
+            tubes = []
+        recorded = lots.get(name, [])
+        rows.append({"section": r["section"], "reagent": r["reagent"], "amount": r["amount"],
+                     "lots": [{"lot": x.lot, "expiry": x.expiry or "not given", "expired": x.expired,
+                               "operator": x.operator, "time": when(x.time), "amended": _amended(x)}
+                              for x in recorded]})
+    return rows + ([_series_row(tubes)] if tubes else [])
+
+
+def _series_row(tubes: list[dict]) -> dict:
+    first, last = tubes[0]["reagent"].strip(), tubes[-1]["reagent"].strip()
+    return {"section": tubes[0]["section"], "reagent": f"{len(tubes)} dilution tubes, made in the run from the "
+            f"stock: {first.split(':')[0]} ({first.split(':', 1)[1].strip()}) to {last.split(':')[0]} "
+            f"({last.split(':', 1)[1].strip()})", "amount": tubes[0]["amount"] + " each"
+            if len({t["amount"] for t in tubes}) == 1 else "see the sheet", "lots": []}
+
+
+def audit(run: Run) -> dict:
+    """Counts of events by kind, operators, amendments, stored files and the chain check."""
+    s, events = run.state, run.events
+    counts = Counter(e.type for e in events)
+    check = run.verify()
+    return {
+        "n_events": s.n_events, "first": when(events[0].time), "last": when(events[-1].time),
+        "head": s.head, "verified": check.ok, "verify_text": str(check),
+        "counts": [(EVENT_WORDS.get(t, t), n) for t, n in counts.items()],
+        "operators": sorted({e.operator for e in events}),
+        "amendments": [{"seq": a.seq, "target": a.target_seq, "operator": a.operator, "time": when(a.time),
+                        "text": ", ".join(f"{k} {a.before[k]!r} → {a.after[k]!r}" for k in a.after),
+                        "reason": a.reason} for a in s.amendments],
+        "reports": [{"name": f.name, "sha256": f.sha256, "size": f.size, "operator": f.operator,
+                     "time": when(f.time), "seq": f.seq} for f in s.reports],
+    }
+
+
+def signatures(run: Run) -> list[dict]:
+    """Recorded signatures (name, meaning, time, what they cover), then an empty block for each
+    of :data:`SLOTS` not signed yet."""
+    out = [{"meaning": g.meaning, "text": SIGNATURE_TEXT.get(g.meaning, ""), "name": g.name, "time": when(g.time),
+            "covers": f"events 1–{g.covers_seq}", "hash": g.record_hash, "signed": True}
+           for g in run.state.signatures]
+    signed = {g.meaning for g in run.state.signatures}
+    out += [{"meaning": m, "text": SIGNATURE_TEXT[m], "signed": False} for m in SLOTS if m not in signed]
+    return out
+
+
+def title_block(run: Run) -> dict:
+    s = run.state
+    return {"id": s.run_id, "protocol": s.protocol, "version": s.version, "operator": s.operator,
+            "operators": sorted({e.operator for e in run.events}), "started": when(s.started),
+            "last": when(run.events[-1].time), "status": "signed, locked" if s.locked else "open (not signed)",
+            "plan_hash": s.plan_hash, "locked": s.locked}
+
+
+def record_items(run: Run) -> dict:
+    """Values, notes and data files, each with who and when."""
+    s = run.state
+    return {
+        "values": [{"name": v.name, "value": v.value, "operator": v.operator, "time": when(v.time),
+                    "amended": _amended(v)} for v in s.values.values()],
+        "notes": [{"text": n.text, "operator": n.operator, "time": when(n.time), "amended": _amended(n)}
+                  for n in s.notes],
+        "files": [{"name": f.name, "sha256": f.sha256, "size": f.size, "operator": f.operator,
+                   "time": when(f.time), "seq": f.seq} for f in s.data],
+    }

@@ -1,0 +1,75 @@
+"""Formatting shared by the result views: numbers, molar values, 95% intervals, recorded
+tables, and the plate heat maps of raw readings. Recorded numbers may be None (NaN when
+analysed) or text ('inf'); both print as a dash or as they are."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..units import format_molar
+from . import plots
+
+DASH = "—"
+
+
+def num(x, digits: int = 3) -> str:
+    """A number to ``digits`` significant figures ('—' for a missing one)."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)) or isinstance(x, str):
+        return DASH if x is None or not isinstance(x, str) else x
+    return f"{x:.{digits}g}" if abs(x) < 10 ** digits else f"{x:.0f}"
+
+
+def fixed(x, decimals: int = 2) -> str:
+    return DASH if x is None or isinstance(x, str) else f"{x:.{decimals}f}"
+
+
+def molar(x) -> str:
+    return DASH if x is None or isinstance(x, str) else format_molar(float(x))
+
+
+def ci(pair, fmt=num) -> str:
+    """'95% CI lo to hi', or '' when the interval is missing."""
+    if not pair or any(v is None or isinstance(v, str) for v in pair):
+        return ""
+    return f"95% CI {fmt(pair[0])} to {fmt(pair[1])}"
+
+
+def frame(result: dict, name: str) -> pd.DataFrame:
+    return pd.DataFrame(result["tables"][name])
+
+
+def line(label, value, interval="", note=""):
+    return {"label": label, "value": value, "interval": interval, "note": note}
+
+
+def heatmap(wells: pd.DataFrame, plate_wells: int, *, unit: str, key: str) -> list[dict]:
+    """One heat map of the readings per plate (rows up to the last row with a planned well)."""
+    from ..core.plates import plate_format
+
+    fmt = plate_format(plate_wells)
+    figures = []
+    for plate, part in wells.groupby("plate", sort=False):
+        used = [r for r in fmt.row_letters if r in set(part["row"])]
+        last = fmt.row_letters.index(used[-1]) if used else 0
+        rows = fmt.row_letters[: last + 1]
+        values = {w: (float(v) if v is not None else math.nan, str(g))
+                  for w, v, g in zip(part["well"], part["reading"], part["group"])}
+        title = f"Plate {plate}: {unit} per well"
+        caption = (f"Plate {plate}, raw readings ({unit}) as read, one per well, with the well's code from the plate "
+                   "map; darker = higher. Wells without a planned sample show a dot"
+                   + (f"; rows {fmt.row_letters[last + 1]}–{fmt.row_letters[-1]} have no planned wells."
+                      if last + 1 < len(fmt.row_letters) else "."))
+        figures.append({"title": title, "caption": caption,
+                        "svg": plots.plate_heatmap(rows, list(range(1, fmt.columns + 1)), values, unit=unit,
+                                                   key=f"{key}-{plate}", title=title)})
+    return figures
+
+
+def curve_points(wells: pd.DataFrame, control: str, column: str) -> tuple[list, list]:
+    """(concentrations, responses) of the control and compound wells; controls at 0."""
+    part = wells[wells["role"].isin([control, "compound"])]
+    conc = [0.0 if r == control else float(c) for r, c in zip(part["role"], part["conc"])]
+    return conc, [math.nan if v is None else float(v) for v in part[column]]
+
+

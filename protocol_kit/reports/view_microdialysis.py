@@ -1,0 +1,94 @@
+"""Microdialysis in a report: the group time courses (% baseline, mean +/- SEM) with the dose,
+the HPLC standard curve with its LOD/LOQ, per-group and per-animal summaries, the
+treatment x time statistics, and every sample's concentration."""
+from __future__ import annotations
+
+from ..units import format_quantity
+from . import plots
+from .view_common import DASH, fixed, frame, line, num
+
+
+def _pm(mean, sem, digits=3) -> str:
+    return f"{num(mean, digits)} ± {num(sem, 2)}" if sem is not None else num(mean, digits)
+
+
+def _anova_rows(anova: dict | None) -> list[list]:
+    if not anova:
+        return []
+    rows = []
+    for e in anova["tables"]["effects"]:
+        if e.get("F") is None and e.get("chi2") is None:
+            continue
+        gg = e.get("df1_gg") is not None
+        df = (f"{num(e['df1_gg'])}, {num(e['df2_gg'])}" if gg else
+              f"{num(e.get('df1'))}, {num(e.get('df2'))}" if e.get("df1") is not None else num(e.get("df")))
+        stat = f"F = {fixed(e['F'])}" if e.get("F") is not None else f"chi2 = {fixed(e['chi2'])}"
+        p = e.get("p_gg") if gg else e.get("p")
+        rows.append([e["effect"], stat, df, num(p, 2), "Greenhouse-Geisser" if gg else ""])
+    return rows
+
+
+def microdialysis(result: dict, protocol) -> dict:
+    r, v = result, protocol.params
+    groups = frame(r, "groups")
+    tc = frame(r, "timecourse")
+    animals = frame(r, "animals")
+    samples = frame(r, "samples")
+    curve = r["curve"]
+    unit = r["unit"]
+    series = [(f"{g} (n = {int(part['n'].max())})", part["time_min"].tolist(), part["mean"].tolist(),
+               [s if s is not None else 0.0 for s in part["sem"]]) for g, part in tc.groupby("group", sort=False)]
+    dose = f"{v.drug} {format_quantity(v.dose)} {v.route}"
+    figures = [{"title": "Time course", "caption": f"{r['analyte']} in dialysate as % of each animal's baseline "
+                                                   "(mean ± SEM per group and fraction, at the fraction's midpoint); "
+                                                   "groups differ by marker, fill and line style; dotted line: 100%.",
+                "svg": plots.timecourse(series, dose_label=dose, y_label=f"{r['analyte']} (% of baseline)",
+                                        key="timecourse", title=f"{r['analyte']} time course")}]
+    data_figures, data_tables = [], []
+    headline = [line("Animals", f"{r['n_included']} of {r['n_animals']} included",
+                     "", "; ".join(f"{a}: {why}" for a, why in r["excluded"]) or "none excluded")]
+    if curve:
+        std = curve["tables"]["standards"]
+        data_figures.append({"title": "Standard curve", "caption": "HPLC-ECD standards with the fitted line "
+                                                                   f"({curve['weighting'] or 'unweighted'}).",
+                             "svg": plots.standard_curve([s["conc"] for s in std], [s["area"] for s in std],
+                                                         slope=curve["slope"], intercept=curve["intercept"],
+                                                         lod=curve["lod"], loq=curve["loq"], unit=unit,
+                                                         key="stdcurve", title="HPLC standard curve")})
+        headline.append(line("Standard curve", f"area = {num(curve['intercept'])} + {num(curve['slope'], 4)} × C",
+                             f"r² {fixed(curve['r_squared'], 4)}",
+                             f"LOD {num(curve['lod'])} {unit}, LOQ {num(curve['loq'])} {unit}; "
+                             f"{curve['n_failed']} of {curve['n']} standards failed"))
+        data_tables.append({
+            "title": "Standards", "note": "Back-calculated within 15% (20% at the lowest level) to pass.",
+            "columns": [f"Nominal ({unit})", "Peak area", f"Back-calculated ({unit})", "Deviation %", "Result"],
+            "rows": [[num(s["conc"]), num(s["area"], 4), num(s["back_calculated"]), fixed(s["deviation_pct"], 1),
+                      "pass" if s["passed"] else "FAIL"] for s in std]})
+    headline.append(line("Probe recovery", "not corrected" if r["recovery"] is None else f"{r['recovery']:.0%}"))
+    lo, hi = r["auc_window"]
+    fractions = sorted(set(samples["fraction"]))
+    grid = samples.pivot_table(index="animal", columns="fraction", values="conc", aggfunc="first", sort=False)
+    data_tables.append({
+        "title": f"{r['analyte']} per sample ({unit})", "note": "Concentration of each fraction from its peak area; "
+                                                              "— no value.", "small": True,
+        "columns": ["Animal", "Group", *[f"F{int(f):02d}" for f in fractions]],
+        "rows": [[a, g, *[num(grid.loc[a, f]) if a in grid.index and f in grid.columns else DASH for f in fractions]]
+                 for a, g in dict(zip(samples["animal"], samples["group"])).items()]})
+    result_tables = [
+        {"title": "Groups", "note": f"Mean ± SEM over animals; AUC of % baseline {lo:g}-{hi:g} min (trapezoid).",
+         "columns": ["Group", "n", f"Basal ({unit})", "Emax (%)", "Tmax (min)", "AUC (%·min)", "AUC above 100%"],
+         "rows": [[g["group"], g["n"], _pm(g["basal_mean"], g["basal_sem"]), _pm(g["emax_mean"], g["emax_sem"]),
+                   _pm(g["tmax_mean"], g["tmax_sem"]), _pm(g["auc_mean"], g["auc_sem"], 4),
+                   _pm(g["auc_above_baseline_mean"], g["auc_above_baseline_sem"], 4)]
+                  for g in groups.to_dict("records")]},
+        {"title": "Treatment x time", "note": (r["anova"] or {}).get("method", "not tested"),
+         "columns": ["Effect", "Statistic", "df", "p", "Correction"], "rows": _anova_rows(r["anova"])},
+        {"title": "Animals", "note": "Excluded animals are listed with the reason.",
+         "columns": ["Animal", "Group", "Status", f"Basal ({unit})", "AUC (%·min)", "Emax (%)", "Tmax (min)",
+                     "Missing"],
+         "rows": [[a["animal"], a["group"], a["status"] + (f": {a['reason']}" if a.get("reason") else ""),
+                   num(a.get("basal")), num(a.get("auc"), 4), num(a.get("emax")), num(a.get("tmax")),
+                   num(a.get("n_missing"))] for a in animals.to_dict("records")]},
+    ]
+    return {"headline": headline, "figures": figures, "data_figures": data_figures, "data_tables": data_tables,
+            "result_tables": result_tables}
