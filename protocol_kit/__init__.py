@@ -32,3 +32,11 @@ def app(run_id: str | None = None, **options):
     from .widgets import app as _app
 
     return _app(run_id, **options)
+
+
+def profile(compound: str, **options):
+    """A compound's Ki by target across the runs of the store, its selectivity ratios and the
+    reference drugs beside it (see :func:`protocol_kit.profile.profile`)."""
+    from .profile import profile as _profile
+
+    return _profile(compound, **options)
