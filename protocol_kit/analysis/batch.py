@@ -9,7 +9,7 @@ import pandas as pd
 from ..errors import AnalysisError, ParameterError
 from ._inputs import as_concentrations, as_values, check_fixed
 from .curves import LOGISTIC_PARAMS
-from .engine import fit_batch, free_mask, x_range
+from .engine import EngineFit, Stack, fit_batch, fit_free, free_mask, stats_free
 from .flags import derive
 
 FIXABLE = ("bottom", "top", "hill")
@@ -25,27 +25,74 @@ def _column(frame, name, field):
     return frame[name]
 
 
-def pack(codes, x, y, m):
-    """Aggregate replicate points (same curve, same X) and stack curves into padded arrays.
+DENSE_FILL = 0.5  # shared-X layout when at least this fraction of its (curve, X) cells hold points
+DENSE_CELLS = 1 << 22  # ... and it has at most max(this, 4 x points) cells
+
+
+def pack(codes, conc, y, m) -> tuple[Stack, np.ndarray, np.ndarray]:
+    """Aggregate replicate points (same curve, same concentration) and stack the curves
+    points-major (see :class:`~protocol_kit.analysis.engine.Stack`).
 
     sum_i (y_i - f)^2 over replicates at one X equals n (ybar - f)^2 + sum_i (y_i - ybar)^2,
     so fitting the means with weight n gives the same optimum; the second term (``ss_within``)
-    is added back to the RSS.
+    is added back to the RSS. Vehicle wells (concentration 0, X = -inf) become a weight and a
+    mean per curve. When the curves share their tested concentrations (a plate), the layout is
+    one row per distinct concentration for every curve (no sorting: the cells are counted);
+    otherwise each curve's distinct X are sorted into its own column.
+    ``codes`` (curve of each point, 0..m-1), ``conc`` (molar, finite) and ``y`` (finite).
+    Returns (stack, ss_within, n_distinct).
     """
-    d = pd.DataFrame({"g": codes, "x": x, "y": y})
-    grp = d.groupby(["g", "x"], sort=True)["y"]
-    mean = grp.transform("mean").to_numpy()
-    ss_within = np.bincount(codes, weights=(y - mean) ** 2, minlength=m)
-    agg = grp.agg(["size", "mean"]).reset_index()
-    g = agg["g"].to_numpy()
-    pos = agg.groupby("g").cumcount().to_numpy()
-    width = int(pos.max()) + 1 if pos.size else 1
-    X = np.zeros((m, width))
-    Y = np.zeros((m, width))
-    W = np.zeros((m, width))
-    X[g, pos], Y[g, pos], W[g, pos] = agg["x"].to_numpy(), agg["mean"].to_numpy(), agg["size"].to_numpy()
-    n_distinct = np.bincount(g, minlength=m)
-    return X, Y, W, ss_within, n_distinct
+    ci, uc = pd.factorize(conc)
+    order = np.argsort(uc)
+    rank = np.empty(uc.size, np.int64)
+    rank[order] = np.arange(uc.size)
+    with np.errstate(divide="ignore"):
+        ux = np.log10(uc[order])  # sorted distinct X; a vehicle (0) is -inf, first
+    xr = rank[ci]
+    K = ux.size
+    has_v = bool(K and uc[order[0]] == 0)
+    v0 = int(has_v)  # rows of X start after the vehicle row
+    if m * K <= max(DENSE_CELLS, 4 * y.size):
+        key = codes * K + xr  # one cell per (curve, X), curve-major (cache-friendly for sorted codes)
+        cnt = np.bincount(key, minlength=m * K).astype(float)
+        n_cells = np.count_nonzero(cnt)
+        n_veh = np.count_nonzero(cnt[0::K]) if has_v else 0
+        if n_cells - n_veh >= DENSE_FILL * m * (K - v0):  # the curves share their tested X
+            sums = np.bincount(key, weights=y, minlength=m * K)
+            mean = np.divide(sums, cnt, out=np.zeros(m * K), where=cnt > 0)
+            ss_within = np.bincount(codes, weights=(y - mean[key]) ** 2, minlength=m)
+            Wm, Ym = cnt.reshape(m, K), mean.reshape(m, K)
+            W = np.ascontiguousarray(Wm[:, v0:].T)
+            Y = np.ascontiguousarray(Ym[:, v0:].T)
+            wv = Wm[:, 0].copy() if has_v else np.zeros(m)
+            yv = Ym[:, 0].copy() if has_v else np.zeros(m)
+            n_distinct = np.count_nonzero(Wm, axis=1)
+            return Stack(ux[v0:, None].copy(), Y, W, wv, yv), ss_within, n_distinct
+    # each curve its own tested X: cells sorted by curve, then X
+    key = codes * K + xr
+    cells, cell, cnt = np.unique(key, return_inverse=True, return_counts=True)
+    sums = np.bincount(cell, weights=y, minlength=cells.size)
+    mean = sums / cnt
+    ss_within = np.bincount(codes, weights=(y - mean[cell]) ** 2, minlength=m)
+    cc = cells // K  # curve of each cell
+    cx = cells % K  # its X rank
+    n_distinct = np.bincount(cc, minlength=m)
+    wv, yv = np.zeros(m), np.zeros(m)
+    if has_v:
+        isv = cx == 0
+        wv[cc[isv]], yv[cc[isv]] = cnt[isv], mean[isv]
+        keep = ~isv
+        cc, cx, cnt, mean = cc[keep], cx[keep], cnt[keep], mean[keep]
+    n_cells = np.bincount(cc, minlength=m)
+    first = np.searchsorted(cc, np.arange(m))
+    width = max(int(n_cells.max()), 1)
+    pos = np.arange(cc.size) - first[cc]
+    last = ux[cx[np.maximum(first + n_cells - 1, 0)]] if cc.size else np.zeros(m)
+    X = np.broadcast_to(np.where(n_cells > 0, last, 0.0), (width, m)).copy()
+    W = np.zeros((width, m))
+    Y = np.zeros((width, m))
+    X[pos, cc], W[pos, cc], Y[pos, cc] = ux[cx], cnt, mean
+    return Stack(X, Y, W, wv, yv), ss_within, n_distinct
 
 
 def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: str = "response",
@@ -79,13 +126,26 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
         raise ParameterError("by", by, "curve identifiers without missing values")
     m = len(uniques)
     keep = np.isfinite(c) & np.isfinite(y)
-    n_dropped = np.bincount(codes[~keep], minlength=m)
-    with np.errstate(divide="ignore"):
-        x = np.log10(c[keep])
-    codes_k, y_k = codes[keep], y[keep]
+    if keep.all():
+        codes_k, c_k, y_k = codes, c, y
+        n_dropped = np.zeros(m, np.int64)
+    else:
+        codes_k, c_k, y_k = codes[keep], c[keep], y[keep]
+        n_dropped = np.bincount(codes[~keep], minlength=m)
     n_obs = np.bincount(codes_k, minlength=m)
     free = free_mask(fixed)
-    n_conc = np.bincount(codes_k, weights=(c[keep] > 0), minlength=m)
+    # curves in chunks of CHUNK_CURVES (bounded memory): points grouped by curve
+    if m > CHUNK_CURVES and np.any(codes_k[1:] < codes_k[:-1]):
+        order = np.argsort(codes_k, kind="stable")
+        codes_k, c_k, y_k = codes_k[order], c_k[order], y_k[order]
+    bounds = np.searchsorted(codes_k, np.arange(0, m + CHUNK_CURVES, CHUNK_CURVES)) if m > CHUNK_CURVES \
+        else np.array([0, codes_k.size])
+    chunks = []
+    for i, s in enumerate(range(0, m, CHUNK_CURVES)):
+        a, b = bounds[i], bounds[i + 1]
+        mm = min(CHUNK_CURVES, m - s)
+        chunks.append((s, mm) + pack(codes_k[a:b] - s if s else codes_k[a:b], c_k[a:b], y_k[a:b], mm))
+    n_conc = n_obs - np.concatenate([st.wv for _, _, st, _, _ in chunks]).astype(np.int64)
     flat = np.flatnonzero(n_conc == 0)
     if flat.size:
         raise AnalysisError(f"curve '{uniques[flat[0]]}': no usable point at a concentration > 0 "
@@ -95,22 +155,30 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
         raise AnalysisError(f"curve '{uniques[short[0]]}': {n_obs[short[0]]} usable points are too few "
                             f"for {int(free.sum())} free parameters")
     cols: dict[str, list] = {}
-    for s in range(0, m, CHUNK_CURVES):
-        sel = (codes_k >= s) & (codes_k < s + CHUNK_CURVES)
-        mm = min(CHUNK_CURVES, m - s)
-        X, Y, W, ssw, n_distinct = pack(codes_k[sel] - s, x[sel], y_k[sel], mm)
-        fit = fit_batch(X, Y, W, fixed, ss_within=ssw, n_obs=n_obs[s:s + mm])
-        lo, hi = x_range(X, W)
-        dof = n_obs[s:s + mm] - fit.n_free
-        d = derive(fit.params, fit.se, dof, lo, hi, free, fit.converged, n_distinct, fit.cov, X, W, fit.rss)
-        tss = _total_ss(X, Y, W, ssw)
+    for s, mm, st, ssw, n_distinct in chunks:
+        n_o = n_obs[s:s + mm]
+        if fixed:
+            X, Y, W = st.curve_major()
+            fit = fit_batch(X, Y, W, fixed, ss_within=ssw, n_obs=n_o)
+            n_free, params, conv, rss, cov, se = fit.n_free, fit.params, fit.converged, fit.rss, fit.cov, fit.se
+            dof = n_o - n_free
+        else:
+            params, conv = fit_free(st)
+            n_free = 4
+            dof = n_o - n_free
+            rss, cov, se = stats_free(st, params, ssw, dof)
+        fit = EngineFit(params, se, cov, rss, conv, n_free)
+        lo, hi = st.x_range()
+        d = derive(fit.params, fit.se, dof, lo, hi, free, fit.converged, n_distinct, fit.cov, rss=fit.rss,
+                   bracket=st.bracket(fit.params[:, 2]), sides=st.sides(fit.params[:, 2]))
+        tss = _total_ss(st, ssw)
         part = {
             "ic50": d["ic50"], "ic50_text": d["ic50_text"], "qualifier": d["qualifier"],
             "ic50_fitted": d["ic50_fitted"], "log_ic50": fit.params[:, 2], "log_ic50_se": fit.se[:, 2],
             "hill": fit.params[:, 3], "hill_se": fit.se[:, 3], "top": fit.params[:, 1], "top_se": fit.se[:, 1],
             "bottom": fit.params[:, 0], "bottom_se": fit.se[:, 0],
             "ic50_ci_low": d["ic50_ci_low"], "ic50_ci_high": d["ic50_ci_high"],
-            "rss": fit.rss, "dof": dof, "n": n_obs[s:s + mm], "n_dropped": n_dropped[s:s + mm],
+            "rss": fit.rss, "dof": dof, "n": n_o, "n_dropped": n_dropped[s:s + mm],
             "r_squared": _r_squared(fit.rss, tss), "converged": fit.converged, "flags": d["flags"],
         }
         for k, v in part.items():
@@ -134,11 +202,13 @@ def _objects(values) -> np.ndarray:
     return out
 
 
-def _total_ss(X, Y, W, ss_within):
+def _total_ss(st: Stack, ss_within):
     """Total sum of squares about the (weighted) mean, replicate scatter included."""
-    sw = W.sum(1)
-    mean = (W * Y).sum(1) / sw
-    return (W * (Y - mean[:, None]) ** 2).sum(1) + ss_within
+    sw = st.W.sum(0) + st.wv
+    mean = ((st.W * st.Y).sum(0) + st.wv * st.yv) / sw
+    dv = np.where(st.wv > 0, st.yv - mean, 0.0)
+    dy = np.where(st.W > 0, st.Y - mean, 0.0)
+    return (st.W * dy * dy).sum(0) + st.wv * dv * dv + ss_within
 
 
 __all__ = ["fit_logistic_many", "LOGISTIC_PARAMS"]

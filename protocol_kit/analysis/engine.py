@@ -533,4 +533,843 @@ def _step_limit(p, rss, idx, Xi, Yi, Wi, span):
 def t_quantile(dof, level=0.95):
     """Two-sided t quantile (NaN for dof < 1)."""
     dof = np.asarray(dof, float)
-    return np.where(dof >= 1, stats.t.ppf(0.5 + level / 2, np.maximum(dof, 1)), np.nan)
+    u, inv = np.unique(np.maximum(dof, 1), return_inverse=True)  # few distinct dof: one ppf each
+    q = stats.t.ppf(0.5 + level / 2, u)[inv].reshape(dof.shape)
+    return np.where(dof >= 1, q, np.nan)
+
+
+# ---------------------------------------------------------------------------------------------
+# The fast path of fit_logistic_many (all four parameters free): variable projection.
+#
+# Curves are stacked points-major: column j of the (K, m) arrays is curve j, row k one of its
+# distinct tested X (replicates aggregated into their mean with their count as weight), so
+# every per-curve sum is a handful of contiguous vector additions. Vehicle wells (X = -inf)
+# are kept apart as a weight and a mean per curve. For fixed (logIC50, Hill) the plateaus are
+# a linear least-squares problem solved exactly, and Levenberg-Marquardt runs on (logIC50,
+# ln|Hill|) alone with the Kaufman (1975) projected Jacobian: 2 x 2 systems in closed form.
+# HillSlope < 0 throughout (with both plateaus free, (b, t, L, h) and (t, b, L, -h) are the
+# same curve), so a vehicle well is always on the f = 1 plateau.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    """Curves in points-major layout (see above). ``X`` is (K, 1) when every curve shares the
+    same tested X (missing points then have weight 0), else (K, m) with each column sorted and
+    padded by repeating its highest X with weight 0."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    W: np.ndarray
+    wv: np.ndarray
+    yv: np.ndarray
+
+    @property
+    def m(self) -> int:
+        return self.W.shape[1]
+
+    @property
+    def shared(self) -> bool:
+        return self.X.shape[1] == 1
+
+    def take(self, idx) -> Stack:
+        X = self.X if self.shared else self.X[:, idx]
+        return Stack(X, self.Y[:, idx], self.W[:, idx], self.wv[idx], self.yv[idx])
+
+    def curve_major(self):
+        """(X, Y, W) of shape (m, 1 + K) with the vehicle wells first at X = -inf, as the
+        general engine (fit_batch) takes them."""
+        m = self.m
+        X = np.empty((m, 1 + self.X.shape[0]))
+        X[:, 0] = -np.inf
+        X[:, 1:] = self.X.T
+        Y = np.concatenate([self.yv[:, None], self.Y.T], axis=1)
+        W = np.concatenate([self.wv[:, None], self.W.T], axis=1)
+        return X, Y, W
+
+    def bracket(self, L):
+        """The highest tested X below logIC50 and the lowest above it, per curve (NaN if none)."""
+        ok = self.W > 0
+        below = np.where(ok & (self.X < L), self.X, -np.inf).max(0)
+        above = np.where(ok & (self.X > L), self.X, np.inf).min(0)
+        return np.where(np.isfinite(below), below, np.nan), np.where(np.isfinite(above), above, np.nan)
+
+    def sides(self, L):
+        """Distinct tested X (the vehicle wells count as one) below and above logIC50, per curve."""
+        ok = self.W > 0
+        return (np.count_nonzero(ok & (self.X < L), axis=0) + (self.wv > 0),
+                np.count_nonzero(ok & (self.X > L), axis=0))
+
+    def x_range(self):
+        ok = self.W > 0
+        lo = np.where(ok, self.X, np.inf).min(0)
+        hi = np.where(ok, self.X, -np.inf).max(0)
+        return lo, hi
+
+
+Z_CLIP = 40.0  # |exponent| bound: f within 4e-18 of 0 or 1, never subnormal (slow) numbers
+VP_GRID = FAST_GRID  # the start grid of the fast path (scored for all curves by matrix products)
+VP_XTOL, VP_FTOL = 1e-9, 1e-13
+VP_MAX_ITER = 200
+MERGE_L, MERGE_S = 0.02, 0.05  # a run this close to a known optimum (range fraction, ln|Hill|) joins it
+COMPACT = 0.7  # drop finished runs from the computation when fewer than 70% are still going
+MAX_STEP_L, MAX_STEP_S = 0.25, 1.0  # trust region: range fraction in logIC50, ln|Hill|
+LAM0, LAM_DOWN = 1e-3, 1.0 / 3.0  # initial damping; its largest decrease per accepted step (Nielsen)
+QUAD_TOL, QUAD_LAM = 1e-5, 1e-5  # an accepted Newton step below QUAD_TOL at damping <= QUAD_LAM: done
+
+
+def _dot(a, b):
+    """Per-curve sum over points of a * b ((K, m) arrays)."""
+    return np.einsum("km,km->m", a, b)
+
+
+class _Problem:
+    """Sums of one batch of curves that do not depend on (logIC50, Hill); Y is centred."""
+
+    _VEC = ("Sw", "iSw", "y0", "yv", "wv", "wvyv", "Sy", "cyy", "lo", "hi", "span", "yrange", "ymid")
+
+    def __init__(self, st: Stack):
+        self.st = st
+        W = st.W
+        self.wv = st.wv
+        self.Sw = W.sum(0) + st.wv
+        sw = np.where(self.Sw > 0, self.Sw, 1.0)
+        self.iSw = 1.0 / sw
+        self.y0 = ((W * st.Y).sum(0) + st.wv * st.yv) * self.iSw
+        self.Y = st.Y - self.y0
+        self.Y *= W > 0  # no stray values under zero weights
+        self.yv = np.where(st.wv > 0, st.yv - self.y0, 0.0)
+        self.wvyv = st.wv * self.yv
+        self.WY = W * self.Y
+        self.Sy = self.WY.sum(0) + self.wvyv
+        self.cyy = _dot(self.WY, self.Y) + self.wvyv * self.yv - self.Sy ** 2 * self.iSw
+        lo, hi = st.x_range()
+        self.lo, self.hi = lo, hi
+        self.span = _span(lo, hi)
+        ok = W > 0
+        ymax = np.maximum(np.where(ok, self.Y, -np.inf).max(0), np.where(st.wv > 0, self.yv, -np.inf))
+        ymin = np.minimum(np.where(ok, self.Y, np.inf).min(0), np.where(st.wv > 0, self.yv, np.inf))
+        yr = ymax - ymin
+        self.yrange = np.where(np.isfinite(yr) & (yr > 0), yr, 1.0)
+        self.ymid = 0.5 * (ymax + ymin)
+
+    def sub(self, idx) -> _Problem:
+        """The same sums for a subset of curves (no recomputation)."""
+        new = object.__new__(_Problem)
+        new.st = self.st.take(idx)
+        for k in self._VEC:
+            setattr(new, k, getattr(self, k)[idx])
+        new.Y, new.WY = self.Y[:, idx], self.WY[:, idx]
+        return new
+
+
+# rows of the per-curve state returned by _vp_eval
+I_D, I_B, I_RSS, I_M11, I_M12, I_M22, I_N11, I_N12, I_N22, I_Q1, I_Q2, I_C = range(12)
+
+
+def _vp_eval(pb: _Problem, L, s, grad=True):
+    """Exact plateaus, RSS and (with ``grad``) the projected 2 x 2 Gauss-Newton matrix M, the
+    exact Hessian N of the profile RSS and the gradient q in (logIC50, ln|Hill|) at HillSlope
+    = -exp(s); a (12, n) array with rows I_D (Top - Bottom), I_B (Bottom, centred), I_RSS, ...
+
+    Model Y = b + D f, f = 1 / (1 + e^z), z = (L - X) a, a = HillSlope ln10. With g = f (1 - f)
+    the Jacobian columns are c g (logIC50) and c g d (ln|Hill|), c = -D a, d = L - X; M and
+    N are in units of c^2 and q = (sum w r g, sum w r g d) so that the step solves H dx = q/c."""
+    st = pb.st
+    W, Y = st.W, pb.Y
+    n = L.shape[0]
+    out = np.empty((12 if grad else 3, n))
+    a = np.exp(s)
+    a *= -LN10
+    d = L - st.X
+    f = d * a
+    np.clip(f, -Z_CLIP, Z_CLIP, out=f)
+    np.exp(f, out=f)
+    f += 1.0
+    np.reciprocal(f, out=f)
+    wf = W * f
+    wv = pb.wv
+    Sf = wf.sum(0)
+    Sf += wv
+    Sff = _dot(wf, f)
+    Sff += wv
+    Sfy = _dot(wf, Y)
+    Sfy += pb.wvyv
+    t = Sf * pb.iSw
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cff = Sff - Sf * t
+        D = Sfy - t * pb.Sy
+        D /= cff
+    with np.errstate(invalid="ignore", over="ignore"):
+        b = pb.Sy - D * Sf
+        b *= pb.iSw
+        r = np.multiply(f, D, out=wf)
+        np.subtract(Y, r, out=r)
+        r -= b
+        wr = W * r
+        rv = pb.yv - b - D
+        rss = _dot(wr, r)
+        rss += wv * rv * rv
+    bad = ~(cff > 1e-14 * pb.Sw) | ~np.isfinite(rss)
+    rss[bad] = np.inf
+    out[I_D], out[I_B], out[I_RSS] = D, b, rss
+    if not grad:
+        return out
+    g = f * f
+    np.subtract(f, g, out=g)
+    wg = W * g
+    gd = g * d
+    wgd = wg * d
+    Sg, Sgd = wg.sum(0), wgd.sum(0)
+    Sgf, Sgg, Sgdf, Sggd, Sgdgd = _dot(wg, f), _dot(wg, g), _dot(wgd, f), _dot(wgd, g), _dot(wgd, gd)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        q1, q2 = _dot(wr, g), _dot(wr, gd)
+        # second derivatives for the exact Hessian of the profile RSS: d2f/dz2 = g (1 - 2f)
+        h2 = f * -2.0
+        h2 += 1.0
+        h2 *= g
+        h2 *= wr
+        Rh, Rhd = h2.sum(0), _dot(h2, d)
+        h2 *= d
+        Rhdd = _dot(h2, d)
+        c = D * a
+        c *= -1.0
+        cu = Sgf - Sg * t
+        cv = Sgdf - Sgd * t
+        icff = 1.0 / cff
+        P11 = Sgg - Sg * Sg * pb.iSw
+        P12 = Sggd - Sg * Sgd * pb.iSw
+        P22 = Sgdgd - Sgd * Sgd * pb.iSw
+        # Gauss-Newton (Kaufman 1975) matrix of the profile, in units of c^2
+        out[I_M11] = P11 - cu * cu * icff
+        out[I_M12] = P12 - cu * cv * icff
+        out[I_M22] = P22 - cv * cv * icff
+        # the exact Hessian of the profile RSS: Schur complement of the full Newton matrix
+        iD = 1.0 / D
+        nu, nv = cu - q1 * iD, cv - q2 * iD
+        out[I_N11] = P11 - nu * nu * icff - Rh * iD
+        out[I_N12] = P12 - nu * nv * icff - Rhd * iD - q1 / c
+        out[I_N22] = P22 - nv * nv * icff - Rhdd * iD - q2 / c
+    out[I_Q1], out[I_Q2], out[I_C] = q1, q2, c
+    return out
+
+
+def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_XTOL, ftol=VP_FTOL,
+                           target=None):
+    """Batched Levenberg-Marquardt on (logIC50, ln|Hill|) with the plateaus projected out.
+
+    The step is Newton's on the profile RSS where its damped Hessian is positive definite,
+    else Gauss-Newton's (Kaufman), with Marquardt's scaling, Nielsen's (1999) damping update
+    and a trust region of MAX_STEP_L x range in logIC50 and MAX_STEP_S in ln|Hill|.
+    Stopping rules as :func:`levenberg_marquardt`: a step below ``xtol`` of the scales (or an
+    RSS decrease below ``ftol`` relative, undamped; or an accepted undamped Newton step below
+    QUAD_TOL, whose error is its square; or a damping past 1e14) is convergence; running away
+    (logIC50 a tested range beyond the range, |Hill| > 1000 x 4/range, a plateau 100 response
+    ranges away) stops a curve unconverged. Only the curves still running are computed.
+    ``target`` (L, s, rss per curve, NaN for none): a run that comes within MERGE_L x range
+    and MERGE_S of that point without a lower RSS is in its basin and stops (merged).
+    Returns (L, s, state (12, m) at the final point, converged, still running, merged).
+    """
+    m = L.shape[0]
+    L, s = L.astype(float), s.astype(float)
+    S = _vp_eval(pb, L, s)  # the state of all runs; the held runs' copies are Lh, sh, Sh ...
+    lam = np.full(m, LAM0)
+    nu = np.full(m, 2.0)
+    converged = np.zeros(m, bool)
+    was_merged = np.zeros(m, bool)
+    s_max = np.log(AWAY_HILL * 4.0 / pb.span)
+    Lt, stt, rt = (np.full(m, np.nan),) * 3 if target is None else target
+    held, sub = np.arange(m), pb
+    Lh, sh, Sh, lamh, nuh, smax, Lth, sth, rth = L, s, S, lam, nu, s_max, Lt, stt, rt
+    act = np.ones(m, bool)  # still running, among the held runs
+    for _ in range(max_iter):
+        n_act = int(np.count_nonzero(act))
+        if n_act == 0:
+            break
+        if n_act < COMPACT * held.size:  # compute only (mostly) runs still going
+            L[held], s[held], S[:, held], lam[held], nu[held] = Lh, sh, Sh, lamh, nuh
+            keep = np.flatnonzero(act)
+            held, sub = held[keep], sub.sub(keep)
+            Lh, sh, Sh, lamh, nuh = L[held], s[held], S[:, held], lam[held], nu[held]
+            smax, Lth, sth, rth = s_max[held], Lt[held], stt[held], rt[held]
+            act = np.ones(held.size, bool)
+        D_, b_, rss0, M11, M12, M22, N11, N12, N22, q1, q2, c = Sh
+        la = lamh
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            n11 = la * M11
+            n11 += N11
+            n22 = la * M22
+            n22 += N22
+            newton = (n11 > 0) & (n11 * n22 > N12 * N12)
+            la1 = la + 1.0
+            d11 = np.where(newton, n11, M11 * la1)
+            d22 = np.where(newton, n22, M22 * la1)
+            d12 = np.where(newton, N12, M12)
+            det = d11 * d22
+            det -= d12 * d12
+            det *= c
+            dL = d22 * q1
+            dL -= d12 * q2
+            dL /= det
+            ds = d11 * q2
+            ds -= d12 * q1
+            ds /= det
+            # trust region: at most MAX_STEP_L x range in logIC50, MAX_STEP_S in ln|Hill|
+            shrink = np.minimum(MAX_STEP_L * sub.span / np.abs(dL), MAX_STEP_S / np.abs(ds))
+        np.minimum(shrink, 1.0, out=shrink)
+        dL *= shrink
+        ds *= shrink
+        finite = np.isfinite(dL) & np.isfinite(ds) & act
+        dL[~finite] = 0.0
+        ds[~finite] = 0.0
+        Ln, sn = Lh + dL, sh + ds
+        new = _vp_eval(sub, Ln, sn)
+        rss1 = new[I_RSS]
+        acc = finite & (rss1 <= rss0)
+        adL, ads = np.abs(dL), np.abs(ds)
+        undamped = la < 1e-2
+        # converged: a step below xtol of the scales (taken, or proposed undamped), an RSS
+        # decrease below ftol (undamped), or an accepted undamped Newton step below QUAD_TOL
+        small = ((adL <= xtol * (np.abs(Lh) + sub.span)) & (ads <= xtol) & (acc | undamped)) | (
+            acc & undamped & (rss0 - rss1 <= ftol * rss0))
+        small |= acc & newton & (la <= QUAD_LAM) & (adL <= QUAD_TOL * sub.span) & (ads <= QUAD_TOL)
+        small &= finite
+        # Nielsen's damping update from the gain ratio (predicted decrease ~ c q.dx)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            rho = (rss0 - rss1) / (c * (q1 * dL + q2 * ds))
+        rho = np.minimum(np.where(np.isfinite(rho), rho, 0.0), 1.0)
+        Lh = np.where(acc, Ln, Lh)
+        sh = np.where(acc, sn, sh)
+        Sh = np.where(acc, new, Sh)
+        rho = 2.0 * rho - 1.0
+        lamh = np.where(acc, np.maximum(la * np.maximum(LAM_DOWN, 1.0 - rho * rho * rho), 1e-12),
+                        np.where(act, la * nuh, la))
+        nuh = np.where(acc, 2.0, np.where(act, nuh * 2.0, nuh))
+        b_, D_ = Sh[I_B], Sh[I_D]
+        lim = AWAY_PLATEAU * sub.yrange
+        away = ((np.abs(Lh - 0.5 * (sub.lo + sub.hi)) > (0.5 + AWAY_RANGES) * sub.span) | (sh > smax)
+                | (np.abs(b_ - sub.ymid) > lim) | (np.abs(b_ + D_ - sub.ymid) > lim))
+        ok = act & (small | (lamh > 1e14))
+        converged[held[ok & ~away]] = True
+        stop = ok | away
+        if target is not None:
+            merged = act & (np.abs(Lh - Lth) <= MERGE_L * sub.span) & (np.abs(sh - sth) <= MERGE_S) & (
+                Sh[I_RSS] >= rth)
+            was_merged[held[merged]] = True
+            stop |= merged
+        act &= ~stop
+    L[held], s[held], S[:, held], lam[held] = Lh, sh, Sh, lamh
+    running = np.zeros(m, bool)
+    running[held[act]] = True
+    conv = converged & np.isfinite(S[I_RSS]) & np.isfinite(L) & np.isfinite(s)
+    return L, s, S, conv, running, was_merged
+
+
+def _matmul(A, B, block=200_000):
+    """A @ B in column blocks small enough for OpenBLAS to use one thread: its threads spin
+    and wait for each other, which on a busy machine costs 10-50x more than the product."""
+    step = max(64, block // max(1, A.shape[0] * A.shape[1]))
+    if B.shape[1] <= step:
+        return A @ B
+    out = np.empty((A.shape[0], B.shape[1]))
+    for s in range(0, B.shape[1], step):
+        np.matmul(A, B[:, s:s + step], out=out[:, s:s + step])
+    return out
+
+
+def _score(pb: _Problem, Sf, Sff, Sfy):
+    """Profile RSS of grid points from their sums ((G, m) arrays); inf where f is flat."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cff = Sff - Sf * Sf / pb.Sw
+        cfy = Sfy - Sf * (pb.Sy / pb.Sw)
+        gain = cfy * cfy / cff
+    gain[~(cff > 1e-14 * pb.Sw)] = -np.inf
+    return pb.cyy - gain
+
+
+def _keep_best(best, rss, L, s):
+    """Update best = [L, s, rss] (per curve) from the grid's (G, m) rss and its (G, m) L, s."""
+    k = rss.argmin(0)
+    r = np.arange(k.size)
+    better = rss[k, r] < best[2]
+    best[0][better] = L[k, r][better]
+    best[1][better] = s[k, r][better]
+    best[2][better] = rss[k, r][better]
+
+
+def _grid_shared(pb: _Problem, grid: GridSpec):
+    """Grid of (logIC50, Hill) starts scored for curves sharing their tested X: for each group
+    of curves with the same tested range the basis f (G x K) is common, so the sums are matrix
+    products. Returns [(L, s, rss) shallow, (L, s, rss) steep], per curve."""
+    st = pb.st
+    xc = st.X[:, 0]
+    m = st.m
+    ilo, ihi = np.searchsorted(xc, pb.lo), np.searchsorted(xc, pb.hi)
+    keys, inv = np.unique(ilo * xc.size + ihi, return_inverse=True)
+    fams = [[np.zeros(m), np.zeros(m), np.full(m, np.inf)] for _ in range(2)]
+    fr, mags, steep = (np.asarray(v) for v in (grid.log_ic50, grid.hill, grid.steep_hill))
+    for gi in range(keys.size):
+        idx = slice(None) if keys.size == 1 else np.flatnonzero(inv == gi)
+        sub = pb if keys.size == 1 else pb.sub(idx)
+        a, b = ilo[idx][0] if keys.size > 1 else ilo[0], ihi[idx][0] if keys.size > 1 else ihi[0]
+        lo, hi = xc[a], xc[b]
+        span = hi - lo if hi > lo else 1.0
+        unit = 4.0 / span
+        mids = 0.5 * (xc[a:b] + xc[a + 1:b + 1])
+        for fam, (Lv, hv) in enumerate(((lo + span * fr, mags * unit), (mids, steep * unit))):
+            if Lv.size == 0:
+                continue
+            Lg = np.repeat(Lv, hv.size)
+            hg = np.tile(hv, Lv.size)
+            with np.errstate(over="ignore"):
+                F = 1.0 / (1.0 + np.exp(np.clip((Lg[:, None] - xc[None, :]) * (-LN10 * hg[:, None]), -Z_CLIP, Z_CLIP)))
+            W = sub.st.W
+            Sf = _matmul(F, W) + sub.st.wv
+            Sff = _matmul(F * F, W) + sub.st.wv
+            Sfy = _matmul(F, sub.WY) + sub.st.wv * sub.yv
+            rss = _score(sub, Sf, Sff, Sfy)
+            k = rss.argmin(0)
+            r = np.arange(k.size)
+            best = fams[fam]
+            tgt = np.arange(m)[idx]
+            better = rss[k, r] < best[2][tgt]
+            t = tgt[better]
+            best[0][t] = Lg[k[better]]
+            best[1][t] = np.log(hg[k[better]])
+            best[2][t] = rss[k, r][better]
+    return [tuple(f) for f in fams]
+
+
+def _grid_general(pb: _Problem, grid: GridSpec):
+    """The same grid for curves with their own tested X ((K, m) layout): one grid point at a
+    time over all curves, in coordinates relative to each curve's tested range."""
+    st = pb.st
+    m = st.m
+    U = (st.X - pb.lo) / pb.span
+    W, wv, wvy = st.W, st.wv, pb.wvyv
+    unit = 4.0 / pb.span
+    fams = [[np.zeros(m), np.zeros(m), np.full(m, np.inf)] for _ in range(2)]
+
+    def score(z):
+        f = np.exp(np.clip(z, -Z_CLIP, Z_CLIP, out=z))
+        f += 1.0
+        np.reciprocal(f, out=f)
+        wf = W * f
+        return _score(pb, wf.sum(0) + wv, _dot(wf, f) + wv, _dot(wf, pb.Y) + wvy)
+
+    best = fams[0]
+    for fr in grid.log_ic50:
+        for mag in grid.hill:
+            rss = score((4.0 * LN10 * mag) * (U - fr))
+            better = rss < best[2]
+            best[0][better] = (pb.lo + pb.span * fr)[better]
+            best[1][better] = np.log(mag * unit)[better]
+            best[2][better] = rss[better]
+    best = fams[1]
+    valid = (W[1:] > 0) & (W[:-1] > 0) & (st.X[1:] > st.X[:-1])
+    mids = 0.5 * (st.X[1:] + st.X[:-1])
+    for j in range(mids.shape[0]):
+        if not valid[j].any():
+            continue
+        for mag in grid.steep_hill:
+            rss = score((mids[j] - st.X) * (-LN10 * mag * unit))
+            better = (rss < best[2]) & valid[j]
+            best[0][better] = mids[j][better]
+            best[1][better] = np.log(mag * unit)[better]
+            best[2][better] = rss[better]
+    return [tuple(f) for f in fams]
+
+
+def _vp_data_start(pb: _Problem):
+    """As :func:`data_starts`: logIC50 at the tested X whose response is closest to the mean
+    of the two ends of the range (the vehicle wells count as the low end), |Hill| = 4/range."""
+    st = pb.st
+    ok = st.W > 0
+    X = np.broadcast_to(st.X, st.W.shape)
+    low = ok & (X <= pb.lo + 0.2 * pb.span)
+    high = ok & (X >= pb.hi - 0.2 * pb.span)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        y_lo = ((st.W * pb.Y * low).sum(0) + st.wv * pb.yv) / ((st.W * low).sum(0) + st.wv)
+        y_hi = (st.W * pb.Y * high).sum(0) / (st.W * high).sum(0)
+    mid = 0.5 * (y_lo + y_hi)
+    dist = np.where(ok, np.abs(pb.Y - mid), np.inf)
+    L0 = np.take_along_axis(X, dist.argmin(0)[None, :], 0)[0]
+    L0 = np.where(np.isfinite(L0) & np.isfinite(mid), L0, 0.5 * (pb.lo + pb.hi))
+    return L0, np.log(4.0 / pb.span)
+
+
+ROUND_ITER, ROUNDS = 30, 7  # LM iterations between looks at the limits; 7 x 30 as 60 + 150 before
+STEP_DECADES = 14.0  # a step limit is placed where the points beside it are 1e-14 from a plateau
+Z_FLAT = 10.0  # f within 5e-5 of a plateau at every tested point: a step, not an optimum
+STEEP_RUN = 10.0  # |Hill| in units of 4/range beyond which a run is heading for a step
+DEDUP_L, DEDUP_S = 0.1, 0.5  # a retry start this close (range fraction, ln|Hill|) to a run's start or end is that run
+
+
+def _vp_params(pb: _Problem, L, s, cur):
+    p = np.empty((L.size, 4))
+    p[:, BOTTOM] = cur[I_B] + pb.y0
+    p[:, TOP] = cur[I_B] + cur[I_D] + pb.y0
+    p[:, LOG_IC50] = L
+    p[:, HILL] = -np.exp(s)
+    return p
+
+
+def _rss_at(pb: _Problem, p):
+    """Exact weighted RSS at parameters p (any sign of Hill), replicate scatter excluded."""
+    st = pb.st
+    b, t = p[:, BOTTOM] - pb.y0, p[:, TOP] - pb.y0
+    z = np.clip((p[:, LOG_IC50] - st.X) * (p[:, HILL] * LN10), -Z_CLIP, Z_CLIP)
+    f = 1.0 / (1.0 + np.exp(z))
+    r = np.where(st.W > 0, pb.Y - b - (t - b) * f, 0.0)
+    fv = np.where(p[:, HILL] < 0, 1.0, np.where(p[:, HILL] > 0, 0.0, 0.5))
+    rv = np.where(st.wv > 0, pb.yv - b - (t - b) * fv, 0.0)
+    rss = _dot(st.W * r, r) + st.wv * rv * rv
+    return np.where(np.isfinite(rss) & np.isfinite(p).all(1), rss, np.inf)
+
+
+def _vp_tail_limit(pb: _Problem, direction: float):
+    """The limit Y = P + D 10^(kappa (X - hi)) of a logistic whose logIC50 runs above the tested
+    range with a plateau running to infinity (the vehicle wells sit on P), or, for direction -1,
+    Y = P + D 10^(-kappa (X - lo)) below it (impossible with vehicle wells): its RSS, linear in
+    (P, D), is profiled over log kappa by a 41-point scan refined by successive zooms. Returns
+    the logistic placed LIMIT_DECADES / kappa beyond the range along that valley (error ~1e-8)."""
+    st = pb.st
+    n = st.m
+    edge = pb.hi if direction > 0 else pb.lo
+    Xs = direction * (st.X - edge)  # <= 0 on tested points
+    unit = 4.0 / pb.span
+    W, WY = st.W, pb.WY
+    vw = st.wv if direction > 0 else np.zeros(n)
+
+    def profile(logk):  # logk (J, n) -> profile RSS (J, n) and (P, D) terms
+        phi = np.exp(np.maximum(np.exp(logk)[:, None, :] * LN10 * Xs[None], -2 * Z_CLIP))
+        wphi = W * phi
+        Sf = wphi.sum(1)
+        Sff = np.einsum("jkm,jkm->jm", wphi, phi)
+        Sfy = np.einsum("jkm,km->jm", wphi, pb.Y)
+        Sw, Sy = pb.Sw - st.wv + vw, pb.Sy - st.wv * pb.yv + vw * pb.yv
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cff = Sff - Sf * Sf / Sw
+            cfy = Sfy - Sf * Sy / Sw
+            D = cfy / cff
+            P = (Sy - D * Sf) / Sw
+            syy = (_dot(WY, pb.Y) + vw * pb.yv ** 2) - Sy * Sy / Sw
+            rss = syy - cfy * D
+        rss = np.where(np.isfinite(rss) & (cff > 1e-14 * Sw), rss, np.inf)
+        return rss, P, D
+
+    logk = np.log(np.geomspace(0.01, 100.0, 41))[:, None] + np.log(unit)[None, :]
+    rss, _, _ = profile(logk)
+    j = rss.argmin(0)
+    cols = np.arange(n)
+    step = logk[1, 0] - logk[0, 0]
+    centre = logk[j, cols]
+    for _ in range(10):  # zoom: 9 points across +-1 step, keep the best, shrink by 4
+        trial = centre[None, :] + step * np.linspace(-1.0, 1.0, 9)[:, None]
+        r, _, _ = profile(trial)
+        centre = trial[r.argmin(0), cols]
+        step /= 4.0
+    r, P, D = profile(centre[None, :])
+    kappa = np.exp(centre)
+    q = np.empty((n, 4))
+    q[:, TOP] = P[0] + pb.y0
+    q[:, BOTTOM] = P[0] + D[0] * 10.0 ** LIMIT_DECADES + pb.y0
+    q[:, LOG_IC50] = edge + direction * LIMIT_DECADES / kappa
+    q[:, HILL] = -direction * kappa
+    ok = np.isfinite(r[0]) & ((st.wv == 0) if direction < 0 else True)
+    return q, ok
+
+
+def _vp_step_limit(pb: _Problem, rss_only=False):
+    """The step limit (|Hill| -> infinity): the left mean for X below a split, the right mean
+    above it (vehicle wells on the left), for the best split between consecutive tested X;
+    as a logistic with logIC50 at the midpoint and |Hill| = STEP_HILL x 4/range."""
+    st = pb.st
+    n = st.m
+    W = st.W
+    X = np.broadcast_to(st.X, W.shape)
+    cw = np.cumsum(W, 0) + st.wv
+    cy = np.cumsum(pb.WY, 0) + st.wv * pb.yv
+    cyy = np.cumsum(pb.WY * pb.Y, 0) + st.wv * pb.yv ** 2
+    # split "after the vehicle wells" first (row -1), then after each row
+    cw = np.concatenate([st.wv[None], cw])
+    cy = np.concatenate([(st.wv * pb.yv)[None], cy])
+    cyy = np.concatenate([(st.wv * pb.yv ** 2)[None], cyy])
+    tw, ty, tyy = cw[-1], cy[-1], cyy[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rw = tw - cw
+        total = (cyy - cy ** 2 / cw) + ((tyy - cyy) - (ty - cy) ** 2 / rw)
+    # split i follows the point of row i - 1 (i = 0: the vehicle wells): the X on its left and
+    # the lowest tested X on its right
+    Xp = np.where(W > 0, X, np.inf)
+    after = np.concatenate([np.minimum.accumulate(Xp[::-1], axis=0)[::-1], np.full((1, n), np.inf)])
+    here = np.concatenate([np.where(st.wv > 0, -np.inf, np.nan)[None], np.where(W > 0, X, np.nan)])
+    valid = ~np.isnan(here) & np.isfinite(after) & (cw > 0) & (rw > 0)
+    total = np.where(valid & np.isfinite(total), total, np.inf)
+    j = total.argmin(0)
+    cols = np.arange(n)
+    ok = np.isfinite(total[j, cols])
+    if rss_only:  # the limits' RSS only (the step or through a point, whichever is lower)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lw, ly, lyy = cw[:-1], cy[:-1], cyy[:-1]
+            rw2 = tw - lw - W
+            ry, ryy = ty - ly - pb.WY, tyy - lyy - pb.WY * pb.Y
+            top, bot = ly / lw, ry / rw2
+            ybar = np.where(W > 0, pb.WY / W, 0.0)
+            v = np.clip(ybar, np.minimum(top, bot), np.maximum(top, bot))
+            through = (lyy - ly * top) + (ryy - ry * bot) + W * (ybar - v) ** 2
+        through = np.where((W > 0) & (lw > 0) & (rw2 > 0) & np.isfinite(through), through, np.inf)
+        return None, np.minimum(total[j, cols], through.min(0))
+    xl = here[j, cols]
+    nx = after[j, cols]
+    xl = np.where(np.isneginf(xl), nx - pb.span, xl)
+    q = np.empty((n, 4))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q[:, TOP] = cy[j, cols] / cw[j, cols] + pb.y0
+        q[:, BOTTOM] = (ty - cy[j, cols]) / rw[j, cols] + pb.y0
+    q[:, LOG_IC50] = 0.5 * (xl + nx)
+    # steep enough that the nearest points are within 10^-STEP_DECADES of their plateau
+    q[:, HILL] = -STEP_DECADES / np.maximum(0.5 * (nx - xl), 1e-12)
+    # the step through a tested point (logIC50 -> that X as Hill -> infinity): the point takes
+    # any value between the plateaus, the points on either side their plateau's mean
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lw, ly, lyy = cw[:-1], cy[:-1], cyy[:-1]  # left of row k: vehicles and rows < k
+        pw, py = W, pb.WY
+        rw2 = tw - lw - pw
+        ry, ryy = ty - ly - py, tyy - lyy - pb.WY * pb.Y
+        top, bot = ly / lw, ry / rw2
+        ybar = np.where(pw > 0, py / pw, 0.0)
+        v = np.clip(ybar, np.minimum(top, bot), np.maximum(top, bot))
+        through = (lyy - ly * top) + (ryy - ry * bot) + pw * (ybar - v) ** 2
+        frac = np.clip((v - bot) / (top - bot), 1e-6, 1 - 1e-6)
+    through = np.where((pw > 0) & (lw > 0) & (rw2 > 0) & np.isfinite(through), through, np.inf)
+    k = through.argmin(0)
+    use = through[k, cols] < total[j, cols]
+    q[use, TOP] = top[k, cols][use] + pb.y0[use]
+    q[use, BOTTOM] = bot[k, cols][use] + pb.y0[use]
+    # the nearest other tested X on either side of X_k (vehicle wells are infinitely far)
+    prev = np.concatenate([np.full((1, n), -np.inf), np.maximum.accumulate(np.where(W > 0, X, -np.inf), 0)[:-1]])
+    gap = np.minimum(X - prev, after[1:] - X)[k, cols]
+    # f(X_k) = frac: 10^((L - X_k) h) = 1/frac - 1; the neighbours STEP_DECADES from a plateau
+    u = np.log10(1.0 / frac[k, cols] - 1.0)
+    hill = -(STEP_DECADES + np.abs(u)) / np.maximum(gap, 1e-12)
+    q[use, HILL] = hill[use]
+    q[use, LOG_IC50] = (X[k, cols] + u / hill)[use]
+    ok |= use
+    return q, ok
+
+
+class _Limits:
+    """The limits of each curve with no finite optimum (runaway above the range, below it,
+    step), with their exact RSS, computed once per curve when a run first needs them."""
+
+    def __init__(self, pb: _Problem):
+        m = pb.st.m
+        self.pb = pb
+        self.q = np.full((3, m, 4), np.nan)
+        self.r = np.full((3, m), np.inf)
+        self.done = np.zeros(m, bool)
+
+    def best(self, curves, running, L, s, only_step=False):
+        """Best limit for runs of ``curves`` (params (n, 4), rss (n,), inf where none applies).
+        For a run still going (``running``, at L, s) only the limit it is heading for counts:
+        a runaway once logIC50 has left the tested range, a step once the curve is steep."""
+        new = np.unique(curves[~self.done[curves]])
+        if new.size:
+            sub = self.pb.sub(new)
+            for k, (q, ok) in enumerate((_vp_tail_limit(sub, 1.0), _vp_tail_limit(sub, -1.0),
+                                         _vp_step_limit(sub))):
+                self.q[k, new] = q
+                self.r[k, new] = np.where(ok, _rss_at(sub, q), np.inf)
+            self.done[new] = True
+        pb = self.pb
+        outside = (L > pb.hi[curves]) | (L < pb.lo[curves])
+        steep = s > np.log(STEEP_RUN * 4.0 / pb.span[curves])
+        r = self.r[:, curves].copy()
+        r[:2, (running & ~outside) | only_step] = np.inf
+        r[2, running & ~steep] = np.inf
+        k = r.argmin(0)
+        cols = np.arange(curves.size)
+        return self.q[k, curves], r[k, cols]
+
+
+def _saturated(pb: _Problem, L, s):
+    """Runs that stopped where every tested point sits on a plateau (|exponent| > Z_FLAT): the
+    RSS is flat there (a step), so a small step is no sign of an optimum."""
+    z = np.abs(L - pb.st.X) * (np.exp(s) * LN10)
+    return np.where(pb.st.W > 0, z, np.inf).min(0) > Z_FLAT
+
+
+def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY_MARGIN):
+    """All four parameters free, every curve of ``st``: (params (m, 4), converged (m,)).
+
+    Candidates per curve: the data-driven start and the best point of each grid family,
+    scored by the exact profile RSS. LM runs from the best of them; then, as before, from
+    every other candidate whose profile RSS is below ``retry_margin`` x the RSS reached (unless
+    it starts where that run started or ended); the lowest RSS wins. Every ROUND_ITER
+    iterations the curves not converged are compared with the limits of a curve with no finite
+    optimum (:func:`_vp_limits`); a limit that beats the fit replaces it (not converged)."""
+    pb = _Problem(st)
+    m = st.m
+    cols = np.arange(m)
+    L0, s0 = _vp_data_start(pb)
+    r0 = _vp_eval(pb, L0, s0, grad=False)[I_RSS]
+    fams = _grid_shared(pb, grid) if st.shared else _grid_general(pb, grid)
+    CL = np.stack([L0] + [f[0] for f in fams])
+    CS = np.stack([s0] + [f[1] for f in fams])
+    CR = np.stack([r0] + [f[2] for f in fams])
+    first = CR.argmin(0)
+    best_p = np.full((m, 4), np.nan)
+    best_r = np.full(m, np.inf)
+    best_c = np.zeros(m, bool)
+    owner, Ls, Ss = cols, CL[first, cols], CS[first, cols]
+    cont = np.zeros(m, bool)  # continuing an earlier run of the same start
+    limits = _Limits(pb)
+    target = None
+    for rnd in range(ROUNDS):
+        if owner.size == 0:
+            break
+        prob = pb if rnd == 0 else pb.sub(owner)
+        L, s, cur, conv, running, merged = vp_levenberg_marquardt(prob, Ls, Ss, max_iter=ROUND_ITER,
+                                                                  target=target)
+        if rnd == 0:
+            L_first, s_first = L, s
+        p = _vp_params(prob, L, s, cur)
+        rss = cur[I_RSS].copy()
+        conv &= ~_saturated(prob, L, s)
+        placed = np.zeros(owner.size, bool)
+        nc = np.flatnonzero(~conv & ~merged)
+        if nc.size:
+            q, rq = limits.best(owner[nc], running[nc], L[nc], s[nc])
+            beat = rq < rss[nc]
+            k = nc[beat]
+            p[k], rss[k], running[k], placed[k] = q[beat], rq[beat], False, True
+        upd = np.where(cont, rss <= best_r[owner], rss < best_r[owner])
+        # several runs of one curve in a batch: apply in order of decreasing RSS so the lowest wins
+        order = np.argsort(-rss, kind="stable")
+        sel = order[upd[order]]
+        best_p[owner[sel]], best_r[owner[sel]], best_c[owner[sel]] = p[sel], rss[sel], conv[sel]
+        nxt = np.flatnonzero(running)
+        n_owner, n_L, n_s = owner[nxt], L[nxt], s[nxt]
+        n_cont = np.ones(nxt.size, bool)
+        if rnd == 0:  # retries from the other candidates, as before: within the margin of the RSS reached
+            # (from every candidate for a curve whose first run did not converge)
+            want = ((CR < retry_margin * best_r) | ~best_c) & np.isfinite(CR)
+            want[0] = np.isfinite(CR[0])  # the data-driven start always (as the first run before)
+            want[first, cols] = False
+            for c in range(CR.shape[0]):
+                startA = (np.abs(CL[c] - CL[first, cols]) <= DEDUP_L * pb.span) & (
+                    np.abs(CS[c] - CS[first, cols]) <= DEDUP_S)
+                endA = (np.abs(CL[c] - L) <= DEDUP_L * pb.span) & (np.abs(CS[c] - s) <= DEDUP_S) & ~placed
+                want[c] &= ~(startA | endA)
+            kc, kk = np.nonzero(want)
+            n_owner = np.concatenate([n_owner, kk])
+            n_L = np.concatenate([n_L, CL[kc, kk]])
+            n_s = np.concatenate([n_s, CS[kc, kk]])
+            n_cont = np.concatenate([n_cont, np.zeros(kk.size, bool)])
+        owner, Ls, Ss, cont = n_owner, n_L, n_s, n_cont
+        if rnd == 0:
+            # a converged fit is a local optimum: where a step (Hill -> infinity) does better,
+            # that limit is the least-squares answer (checked for every curve; cheap)
+            q, rq = _vp_step_limit(pb, rss_only=True)
+            cand = np.flatnonzero(rq < best_r * (1.0 - 1e-12))
+            if cand.size:
+                qs, rs = limits.best(cand, np.zeros(cand.size, bool), best_p[cand, LOG_IC50],
+                                     np.log(np.abs(best_p[cand, HILL])), only_step=True)
+                beat = rs < best_r[cand]
+                k = cand[beat]
+                best_p[k], best_r[k], best_c[k] = qs[beat], rs[beat], False  # the retries stop once they reach the first run's optimum
+            tgt = np.where(best_c[owner] & ~cont, 1.0, np.nan)
+            target = (L_first[owner] * tgt, s_first[owner] * tgt, best_r[owner])
+        else:
+            target = tuple(t[nxt] for t in target) if target is not None else None
+    return canonical(best_p, {}), best_c
+
+
+def spd_inverse(A):
+    """Inverse of a stack of symmetric positive semi-definite matrices (m, k, k), scaled to a
+    unit diagonal first (Jacobi: the plateaus and Hill live on very different scales) and
+    inverted through an explicit Cholesky factorisation on (m,) columns; matrices with a
+    pivot that is not positive get the pseudo-inverse (through :func:`_inverse`)."""
+    k = A.shape[1]
+    a = np.ascontiguousarray(A.transpose(1, 2, 0))  # (k, k, m): contiguous per-entry columns
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sc = [np.where(a[i, i] > 0, 1.0 / np.sqrt(a[i, i]), 1.0) for i in range(k)]
+    for i in range(k):
+        for j in range(k):
+            a[i, j] *= sc[i] * sc[j]
+    Lm = [[None] * k for _ in range(k)]
+    good = np.isfinite(a).all(axis=(0, 1))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        for j in range(k):
+            dj = a[j][j] - sum(Lm[j][i] ** 2 for i in range(j))
+            good &= dj > 1e-15
+            Lm[j][j] = np.sqrt(np.where(dj > 0, dj, 1.0))
+            for i in range(j + 1, k):
+                Lm[i][j] = (a[i][j] - sum(Lm[i][t] * Lm[j][t] for t in range(j))) / Lm[j][j]
+        # V = L^-1 (lower triangular), inverse = V' V
+        V = [[None] * k for _ in range(k)]
+        for j in range(k):
+            V[j][j] = 1.0 / Lm[j][j]
+            for i in range(j + 1, k):
+                V[i][j] = -sum(Lm[i][t] * V[t][j] for t in range(j, i)) / Lm[i][i]
+        inv = np.empty_like(a)
+        for i in range(k):
+            for j in range(i, k):
+                v = sum(V[t][i] * V[t][j] for t in range(j, k))
+                inv[i, j] = v
+                inv[j, i] = v
+    bad = np.flatnonzero(~good)
+    if bad.size:
+        inv[:, :, bad] = _inverse(np.ascontiguousarray(a[:, :, bad].transpose(2, 0, 1))).transpose(1, 2, 0)
+    for i in range(k):
+        for j in range(k):
+            inv[i, j] *= sc[i] * sc[j]
+    return np.ascontiguousarray(inv.transpose(2, 0, 1))
+
+
+def stats_free(st: Stack, p, rss_extra, dof):
+    """Exact RSS (plus ``rss_extra``, the replicate scatter) and the covariance s^2 (J'WJ)^-1
+    at parameters p (any sign of Hill), from the per-curve sums of the Jacobian's columns."""
+    b, t, L, h = (p[:, k] for k in range(4))
+    W, Y = st.W, st.Y
+    d = L - st.X
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(d * (h * LN10))
+        f = 1.0 / (1.0 + e)
+        fc = np.where(e <= 1.0, e * f, 1.0 - f)  # 1 - f to full relative precision
+    f = np.where(np.isnan(f), 0.5, f)
+    fc = np.where(np.isnan(fc), 0.5, fc)
+    span = t - b
+    ok = W > 0
+    r = np.where(ok, Y - b - span * f, 0.0)
+    fv = np.where(h < 0, 1.0, np.where(h > 0, 0.0, 0.5))  # vehicle wells: the X -> -inf plateau
+    wv = st.wv
+    rv = np.where(wv > 0, st.yv - b - span * fv, 0.0)
+    rss = _dot(W * r, r) + wv * rv * rv
+    g = f * fc
+    gd = g * np.where(ok, d, 0.0)
+    wf, wfc, wg = W * f, W * fc, W * g
+    S00 = _dot(wfc, fc) + wv * (1 - fv) ** 2
+    S01 = _dot(wfc, f) + wv * (1 - fv) * fv
+    S11 = _dot(wf, f) + wv * fv * fv
+    Sg_c, Sg_f = _dot(wg, fc), _dot(wg, f)
+    Sgd_c, Sgd_f = _dot(W * gd, fc), _dot(W * gd, f)
+    Sgg, Sggd, Sgdgd = _dot(wg, g), _dot(wg, gd), _dot(W * gd, gd)
+    kL = -span * LN10 * h
+    kh = -span * LN10
+    A = np.empty((st.m, 4, 4))
+    A[:, 0, 0], A[:, 0, 1], A[:, 1, 1] = S00, S01, S11
+    A[:, 0, 2], A[:, 1, 2] = kL * Sg_c, kL * Sg_f
+    A[:, 0, 3], A[:, 1, 3] = kh * Sgd_c, kh * Sgd_f
+    A[:, 2, 2], A[:, 2, 3], A[:, 3, 3] = kL * kL * Sgg, kL * kh * Sggd, kh * kh * Sgdgd
+    iu = np.triu_indices(4, 1)
+    A[:, iu[1], iu[0]] = A[:, iu[0], iu[1]]
+    rss_total = rss + rss_extra
+    inv = spd_inverse(A)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = np.where(dof > 0, rss_total / np.maximum(dof, 1), np.nan)
+    cov = inv * s2[:, None, None]
+    diag = np.diagonal(cov, axis1=1, axis2=2)
+    se = np.sqrt(np.where(diag >= 0, diag, np.nan))
+    return rss_total, cov, se

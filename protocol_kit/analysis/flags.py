@@ -38,10 +38,51 @@ def format_molar(value: float) -> str:
     return f"{value:.3g} M"
 
 
-def derive(params, se, dof, lo, hi, free, converged, n_distinct, cov=None, X=None, W=None, rss=None):
+_TABLE: list = []
+
+
+def _molar_table() -> np.ndarray:
+    """Every 3-significant-digit value in [1, 1000) with every unit, as format_molar prints it:
+    index ((e * 900 + m - 100) * n_units + unit) for m x 10^(e - 2), e = 0, 1, 2; then 1000."""
+    if not _TABLE:
+        mant = [f"{m * 10.0 ** (e - 2):.3g}" for e in range(3) for m in range(100, 1000)] + [f"{1000.0:.3g}"]
+        _TABLE.append(np.array([f"{t} {n}" for t in mant for _, n in _UNITS], dtype=object))
+    return _TABLE[0]
+
+
+def format_molar_many(values) -> np.ndarray:
+    """:func:`format_molar` of many values at once (an object array of the same strings): the
+    unit and the rounded 3-digit mantissa are found with numpy and the text looked up in a table;
+    values whose rounding is not clear-cut (within 1e-6 of a half) go through format_molar."""
+    v = np.asarray(values, float)
+    out = np.empty(v.size, dtype=object)
+    scales = np.array([u for u, _ in _UNITS])
+    ok = np.isfinite(v) & (v >= scales[-1]) & (v < 1e3)
+    k = np.searchsorted(-scales, -np.where(ok, v, 1.0), side="left")  # first scale <= v
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(ok, v / scales[np.minimum(k, scales.size - 1)], 1.0)  # in [1, 1000)
+        e = np.floor(np.log10(x)).astype(np.int64)
+        e = np.clip(e - (10.0 ** e > x) + (10.0 ** (e + 1) <= x), 0, 2)
+        t = x * 10.0 ** (2 - e)  # in [100, 1000)
+        mant = np.rint(t)
+    frac = t - np.floor(t)
+    ok &= (np.abs(frac - 0.5) > 1e-6) & (t >= 100) & (t < 1000)
+    mant = mant.astype(np.int64)
+    idx = np.where(mant >= 1000, np.where(e == 2, 2700, (e + 1) * 900), e * 900 + mant - 100)
+    kk = np.flatnonzero(ok)
+    out[kk] = _molar_table()[idx[kk] * len(_UNITS) + k[kk]]
+    for i in np.flatnonzero(~ok).tolist():
+        out[i] = format_molar(float(v[i]))
+    return out
+
+
+def derive(params, se, dof, lo, hi, free, converged, n_distinct, cov=None, X=None, W=None, rss=None,
+           bracket=None, sides=None):
     """Vectorised derived columns: ic50, its CI, qualifier, text and flags, per curve.
 
-    ``X``/``W`` (the curves' points) locate steps; ``cov`` and ``rss`` test the effect size.
+    ``X``/``W`` (the curves' points) locate steps, or ``bracket`` (the tested X just below and
+    just above logIC50, per curve) and ``sides`` (the number of distinct tested X, vehicle wells
+    included, below and above logIC50) directly; ``cov`` and ``rss`` test the effect size.
     """
     p = np.atleast_2d(params)
     se = np.atleast_2d(se)
@@ -49,7 +90,12 @@ def derive(params, se, dof, lo, hi, free, converged, n_distinct, cov=None, X=Non
     span = np.abs(p[:, TOP] - p[:, BOTTOM])
     tq = t_quantile(dof)
     has_dof = np.asarray(dof) > 0
-    below_x, above_x = _bracket(L, X, W) if X is not None else (np.full(L.shape, np.nan),) * 2
+    if bracket is not None:
+        below_x, above_x = bracket
+    else:
+        below_x, above_x = _bracket(L, X, W) if X is not None else (np.full(L.shape, np.nan),) * 2
+    if sides is None:
+        sides = _sides(L, X, W) if X is not None else (np.full(L.shape, 2),) * 2
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         ic50_fit = 10.0 ** L
         ci_lo, ci_hi = 10.0 ** (L - tq * se[:, LOG_IC50]), 10.0 ** (L + tq * se[:, LOG_IC50])
@@ -60,11 +106,14 @@ def derive(params, se, dof, lo, hi, free, converged, n_distinct, cov=None, X=Non
         # a step: the 10-90% rise, log10(81)/|Hill|, is under half the median spacing, so the
         # IC50 is only known to lie between the two concentrations around it
         step = np.abs(h) * (above_x - below_x) > 2 * STEP_WIDTH
+        # a step with a single tested concentration on one side: that "plateau" is one point
+        plateau_bad |= step & ((np.asarray(sides[0]) < 2) | (np.asarray(sides[1]) < 2))
         # logIC50 undetermined: its SE is not finite or exceeds the tested range
         undetermined = has_dof & ~(se[:, LOG_IC50] <= (hi - lo)) & bool(free[LOG_IC50]) & ~step
         if cov is not None:  # no effect: the span is not different from 0 at 95% ...
-            c = np.nan_to_num(np.atleast_3d(cov).reshape(-1, 4, 4), nan=0.0)
-            var_span = c[:, TOP, TOP] + c[:, BOTTOM, BOTTOM] - 2 * c[:, TOP, BOTTOM]
+            c = np.atleast_3d(cov).reshape(-1, 4, 4)
+            var_span = (np.nan_to_num(c[:, TOP, TOP]) + np.nan_to_num(c[:, BOTTOM, BOTTOM])
+                        - 2 * np.nan_to_num(c[:, TOP, BOTTOM]))
             undetermined |= has_dof & ~(span > tq * np.sqrt(np.maximum(var_span, 0.0)))
         if rss is not None:  # ... or under EFFECT_SD residual SDs (a step fitted to noise)
             undetermined |= has_dof & ~(span >= EFFECT_SD * np.sqrt(np.asarray(rss) / np.asarray(dof)))
@@ -82,8 +131,14 @@ def derive(params, se, dof, lo, hi, free, converged, n_distinct, cov=None, X=Non
     bits = sum(c.astype(np.int64) << k for k, c in enumerate(conditions))
     table = {b: tuple(n for k, n in enumerate(FLAG_ORDER) if b >> k & 1) for b in np.unique(bits).tolist()}
     flags = [table[b] for b in bits.tolist()]
-    texts = [_text(*args) for args in zip(qualifier.tolist(), ic50_fit.tolist(), np.asarray(lo).tolist(),
-                                          np.asarray(hi).tolist(), below_x.tolist(), above_x.tolist())]
+    texts = np.empty(L.size, dtype=object)
+    plain = qualifier == "="
+    texts[plain] = format_molar_many(ic50_fit[plain])
+    lo_, hi_ = np.broadcast_to(lo, L.shape), np.broadcast_to(hi, L.shape)
+    for i in np.flatnonzero(~plain).tolist():
+        texts[i] = _text(qualifier[i], float(ic50_fit[i]), float(lo_[i]), float(hi_[i]),
+                         float(below_x[i]), float(above_x[i]))
+    texts = texts.tolist()
     return {
         "ic50": ic50, "ic50_fitted": ic50_fit, "ic50_ci_low": np.where(incomplete, np.nan, ci_lo),
         "ic50_ci_high": np.where(incomplete, np.nan, ci_hi), "qualifier": qualifier,
@@ -97,6 +152,18 @@ def _bracket(L, X, W):
     below = np.where(ok & (X < L[:, None]), X, -np.inf).max(1)
     above = np.where(ok & (X > L[:, None]), X, np.inf).min(1)
     return np.where(np.isfinite(below), below, np.nan), np.where(np.isfinite(above), above, np.nan)
+
+
+def _sides(L, X, W):
+    """Distinct tested X (a vehicle well, X = -inf, is one) below and above logIC50, per curve."""
+    ok = ~np.isnan(X) & (W > 0)
+    out = []
+    for side in (X < L[:, None], X > L[:, None]):
+        xs = np.sort(np.where(ok & side, X, np.nan), axis=1)  # NaN last
+        new = ~np.isnan(xs)
+        new[:, 1:] &= xs[:, 1:] != xs[:, :-1]
+        out.append(new.sum(1))
+    return tuple(out)
 
 
 FLAG_ORDER = ("incomplete", "not_converged", "shallow", "steep", "few_points")
