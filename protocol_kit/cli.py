@@ -195,6 +195,74 @@ def cmd_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _login(args: argparse.Namespace) -> str:
+    """--operator, else the login name of whoever runs the command."""
+    import getpass
+
+    if args.operator:
+        return args.operator
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        raise ParameterError("--operator", None, "the name of the person analysing, e.g. --operator 'A. Smith'",
+                             reason="is needed (no login name found)") from None
+
+
+def _options(items: Sequence[str]) -> dict[str, object]:
+    """--option NAME=VALUE pairs for the analysis: numbers as numbers, 'none' as None."""
+    return {k: None if v.lower() == "none" else _cli_value(v) for k, v in _parse_set(items).items()}
+
+
+def _stored(run, path: Path) -> str:
+    if run.locked:
+        return "not stored: the run is signed"
+    f = run.reports[-1]
+    return f"stored in the run as {f.name}, SHA-256 {f.sha256[:16]}..."
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    """One shot: start a run, attach the data file, analyse it, write the report (all recorded)."""
+    from .io import read_plate
+    from .records.store import Store
+    from .reports.inputs import analysis_frame, check_options
+    from .reports.report import check_output
+
+    p = _build(args)
+    out = check_output(args.output, pdfa=args.pdfa)
+    data = Path(args.data)
+    if not data.is_file():
+        raise ParameterError("--data", args.data, "an existing instrument file", reason="does not exist or is not a file")
+    options = _options(args.option or [])
+    check_options(p, options)
+    # read the file and analyse it once before anything is recorded: bad data or options stop here
+    frame = read_plate(data, format="auto" if p.plan_kind == "layout" else "hplc", name=data.name)
+    p.analyse(analysis_frame(p, frame), **options)
+    run = p.start_run(_login(args), Store(args.store))
+    try:
+        run.attach_data(data)
+        result = run.analyse(**options)
+        run.report(out, paper=args.paper, pdfa=args.pdfa)
+    except ProtocolKitError as exc:
+        raise ProtocolKitError(f"{exc} (run {run.id} keeps what was recorded before this)") from None
+    print(f"run {run.id} in {run.store.path}")
+    print(result.summary())
+    print(f"wrote {out} ({_stored(run, out)})")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """The report of a stored run's latest analysis (analysing its data first if needed)."""
+    from .records.run import open_run
+    from .reports.report import check_output
+
+    out = check_output(args.output, pdfa=args.pdfa)
+    run = open_run(args.run, _store(args), operator=_login(args))
+    run.report(out, paper=args.paper, pdfa=args.pdfa)
+    print(f"run {run.id}: {run.latest_analysis().result['summary']}")
+    print(f"wrote {out} ({_stored(run, out)})")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="protocol-kit", description="Plan, print and record pharmacology assays.")
     parser.add_argument("--version", action="version", version=f"protocol_kit {__version__}")
@@ -272,6 +340,25 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("--store", help="store file (default: $PROTOCOL_KIT_STORE, else ./protocol_kit.db)")
     s.add_argument("--svg", metavar="FILE", help="also write the profile plot (log Ki by target) as SVG")
     s.set_defaults(func=cmd_profile)
+
+    report_opts = argparse.ArgumentParser(add_help=False)
+    report_opts.add_argument("-o", "--output", required=True, help="report file, .html or .pdf")
+    report_opts.add_argument("--operator", help="who analyses and renders (default: your login name)")
+    report_opts.add_argument("--store", help="store file (default: $PROTOCOL_KIT_STORE, else ./protocol_kit.db)")
+    report_opts.add_argument("--paper", default="A4", help="A4 (default) or Letter")
+    report_opts.add_argument("--pdfa", action="store_true", help="PDF/A-3b with the run record (JSON) attached")
+    s = sub.add_parser("analyse", parents=[report_opts],
+                       help="one shot: start a run, attach the data file, analyse it and write the report")
+    s.add_argument("protocol", help="protocol id")
+    s.add_argument("--params", help="TOML file of name = value lines")
+    s.add_argument("--set", action="append", metavar="NAME=VALUE", help="set one parameter (repeatable)")
+    s.add_argument("--data", required=True, help="the instrument file (counter list, plate export, HPLC results)")
+    s.add_argument("--option", action="append", metavar="NAME=VALUE",
+                   help="an analysis option, e.g. --option weighting=1/x or --option bottom=0 (repeatable)")
+    s.set_defaults(func=cmd_analyse)
+    s = sub.add_parser("report", parents=[report_opts], help="write the report of a stored run's latest analysis")
+    s.add_argument("run", help="run id (see 'protocol-kit runs list')")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("demo", help="write the bench sheets of every protocol into a folder")
     s.add_argument("--out", default="protocol-kit-demo", help="folder to write into (default: protocol-kit-demo)")

@@ -290,10 +290,11 @@ class Run:
         :mod:`protocol_kit.reports.inputs`). ``options`` go to ``protocol.analyse`` (e.g.
         ``weighting=None``, ``bottom=0``, ``exclude={"R03": "probe misplaced"}``) and are
         recorded with the result, the data file's name and SHA-256, and the summary."""
-        from ..reports.inputs import analysis_frame
+        from ..reports.inputs import analysis_frame, check_options
 
         who = self._who(operator)
         self._writable("an analysis result")
+        check_options(self.protocol, options)
         if data is None:
             if not self.data_files:
                 raise ProtocolKitError(f"run {self.id}: no data file attached, nothing to analyse; "

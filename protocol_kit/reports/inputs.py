@@ -71,3 +71,16 @@ def analysis_frame(protocol: Protocol, frame: pd.DataFrame) -> pd.DataFrame:
 
         return frame if "role" in frame.columns else join_layout(frame, protocol.layout)
     return hplc_for_analysis(frame)
+
+
+def check_options(protocol: Protocol, options: dict) -> None:
+    """Refuse an analysis option ``protocol.analyse`` does not take, naming the ones it does."""
+    import inspect
+
+    from ..errors import UnknownNameError
+
+    allowed = [n for n, prm in inspect.signature(protocol.analyse).parameters.items()
+               if n != "data" and prm.kind in (prm.KEYWORD_ONLY, prm.POSITIONAL_OR_KEYWORD)]
+    for name in options:
+        if name not in allowed:
+            raise UnknownNameError(f"analysis option of {protocol.id}", name, allowed)
