@@ -73,41 +73,12 @@ def binding_plan(compound: str, target: str, ki_molar: float):
     return p
 
 
-def _json_safe(value):
-    """NaN and infinities (not JSON) as None, in nested lists and dicts."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-def analyse_run(run: Run, name: str):
-    """Analyse the attached file ``name`` with the run's plan and record the result; returns it.
-
-    With :meth:`Run.analyse` (records) that one call; without it, the plan's ``analyse`` on
-    :meth:`Run.read_data` and :meth:`Run.record_analysis`, NaN values (e.g. the concentration
-    of control wells) recorded as null."""
-    if hasattr(run, "analyse"):
-        return run.analyse(name)
-    return analyse_and_record(run, name)
-
-
-def analyse_and_record(run: Run, name: str):
-    """``run.protocol.analyse(run.read_data(name))``, recorded with NaN as null; returns it."""
-    result = run.protocol.analyse(run.read_data(name))
-    run.record_analysis(_json_safe(result.to_dict()))
-    return result
-
-
 def simulate_profile_runs(store: Store | str | os.PathLike | None, compound: str = "sertraline",
                           targets: tuple[str, ...] = ("SERT", "NET", "DAT"), seed: int = 1, *,
                           ki: Mapping[str, object] | None = None, operator: str = OPERATOR) -> list[Run]:
     """One signed, analysed, simulated competition-binding run of ``compound`` per target in
     ``store`` (see the module docstring); ``ki`` maps a target to the true Ki to simulate
-    (e.g. {"H1": "20 uM"}; default the reference estimate). Returns the runs, in target order."""
+    (e.g. {"H1": "2 uM"}; default the reference estimate). Returns the runs, in target order."""
     from ..simulate.reference import reference_ki
 
     st = as_store(store)
@@ -123,7 +94,7 @@ def simulate_profile_runs(store: Store | str | os.PathLike | None, compound: str
         run.note(f"simulated data (protocol_kit), seed {seed + k}: true Ki {truth * 1e9:.4g} nM ({source})")
         name = f"{t}-counts.csv"
         run.attach_data(counts, name=name)
-        analyse_run(run, name)
+        run.analyse(name)  # the result recorded with the file's name and SHA-256
         run.sign(operator, "performed")
         runs.append(run)
     return runs

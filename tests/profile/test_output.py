@@ -3,12 +3,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import protocol_kit.profile as pp
 from protocol_kit.cli import main
 from protocol_kit.profile.section import section_context
-from protocol_kit.profile.simulate import analyse_and_record, binding_plan
 from protocol_kit.records import Store
 
 from .conftest import record
@@ -60,14 +57,3 @@ def test_section_renders_table_and_inline_svg(tmp_path):
     assert "<tr><td>NET/SERT</td><td>100</td><td>37.5-267</td>" in html   # by hand in test_profile
     assert html.count("<svg") == 1 and "<?xml" not in html and "&lt;svg" not in html
     assert section_context(prof)["targets"]["columns"][:3] == ["target", "Ki (nM)", "95% CI (nM)"]
-
-
-def test_analyse_and_record_without_run_analyse(tmp_path):
-    """The fallback used when Run.analyse is absent records the plain result (NaN as null)."""
-    p = binding_plan("sertraline", "SERT", 0.29e-9)
-    with Store(tmp_path / "s.db") as st:
-        run = p.start_run("T. Tester", st)
-        run.attach_data(p.simulate(seed=1), name="counts.csv")
-        result = analyse_and_record(run, "counts.csv")
-        assert run.analyses[-1].result["ki"] == result.ki
-        assert pp.profile("sertraline", store=st).target("SERT").ki_nM == pytest.approx(result.ki * 1e9)
