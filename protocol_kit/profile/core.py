@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 import html
-import math
 import os
 from dataclasses import dataclass
 
@@ -24,7 +23,8 @@ from ..errors import ParameterError, UnknownNameError
 from ..records.store import Store, as_store
 from ..reference.names import TARGET_ALIASES, canonical_target
 from . import compare as cmp
-from .fmt import ci_text, num
+from . import tables
+from .fmt import num
 from .combine import Ratio, TargetKi, combine, ratio
 from .gather import Measurement, gather
 
@@ -66,88 +66,44 @@ class CompoundProfile:
     def measurements(self) -> tuple[Measurement, ...]:
         return tuple(m for t in self.targets for m in t.measurements)
 
-    def target(self, name: str) -> TargetKi:
-        """The :class:`TargetKi` of ``name`` (aliases accepted: '5-HTT' is SERT)."""
-        found = {t.target: t for t in self.targets}
+    def target(self, name: str, assay: str | None = None) -> TargetKi:
+        """The :class:`TargetKi` of ``name`` (aliases accepted: '5-HTT' is SERT); ``assay`` is
+        needed only when several assays measured that target."""
         key = canonical_target(name)
-        if key not in found:
-            raise UnknownNameError(f"target measured for {self.compound}", name, found)
-        return found[key]
+        found = [t for t in self.targets if t.target == key and assay in (None, t.assay)]
+        return _one(found, "target", name, [t.target for t in self.targets], assay, self.compound)
 
-    def ratio(self, name: str) -> Ratio:
-        """The ratio 'NET/SERT' (or just 'NET')."""
-        found = {r.name: r for r in self.ratios} | {r.target: r for r in self.ratios}
-        if name not in found:
-            raise UnknownNameError("selectivity ratio", name, [r.name for r in self.ratios])
-        return found[name]
+    def ratio(self, name: str, assay: str | None = None) -> Ratio:
+        """The ratio 'NET/SERT' (or just 'NET'); ``assay`` as for :meth:`target`."""
+        found = [r for r in self.ratios if name in (r.name, r.target) and assay in (None, r.assay)]
+        return _one(found, "selectivity ratio", name, [r.name for r in self.ratios], assay, self.compound)
 
     # -- tables ------------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
-        """One row per target: Ki_nM (geometric mean over the used runs), its 95% CI, runs
-        used and listed, how it was combined, the runs left out with the reason, and, for a
-        reference drug, the published range and whether the Ki lies in it."""
-        rows = []
-        for t in self.targets:
-            rec = cmp.reference_record(self.reference_drug, t.target) if self.reference_drug else None
-            rows.append({
-                "target": t.target, "ki_nM": t.ki_nM if t.ki_nM is not None else math.nan,
-                "ci_low_nM": t.ci_nM[0] if t.ci_nM else math.nan, "ci_high_nM": t.ci_nM[1] if t.ci_nM else math.nan,
-                "n_used": len(t.used), "n_runs": len(t.measurements), "method": t.method,
-                "excluded": "; ".join(f"{m.run_id}: {m.reason}" for m in t.excluded),
-                "reference_range_nM": cmp.range_text(rec),
-                "in_reference_range": cmp.range_status(t.ki_nM, rec) if self.reference_drug else "",
-            })
-        return pd.DataFrame(rows, columns=["target", "ki_nM", "ci_low_nM", "ci_high_nM", "n_used", "n_runs",
-                                           "method", "excluded", "reference_range_nM", "in_reference_range"])
+        """One row per target and assay: ki_nM (geometric mean over the used runs), its 95% CI,
+        runs used and listed, how it was combined, the runs left out with the reason, and, for
+        a reference drug, the published range and whether the Ki lies in it."""
+        return tables.targets_frame(self)
 
     def runs_frame(self) -> pd.DataFrame:
         """One row per run: run_id, assay, compound as recorded, target, Ki and CI (nM), direct
         Ki, IC50 text, flags, signed, used, reason (why not used), note."""
-        rows = [{**m.to_dict(), "ki_ci_nM": ci_text(m.ki_ci_nM) if m.ki_ci_nM else "",
-                 "flags": ", ".join(m.flags)} for m in self.measurements]
-        cols = ["run_id", "assay", "compound", "target", "ki_nM", "ki_ci_nM", "ki_direct_nM", "ic50_text", "flags",
-                "signed", "used", "reason", "note", "analysis_seq", "analysis_time"]
-        return pd.DataFrame(rows, columns=cols)
+        return tables.runs_frame(self)
 
     def ratios_frame(self) -> pd.DataFrame:
-        """One row per ratio: name, ratio, ci_low, ci_high, the reference drug's ratio of
-        reference estimates (when the compound is one), note."""
-        rows = []
-        for r in self.ratios:
-            ref_text = ""
-            if self.reference_drug:
-                ref_text = cmp.reference_ratio(cmp.reference_record(self.reference_drug, r.target),
-                                               cmp.reference_record(self.reference_drug, r.primary))[1]
-            rows.append({"name": r.name, "ratio": r.ratio if r.ratio is not None else math.nan,
-                         "ci_low": r.ci[0] if r.ci else math.nan, "ci_high": r.ci[1] if r.ci else math.nan,
-                         "reference_ratio": ref_text, "note": r.note})
-        return pd.DataFrame(rows, columns=["name", "ratio", "ci_low", "ci_high", "reference_ratio", "note"])
+        """One row per ratio: name, assay, ratio, ci_low, ci_high, the reference drug's ratio
+        of reference estimates (when the compound is one), note."""
+        return tables.ratios_frame(self)
 
     def comparison(self, *, wide: bool = False) -> pd.DataFrame:
         """The compound's measured Ki beside every reference drug's, at the measured targets.
 
-        Long form: one row per drug and target (drug, target, kind, ki_nM, low_nM, high_nM, range,
-        ratio = Ki / Ki(primary), ratio_text, in_reference_range, source); for the measured rows
-        low/high are the 95% CI. ``wide=True``: one row per drug, a text column per target
-        ("estimate (range)") and per ratio.
+        Long form: one row per drug (and measured assay) and target: drug, target, kind,
+        runs, ki_nM, low_nM, high_nM, range, ratio = Ki / Ki(primary), ratio_text,
+        in_reference_range, source; for measured rows low/high are the 95% CI. ``wide=True``:
+        one row per drug, a text column per target ("estimate (range)") and per ratio.
         """
-        names = [t.target for t in self.targets]
-        measured = []
-        for t in self.targets:
-            r = next((x for x in self.ratios if x.target == t.target), None)
-            rec = cmp.reference_record(self.reference_drug, t.target) if self.reference_drug else None
-            measured.append({
-                "drug": self.compound, "target": t.target, "kind": f"measured ({len(t.used)} of {len(t.measurements)} runs)",
-                "ki_nM": t.ki_nM if t.ki_nM is not None else math.nan,
-                "low_nM": t.ci_nM[0] if t.ci_nM else math.nan, "high_nM": t.ci_nM[1] if t.ci_nM else math.nan,
-                "range": ci_text(t.ci_nM) if t.ci_nM else "", "ratio": r.ratio if r and r.ratio is not None else math.nan,
-                "ratio_text": (num(r.ratio) or "n/a") if r else "",
-                "in_reference_range": cmp.range_status(t.ki_nM, rec) if self.reference_drug else "",
-                "source": f"this store ({self.store})"})
-        long = pd.DataFrame(measured + cmp.reference_rows(names, self.primary))
-        if not wide:
-            return long
-        return _wide(long, names, self.primary)
+        return tables.comparison(self, wide)
 
     # -- output ------------------------------------------------------------------------------
     def plot(self, path: str | os.PathLike | None = None) -> str:
@@ -161,8 +117,8 @@ class CompoundProfile:
             "compound": self.compound, "store": self.store, "assays": list(self.assays),
             "include_unsigned": self.include_unsigned, "primary": self.primary,
             "reference_drug": self.reference_drug,
-            "targets": [{"target": t.target, "ki_nM": t.ki_nM, "ci_nM": list(t.ci_nM) if t.ci_nM else None,
-                         "method": t.method, "n_used": len(t.used),
+            "targets": [{"target": t.target, "assay": t.assay, "ki_nM": t.ki_nM,
+                         "ci_nM": list(t.ci_nM) if t.ci_nM else None, "method": t.method, "n_used": len(t.used),
                          "runs": [m.to_dict() for m in t.measurements]} for t in self.targets],
             "ratios": [r.to_dict() for r in self.ratios],
             "notes": list(self.notes),
@@ -185,21 +141,13 @@ class CompoundProfile:
                 + (f"<ul>{notes}</ul>" if notes else "") + "</div>")
 
 
-def _wide(long: pd.DataFrame, targets: list[str], primary: str) -> pd.DataFrame:
-    rows = []
-    for (drug, kind), g in long.groupby(["drug", "kind"], sort=False):
-        row = {"drug": drug, "kind": "measured" if kind.startswith("measured") else "reference"}
-        for _, r in g.iterrows():
-            ki = num(r["ki_nM"]) or ""
-            row[f"{r['target']} Ki (nM)"] = f"{ki} ({r['range']})" if ki and r["range"] else (ki or r["range"] or "n/a")
-        for _, r in g.iterrows():
-            if r["target"] != primary:
-                row[f"{r['target']}/{primary}"] = r["ratio_text"] or "n/a"
-        if kind.startswith("measured"):
-            row["in reference range"] = ", ".join(f"{r['target']}: {r['in_reference_range']}"
-                                                  for _, r in g.iterrows() if r["in_reference_range"])
-        rows.append(row)
-    return pd.DataFrame(rows).fillna("")
+def _one(found: list, kind: str, name: str, known: list[str], assay: str | None, compound: str):
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UnknownNameError(f"{kind} measured for {compound}" + (f" in {assay}" if assay else ""), name, known)
+    raise ParameterError("assay", assay, f"one of {', '.join(x.assay for x in found)}",
+                         reason=f"must be given: {name} was measured in several assays")
 
 
 def _order(target: str) -> tuple[int, str]:
@@ -229,16 +177,20 @@ def profile(compound: str, *, store: Store | str | os.PathLike | None = None,
             st.close()
     if not found:
         raise UnknownCompoundError(compound, others, str(st.path), assays)
-    by_target: dict[str, list[Measurement]] = {}
+    groups: dict[tuple[str, str], list[Measurement]] = {}
     for m in found:
-        by_target.setdefault(m.target, []).append(m)
-    targets = tuple(combine(t, by_target[t]) for t in sorted(by_target, key=_order))
+        groups.setdefault((m.assay, m.target), []).append(m)
+    keys = sorted(groups, key=lambda k: (assays.index(k[0]), *_order(k[1])))
+    targets = tuple(combine(t, a, groups[a, t]) for a, t in keys)
     primary = canonical_target(primary)
-    prim = next((t for t in targets if t.target == primary), TargetKi(primary, (), None, None, "not measured"))
-    ratios = tuple(ratio(t, prim) for t in targets if t.target != primary)
+    ratios = []
+    for a in assays:
+        prim = next((t for t in targets if (t.assay, t.target) == (a, primary)),
+                    TargetKi(primary, a, (), None, None, "not measured"))
+        ratios += [ratio(t, prim) for t in targets if t.assay == a and t.target != primary]
     names = sorted({m.compound for m in found})
     if names != [compound]:
         notes.insert(0, f"runs recorded the compound as {', '.join(repr(n) for n in names)}")
     return CompoundProfile(compound=compound, store=str(st.path), assays=assays, include_unsigned=include_unsigned,
-                           primary=primary, targets=targets, ratios=ratios,
+                           primary=primary, targets=targets, ratios=tuple(ratios),
                            reference_drug=cmp.is_reference_drug(compound), notes=tuple(notes))

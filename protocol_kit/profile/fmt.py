@@ -14,3 +14,11 @@ def num(x: float | None) -> str:
 def ci_text(ci: tuple[float, float] | None) -> str:
     """'lo-hi' with :func:`num`, 'n/a' without an interval."""
     return f"{num(ci[0])}-{num(ci[1])}" if ci else "n/a"
+
+
+ASSAY_LABELS = {"radioligand-binding": "binding", "reuptake-inhibition": "uptake"}
+
+
+def assay_label(assay: str) -> str:
+    """'binding' / 'uptake' for the two inhibition assays, else the protocol id."""
+    return ASSAY_LABELS.get(assay, assay)

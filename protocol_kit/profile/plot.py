@@ -1,6 +1,7 @@
 """The profile plot: log Ki by target, the compound beside the reference drugs, as SVG.
 
-One panel per target (shared log-scale Ki axis in nM). In each, the compound's row first:
+One panel per target (shared log-scale Ki axis in nM). In each, the compound's rows first
+(one per assay measured: binding, uptake):
 every run's Ki (open circle if used, cross if left out of the mean) and the mean (filled
 diamond) with its 95% CI as error bars; then one row per reference drug: the published range
 as a thick grey bar, the reference estimate as a black tick, a lower bound as a dashed line
@@ -24,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from .compare import reference_record
+from .fmt import assay_label
 
 if TYPE_CHECKING:
     from .core import CompoundProfile
@@ -92,22 +94,27 @@ def profile_figure(prof: CompoundProfile, drugs: list[str] | None = None) -> Fig
 
     drugs = list(reference.drugs()) if drugs is None else list(drugs)
     left, right = _limits(prof, drugs)
-    rows = 1 + len(drugs)
-    fig = Figure(figsize=(7.0, 0.9 + len(prof.targets) * (0.25 * rows + 0.35)))
-    axes = fig.subplots(len(prof.targets), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, t in zip(axes, prof.targets):
-        _measured_row(ax, 0, t)
-        for i, d in enumerate(drugs, start=1):
-            rec = reference_record(d, t.target)
+    assays = list(dict.fromkeys(t.assay for t in prof.targets))
+    names = list(dict.fromkeys(t.target for t in prof.targets))
+    rows = len(assays) + len(drugs)
+    fig = Figure(figsize=(7.0, 0.9 + len(names) * (0.25 * rows + 0.35)))
+    axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, name in zip(axes, names):
+        for y, a in enumerate(assays):
+            for t in prof.targets:
+                if (t.target, t.assay) == (name, a):
+                    _measured_row(ax, y, t)
+        for y, d in enumerate(drugs, start=len(assays)):
+            rec = reference_record(d, name)
             if rec is not None:
-                _reference_row(ax, i, rec, right)
-        ax.set_yticks(range(rows), [f"{prof.compound} (measured)"] + drugs)
+                _reference_row(ax, y, rec, right)
+        ax.set_yticks(range(rows), [f"{prof.compound} ({assay_label(a)})" for a in assays] + drugs)
         ax.set_ylim(rows - 0.4, -0.6)
         ax.set_xscale("log")
         ax.set_xlim(left, right)
         ax.grid(axis="x", color="0.85", lw=0.5)
-        ax.set_title(f"{t.target}", loc="left", fontsize=9, fontweight="bold")
-        ax.axhline(0.5, color="black", lw=0.4)
+        ax.set_title(name, loc="left", fontsize=9, fontweight="bold")
+        ax.axhline(len(assays) - 0.5, color="black", lw=0.4)
     axes[-1].set_xlabel("Ki (nM), log scale")
     fig.legend(handles=_legend(), loc="lower center", ncol=4, frameon=False, fontsize=7)
     fig.subplots_adjust(left=0.25, right=0.97, top=1 - 0.25 / fig.get_figheight(),

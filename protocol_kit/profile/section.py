@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from markupsafe import Markup
 
-from .fmt import ci_text, num
+from .fmt import assay_label, ci_text, num
 from .plot import profile_svg
 
 if TYPE_CHECKING:
@@ -30,15 +30,15 @@ def _grid(frame: pd.DataFrame) -> dict:
 def section_context(prof: CompoundProfile) -> dict:
     """The ``profile_section`` variable of the template."""
     targets = pd.DataFrame([{
-        "target": t.target, "Ki (nM)": num(t.ki_nM) or "n/a", "95% CI (nM)": ci_text(t.ci_nM),
+        "target": t.target, "assay": assay_label(t.assay), "Ki (nM)": num(t.ki_nM) or "n/a", "95% CI (nM)": ci_text(t.ci_nM),
         "runs used": f"{len(t.used)} of {len(t.measurements)}", "how": t.method,
         "reference (nM)": f["reference_range_nM"] or ("n/a" if prof.reference_drug else ""),
         "in range": f["in_reference_range"]} for t, (_, f) in zip(prof.targets, prof.to_frame().iterrows())])
     ratios = pd.DataFrame([{
-        "ratio": r["name"], "value": num(r["ratio"]) or "n/a",
+        "ratio": r["name"], "assay": assay_label(r["assay"]), "value": num(r["ratio"]) or "n/a",
         "95% CI": f"{num(r['ci_low'])}-{num(r['ci_high'])}" if r["ci_low"] == r["ci_low"] else "n/a",
         "reference": r["reference_ratio"], "note": r["note"]} for _, r in prof.ratios_frame().iterrows()],
-        columns=["ratio", "value", "95% CI", "reference", "note"])
+        columns=["ratio", "assay", "value", "95% CI", "reference", "note"])
     runs = pd.DataFrame([{
         "run": m.run_id, "assay": m.assay, "target": m.target, "Ki (nM)": num(m.ki_nM) or "n/a",
         "95% CI": ci_text(m.ki_ci_nM), "flags": ", ".join(m.flags) or "none", "signed": "yes" if m.signed else "no",

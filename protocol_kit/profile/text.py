@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .fmt import ci_text, num
+from .fmt import assay_label, ci_text, num
 
 if TYPE_CHECKING:
     from .core import CompoundProfile
@@ -23,7 +23,7 @@ def profile_text(prof: CompoundProfile) -> str:
     lines = [f"{prof.compound}: Ki by target, from {n_runs} run(s) in {prof.store} ({', '.join(prof.assays)})", ""]
     rows = []
     for t, (_, f) in zip(prof.targets, prof.to_frame().iterrows()):
-        row = {"target": t.target, "Ki (nM)": num(t.ki_nM) or "n/a", "95% CI (nM)": ci_text(t.ci_nM),
+        row = {"target": t.target, "assay": assay_label(t.assay), "Ki (nM)": num(t.ki_nM) or "n/a", "95% CI (nM)": ci_text(t.ci_nM),
                "runs used": f"{len(t.used)}/{len(t.measurements)}"}
         if prof.reference_drug:
             row["reference (nM)"] = f["reference_range_nM"] or "n/a"
@@ -35,7 +35,7 @@ def profile_text(prof: CompoundProfile) -> str:
         ci = f" (95% CI {num(r['ci_low'])}-{num(r['ci_high'])})" if r["ci_low"] == r["ci_low"] else ""
         ref = f"; {prof.reference_drug} reference {r['reference_ratio']}" if r["reference_ratio"] else ""
         value = num(r["ratio"]) or "n/a"
-        lines.append(f"  {r['name']}: {value}{ci}{ref}" + ("" if ci else f"  [{r['note']}]"))
+        lines.append(f"  {r['name']} ({assay_label(r['assay'])}): {value}{ci}{ref}" + ("" if ci else f"  [{r['note']}]"))
     if not prof.ratios:
         lines.append("  none: only one target measured")
     lines += ["", "Runs:"]

@@ -18,11 +18,11 @@ def test_cli_prints_the_table_and_ratios(sim_store, tmp_path, capsys):
     lines = out.splitlines()
     assert lines[0].startswith("Sertraline HCl: Ki by target, from 3 run(s) in ")
     # values of test_recovery.test_ratios_by_hand, to three significant digits
-    assert re.search(r"^SERT +0\.25 +0\.2-0\.313 +1/1 +0\.2-2\.1 +yes$", out, re.M)
-    assert re.search(r"^NET +399 +328-486 +1/1 +25-420 +yes$", out, re.M)
-    assert re.search(r"^DAT +27\.5 +20\.9-36\.2 +1/1 +22-440 +yes$", out, re.M)
-    assert "  NET/SERT: 1600 (95% CI 1190-2150); sertraline reference 1450" in lines
-    assert "  DAT/SERT: 110 (95% CI 77.1-157); sertraline reference 86.2" in lines
+    assert re.search(r"^SERT +binding +0\.25 +0\.2-0\.313 +1/1 +0\.2-2\.1 +yes$", out, re.M)
+    assert re.search(r"^NET +binding +399 +328-486 +1/1 +25-420 +yes$", out, re.M)
+    assert re.search(r"^DAT +binding +27\.5 +20\.9-36\.2 +1/1 +22-440 +yes$", out, re.M)
+    assert "  NET/SERT (binding): 1600 (95% CI 1190-2150); sertraline reference 1450" in lines
+    assert "  DAT/SERT (binding): 110 (95% CI 77.1-157); sertraline reference 86.2" in lines
     assert "(salt or hydrate form 'HCl' ignored)" in out
     assert lines[-1] == f"wrote {out_svg}" and out_svg.read_text().startswith("<?xml")
 
@@ -39,7 +39,7 @@ def test_svg_is_deterministic_and_black_and_white(sim_store):
     a = pp.profile("sertraline", store=sim_store[0]).plot()
     b = pp.profile("sertraline", store=sim_store[0]).plot()      # a new profile read again
     assert a.encode() == b.encode()
-    assert "<dc:date>" not in a and "sertraline (measured)" in a.lower()
+    assert "<dc:date>" not in a and "sertraline (binding)" in a
     colours = set(re.findall(r"(?:fill|stroke):\s*(#[0-9a-fA-F]{6})", a))
     # greys only: every colour has equal red, green and blue
     assert colours and all(c[1:3] == c[3:5] == c[5:7] for c in colours)
@@ -53,7 +53,7 @@ def test_section_renders_table_and_inline_svg(tmp_path):
     html = pp.render_section(prof)
     assert html.startswith('<section class="profile-section">')
     assert "<h2>PK&lt;101&gt;: profile across runs</h2>" in html          # names escaped
-    assert "<tr><td>SERT</td><td>2</td><td>1-4</td><td>1 of 1</td>" in html
-    assert "<tr><td>NET/SERT</td><td>100</td><td>37.5-267</td>" in html   # by hand in test_profile
+    assert "<tr><td>SERT</td><td>binding</td><td>2</td><td>1-4</td><td>1 of 1</td>" in html
+    assert "<tr><td>NET/SERT</td><td>binding</td><td>100</td><td>37.5-267</td>" in html   # by hand in test_profile
     assert html.count("<svg") == 1 and "<?xml" not in html and "&lt;svg" not in html
-    assert section_context(prof)["targets"]["columns"][:3] == ["target", "Ki (nM)", "95% CI (nM)"]
+    assert section_context(prof)["targets"]["columns"][:3] == ["target", "assay", "Ki (nM)"]

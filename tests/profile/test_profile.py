@@ -83,6 +83,24 @@ def test_names_salts_aliases_and_both_record_shapes(store):
     assert [t.target for t in pp.profile("pk-101", store=store, assays=("radioligand-binding",)).targets] == ["SERT"]
 
 
+def test_binding_and_uptake_are_never_averaged_together(store):
+    record(store, ki=2.0, ci=(1, 4))
+    record(store, target="NET", ki=200.0, ci=(100, 400))
+    record(store, assay="reuptake-inhibition", ki=8.0, ci=(4, 16))
+    record(store, assay="reuptake-inhibition", target="NET", ki=400.0, ci=(200, 800))
+    prof = pp.profile("PK-101", store=store)
+    assert [(t.target, t.assay) for t in prof.targets] == [
+        ("SERT", "radioligand-binding"), ("NET", "radioligand-binding"),
+        ("SERT", "reuptake-inhibition"), ("NET", "reuptake-inhibition")]
+    assert [t.ki_nM for t in prof.targets] == pytest.approx([2.0, 200.0, 8.0, 400.0])
+    assert prof.ratio("NET/SERT", "radioligand-binding").ratio == pytest.approx(100.0)    # 200 / 2
+    assert prof.ratio("NET/SERT", "reuptake-inhibition").ratio == pytest.approx(50.0)     # 400 / 8
+    with pytest.raises(pk.ParameterError, match="assay: None must be given: SERT was measured in several assays"):
+        prof.target("SERT")
+    wide = prof.comparison(wide=True).set_index("kind")
+    assert wide.loc["measured (uptake)", "NET/SERT"] == "50"
+
+
 def test_ratio_ci_by_hand_and_when_unavailable(store):
     record(store, ki=2.0, ci=(1, 4))
     record(store, target="NET", ki=200.0, ci=(100, 400))
@@ -165,6 +183,6 @@ def test_immutable_plain_data_and_html(store):
 def test_pk_profile_is_callable_before_and_after_the_import(store):
     record(store, ki=2.0, ci=(1, 4))
     assert pk.profile("PK-101", store=store).target("SERT").ki_nM == pytest.approx(2.0)
-    import protocol_kit.profile  # noqa: F401 - sets pk.profile to the package, which is callable
+    import protocol_kit.profile  # noqa: F401, sets pk.profile to the package, which is callable
 
     assert pk.profile("PK-101", store=store).target("SERT").ki_nM == pytest.approx(2.0)
