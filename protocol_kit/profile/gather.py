@@ -6,6 +6,7 @@ by :meth:`protocol_kit.records.Run.record_analysis`), its 95% CI, the direct-fit
 QC flags; the target is the result's ``target`` (binding) or ``transporter`` (uptake),
 normalised with the reference library's aliases (``5-HTT`` is SERT). A run that cannot give a
 Ki is still listed, with the reason (not analysed, no Ki in the analysis, Ki not determined),
+a saturation run (no compound competes) is named in the profile's notes,
 and so is a run left out of the mean (an excluding flag, unsigned with
 ``include_unsigned=False``): nothing is dropped without saying why.
 """
@@ -162,6 +163,10 @@ def gather(store: Store, compound: str, assays: tuple[str, ...], include_unsigne
             if compound_key(name) == key:
                 notes.append(f"run {summary.run_id} ({summary.protocol}) names {name!r} but is not "
                              f"one of the assays read ({', '.join(assays)})")
+        elif state.params.get("mode") == "saturation":
+            if compound_key(name) == key:
+                notes.append(f"run {summary.run_id} is a saturation experiment (the radioligand's Kd and "
+                             f"Bmax, no Ki of {name!r}): not read")
         elif compound_key(name) == key:
             found.append(measurement(state, compound, include_unsigned))
         elif "ki" in latest_result(state):

@@ -66,6 +66,15 @@ def test_unsigned_runs_and_runs_without_analysis(store):
     assert pp.profile("PK-101", store=store).target("SERT").ki_nM == pytest.approx(10.0)
 
 
+def test_saturation_runs_are_noted_not_read(store):
+    record(store, ki=2.0, ci=(1, 4))
+    sat = pk.RadioligandBinding(mode="saturation", compound="PK-101").start_run("T. Tester", store).id
+    prof = pp.profile("PK-101", store=store)
+    assert sat not in {m.run_id for m in prof.measurements} and len(prof.measurements) == 1
+    assert prof.notes == (f"run {sat} is a saturation experiment (the radioligand's Kd and Bmax, no Ki of "
+                          f"'PK-101'): not read",)
+
+
 def test_names_salts_aliases_and_both_record_shapes(store):
     record(store, compound="pk-101 HCl", target="5-HTT", ki=2.0, ci=(1, 4))
     record(store, compound="PK-101", target="hNET", ki=200.0, ci=(100, 400), envelope=True,
