@@ -29,6 +29,8 @@ has_lib 'libpango-1.0.so.0' || missing+=(libpango-1.0-0)
 has_lib 'libpangoft2-1.0.so.0' || missing+=(libpangoft2-1.0-0)
 has_lib 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
 { command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi dejavu; } || missing+=(fonts-dejavu-core)
+# The browser tests drive Debian's Chromium with Playwright (browsers cannot be downloaded).
+if [ "$mode" = test ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 if ((${#missing[@]})); then
   if command -v apt-get >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else

@@ -1,5 +1,5 @@
 """The Analysis step's widgets: the options, the run button with a busy indicator, the results
-table with flags and the fitted curves (or the result's own HTML). Bound to
+table with flags in words and the fitted curves. Bound to
 :class:`~protocol_kit.widgets.analysis.AnalysisController`."""
 from __future__ import annotations
 
@@ -37,25 +37,30 @@ class AnalysisView:
             result = ui.attempt(lambda: self.analysis.run(**chosen), self.message,
                                 "analysed and recorded in the run.")
         if result is not None:
-            self.show_result()
             self.session.changed()
 
     def show_result(self) -> None:
+        """The recorded result: the headline table, the flags in words, the curves."""
         a = self.analysis
-        rows = [{"result": label, "value": text} for label, text in a.rows()]
-        flags = "".join(f"<li>{html.esc(m)}</li>" for m in a.flags())
-        self.results.value = (html.table(rows, [("result", "result"), ("value", "value")], css="pk-result-table")
-                              + f"<p><b>Quality checks:</b></p><ul class='pk-flags'>{flags}</ul>")
-        svg = a.plot_svg()
-        self.detail.value = svg if svg is not None else a.result._repr_html_()
+        rows = a.rows()
+        flags = "".join(f"<li><b>{html.esc(f['code'] or 'note')}</b>: {html.esc(f['meaning'])}"
+                        + "".join(f"<br>{html.esc(d)}" for d in f["details"]) + "</li>" for f in a.flags())
+        self.results.value = (
+            f"<p style='white-space:pre-line'>{html.esc(a.summary())}</p>"
+            + html.table(rows, [("label", "result"), ("value", "value"), ("interval", "interval"), ("note", "note")],
+                         css="pk-result-table")
+            + "<p><b>Quality checks:</b></p>"
+            + (f"<ul class='pk-flags'>{flags}</ul>" if flags else html.message("Done", "all checks passed.")))
+        self.detail.value = "".join(f"<figure><figcaption><b>{html.esc(f['title'])}</b></figcaption>{f['svg']}"
+                                    f"<p><small>{html.esc(f['caption'])}</small></p></figure>" for f in a.figures())
 
     def refresh(self) -> None:
         s = self.session
         ready = s.run is not None and s.data.frame is not None and not s.run.locked
         self.run_button.disabled = not ready
-        if self.analysis.result is None:
+        if self.analysis.view is not None:
+            self.show_result()
+        else:
             why = ("start the run (Bench) and read a data file (Data) first" if not ready
                    else "choose the options and press 'Run analysis'.")
-            if s.run is not None and s.run.analyses:
-                why = f"{len(s.run.analyses)} analysis result(s) recorded in this run; run it again to see it here."
             self.results.value = html.message("Note", why)

@@ -76,7 +76,8 @@ class BenchController:
         """Who records from now on (e.g. another person takes over a resumed run)."""
         if not isinstance(operator, str) or not operator.strip():
             raise ParameterError("operator", operator, "the name of the person doing the work", reason="is empty")
-        self._open_run().operator = operator.strip()
+        self._open_run()
+        self.session.operator = operator.strip()
 
     # -- actions: each is one event ----------------------------------------------------------
     def check(self, step_id: str):

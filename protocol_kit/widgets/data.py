@@ -15,8 +15,6 @@ import pandas as pd
 from ..core.plates import plate_format
 from ..errors import ParameterError, ProtocolKitError
 
-FORMATS = ("auto", "grid", "long", "counter", "softmax", "envision", "hplc")
-
 
 class DataController:
     """The attached data of the session's run, and the readings read from it."""
@@ -26,7 +24,6 @@ class DataController:
         self.name: str | None = None
         self.frame: pd.DataFrame | None = None
         self.error: str | None = None
-        self.format = "auto"
 
     @property
     def run(self):
@@ -67,11 +64,16 @@ class DataController:
         return out
 
     def read(self, name: str) -> pd.DataFrame | None:
-        """Read the attached file ``name`` joined to the plan; a reader's error is kept in
-        ``error`` (and the frame is None) rather than raised."""
+        """Read the attached file ``name`` as the analysis will (joined to a plate layout; an
+        HPLC table with its standards told apart); a reader's error is kept in ``error`` (and
+        the frame is None) rather than raised."""
+        from ..reports.inputs import analysis_frame
+
         self.name, self.frame, self.error = name, None, None
-        try:
-            self.frame = self.run.read_data(name, format=self.format)
+        p = self.session.protocol
+        try:  # read as Run.analyse reads it, so what is shown is what is analysed
+            raw = self.run.read_data(name, join=False, format="auto" if p.plan_kind == "layout" else "hplc")
+            self.frame = analysis_frame(p, raw)
         except ProtocolKitError as exc:
             self.error = str(exc)
         return self.frame
@@ -121,4 +123,5 @@ class DataController:
             return f"Could not read {self.name}: {self.error}"
         if self.frame is None:
             return "No data file yet."
-        return f"Read {self.name}: {len(self.frame)} rows, joined to the plan."
+        joined = ", joined to the plate layout" if "role" in self.frame.columns else ""
+        return f"Read {self.name}: {len(self.frame)} rows{joined}."

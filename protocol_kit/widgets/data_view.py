@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipywidgets as w
 
 from . import html, ui
-from .data import FORMATS
 
 LABEL = {"description_width": "140px"}
 
@@ -24,17 +23,13 @@ class DataView:
         self.path.add_class("pk-path")
         self.path_button = ui.button("Attach file", "Attach the file at this path to the run", "pk-attach")
         self.path_button.on_click(lambda _: self.attach_path())
-        self.format = w.Dropdown(options=list(FORMATS), value=self.data.format, description="Reader",
-                                 tooltip="'auto' recognises the file; choose a reader if it does not",
-                                 style=LABEL)
-        self.format.observe(lambda ch: self.reformat(), names="value")
         self.message = ui.message_box()
         self.progress = ui.progress()
         self.readings = w.HTML()
         self.readings.add_class("pk-readings-box")
         self.widget = w.VBox([
             ui.heading("Instrument file"),
-            w.HBox([self.upload, self.progress]), w.HBox([self.path, self.path_button]), self.format,
+            w.HBox([self.upload, self.progress]), w.HBox([self.path, self.path_button]),
             self.message, ui.heading("Readings on the plan"), self.readings,
         ])
         self.widget.add_class("pk-data")
@@ -56,12 +51,6 @@ class DataView:
         with ui.busy(self.progress, "Reading", self.path_button):
             name = ui.attempt(lambda: self.data.attach_path(self.path.value), self.message)
         if name is not None:
-            self._after_read()
-
-    def reformat(self) -> None:
-        self.data.format = self.format.value
-        if self.data.name is not None:
-            self.data.read(self.data.name)
             self._after_read()
 
     def _after_read(self) -> None:

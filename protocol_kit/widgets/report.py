@@ -1,11 +1,11 @@
-"""The Report step as a plain object: render the report (recorded in the run) and sign."""
+"""The Report step as a plain object: render the report (``Run.report``: recorded in the run
+until it is signed; a signed run's report has the signatures filled in) and sign."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..errors import ParameterError, ProtocolKitError
 from ..records import SIGNATURE_MEANINGS
-from .runapi import report_run
 
 FORMATS = ("html", "pdf")
 
@@ -25,17 +25,16 @@ class ReportController:
         return self.session.run.refresh()
 
     def render(self, fmt: str = "html", paper: str = "A4") -> Path:
-        """Render the report as ``fmt`` ('html' or 'pdf'), record it, and return its path."""
+        """Render the report as ``fmt`` ('html' or 'pdf') into the output folder and return
+        its path; it is recorded in the run unless the run is signed."""
         if fmt not in FORMATS:
             raise ParameterError("format", fmt, "html or pdf")
         run = self._run()
-        used = {f.name for f in run.reports}
         n, name = 1, f"{run.id}-report.{fmt}"
-        while name in used or (self.session.out_dir / name).exists():
+        while (self.session.out_dir / name).exists():
             n += 1
             name = f"{run.id}-report-{n}.{fmt}"
-        self.path = report_run(run, self.session.out_dir / name, paper=paper,
-                               result=self.session.analysis.result)
+        self.path = run.report(self.session.out_dir / name, paper=paper)
         return self.path
 
     def sign(self, name: str, meaning: str):

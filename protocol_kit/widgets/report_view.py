@@ -44,8 +44,9 @@ class ReportView:
 
     def render(self, fmt: str) -> None:
         with ui.busy(self.progress, f"Rendering {fmt.upper()}", self.html_button, self.pdf_button):
+            stored = "" if self.report.locked else " and recorded in the run"
             path = ui.attempt(lambda: self.report.render(fmt, self.paper.value), self.message,
-                              lambda p: f"report written to {p} and recorded in the run.")
+                              lambda p: f"report written to {p}{stored}.")
         if path is not None:
             self.link.value = html.download_link(path.read_bytes(), path.name, MIME[fmt], f"Download {path.name}")
             self.session.changed()
@@ -57,8 +58,7 @@ class ReportView:
 
     def refresh(self) -> None:
         started = self.session.run is not None
-        locked = self.report.locked
-        self.html_button.disabled = self.pdf_button.disabled = not started or locked
+        self.html_button.disabled = self.pdf_button.disabled = not started
         self.sign_button.disabled = not started
         if started and not self.signer.value:
             self.signer.value = self.session.run.operator or ""

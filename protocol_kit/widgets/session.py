@@ -7,6 +7,7 @@ the latest data file is read, and :meth:`Session.stage` says where the run stopp
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,13 +30,21 @@ class Session:
 
     ``store``: a Store, a path or None (``$PROTOCOL_KIT_STORE`` / ``./protocol_kit.db``);
     ``out_dir``: where sheets and reports are written (default ``./protocol_kit_files``).
+
+    The kernel may run widget callbacks on more than one thread, and an SQLite connection
+    belongs to the thread that opened it, so :attr:`run` is opened once per thread.
     """
 
     def __init__(self, protocol: Protocol, *, store=None, run_id: str | None = None,
                  operator: str | None = None, out_dir: str | os.PathLike | None = None) -> None:
-        self.store = store
+        from ..records import Store, default_store_path
+
+        self.store = store.path if isinstance(store, Store) else Path(store) if store is not None \
+            else default_store_path()
         self.out_dir = Path(out_dir) if out_dir is not None else Path.cwd() / "protocol_kit_files"
-        self.run: Run | None = None
+        self.run_id: str | None = None
+        self.operator = operator
+        self._local = threading.local()
         self.plan = PlanController(protocol)
         self.bench = BenchController(self)
         self.data = DataController(self)
@@ -46,13 +55,27 @@ class Session:
             self.resume(run_id, operator=operator)
 
     @property
+    def run(self) -> Run | None:
+        """The run, opened in the calling thread and up to date; None before it is started."""
+        if self.run_id is None:
+            return None
+        run = getattr(self._local, "run", None)
+        if run is None or run.id != self.run_id:
+            from ..records import open_run
+
+            run = self._local.run = open_run(self.run_id, self.store)
+        run.operator = self.operator
+        return run.refresh()  # events another thread (or process) recorded since
+
+    @property
     def protocol(self) -> Protocol:
         """The plan: the run's once a run is started or resumed, else the form's."""
         return self.run.protocol if self.run is not None else self.plan.protocol
 
     def attach(self, run: Run) -> None:
         """Bind a started run; the plan is fixed from here on."""
-        self.run = run
+        self.run_id, self._local.run = run.id, run
+        self.operator = self.operator or run.operator or run.state.operator
         self.plan.load(run.protocol)
         self.plan.locked = True
         self.changed()
@@ -65,10 +88,9 @@ class Session:
         if run.state.protocol != self.plan.cls.id:
             raise ProtocolKitError(f"run {run_id} is a {run.state.protocol} run, not {self.plan.cls.id}; "
                                    f"open it with pk.app(run_id={run_id!r})")
-        if run.operator is None:
-            run.operator = run.state.operator
         self.attach(run)
         self.data.resume()
+        self.analysis.resume()
 
     def stage(self) -> str:
         """The step to show: where the run stopped."""
@@ -96,6 +118,6 @@ class Session:
             return f"{self.plan.cls.title}: planning (no run started yet)."
         n = len(run.protocol.checklist)
         signed = "; signed and locked" if run.locked else ""
-        return (f"Run {run.id} by {run.operator or run.state.operator}: {len(run.steps)} of {n} steps "
+        return (f"Run {run.id} by {self.operator}: {len(run.steps)} of {n} steps "
                 f"checked, {len(run.data_files)} data file(s), {len(run.analyses)} analysis result(s), "
                 f"{len(run.reports)} report(s){signed}.")

@@ -1,6 +1,7 @@
 """The Bench step driven through its widgets: every action is an event in the store at once."""
 import asyncio
 import datetime as dt
+import threading
 
 from protocol_kit.widgets.bench import Countdown
 
@@ -113,3 +114,21 @@ def test_the_timer_counts_down_on_the_event_loop(app):
 
     asyncio.run(go())
     assert "time is up" in row.timer_text.value and not row.timer_button.disabled
+
+
+def test_actions_from_another_thread_are_recorded(app, store_path):
+    """The kernel may run widget callbacks on another thread than the one that started the run."""
+    run = start(app)
+    failures = []
+
+    def tick():
+        try:
+            app.bench_view.steps[0].tick.value = True
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    worker = threading.Thread(target=tick)
+    worker.start()
+    worker.join(30)
+    assert failures == [] and "Error:" not in app.bench_view.step_message.value
+    assert events(store_path, run.id)[-1] == ("step_checked", {"step_id": "rb-buffer"})

@@ -80,15 +80,15 @@ def test_the_analysis_shows_the_ic50_with_its_ci_and_records_it(app, store_path,
     assert set(av.options) == {"weighting", "bottom"}   # what RadioligandBinding.analyse offers
     av.run_button.click()
     assert "Done:" in av.message.value
-    row = re.search(r"<td>IC50</td><td>([^<]+)</td>", av.results.value).group(1)
-    ic50, lo, hi = re.match(r"(\S+ \S+) \(95% CI (\S+ \S+) to (\S+ \S+)\)", row).groups()
+    table = av.results.value.replace("\u00a0", " ")
+    ic50, lo, hi = re.search(r"<td>IC50</td><td>([^<]+)</td><td>95% CI ([^<]+) to ([^<]+)</td>", table).groups()
     assert _pm(lo) < TRUE_IC50_PM < _pm(hi)
     assert _pm(lo) < _pm(ic50) < _pm(hi)
     kind, payload = events(store_path, run.id)[-1]
-    assert kind == "analysis_recorded"
-    assert payload["result"]["ic50"] * 1e12 == pytest.approx(_pm(ic50), rel=5e-3)   # shown to 3 digits
+    assert kind == "analysis_recorded" and payload["result"]["data"]["name"] == "counts.csv"
+    assert payload["result"]["result"]["ic50"] * 1e12 == pytest.approx(_pm(ic50), rel=5e-3)   # shown to 3 digits
     assert "all checks passed" in av.results.value
-    assert "<table" in av.detail.value                  # the result's own table below
+    assert "<svg" in av.detail.value and "Competition curve" in av.detail.value   # the fitted curve
     assert av.progress.layout.visibility == "hidden"
 
 
@@ -97,8 +97,27 @@ def test_analysis_options_reach_the_fit(app, store_path, counts_csv):
     upload(app.data_view, "counts.csv", counts_csv.read_bytes())
     app.analysis_view.options["bottom"].value = "fixed at 0 (NSB / full inhibition)"
     app.analysis_view.run_button.click()
-    fit = events(store_path, run.id)[-1][1]["result"]["fit"]
-    assert fit["fixed"] == {"bottom": 0.0} and fit["bottom"] == 0.0
+    record = events(store_path, run.id)[-1][1]["result"]
+    assert record["options"] == {"weighting": "relative", "bottom": 0.0}
+    assert record["result"]["fit"]["fixed"] == {"bottom": 0.0} and record["result"]["fit"]["bottom"] == 0.0
+
+
+def test_flags_are_said_in_words(store_path, tmp_path):
+    from pathlib import Path
+
+    from protocol_kit.demo_files import hplc_results
+
+    p = pk.Microdialysis()
+    app = p.form(store=store_path, out_dir=tmp_path)
+    start(app)
+    hplc = hplc_results(p, p.simulate(seed=1), Path(tmp_path / "hplc.csv"))
+    app.data_view.path.value = str(hplc)
+    app.data_view.path_button.click()
+    app.analysis_view.run_button.click()
+    # seed 1 puts 7 samples of R09 between the LOD and the LOQ
+    assert "<b>below_loq</b>" in app.analysis_view.results.value
+    assert "limit of quantification" in app.analysis_view.results.value
+    assert "R09 F03" in app.analysis_view.results.value
 
 
 def test_microdialysis_offers_the_standard_curve_weighting(store_path, tmp_path):
@@ -127,10 +146,14 @@ def test_report_render_download_and_sign(app, store_path, counts_csv):
     assert events(store_path, run.id)[-1][0] == "signature"
     assert app.session.run.locked and "signed and locked" in app.status.value
     assert "A. Smith" in rv.signatures.value and "performed" in rv.signatures.value
-    # locked: nothing more can be recorded from the app
+    # locked: nothing more can be recorded from the app; a report can still be rendered (with
+    # the signature filled in) but is not stored
     assert all(r.tick.disabled for r in app.bench_view.steps)
     assert app.bench_view.note_button.disabled and app.data_view.upload.disabled
-    assert rv.html_button.disabled and app.analysis_view.run_button.disabled
+    assert app.analysis_view.run_button.disabled
+    n = len(events(store_path, run.id))
+    rv.html_button.click()
+    assert "A. Smith" in app.session.report.path.read_text() and len(events(store_path, run.id)) == n
 
 
 def test_resuming_a_run_where_it_stopped(binding, store_path, tmp_path, counts_csv):
@@ -153,7 +176,9 @@ def test_resuming_a_run_where_it_stopped(binding, store_path, tmp_path, counts_c
     assert third.steps.selected_index == 3                              # Analysis: the data is read
     assert "Read counts.csv" in third.data_view.readings.value or "TB<br>" in third.data_view.readings.value
     third.analysis_view.run_button.click()
-    assert binding.form(run_id=run.id, store=store_path, out_dir=tmp_path).steps.selected_index == 4
+    fourth = binding.form(run_id=run.id, store=store_path, out_dir=tmp_path)
+    assert fourth.steps.selected_index == 4                             # Report
+    assert "<td>IC50</td>" in fourth.analysis_view.results.value        # the recorded result, shown again
 
 
 def test_a_run_of_another_protocol_is_not_resumed_in_this_form(app, store_path, tmp_path):

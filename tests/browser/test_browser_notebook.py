@@ -1,0 +1,136 @@
+"""The binding example notebook in a real JupyterLab, driven in headless Chromium.
+
+Runs all cells, changes a parameter, starts the run, ticks a step, uploads the simulated data
+file the notebook wrote, runs the analysis, and checks the IC50 on the page and the events in
+the store. A screenshot is saved in tests/browser/artifacts/.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from protocol_kit.records import Store
+
+from .lab import CHROMIUM, CHROMIUM_ARGS, start_lab
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+NOTEBOOK = "radioligand_binding.ipynb"
+DATA_FILE = "binding-simulated-counts.csv"   # written by the notebook's second code cell
+# The simulated truth: sertraline Ki 0.29 nM at SERT, [L] = Kd, so IC50 = 0.29 x (1 + 1) = 0.58 nM.
+TRUE_IC50_PM = 580.0
+PM = {"fM": 1e-3, "pM": 1.0, "nM": 1e3, "µM": 1e6}
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's chromium is not installed at {CHROMIUM} "
+                                "(`bash scripts/dev.sh test` installs it)")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    server = start_lab(tmp_path_factory.mktemp("lab"))
+    try:
+        shutil.copy(EXAMPLES / NOTEBOOK, server.root / NOTEBOOK)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000)
+        try:
+            pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+            pg.set_default_timeout(30_000)
+            yield pg
+        finally:
+            browser.close()
+
+
+def _pm(text: str) -> float:
+    number, unit = text.split()
+    return float(number) * PM[unit]
+
+
+def _run_all_cells(page) -> None:
+    """Run > Run All Cells, once the kernel is idle (a kernel dialog, if any, is accepted)."""
+    page.wait_for_selector(".jp-Notebook", timeout=90_000)
+    page.get_by_text(re.compile(r"\| Idle")).wait_for(timeout=90_000)
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
+    dialog = page.locator(".jp-Dialog button.jp-mod-accept")
+    try:
+        dialog.click(timeout=3_000)
+    except Exception:  # noqa: BLE001 - no dialog: the usual case
+        pass
+
+
+def _step(page, title: str) -> None:
+    page.locator(".pk-app .lm-TabBar-tab", has_text=title).click()
+
+
+def test_browser_plan_to_analysis_in_the_example_notebook(lab, page):
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        page.goto(lab.open_url(NOTEBOOK), timeout=60_000)
+        _run_all_cells(page)
+        page.locator(".pk-app").wait_for(timeout=120_000)
+
+        # Plan: change a parameter; the preview follows
+        page.get_by_label("Incubation time", exact=True).fill("90")
+        expect(page.locator(".pk-checklist")).to_contain_text("Incubate 90 min")
+
+        # Bench: start the run and tick the first step
+        _step(page, "2. Bench")
+        page.get_by_label("Your name").fill("A. Tester")
+        page.locator("button.pk-start").click()
+        expect(page.locator(".pk-status")).to_contain_text("by A. Tester")
+        page.locator(".pk-step-rb-buffer input[type=checkbox]").check()
+        expect(page.locator(".pk-step-rb-buffer")).to_contain_text("by A. Tester")
+
+        # Data: upload the file the notebook wrote; the plate map shows code and reading
+        _step(page, "3. Data")
+        with page.expect_file_chooser() as chooser:
+            page.locator("button.pk-upload").click()
+        chooser.value.set_files(str(lab.root / DATA_FILE))
+        expect(page.locator(".pk-data")).to_contain_text(f"Read {DATA_FILE}")
+        a1 = pd.read_csv(lab.root / DATA_FILE).set_index("well").loc["A1", "cpm"]
+        expect(page.locator(".pk-readings td[title^='A1:']")).to_have_attribute("title", f"A1: TB = {a1:.4g}")
+
+        # Analysis: the result table shows the IC50 with its CI
+        _step(page, "4. Analysis")
+        page.locator("button.pk-run-analysis").click()
+        table = page.locator(".pk-result-table")
+        expect(table).to_contain_text("IC50", timeout=60_000)
+        expect(page.locator(".pk-status")).to_contain_text("1 analysis result(s)")
+        row = table.locator("tr", has_text="IC50").first.inner_text().replace("\u00a0", " ")
+        found = re.search(r"IC50\s+(\S+ [fpnµ]M)\s+95% CI (\S+ [fpnµ]M) to (\S+ [fpnµ]M)", row)
+        assert found, row
+        ic50, lo, hi = (_pm(x) for x in found.groups())
+        assert lo < ic50 < hi and lo < TRUE_IC50_PM < hi
+        table.scroll_into_view_if_needed()
+    finally:
+        page.screenshot(path=str(ARTIFACTS / "binding-analysis.png"))
+
+    # The store holds every action as an event, in order
+    store = Store(lab.store, create=False)
+    try:
+        (summary,) = store.runs()
+        recorded = store.events(summary.run_id)
+    finally:
+        store.close()
+    types = [e.type for e in recorded]
+    assert types == ["started", "step_checked", "data_attached", "analysis_recorded"]
+    assert recorded[0].payload["params"]["incubation_time"] == "90.0 min"
+    assert recorded[1].payload == {"step_id": "rb-buffer"} and recorded[1].operator == "A. Tester"
+    assert recorded[2].payload["sha256"] == hashlib.sha256((lab.root / DATA_FILE).read_bytes()).hexdigest()
+    assert recorded[3].payload["result"]["result"]["ic50"] * 1e12 == pytest.approx(ic50, rel=5e-3)
