@@ -75,7 +75,10 @@ def test_console_script_runs_without_traceback(tmp_path):
 def test_demo_writes_every_sheet(tmp_path, capsys):
     code, out, _ = run(capsys, "demo", "--out", str(tmp_path))
     assert code == 0
-    names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == sorted(f"{pid}-sheet.{ext}" for pid in
-                           ["microdialysis", "radioligand-binding", "reuptake-inhibition"] for ext in ("html", "pdf"))
+    names = {p.name for p in tmp_path.iterdir()}
+    # issue 6: beside each sheet, the instrument file, the run's report (HTML and PDF) and the store
+    for pid in ["microdialysis", "radioligand-binding", "reuptake-inhibition"]:
+        assert {f"{pid}-sheet.{ext}" for ext in ("html", "pdf")} <= names
+        assert {f"{pid}-report.{ext}" for ext in ("html", "pdf")} <= names
+    assert "demo-runs.db" in names
     assert str(tmp_path.resolve()) in out

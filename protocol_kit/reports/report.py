@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,8 +56,7 @@ def report_context(run: Run, record: AnalysisRecord, *, paper: str = "A4",
     if view is None:
         raise ProtocolKitError(f"run {run.id}: no report for an analysis of type {rec['result_type']!r}")
     result = rec["result"]
-    results = view(result, p)
-    results.setdefault("result_tables", [])
+    results = _view(view, run, record)
     steps, loose = run_view.checklist(run)
     now = now or dt.datetime.now(dt.timezone.utc)
     sheet = sheet_context(p, paper=paper, today=now.date())
@@ -73,6 +73,22 @@ def report_context(run: Run, record: AnalysisRecord, *, paper: str = "A4",
         "results": results, "flags": flag_rows(result.get("flags"), result.get("qc")),
         "audit": run_view.audit(run), "signatures": run_view.signatures(run),
     }
+
+
+_VIEWS: OrderedDict = OrderedDict()  # (store, run, analysis event) -> view: the HTML and PDF of one analysis
+
+
+def _view(view, run: Run, record: AnalysisRecord) -> dict:
+    """The result view (figures included) of a recorded analysis, drawn once per process: a
+    recorded analysis never changes, so its figures do not either."""
+    key = (str(run.store.path), run.id, record.seq)
+    if key not in _VIEWS:
+        results = view(record.result["result"], run.protocol)
+        results.setdefault("result_tables", [])
+        _VIEWS[key] = results
+        while len(_VIEWS) > 8:
+            _VIEWS.popitem(last=False)
+    return _VIEWS[key]
 
 
 def render_report(run: Run, record: AnalysisRecord | None = None, *, paper: str = "A4",

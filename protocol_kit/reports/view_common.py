@@ -21,7 +21,18 @@ def num(x, digits: int = 3) -> str:
 
 
 def fixed(x, decimals: int = 2) -> str:
-    return DASH if x is None or isinstance(x, str) else f"{x:.{decimals}f}"
+    """``x`` with ``decimals`` decimals ('—' for a missing one; never '-0.0')."""
+    if x is None or isinstance(x, str) or (isinstance(x, float) and not math.isfinite(x)):
+        return DASH
+    text = f"{x:.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def code(label) -> str:
+    """A plate group's code from its label ('C3 1.11 µM' -> 'C3'); controls keep their label."""
+    text = str(label)
+    first = text.split(" ")[0]
+    return first if first[:1] == "C" and first[1:].isdigit() else text
 
 
 def molar(x) -> str:

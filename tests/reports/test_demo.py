@@ -1,0 +1,42 @@
+"""protocol-kit demo: what one demo run leaves in its folder and its store, and what it prints.
+(The full demo, all protocols, is timed and looked at by hand; its reports are the golden
+cases' templates.)"""
+import io
+
+from pypdf import PdfReader
+
+import protocol_kit as pk
+from protocol_kit.demo import DEMO_RUNS, STORE_NAME, run_demo
+from protocol_kit.records import Store
+
+
+def test_demo_run_is_worked_through_recorded_and_reported(tmp_path, capsys):
+    made = run_demo(tmp_path / "out", runs=DEMO_RUNS[:1])
+    out = capsys.readouterr().out
+    demo = DEMO_RUNS[0]
+    folder = (tmp_path / "out").resolve()
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == sorted([STORE_NAME, f"{demo.name}-sheet.html", f"{demo.name}-sheet.pdf",
+                            f"{demo.name}-counts.txt", f"{demo.name}-report.html", f"{demo.name}-report.pdf"]
+                           + [n for n in names if n.startswith(STORE_NAME + "-")])  # SQLite's -wal/-shm
+    with Store(folder / STORE_NAME) as store:
+        run = pk.open_run(made[0]["run"].id, store)
+        p = run.protocol
+        assert set(run.steps) == {s.id for s in p.checklist}
+        assert [(lot.reagent, lot.lot) for lot in run.lots] == list(demo.lots)
+        assert [(d.step_id, d.reason) for d in run.deviations] == [demo.deviation]
+        assert [f.name for f in run.data_files] == [f"{demo.name}-counts.txt"]
+        assert [f.name for f in run.reports] == [f"{demo.name}-report.html", f"{demo.name}-report.pdf"]
+        assert run.verify().ok and not run.locked
+        summary = run.latest_analysis().result["summary"]
+    # the printed summary: the run id, the recorded result, the paths
+    assert f"  run          {run.id}: {len(p.checklist)} steps ticked, {len(demo.lots)} lots, 1 deviation" in out
+    assert f"  result       {summary}" in out and summary.startswith("sertraline at SERT: IC50 ")
+    assert f"  report       {demo.name}-report.html, {demo.name}-report.pdf" in out
+    pdf = PdfReader(io.BytesIO((folder / f"{demo.name}-report.pdf").read_bytes()))
+    text = " ".join(page.extract_text() for page in pdf.pages).replace("\u00a0", " ")
+    assert made[0]["result"].ic50_text.replace("\u00a0", " ") in text and run.id in text
+
+
+def test_demo_covers_every_protocol():
+    assert sorted(d.protocol for d in DEMO_RUNS) == sorted(pk.protocol_ids())
