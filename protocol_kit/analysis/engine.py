@@ -608,14 +608,16 @@ class Stack:
 
 
 Z_CLIP = 40.0  # |exponent| bound: f within 4e-18 of 0 or 1, never subnormal (slow) numbers
-VP_GRID = FAST_GRID  # the start grid of the fast path (scored for all curves by matrix products)
+VP_GRID = GridSpec(tuple(np.linspace(-0.2, 1.2, 13)), tuple(np.geomspace(0.3, 5.0, 6)), (15.0, 40.0))
+# (the start grid of the fast path: scored for every curve by matrix products, so finer than
+# FAST_GRID, which saves Levenberg-Marquardt iterations)
 VP_XTOL, VP_FTOL = 1e-9, 1e-13
 VP_MAX_ITER = 200
-MERGE_L, MERGE_S = 0.02, 0.05  # a run this close to a known optimum (range fraction, ln|Hill|) joins it
-COMPACT = 0.7  # drop finished runs from the computation when fewer than 70% are still going
+MERGE_L, MERGE_S = 0.02, 0.05  # a run this close to another (range fraction, ln|Hill|) joins it
+COMPACT = 0.9  # drop finished runs from the computation when fewer than 90% are still going
 MAX_STEP_L, MAX_STEP_S = 0.25, 1.0  # trust region: range fraction in logIC50, ln|Hill|
-LAM0, LAM_DOWN = 1e-3, 1.0 / 3.0  # initial damping; its largest decrease per accepted step (Nielsen)
-QUAD_TOL, QUAD_LAM = 1e-5, 1e-5  # an accepted Newton step below QUAD_TOL at damping <= QUAD_LAM: done
+LAM0, LAM_DOWN = 1e-3, 0.1  # initial damping; its largest decrease per accepted step (Nielsen: 1/3)
+QUAD_TOL, QUAD_LAM = 1e-4, 1e-3  # an accepted Newton step below QUAD_TOL at damping <= QUAD_LAM: done
 
 
 def _dot(a, b):
@@ -626,7 +628,7 @@ def _dot(a, b):
 class _Problem:
     """Sums of one batch of curves that do not depend on (logIC50, Hill); Y is centred."""
 
-    _VEC = ("Sw", "iSw", "y0", "yv", "wv", "wvyv", "Sy", "cyy", "lo", "hi", "span", "yrange", "ymid")
+    _VEC = ("Sw", "iSw", "y0", "yv", "wv", "wvyv", "Sy", "cyy", "lo", "hi", "span", "yrange", "ymid", "s_steep")
 
     def __init__(self, st: Stack):
         self.st = st
@@ -652,6 +654,19 @@ class _Problem:
         yr = ymax - ymin
         self.yrange = np.where(np.isfinite(yr) & (yr > 0), yr, 1.0)
         self.ymid = 0.5 * (ymax + ymin)
+        # ln|Hill| beyond which the 10-90% rise is a fraction of the mean spacing of the tested X
+        spacing = self.span / np.maximum(np.count_nonzero(ok, axis=0) - 1, 1)
+        self.s_steep = np.log(STEEP_RUN / spacing)
+
+    def view(self, a, b) -> _Problem:
+        """The curves a:b, as views (no copies)."""
+        new = object.__new__(_Problem)
+        st = self.st
+        new.st = Stack(st.X if st.shared else st.X[:, a:b], st.Y[:, a:b], st.W[:, a:b], st.wv[a:b], st.yv[a:b])
+        for k in self._VEC:
+            setattr(new, k, getattr(self, k)[a:b])
+        new.Y, new.WY = self.Y[:, a:b], self.WY[:, a:b]
+        return new
 
     def sub(self, idx) -> _Problem:
         """The same sums for a subset of curves (no recomputation)."""
@@ -667,7 +682,23 @@ class _Problem:
 I_D, I_B, I_RSS, I_M11, I_M12, I_M22, I_N11, I_N12, I_N22, I_Q1, I_Q2, I_C = range(12)
 
 
+EVAL_BLOCK = 2048  # curves per block of an evaluation: temporaries that stay in cache
+
+
 def _vp_eval(pb: _Problem, L, s, grad=True):
+    """:func:`_vp_eval_block` over blocks of EVAL_BLOCK curves (the (K, n) temporaries of one
+    block fit in cache; on all curves at once they do not, which costs several times more)."""
+    n = L.shape[0]
+    if n <= 1.5 * EVAL_BLOCK:
+        return _vp_eval_block(pb, L, s, grad)
+    out = np.empty((12 if grad else 3, n))
+    for a in range(0, n, EVAL_BLOCK):
+        b = min(a + EVAL_BLOCK, n)
+        out[:, a:b] = _vp_eval_block(pb.view(a, b), L[a:b], s[a:b], grad)
+    return out
+
+
+def _vp_eval_block(pb: _Problem, L, s, grad=True):
     """Exact plateaus, RSS and (with ``grad``) the projected 2 x 2 Gauss-Newton matrix M, the
     exact Hessian N of the profile RSS and the gradient q in (logIC50, ln|Hill|) at HillSlope
     = -exp(s); a (12, n) array with rows I_D (Top - Bottom), I_B (Bottom, centred), I_RSS, ...
@@ -755,7 +786,7 @@ def _vp_eval(pb: _Problem, L, s, grad=True):
 
 
 def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_XTOL, ftol=VP_FTOL,
-                           target=None):
+                           partner=None, step_rss=None):
     """Batched Levenberg-Marquardt on (logIC50, ln|Hill|) with the plateaus projected out.
 
     The step is Newton's on the profile RSS where its damped Hessian is positive definite,
@@ -766,8 +797,12 @@ def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_
     QUAD_TOL, whose error is its square; or a damping past 1e14) is convergence; running away
     (logIC50 a tested range beyond the range, |Hill| > 1000 x 4/range, a plateau 100 response
     ranges away) stops a curve unconverged. Only the curves still running are computed.
-    ``target`` (L, s, rss per curve, NaN for none): a run that comes within MERGE_L x range
-    and MERGE_S of that point without a lower RSS is in its basin and stops (merged).
+    ``partner`` (per run, the index of another run of the same curve in this batch, -1 for
+    none): a run that comes within MERGE_L x range and MERGE_S of its partner's current point
+    without a lower RSS is in the same basin and stops (merged).
+    ``step_rss`` (per run): a steep run (|Hill| x mean spacing > STEEP_RUN) still above its curve's
+    step limit after STEP_CHECK iterations is heading for that limit and stops (merged too:
+    the limit is known).
     Returns (L, s, state (12, m) at the final point, converged, still running, merged).
     """
     m = L.shape[0]
@@ -777,12 +812,17 @@ def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_
     nu = np.full(m, 2.0)
     converged = np.zeros(m, bool)
     was_merged = np.zeros(m, bool)
-    s_max = np.log(AWAY_HILL * 4.0 / pb.span)
-    Lt, stt, rt = (np.full(m, np.nan),) * 3 if target is None else target
+    srss = np.full(m, np.inf) if step_rss is None else step_rss
+    pt = np.full(m, -1) if partner is None else partner
+    # per-run constants: [xtol x range, trust region in logIC50, centre of the tested range,
+    # half-width of the away box, ln|Hill| away, ln|Hill| steep, plateau limit, plateau centre]
+    C = np.stack([xtol * pb.span, MAX_STEP_L * pb.span, 0.5 * (pb.lo + pb.hi), (0.5 + AWAY_RANGES) * pb.span,
+                  np.log(AWAY_HILL * 4.0 / pb.span), pb.s_steep, AWAY_PLATEAU * pb.yrange, pb.ymid,
+                  MERGE_L * pb.span, srss, pt.astype(float)])
     held, sub = np.arange(m), pb
-    Lh, sh, Sh, lamh, nuh, smax, Lth, sth, rth = L, s, S, lam, nu, s_max, Lt, stt, rt
+    Lh, sh, Sh, lamh, nuh, Ch = L, s, S, lam, nu, C
     act = np.ones(m, bool)  # still running, among the held runs
-    for _ in range(max_iter):
+    for it in range(max_iter):
         n_act = int(np.count_nonzero(act))
         if n_act == 0:
             break
@@ -790,12 +830,14 @@ def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_
             L[held], s[held], S[:, held], lam[held], nu[held] = Lh, sh, Sh, lamh, nuh
             keep = np.flatnonzero(act)
             held, sub = held[keep], sub.sub(keep)
-            Lh, sh, Sh, lamh, nuh = L[held], s[held], S[:, held], lam[held], nu[held]
-            smax, Lth, sth, rth = s_max[held], Lt[held], stt[held], rt[held]
+            Lh, sh, Sh, lamh, nuh, Ch = L[held], s[held], S[:, held], lam[held], nu[held], C[:, held]
             act = np.ones(held.size, bool)
+        tol_l, tr_l, mid_x, half_x, s_away, s_steep, p_lim, p_mid, mg_l, srh, pth = Ch
         D_, b_, rss0, M11, M12, M22, N11, N12, N22, q1, q2, c = Sh
         la = lamh
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # Newton on the profile RSS where its damped Hessian is positive definite, else
+            # Gauss-Newton (Kaufman); Marquardt's damping on the Gauss-Newton diagonal
             n11 = la * M11
             n11 += N11
             n22 = la * M22
@@ -814,50 +856,60 @@ def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_
             ds = d11 * q2
             ds -= d12 * q1
             ds /= det
+            adL, ads = np.abs(dL), np.abs(ds)
             # trust region: at most MAX_STEP_L x range in logIC50, MAX_STEP_S in ln|Hill|
-            shrink = np.minimum(MAX_STEP_L * sub.span / np.abs(dL), MAX_STEP_S / np.abs(ds))
+            shrink = np.minimum(tr_l / adL, MAX_STEP_S / ads)
+        finite = (adL < np.inf) & (ads < np.inf) & act  # NaN compares False
+        if not finite.all():
+            nf = ~finite
+            dL[nf] = ds[nf] = adL[nf] = ads[nf] = shrink[nf] = 0.0
         np.minimum(shrink, 1.0, out=shrink)
         dL *= shrink
         ds *= shrink
-        finite = np.isfinite(dL) & np.isfinite(ds) & act
-        dL[~finite] = 0.0
-        ds[~finite] = 0.0
+        adL *= shrink
+        ads *= shrink
         Ln, sn = Lh + dL, sh + ds
         new = _vp_eval(sub, Ln, sn)
         rss1 = new[I_RSS]
         acc = finite & (rss1 <= rss0)
-        adL, ads = np.abs(dL), np.abs(ds)
-        undamped = la < 1e-2
+        und = la < 1e-2
         # converged: a step below xtol of the scales (taken, or proposed undamped), an RSS
         # decrease below ftol (undamped), or an accepted undamped Newton step below QUAD_TOL
-        small = ((adL <= xtol * (np.abs(Lh) + sub.span)) & (ads <= xtol) & (acc | undamped)) | (
-            acc & undamped & (rss0 - rss1 <= ftol * rss0))
-        small |= acc & newton & (la <= QUAD_LAM) & (adL <= QUAD_TOL * sub.span) & (ads <= QUAD_TOL)
+        small = (adL <= tol_l + xtol * np.abs(Lh)) & (ads <= xtol) & (acc | und)
+        small |= acc & und & (rss0 - rss1 <= ftol * rss0)
+        small |= acc & newton & (la <= QUAD_LAM) & (adL * xtol <= QUAD_TOL * tol_l) & (ads <= QUAD_TOL)
         small &= finite
         # Nielsen's damping update from the gain ratio (predicted decrease ~ c q.dx)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             rho = (rss0 - rss1) / (c * (q1 * dL + q2 * ds))
-        rho = np.minimum(np.where(np.isfinite(rho), rho, 0.0), 1.0)
+        rho = 2.0 * np.minimum(np.where(rho > -np.inf, rho, 0.0), 1.0) - 1.0
         Lh = np.where(acc, Ln, Lh)
         sh = np.where(acc, sn, sh)
         Sh = np.where(acc, new, Sh)
-        rho = 2.0 * rho - 1.0
-        lamh = np.where(acc, np.maximum(la * np.maximum(LAM_DOWN, 1.0 - rho * rho * rho), 1e-12),
-                        np.where(act, la * nuh, la))
-        nuh = np.where(acc, 2.0, np.where(act, nuh * 2.0, nuh))
-        b_, D_ = Sh[I_B], Sh[I_D]
-        lim = AWAY_PLATEAU * sub.yrange
-        away = ((np.abs(Lh - 0.5 * (sub.lo + sub.hi)) > (0.5 + AWAY_RANGES) * sub.span) | (sh > smax)
-                | (np.abs(b_ - sub.ymid) > lim) | (np.abs(b_ + D_ - sub.ymid) > lim))
+        down = la * np.maximum(LAM_DOWN, 1.0 - rho * rho * rho)
+        np.maximum(down, 1e-12, out=down)
+        lamh = np.where(acc, down, np.where(act, la * nuh, la))
+        nuh = np.where(acc, 2.0, np.where(act, nuh + nuh, nuh))
+        b_ = Sh[I_B]
+        away = (np.abs(Lh - mid_x) > half_x) | (sh > s_away) | (np.abs(b_ - p_mid) > p_lim) | (
+            np.abs(b_ + Sh[I_D] - p_mid) > p_lim)
         ok = act & (small | (lamh > 1e14))
         converged[held[ok & ~away]] = True
-        stop = ok | away
-        if target is not None:
-            merged = act & (np.abs(Lh - Lth) <= MERGE_L * sub.span) & (np.abs(sh - sth) <= MERGE_S) & (
-                Sh[I_RSS] >= rth)
+        act &= ~(ok | away)
+        if it >= STEP_CHECK:  # a steep run still getting steeper above its step limit: heading there
+            merged = act & acc & (ds > 0) & (sh > s_steep) & (Sh[I_RSS] > srh)
+        else:
+            merged = None
+        if partner is not None:  # where the partner runs are now (all runs' state kept current)
+            L[held], s[held], S[I_RSS, held] = Lh, sh, Sh[I_RSS]
+            pj = pth.astype(np.int64)
+            has = act & (pj >= 0)
+            pj[~has] = 0
+            mp = has & (np.abs(Lh - L[pj]) <= mg_l) & (np.abs(sh - s[pj]) <= MERGE_S) & (Sh[I_RSS] >= S[I_RSS, pj])
+            merged = mp if merged is None else merged | mp
+        if merged is not None and merged.any():
             was_merged[held[merged]] = True
-            stop |= merged
-        act &= ~stop
+            act &= ~merged
     L[held], s[held], S[:, held], lam[held] = Lh, sh, Sh, lamh
     running = np.zeros(m, bool)
     running[held[act]] = True
@@ -865,16 +917,7 @@ def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_
     return L, s, S, conv, running, was_merged
 
 
-def _matmul(A, B, block=200_000):
-    """A @ B in column blocks small enough for OpenBLAS to use one thread: its threads spin
-    and wait for each other, which on a busy machine costs 10-50x more than the product."""
-    step = max(64, block // max(1, A.shape[0] * A.shape[1]))
-    if B.shape[1] <= step:
-        return A @ B
-    out = np.empty((A.shape[0], B.shape[1]))
-    for s in range(0, B.shape[1], step):
-        np.matmul(A, B[:, s:s + step], out=out[:, s:s + step])
-    return out
+GRID_BLOCK = 256  # curves per block of the grid's products: one OpenBLAS thread, cached temporaries
 
 
 def _score(pb: _Problem, Sf, Sff, Sfy):
@@ -887,56 +930,69 @@ def _score(pb: _Problem, Sf, Sff, Sfy):
     return pb.cyy - gain
 
 
-def _keep_best(best, rss, L, s):
-    """Update best = [L, s, rss] (per curve) from the grid's (G, m) rss and its (G, m) L, s."""
-    k = rss.argmin(0)
-    r = np.arange(k.size)
-    better = rss[k, r] < best[2]
-    best[0][better] = L[k, r][better]
-    best[1][better] = s[k, r][better]
-    best[2][better] = rss[k, r][better]
-
-
 def _grid_shared(pb: _Problem, grid: GridSpec):
     """Grid of (logIC50, Hill) starts scored for curves sharing their tested X: for each group
     of curves with the same tested range the basis f (G x K) is common, so the sums are matrix
-    products. Returns [(L, s, rss) shallow, (L, s, rss) steep], per curve."""
+    products, in float32 (the grid only proposes starts) on responses centred (Sy = 0) and
+    scaled per curve; the vehicle wells are one more column (f = 1). The profile RSS of a grid
+    point is cyy - Sfy^2 / (Sff - Sf^2 / Sw). Returns [(L, s, rss) shallow, (L, s, rss) steep]."""
     st = pb.st
     xc = st.X[:, 0]
-    m = st.m
+    m, K = st.m, xc.size
     ilo, ihi = np.searchsorted(xc, pb.lo), np.searchsorted(xc, pb.hi)
-    keys, inv = np.unique(ilo * xc.size + ihi, return_inverse=True)
+    keys, inv = np.unique(ilo * K + ihi, return_inverse=True)
     fams = [[np.zeros(m), np.zeros(m), np.full(m, np.inf)] for _ in range(2)]
     fr, mags, steep = (np.asarray(v) for v in (grid.log_ic50, grid.hill, grid.steep_hill))
+    ys = np.sqrt(np.maximum(pb.cyy, 0.0) * pb.iSw)
+    ys = np.where(ys > 0, ys, 1.0)
+    Wa = np.empty((K + 1, m), np.float32)
+    WYa = np.empty((K + 1, m), np.float32)
+    Wa[:K], Wa[K] = st.W, st.wv
+    WYa[:K], WYa[K] = pb.WY / ys, pb.wvyv / ys
+    iSw = pb.iSw.astype(np.float32)[:, None]
+    eps = (1e-6 * pb.Sw).astype(np.float32)[:, None]
     for gi in range(keys.size):
-        idx = slice(None) if keys.size == 1 else np.flatnonzero(inv == gi)
-        sub = pb if keys.size == 1 else pb.sub(idx)
-        a, b = ilo[idx][0] if keys.size > 1 else ilo[0], ihi[idx][0] if keys.size > 1 else ihi[0]
+        idx = np.arange(m) if keys.size == 1 else np.flatnonzero(inv == gi)
+        a, b = ilo[idx[0]], ihi[idx[0]]
         lo, hi = xc[a], xc[b]
         span = hi - lo if hi > lo else 1.0
         unit = 4.0 / span
         mids = 0.5 * (xc[a:b] + xc[a + 1:b + 1])
-        for fam, (Lv, hv) in enumerate(((lo + span * fr, mags * unit), (mids, steep * unit))):
-            if Lv.size == 0:
+        Lg = np.concatenate([np.repeat(lo + span * fr, mags.size), np.repeat(mids, steep.size)])
+        hg = np.concatenate([np.tile(mags * unit, fr.size), np.tile(steep * unit, mids.size)])
+        n1 = fr.size * mags.size
+        Wg = Wa if keys.size == 1 else Wa[:, idx]
+        WYg = WYa if keys.size == 1 else WYa[:, idx]
+        iS, ep = (iSw, eps) if keys.size == 1 else (iSw[idx], eps[idx])
+        for fam, cs in enumerate((slice(0, n1), slice(n1, Lg.size))):
+            if cs.stop <= cs.start:
                 continue
-            Lg = np.repeat(Lv, hv.size)
-            hg = np.tile(hv, Lv.size)
-            with np.errstate(over="ignore"):
-                F = 1.0 / (1.0 + np.exp(np.clip((Lg[:, None] - xc[None, :]) * (-LN10 * hg[:, None]), -Z_CLIP, Z_CLIP)))
-            W = sub.st.W
-            Sf = _matmul(F, W) + sub.st.wv
-            Sff = _matmul(F * F, W) + sub.st.wv
-            Sfy = _matmul(F, sub.WY) + sub.st.wv * sub.yv
-            rss = _score(sub, Sf, Sff, Sfy)
-            k = rss.argmin(0)
-            r = np.arange(k.size)
+            F = np.ones((K + 1, cs.stop - cs.start), np.float32)  # last row: the vehicle wells, f = 1
+            F[:K] = 1.0 / (1.0 + np.exp(np.clip((Lg[None, cs] - xc[:, None]) * (-LN10 * hg[None, cs]),
+                                                -Z_CLIP, Z_CLIP)))
+            FF = F * F
+            k = np.empty(idx.size, np.int64)
+            g = np.empty(idx.size, np.float32)
+            for c0 in range(0, idx.size, GRID_BLOCK):  # blocks of curves: small temporaries
+                c1 = min(c0 + GRID_BLOCK, idx.size)
+                Sf = Wg[:, c0:c1].T @ F  # (n, G)
+                cff = Wg[:, c0:c1].T @ FF
+                gain = WYg[:, c0:c1].T @ F
+                gain *= gain
+                Sf *= Sf
+                Sf *= iS[c0:c1]
+                cff -= Sf
+                np.maximum(cff, ep[c0:c1], out=cff)
+                gain /= cff
+                k[c0:c1] = kb = gain.argmax(1)
+                g[c0:c1] = gain[np.arange(c1 - c0), kb]
+            rss = pb.cyy[idx] - g.astype(float) * ys[idx] ** 2
             best = fams[fam]
-            tgt = np.arange(m)[idx]
-            better = rss[k, r] < best[2][tgt]
-            t = tgt[better]
-            best[0][t] = Lg[k[better]]
-            best[1][t] = np.log(hg[k[better]])
-            best[2][t] = rss[k, r][better]
+            better = rss < best[2][idx]
+            t = idx[better]
+            best[0][t] = Lg[cs][k[better]]
+            best[1][t] = np.log(hg[cs][k[better]])
+            best[2][t] = rss[better]
     return [tuple(f) for f in fams]
 
 
@@ -998,10 +1054,13 @@ def _vp_data_start(pb: _Problem):
     return L0, np.log(4.0 / pb.span)
 
 
-ROUND_ITER, ROUNDS = 30, 7  # LM iterations between looks at the limits; 7 x 30 as 60 + 150 before
+# LM iterations between looks at the limits: the first run and the retries, then the few runs
+# still creeping along a valley in short rounds; 210 in all, as 60 + 150 before
+ROUND_ITERS = (30, 30) + (10,) * 15
 STEP_DECADES = 14.0  # a step limit is placed where the points beside it are 1e-14 from a plateau
 Z_FLAT = 10.0  # f within 5e-5 of a plateau at every tested point: a step, not an optimum
-STEEP_RUN = 10.0  # |Hill| in units of 4/range beyond which a run is heading for a step
+STEP_CHECK = 10  # iterations before a steep run above its step limit is taken as heading there
+STEEP_RUN = 4.0  # |Hill| x mean spacing of the tested X beyond which a run may be heading for a step
 DEDUP_L, DEDUP_S = 0.1, 0.5  # a retry start this close (range fraction, ln|Hill|) to a run's start or end is that run
 
 
@@ -1014,8 +1073,7 @@ def _vp_params(pb: _Problem, L, s, cur):
     return p
 
 
-def _rss_at(pb: _Problem, p):
-    """Exact weighted RSS at parameters p (any sign of Hill), replicate scatter excluded."""
+def _rss_at_block(pb: _Problem, p):
     st = pb.st
     b, t = p[:, BOTTOM] - pb.y0, p[:, TOP] - pb.y0
     z = np.clip((p[:, LOG_IC50] - st.X) * (p[:, HILL] * LN10), -Z_CLIP, Z_CLIP)
@@ -1080,82 +1138,110 @@ def _vp_tail_limit(pb: _Problem, direction: float):
     return q, ok
 
 
-def _vp_step_limit(pb: _Problem, rss_only=False):
-    """The step limit (|Hill| -> infinity): the left mean for X below a split, the right mean
-    above it (vehicle wells on the left), for the best split between consecutive tested X;
-    as a logistic with logIC50 at the midpoint and |Hill| = STEP_HILL x 4/range."""
+def _vp_step_limit(pb: _Problem):
+    """:func:`_vp_step_limit_block` over blocks of EVAL_BLOCK curves."""
+    n = pb.st.m
+    if n <= 1.5 * EVAL_BLOCK:
+        return _vp_step_limit_block(pb)
+    q, ok = np.empty((n, 4)), np.empty(n, bool)
+    for a in range(0, n, EVAL_BLOCK):
+        b = min(a + EVAL_BLOCK, n)
+        q[a:b], ok[a:b] = _vp_step_limit_block(pb.view(a, b))
+    return q, ok
+
+
+def _rss_at(pb: _Problem, p):
+    """Exact weighted RSS at parameters p (any sign of Hill), replicate scatter excluded."""
+    n = pb.st.m
+    if n <= 1.5 * EVAL_BLOCK:
+        return _rss_at_block(pb, p)
+    return np.concatenate([_rss_at_block(pb.view(a, min(a + EVAL_BLOCK, n)), p[a:a + EVAL_BLOCK])
+                           for a in range(0, n, EVAL_BLOCK)])
+
+
+def _vp_step_limit_block(pb: _Problem):
+    """The step limits (|Hill| -> infinity) of every curve, the better of two kinds:
+
+    * a split: the mean of the points below a split (vehicle wells included), the mean of those
+      above it, for the best split between consecutive tested X;
+    * a step through a tested point X_k (logIC50 -> X_k): the points on either side at their
+      side's mean, X_k anywhere between the two (its own mean when that lies between them).
+
+    Returned as logistics (params (n, 4), ok) placed STEP_DECADES from the limit: logIC50 at the
+    midpoint of the split (or where f(X_k) fits), the neighbouring points 10^-STEP_DECADES from
+    their plateau."""
     st = pb.st
-    n = st.m
-    W = st.W
+    n, K = st.m, st.W.shape[0]
+    W, WY = st.W, pb.WY
     X = np.broadcast_to(st.X, W.shape)
-    cw = np.cumsum(W, 0) + st.wv
-    cy = np.cumsum(pb.WY, 0) + st.wv * pb.yv
-    cyy = np.cumsum(pb.WY * pb.Y, 0) + st.wv * pb.yv ** 2
-    # split "after the vehicle wells" first (row -1), then after each row
-    cw = np.concatenate([st.wv[None], cw])
-    cy = np.concatenate([(st.wv * pb.yv)[None], cy])
-    cyy = np.concatenate([(st.wv * pb.yv ** 2)[None], cyy])
+    # left sums of split i (after row i - 1; i = 0: the vehicle wells alone)
+    cw, cy, cyy = (np.empty((K + 1, n)) for _ in range(3))
+    cw[0], cy[0], cyy[0] = st.wv, pb.wvyv, pb.wvyv * pb.yv
+    WYY = WY * pb.Y
+    for k in range(K):  # running sums row by row (numpy's cumsum along axis 0 is slow)
+        np.add(cw[k], W[k], out=cw[k + 1])
+        np.add(cy[k], WY[k], out=cy[k + 1])
+        np.add(cyy[k], WYY[k], out=cyy[k + 1])
     tw, ty, tyy = cw[-1], cy[-1], cyy[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         rw = tw - cw
-        total = (cyy - cy ** 2 / cw) + ((tyy - cyy) - (ty - cy) ** 2 / rw)
-    # split i follows the point of row i - 1 (i = 0: the vehicle wells): the X on its left and
-    # the lowest tested X on its right
+        ry = ty - cy
+        total = cyy - cy * cy / cw
+        total += tyy - cyy
+        total -= ry * ry / rw
+    # the X just left of each split and the lowest tested X right of it
     Xp = np.where(W > 0, X, np.inf)
-    after = np.concatenate([np.minimum.accumulate(Xp[::-1], axis=0)[::-1], np.full((1, n), np.inf)])
-    here = np.concatenate([np.where(st.wv > 0, -np.inf, np.nan)[None], np.where(W > 0, X, np.nan)])
-    valid = ~np.isnan(here) & np.isfinite(after) & (cw > 0) & (rw > 0)
-    total = np.where(valid & np.isfinite(total), total, np.inf)
+    after = np.empty((K + 1, n))
+    after[K] = np.inf
+    for k in range(K - 1, -1, -1):
+        np.minimum(Xp[k], after[k + 1], out=after[k])
+    here = np.empty((K + 1, n))
+    here[0] = np.where(st.wv > 0, -np.inf, np.nan)
+    here[1:] = np.where(W > 0, X, np.nan)
+    valid = ~np.isnan(here) & np.isfinite(after) & (cw > 0) & (rw > 0) & np.isfinite(total)
+    total[~valid] = np.inf
     j = total.argmin(0)
     cols = np.arange(n)
-    ok = np.isfinite(total[j, cols])
-    if rss_only:  # the limits' RSS only (the step or through a point, whichever is lower)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lw, ly, lyy = cw[:-1], cy[:-1], cyy[:-1]
-            rw2 = tw - lw - W
-            ry, ryy = ty - ly - pb.WY, tyy - lyy - pb.WY * pb.Y
-            top, bot = ly / lw, ry / rw2
-            ybar = np.where(W > 0, pb.WY / W, 0.0)
-            v = np.clip(ybar, np.minimum(top, bot), np.maximum(top, bot))
-            through = (lyy - ly * top) + (ryy - ry * bot) + W * (ybar - v) ** 2
-        through = np.where((W > 0) & (lw > 0) & (rw2 > 0) & np.isfinite(through), through, np.inf)
-        return None, np.minimum(total[j, cols], through.min(0))
-    xl = here[j, cols]
-    nx = after[j, cols]
+    split = total[j, cols]
+    xl, nx = here[j, cols], after[j, cols]
     xl = np.where(np.isneginf(xl), nx - pb.span, xl)
     q = np.empty((n, 4))
     with np.errstate(divide="ignore", invalid="ignore"):
         q[:, TOP] = cy[j, cols] / cw[j, cols] + pb.y0
-        q[:, BOTTOM] = (ty - cy[j, cols]) / rw[j, cols] + pb.y0
-    q[:, LOG_IC50] = 0.5 * (xl + nx)
-    # steep enough that the nearest points are within 10^-STEP_DECADES of their plateau
-    q[:, HILL] = -STEP_DECADES / np.maximum(0.5 * (nx - xl), 1e-12)
-    # the step through a tested point (logIC50 -> that X as Hill -> infinity): the point takes
-    # any value between the plateaus, the points on either side their plateau's mean
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lw, ly, lyy = cw[:-1], cy[:-1], cyy[:-1]  # left of row k: vehicles and rows < k
-        pw, py = W, pb.WY
-        rw2 = tw - lw - pw
-        ry, ryy = ty - ly - py, tyy - lyy - pb.WY * pb.Y
-        top, bot = ly / lw, ry / rw2
-        ybar = np.where(pw > 0, py / pw, 0.0)
-        v = np.clip(ybar, np.minimum(top, bot), np.maximum(top, bot))
-        through = (lyy - ly * top) + (ryy - ry * bot) + pw * (ybar - v) ** 2
-        frac = np.clip((v - bot) / (top - bot), 1e-6, 1 - 1e-6)
-    through = np.where((pw > 0) & (lw > 0) & (rw2 > 0) & np.isfinite(through), through, np.inf)
+        q[:, BOTTOM] = ry[j, cols] / rw[j, cols] + pb.y0
+        q[:, LOG_IC50] = 0.5 * (xl + nx)
+        q[:, HILL] = -STEP_DECADES / np.maximum(0.5 * (nx - xl), 1e-12)
+        # through X_k: left = split k (before row k), right = split k + 1's right side
+        lw, ly, lyy = cw[:-1], cy[:-1], cyy[:-1]
+        rw2, ry2 = rw[1:], ry[1:]
+        top, bot = ly / lw, ry2 / rw2
+        ybar = WY / W
+        v = np.minimum(np.maximum(ybar, np.minimum(top, bot)), np.maximum(top, bot))
+        through = lyy - ly * top
+        through += (tyy - cyy[1:]) - ry2 * bot
+        through += W * (ybar - v) ** 2
+    through[~((W > 0) & (lw > 0) & (rw2 > 0) & np.isfinite(through))] = np.inf
     k = through.argmin(0)
-    use = through[k, cols] < total[j, cols]
-    q[use, TOP] = top[k, cols][use] + pb.y0[use]
-    q[use, BOTTOM] = bot[k, cols][use] + pb.y0[use]
-    # the nearest other tested X on either side of X_k (vehicle wells are infinitely far)
-    prev = np.concatenate([np.full((1, n), -np.inf), np.maximum.accumulate(np.where(W > 0, X, -np.inf), 0)[:-1]])
-    gap = np.minimum(X - prev, after[1:] - X)[k, cols]
-    # f(X_k) = frac: 10^((L - X_k) h) = 1/frac - 1; the neighbours STEP_DECADES from a plateau
-    u = np.log10(1.0 / frac[k, cols] - 1.0)
-    hill = -(STEP_DECADES + np.abs(u)) / np.maximum(gap, 1e-12)
-    q[use, HILL] = hill[use]
-    q[use, LOG_IC50] = (X[k, cols] + u / hill)[use]
-    ok |= use
+    use = through[k, cols] < split
+    if use.any():
+        u_ = np.flatnonzero(use)
+        kk = k[u_]
+        t_, b_ = top[kk, u_], bot[kk, u_]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.clip((v[kk, u_] - b_) / (t_ - b_), 1e-6, 1 - 1e-6)
+        # the nearest other tested X on either side of X_k (vehicle wells are infinitely far)
+        sub = np.where(W[:, u_] > 0, X[:, u_], -np.inf)
+        prev = np.maximum.accumulate(sub, 0)
+        xk = X[kk, u_]
+        left = np.where(kk > 0, prev[np.maximum(kk - 1, 0), np.arange(u_.size)], -np.inf)
+        gap = np.minimum(xk - left, after[kk + 1, u_] - xk)
+        # f(X_k) = frac: 10^((L - X_k) h) = 1/frac - 1; the neighbours STEP_DECADES from a plateau
+        w_ = np.log10(1.0 / frac - 1.0)
+        hill = -(STEP_DECADES + np.abs(w_)) / np.maximum(gap, 1e-12)
+        q[u_, TOP], q[u_, BOTTOM] = t_ + pb.y0[u_], b_ + pb.y0[u_]
+        q[u_, HILL] = hill
+        q[u_, LOG_IC50] = xk + w_ / hill
+    ok = np.isfinite(split) | use
     return q, ok
 
 
@@ -1169,24 +1255,27 @@ class _Limits:
         self.q = np.full((3, m, 4), np.nan)
         self.r = np.full((3, m), np.inf)
         self.done = np.zeros(m, bool)
+        q, ok = _vp_step_limit(pb)  # the step limits of every curve: cheap, and used throughout
+        self.q[2] = q
+        self.r[2] = np.where(ok, _rss_at(pb, q), np.inf)
 
-    def best(self, curves, running, L, s, only_step=False):
+    def best(self, curves, running, L, s):
         """Best limit for runs of ``curves`` (params (n, 4), rss (n,), inf where none applies).
         For a run still going (``running``, at L, s) only the limit it is heading for counts:
         a runaway once logIC50 has left the tested range, a step once the curve is steep."""
         new = np.unique(curves[~self.done[curves]])
         if new.size:
             sub = self.pb.sub(new)
-            for k, (q, ok) in enumerate((_vp_tail_limit(sub, 1.0), _vp_tail_limit(sub, -1.0),
-                                         _vp_step_limit(sub))):
+            for k, direction in enumerate((1.0, -1.0)):
+                q, ok = _vp_tail_limit(sub, direction)
                 self.q[k, new] = q
                 self.r[k, new] = np.where(ok, _rss_at(sub, q), np.inf)
             self.done[new] = True
         pb = self.pb
         outside = (L > pb.hi[curves]) | (L < pb.lo[curves])
-        steep = s > np.log(STEEP_RUN * 4.0 / pb.span[curves])
+        steep = s > pb.s_steep[curves]
         r = self.r[:, curves].copy()
-        r[:2, (running & ~outside) | only_step] = np.inf
+        r[:2, running & ~outside] = np.inf
         r[2, running & ~steep] = np.inf
         k = r.argmin(0)
         cols = np.arange(curves.size)
@@ -1203,12 +1292,15 @@ def _saturated(pb: _Problem, L, s):
 def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY_MARGIN):
     """All four parameters free, every curve of ``st``: (params (m, 4), converged (m,)).
 
-    Candidates per curve: the data-driven start and the best point of each grid family,
-    scored by the exact profile RSS. LM runs from the best of them; then, as before, from
-    every other candidate whose profile RSS is below ``retry_margin`` x the RSS reached (unless
-    it starts where that run started or ended); the lowest RSS wins. Every ROUND_ITER
-    iterations the curves not converged are compared with the limits of a curve with no finite
-    optimum (:func:`_vp_limits`); a limit that beats the fit replaces it (not converged)."""
+    Candidates per curve: the data-driven start and the best point of each grid family, scored
+    by the exact profile RSS. LM runs, in one batch, from the best of them (the curve's first
+    run), from the data-driven start (always, as before) and from every other candidate whose
+    profile RSS is below ``retry_margin`` x the best candidate's (a superset of the retries
+    before, whose margin was on the RSS reached); a run that reaches the first run's basin
+    stops there. The lowest RSS wins. Runs not converged after a round are compared with the
+    limits of a curve with no finite optimum (:class:`_Limits`): a limit that beats the fit
+    replaces it (not converged); a curve still not converged is retried from every candidate.
+    A converged fit that a step limit beats is replaced by that limit."""
     pb = _Problem(st)
     m = st.m
     cols = np.arange(m)
@@ -1219,94 +1311,98 @@ def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY
     CS = np.stack([s0] + [f[1] for f in fams])
     CR = np.stack([r0] + [f[2] for f in fams])
     first = CR.argmin(0)
+    ok = np.isfinite(CR)
+    # the extra runs: not where the first one starts
+    near = (np.abs(CL - CL[first, cols]) <= DEDUP_L * pb.span) & (np.abs(CS - CS[first, cols]) <= DEDUP_S)
+    want = ok & ~near & ((CR < retry_margin * CR[first, cols]) | (np.arange(CR.shape[0]) == 0)[:, None])
+    want[first, cols] = False
+    kc, kk = np.nonzero(want)
+    tried = want.copy()
+    tried[first, cols] = True
+    owner = np.concatenate([cols, kk])
+    Ls = np.concatenate([CL[first, cols], CL[kc, kk]])
+    Ss = np.concatenate([CS[first, cols], CS[kc, kk]])
+    partner = np.concatenate([np.full(m, -1), kk])  # the first run of a curve is run number <curve>
     best_p = np.full((m, 4), np.nan)
     best_r = np.full(m, np.inf)
     best_c = np.zeros(m, bool)
-    owner, Ls, Ss = cols, CL[first, cols], CS[first, cols]
-    cont = np.zeros(m, bool)  # continuing an earlier run of the same start
+    cont = np.zeros(owner.size, bool)  # continuing an earlier run of the same start
     limits = _Limits(pb)
-    target = None
-    for rnd in range(ROUNDS):
+    for rnd, n_iter in enumerate(ROUND_ITERS):
         if owner.size == 0:
             break
-        prob = pb if rnd == 0 else pb.sub(owner)
-        L, s, cur, conv, running, merged = vp_levenberg_marquardt(prob, Ls, Ss, max_iter=ROUND_ITER,
-                                                                  target=target)
-        if rnd == 0:
-            L_first, s_first = L, s
+        prob = pb if owner.size == m and rnd == 0 else pb.sub(owner)
+        L, s, cur, conv, running, merged = vp_levenberg_marquardt(
+            prob, Ls, Ss, max_iter=n_iter, partner=partner, step_rss=limits.r[2, owner])
         p = _vp_params(prob, L, s, cur)
         rss = cur[I_RSS].copy()
         conv &= ~_saturated(prob, L, s)
-        placed = np.zeros(owner.size, bool)
         nc = np.flatnonzero(~conv & ~merged)
         if nc.size:
             q, rq = limits.best(owner[nc], running[nc], L[nc], s[nc])
             beat = rq < rss[nc]
             k = nc[beat]
-            p[k], rss[k], running[k], placed[k] = q[beat], rq[beat], False, True
-        upd = np.where(cont, rss <= best_r[owner], rss < best_r[owner])
+            p[k], rss[k], running[k] = q[beat], rq[beat], False
+        upd = np.where(cont, rss <= best_r[owner], rss < best_r[owner]) & ~merged
         # several runs of one curve in a batch: apply in order of decreasing RSS so the lowest wins
         order = np.argsort(-rss, kind="stable")
         sel = order[upd[order]]
         best_p[owner[sel]], best_r[owner[sel]], best_c[owner[sel]] = p[sel], rss[sel], conv[sel]
-        nxt = np.flatnonzero(running)
-        n_owner, n_L, n_s = owner[nxt], L[nxt], s[nxt]
-        n_cont = np.ones(nxt.size, bool)
-        if rnd == 0:  # retries from the other candidates, as before: within the margin of the RSS reached
-            # (from every candidate for a curve whose first run did not converge)
-            want = ((CR < retry_margin * best_r) | ~best_c) & np.isfinite(CR)
-            want[0] = np.isfinite(CR[0])  # the data-driven start always (as the first run before)
-            want[first, cols] = False
-            for c in range(CR.shape[0]):
-                startA = (np.abs(CL[c] - CL[first, cols]) <= DEDUP_L * pb.span) & (
-                    np.abs(CS[c] - CS[first, cols]) <= DEDUP_S)
-                endA = (np.abs(CL[c] - L) <= DEDUP_L * pb.span) & (np.abs(CS[c] - s) <= DEDUP_S) & ~placed
-                want[c] &= ~(startA | endA)
-            kc, kk = np.nonzero(want)
-            n_owner = np.concatenate([n_owner, kk])
-            n_L = np.concatenate([n_L, CL[kc, kk]])
-            n_s = np.concatenate([n_s, CS[kc, kk]])
-            n_cont = np.concatenate([n_cont, np.zeros(kk.size, bool)])
-        owner, Ls, Ss, cont = n_owner, n_L, n_s, n_cont
         if rnd == 0:
             # a converged fit is a local optimum: where a step (Hill -> infinity) does better,
-            # that limit is the least-squares answer (checked for every curve; cheap)
-            q, rq = _vp_step_limit(pb, rss_only=True)
-            cand = np.flatnonzero(rq < best_r * (1.0 - 1e-12))
-            if cand.size:
-                qs, rs = limits.best(cand, np.zeros(cand.size, bool), best_p[cand, LOG_IC50],
-                                     np.log(np.abs(best_p[cand, HILL])), only_step=True)
-                beat = rs < best_r[cand]
-                k = cand[beat]
-                best_p[k], best_r[k], best_c[k] = qs[beat], rs[beat], False  # the retries stop once they reach the first run's optimum
-            tgt = np.where(best_c[owner] & ~cont, 1.0, np.nan)
-            target = (L_first[owner] * tgt, s_first[owner] * tgt, best_r[owner])
-        else:
-            target = tuple(t[nxt] for t in target) if target is not None else None
+            # that limit is the least-squares answer (checked for every curve)
+            k = np.flatnonzero(limits.r[2] < best_r)
+            best_p[k], best_r[k], best_c[k] = limits.q[2, k], limits.r[2, k], False
+        nxt = np.flatnonzero(running)
+        owner, Ls, Ss = owner[nxt], L[nxt], s[nxt]
+        cont = np.ones(nxt.size, bool)
+        partner = np.full(nxt.size, -1)
+        if rnd == 0:  # a curve not converged: from every candidate not tried yet, as before
+            again = ~tried & ok & ~best_c[None, :]
+            kc, kk = np.nonzero(again)
+            owner = np.concatenate([owner, kk])
+            Ls = np.concatenate([Ls, CL[kc, kk]])
+            Ss = np.concatenate([Ss, CS[kc, kk]])
+            cont = np.concatenate([cont, np.zeros(kk.size, bool)])
+            partner = np.full(owner.size, -1)
     return canonical(best_p, {}), best_c
+
+
+SINGULAR = 1e-12  # a Cholesky pivot of the unit-diagonal matrix below this: a direction not determined
 
 
 def spd_inverse(A):
     """Inverse of a stack of symmetric positive semi-definite matrices (m, k, k), scaled to a
     unit diagonal first (Jacobi: the plateaus and Hill live on very different scales) and
-    inverted through an explicit Cholesky factorisation on (m,) columns; matrices with a
-    pivot that is not positive get the pseudo-inverse (through :func:`_inverse`)."""
-    k = A.shape[1]
-    a = np.ascontiguousarray(A.transpose(1, 2, 0))  # (k, k, m): contiguous per-entry columns
+    inverted through an explicit Cholesky factorisation on (m,) columns. A parameter whose
+    pivot is below SINGULAR (its column a combination of the earlier ones: logIC50 and Hill at
+    a step limit, a plateau run off to infinity) is not determined by the data: its variance is
+    inf and the others' are those with it held (as scipy's curve_fit, which reports inf when
+    the covariance cannot be estimated). Matrices with non-finite entries give NaN."""
+    return np.ascontiguousarray(spd_inverse_kkm(np.ascontiguousarray(A.transpose(1, 2, 0))).transpose(2, 0, 1))
+
+
+def spd_inverse_kkm(a):
+    """:func:`spd_inverse` on a (k, k, m) stack (each entry a contiguous (m,) column); a is
+    overwritten; returns the (k, k, m) inverse."""
+    k = a.shape[0]
+    finite = np.isfinite(a).all(axis=(0, 1))
+    a[:, :, ~finite] = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         sc = [np.where(a[i, i] > 0, 1.0 / np.sqrt(a[i, i]), 1.0) for i in range(k)]
     for i in range(k):
         for j in range(k):
             a[i, j] *= sc[i] * sc[j]
     Lm = [[None] * k for _ in range(k)]
-    good = np.isfinite(a).all(axis=(0, 1))
+    undet = []
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         for j in range(k):
             dj = a[j][j] - sum(Lm[j][i] ** 2 for i in range(j))
-            good &= dj > 1e-15
-            Lm[j][j] = np.sqrt(np.where(dj > 0, dj, 1.0))
-            for i in range(j + 1, k):
-                Lm[i][j] = (a[i][j] - sum(Lm[i][t] * Lm[j][t] for t in range(j))) / Lm[j][j]
+            bad = ~(dj > SINGULAR)
+            undet.append(bad)
+            Lm[j][j] = np.sqrt(np.where(bad, 1.0, dj))
+            for i in range(j + 1, k):  # an undetermined parameter leaves the factorisation
+                Lm[i][j] = np.where(bad, 0.0, (a[i][j] - sum(Lm[i][t] * Lm[j][t] for t in range(j))) / Lm[j][j])
         # V = L^-1 (lower triangular), inverse = V' V
         V = [[None] * k for _ in range(k)]
         for j in range(k):
@@ -1319,57 +1415,74 @@ def spd_inverse(A):
                 v = sum(V[t][i] * V[t][j] for t in range(j, k))
                 inv[i, j] = v
                 inv[j, i] = v
-    bad = np.flatnonzero(~good)
-    if bad.size:
-        inv[:, :, bad] = _inverse(np.ascontiguousarray(a[:, :, bad].transpose(2, 0, 1))).transpose(1, 2, 0)
+        for j in range(k):
+            if undet[j].any():
+                inv[j, :, undet[j]] = 0.0
+                inv[:, j, undet[j]] = 0.0
+                inv[j, j, undet[j]] = np.inf
     for i in range(k):
         for j in range(k):
             inv[i, j] *= sc[i] * sc[j]
-    return np.ascontiguousarray(inv.transpose(2, 0, 1))
+    inv[:, :, ~finite] = np.nan
+    return inv
+
+
+def _stat_sums(st: Stack, p):
+    """Per-curve RSS (replicate scatter excluded) and the sums of products of the Jacobian's
+    columns (1 - f, f, g, g d with g = f (1 - f), d = logIC50 - X) at parameters p: (10, n)."""
+    b, t, L, h = (p[:, k] for k in range(4))
+    W = st.W
+    ok = W > 0
+    d = np.where(ok, L - st.X, 0.0)
+    e = np.exp(np.clip(d * (h * LN10), -Z_CLIP, Z_CLIP))
+    f = 1.0 / (1.0 + e)
+    fc = np.where(e <= 1.0, e * f, 1.0 - f)  # 1 - f to full relative precision
+    span = t - b
+    r = np.where(ok, st.Y - b - span * f, 0.0)
+    fv = np.where(h < 0, 1.0, np.where(h > 0, 0.0, 0.5))  # vehicle wells: the X -> -inf plateau
+    wv = st.wv
+    rv = np.where(wv > 0, st.yv - b - span * fv, 0.0)
+    g = f * fc
+    gd = g * d
+    wf, wfc, wg, wgd = W * f, W * fc, W * g, W * gd
+    out = np.empty((10, st.m))
+    out[0] = _dot(W * r, r) + wv * rv * rv
+    out[1] = _dot(wfc, fc) + wv * (1 - fv) ** 2
+    out[2] = _dot(wfc, f) + wv * (1 - fv) * fv
+    out[3] = _dot(wf, f) + wv * fv * fv
+    out[4], out[5] = _dot(wg, fc), _dot(wg, f)
+    out[6], out[7] = _dot(wgd, fc), _dot(wgd, f)
+    out[8], out[9] = _dot(wg, g), _dot(wg, gd)
+    return out, _dot(wgd, gd)
 
 
 def stats_free(st: Stack, p, rss_extra, dof):
     """Exact RSS (plus ``rss_extra``, the replicate scatter) and the covariance s^2 (J'WJ)^-1
-    at parameters p (any sign of Hill), from the per-curve sums of the Jacobian's columns."""
-    b, t, L, h = (p[:, k] for k in range(4))
-    W, Y = st.W, st.Y
-    d = L - st.X
-    with np.errstate(over="ignore", invalid="ignore"):
-        e = np.exp(d * (h * LN10))
-        f = 1.0 / (1.0 + e)
-        fc = np.where(e <= 1.0, e * f, 1.0 - f)  # 1 - f to full relative precision
-    f = np.where(np.isnan(f), 0.5, f)
-    fc = np.where(np.isnan(fc), 0.5, fc)
-    span = t - b
-    ok = W > 0
-    r = np.where(ok, Y - b - span * f, 0.0)
-    fv = np.where(h < 0, 1.0, np.where(h > 0, 0.0, 0.5))  # vehicle wells: the X -> -inf plateau
-    wv = st.wv
-    rv = np.where(wv > 0, st.yv - b - span * fv, 0.0)
-    rss = _dot(W * r, r) + wv * rv * rv
-    g = f * fc
-    gd = g * np.where(ok, d, 0.0)
-    wf, wfc, wg = W * f, W * fc, W * g
-    S00 = _dot(wfc, fc) + wv * (1 - fv) ** 2
-    S01 = _dot(wfc, f) + wv * (1 - fv) * fv
-    S11 = _dot(wf, f) + wv * fv * fv
-    Sg_c, Sg_f = _dot(wg, fc), _dot(wg, f)
-    Sgd_c, Sgd_f = _dot(W * gd, fc), _dot(W * gd, f)
-    Sgg, Sggd, Sgdgd = _dot(wg, g), _dot(wg, gd), _dot(W * gd, gd)
-    kL = -span * LN10 * h
+    at parameters p (any sign of Hill), from the per-curve sums of the Jacobian's columns
+    (computed in blocks of EVAL_BLOCK curves)."""
+    n = st.m
+    S = np.empty((11, n))
+    for a in range(0, n, EVAL_BLOCK):
+        b = min(a + EVAL_BLOCK, n)
+        blk = Stack(st.X if st.shared else st.X[:, a:b], st.Y[:, a:b], st.W[:, a:b], st.wv[a:b], st.yv[a:b])
+        S[:10, a:b], S[10, a:b] = _stat_sums(blk, p[a:b])
+    rss, S00, S01, S11, Sg_c, Sg_f, Sgd_c, Sgd_f, Sgg, Sggd, Sgdgd = S
+    span = p[:, TOP] - p[:, BOTTOM]
+    kL = -span * LN10 * p[:, HILL]
     kh = -span * LN10
-    A = np.empty((st.m, 4, 4))
-    A[:, 0, 0], A[:, 0, 1], A[:, 1, 1] = S00, S01, S11
-    A[:, 0, 2], A[:, 1, 2] = kL * Sg_c, kL * Sg_f
-    A[:, 0, 3], A[:, 1, 3] = kh * Sgd_c, kh * Sgd_f
-    A[:, 2, 2], A[:, 2, 3], A[:, 3, 3] = kL * kL * Sgg, kL * kh * Sggd, kh * kh * Sgdgd
-    iu = np.triu_indices(4, 1)
-    A[:, iu[1], iu[0]] = A[:, iu[0], iu[1]]
+    A = np.empty((4, 4, n))  # J'WJ, entry by entry
+    A[0, 0], A[0, 1], A[1, 1] = S00, S01, S11
+    A[0, 2], A[1, 2] = kL * Sg_c, kL * Sg_f
+    A[0, 3], A[1, 3] = kh * Sgd_c, kh * Sgd_f
+    A[2, 2], A[2, 3], A[3, 3] = kL * kL * Sgg, kL * kh * Sggd, kh * kh * Sgdgd
+    for i in range(4):
+        for j in range(i):
+            A[i, j] = A[j, i]
     rss_total = rss + rss_extra
-    inv = spd_inverse(A)
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = np.where(dof > 0, rss_total / np.maximum(dof, 1), np.nan)
-    cov = inv * s2[:, None, None]
-    diag = np.diagonal(cov, axis1=1, axis2=2)
-    se = np.sqrt(np.where(diag >= 0, diag, np.nan))
-    return rss_total, cov, se
+    cov = spd_inverse_kkm(A)
+    cov *= s2
+    dg = np.diagonal(cov)  # (n, 4)
+    se = np.sqrt(np.where(dg >= 0, dg, np.nan))
+    return rss_total, np.ascontiguousarray(cov.transpose(2, 0, 1)), se
