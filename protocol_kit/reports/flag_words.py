@@ -32,16 +32,21 @@ MEANING = {
 }
 
 
+# flags whose sentences in ``qc`` start with another word
+SAID_AS = {"excluded_animals": "excluded", "missing_samples": "missing"}
+
+
 def flag_rows(flags, qc) -> list[dict]:
     """One row per flag: code, general meaning, and the analysis's sentences for it. QC
     sentences that belong to no flag are listed after, with an empty code."""
     qc = list(qc or ())
     rows, used = [], set()
     for code in flags or ():
-        said = [q for q in qc if q.startswith(f"{code}:") or q.startswith(f"{code} ")]
+        word = SAID_AS.get(code, code)
+        said = [q for q in qc if q.startswith(f"{word}:") or q.startswith(f"{word} ")]
         used.update(said)
         rows.append({"code": code, "meaning": MEANING.get(code, "see the analysis notes"),
-                     "details": [s.split(":", 1)[1].strip() if s.startswith(f"{code}:") else s for s in said]})
+                     "details": [s.split(":", 1)[1].strip() if s.startswith(f"{word}:") else s for s in said]})
     rest = [q for q in qc if q not in used]
     if rest:
         rows.append({"code": "", "meaning": "notes from the analysis", "details": rest})

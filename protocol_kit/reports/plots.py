@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..units import format_molar
+from .numbers import molar
 from .svg import draw
 
 WIDTH = 6.6  # inches: the text width of A4 and Letter with the reports' margins, and a little to spare
@@ -105,7 +105,7 @@ def saturation_curve(total: tuple[Sequence[float], Sequence[float]], nsb: tuple[
         ax.axhline(bmax, color="black", lw=0.6, ls=(0, (6, 3)))
         ax.annotate(f"Bmax {bmax:.0f}", (grid[-1], bmax), xytext=(-4, 3), textcoords="offset points", ha="right")
         ax.plot([kd_nM, kd_nM], [0, bmax / 2], ":", color="black", lw=0.8)
-        ax.annotate(f"Kd {format_molar(kd_nM * 1e-9)}", (kd_nM, bmax / 2), xytext=(4, -10), textcoords="offset points")
+        ax.annotate(f"Kd {molar(kd_nM * 1e-9)}", (kd_nM, bmax / 2), xytext=(4, -10), textcoords="offset points")
         ax.set_xlabel("free radioligand (nM)")
         ax.set_ylabel("bound (fmol/mg protein)")
         ax.set_xlim(0, grid[-1])
@@ -174,11 +174,11 @@ def timecourse(groups: Sequence[tuple[str, Sequence[float], Sequence[float], Seq
             ax.errorbar(t, mean, yerr=sem, marker=marker, ls=style, color="black", mfc=face, mec="black",
                         ecolor="black", elinewidth=0.8, capsize=2.5, label=label)
         ax.axvline(0, color="black", lw=1.0, ls=(0, (4, 2)))
-        ax.annotate(f"dose: {dose_label}", (0, 1), xycoords=("data", "axes fraction"), xytext=(4, -10),
-                    textcoords="offset points")
+        ax.annotate(f"dose: {dose_label}", (0, 0.98), xycoords=("data", "axes fraction"), xytext=(-3, 0),
+                    textcoords="offset points", rotation=90, ha="right", va="top")
         ax.set_xlabel("time from the dose (min, fraction midpoint)")
         ax.set_ylabel(y_label)
-        ax.legend(loc="upper right")
+        fig.legend(loc="outside upper center", ncols=min(len(groups), 3))
 
     return draw(WIDTH, 3.4, key, title, paint)
 

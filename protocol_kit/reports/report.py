@@ -30,8 +30,7 @@ if TYPE_CHECKING:
 
 VIEWS = {"CompetitionResult": competition, "SaturationResult": saturation, "UptakeResult": uptake,
          "MicrodialysisResult": microdialysis}
-TITLES = {"CompetitionResult": "competition binding", "SaturationResult": "saturation binding",
-          "UptakeResult": "reuptake inhibition", "MicrodialysisResult": "microdialysis"}
+TITLES = {"CompetitionResult": "competition binding", "SaturationResult": "saturation binding"}  # else the title alone
 
 
 def check_output(path: str | os.PathLike, *, pdfa: bool = False) -> Path:
@@ -63,7 +62,7 @@ def report_context(run: Run, record: AnalysisRecord, *, paper: str = "A4",
     return {
         "p": p, "paper": sheet["paper"], "date": now.date().isoformat(), "plan_hash": p.plan_hash, "plate": None,
         "rendered": run_view.when(now.isoformat()), "protocol_kit": __version__,
-        "kind": TITLES[rec["result_type"]], "template": f"report_{p.id}.html.j2",
+        "kind": TITLES.get(rec["result_type"], ""), "template": f"report_{p.id}.html.j2",
         "run": run_view.title_block(run), "param_groups": sheet["param_groups"], "warnings": sheet["warnings"],
         "reagents": run_view.reagents(run), "steps": steps, "loose_deviations": loose,
         **run_view.record_items(run),

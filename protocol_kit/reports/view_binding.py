@@ -42,7 +42,7 @@ def competition(result: dict, protocol) -> dict:
         "data_tables": [{
             "title": "Counts per concentration", "note": "CV of the replicate counts; % specific per plate.",
             "columns": ["Group", "Concentration", "n", "Mean CPM", "SD", "CV %", "% specific", "SD"],
-            "rows": [[code(t["label"]), molar(t["conc"]) if t["conc"] is not None else DASH, t["n"], num(t["mean_cpm"], 4),
+            "rows": [[code(t["label"]), molar(t["conc"]), t["n"], num(t["mean_cpm"], 4),
                       num(t["sd_cpm"]), fixed(t["cv_pct"], 1), fixed(t["mean_pct_specific"], 1),
                       fixed(t["sd_pct_specific"], 1)] for t in table.to_dict("records")]}],
     }

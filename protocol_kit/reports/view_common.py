@@ -1,31 +1,13 @@
-"""Formatting shared by the result views: numbers, molar values, 95% intervals, recorded
-tables, and the plate heat maps of raw readings. Recorded numbers may be None (NaN when
-analysed) or text ('inf'); both print as a dash or as they are."""
+"""What the result views share: recorded tables as frames, headline lines, group codes, the
+curve points and the plate heat maps of raw readings (numbers: :mod:`.numbers`)."""
 from __future__ import annotations
 
 import math
 
 import pandas as pd
 
-from ..units import format_molar
 from . import plots
-
-DASH = "—"
-
-
-def num(x, digits: int = 3) -> str:
-    """A number to ``digits`` significant figures ('—' for a missing one)."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)) or isinstance(x, str):
-        return DASH if x is None or not isinstance(x, str) else x
-    return f"{x:.{digits}g}" if abs(x) < 10 ** digits else f"{x:.0f}"
-
-
-def fixed(x, decimals: int = 2) -> str:
-    """``x`` with ``decimals`` decimals ('—' for a missing one; never '-0.0')."""
-    if x is None or isinstance(x, str) or (isinstance(x, float) and not math.isfinite(x)):
-        return DASH
-    text = f"{x:.{decimals}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
+from .numbers import DASH, ci, fixed, molar, num  # noqa: F401  (the views import them from here)
 
 
 def code(label) -> str:
@@ -33,17 +15,6 @@ def code(label) -> str:
     text = str(label)
     first = text.split(" ")[0]
     return first if first[:1] == "C" and first[1:].isdigit() else text
-
-
-def molar(x) -> str:
-    return DASH if x is None or isinstance(x, str) else format_molar(float(x))
-
-
-def ci(pair, fmt=num) -> str:
-    """'95% CI lo to hi', or '' when the interval is missing."""
-    if not pair or any(v is None or isinstance(v, str) for v in pair):
-        return ""
-    return f"95% CI {fmt(pair[0])} to {fmt(pair[1])}"
 
 
 def frame(result: dict, name: str) -> pd.DataFrame:

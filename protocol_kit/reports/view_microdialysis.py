@@ -24,7 +24,7 @@ def _anova_rows(anova: dict | None) -> list[list]:
               f"{num(e.get('df1'))}, {num(e.get('df2'))}" if e.get("df1") is not None else num(e.get("df")))
         stat = f"F = {fixed(e['F'])}" if e.get("F") is not None else f"chi2 = {fixed(e['chi2'])}"
         p = e.get("p_gg") if gg else e.get("p")
-        rows.append([e["effect"], stat, df, num(p, 2), "Greenhouse-Geisser" if gg else ""])
+        rows.append([e["effect"], "Greenhouse-Geisser" if gg else "none", stat, df, num(p, 2)])
     return rows
 
 
@@ -70,7 +70,7 @@ def microdialysis(result: dict, protocol) -> dict:
     grid = samples.pivot_table(index="animal", columns="fraction", values="conc", aggfunc="first", sort=False)
     data_tables.append({
         "title": f"{r['analyte']} per sample ({unit})", "note": "Concentration of each fraction from its peak area; "
-                                                              "— no value.", "small": True,
+                                                              "— no value.", "small": True, "text_columns": 2,
         "columns": ["Animal", "Group", *[f"F{int(f):02d}" for f in fractions]],
         "rows": [[a, g, *[num(grid.loc[a, f]) if a in grid.index and f in grid.columns else DASH for f in fractions]]
                  for a, g in dict(zip(samples["animal"], samples["group"])).items()]})
@@ -82,8 +82,9 @@ def microdialysis(result: dict, protocol) -> dict:
                    _pm(g["auc_above_baseline_mean"], g["auc_above_baseline_sem"], 4)]
                   for g in groups.to_dict("records")]},
         {"title": "Treatment x time", "note": (r["anova"] or {}).get("method", "not tested"),
-         "columns": ["Effect", "Statistic", "df", "p", "Correction"], "rows": _anova_rows(r["anova"])},
-        {"title": "Animals", "note": "Excluded animals are listed with the reason.",
+         "columns": ["Effect", "df correction", "Statistic", "df", "p"], "rows": _anova_rows(r["anova"]),
+         "text_columns": 2},
+        {"title": "Animals", "note": "Excluded animals are listed with the reason.", "text_columns": 3,
          "columns": ["Animal", "Group", "Status", f"Basal ({unit})", "AUC (%·min)", "Emax (%)", "Tmax (min)",
                      "Missing"],
          "rows": [[a["animal"], a["group"], a["status"] + (f": {a['reason']}" if a.get("reason") else ""),

@@ -47,7 +47,7 @@ def uptake(result: dict, protocol) -> dict:
             {"title": "Readings per concentration", "note": f"Readings in {unit}; % inhibition per plate from its "
                                                             "vehicle (0%) and reference-inhibitor (100%) wells.",
              "columns": ["Group", "Concentration", "n", "Mean", "SD", "CV %", "% inhibition", "SD"],
-             "rows": [[code(t["label"]), molar(t["conc"]) if t["conc"] is not None else DASH, t["n"], num(t["mean"], 4),
+             "rows": [[code(t["label"]), molar(t["conc"]), t["n"], num(t["mean"], 4),
                        num(t["sd"]), fixed(t["cv_pct"], 1), fixed(t["mean_pct_inhibition"], 1),
                        fixed(t["sd_pct_inhibition"], 1)] for t in table.to_dict("records")]},
             {"title": "Plate quality", "note": "Z' = 1 - 3 (SD vehicle + SD full) / |mean vehicle - mean full|.",

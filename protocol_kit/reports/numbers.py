@@ -1,0 +1,43 @@
+"""Numbers as the reports print them: significant figures, fixed decimals, molar values in a
+readable unit, 95% intervals. A recorded number may be None (NaN when analysed) or text
+('inf'); both print as a dash or as they are."""
+from __future__ import annotations
+
+import math
+
+DASH = "—"
+
+
+def num(x, digits: int = 3) -> str:
+    """A number to ``digits`` significant figures ('—' for a missing one)."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)) or isinstance(x, str):
+        return DASH if x is None or not isinstance(x, str) else x
+    return f"{x:.{digits}g}" if abs(x) < 10 ** digits else f"{x:.0f}"
+
+
+def fixed(x, decimals: int = 2) -> str:
+    """``x`` with ``decimals`` decimals ('—' for a missing one; never '-0.0')."""
+    if x is None or isinstance(x, str) or (isinstance(x, float) and not math.isfinite(x)):
+        return DASH
+    text = f"{x:.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+MOLAR_UNITS = ((1e-12, "pM"), (1e-9, "nM"), (1e-6, "µM"), (1e-3, "mM"), (1.0, "M"))
+
+
+def molar(x) -> str:
+    """A molar value to 3 significant figures in the unit that puts it in [1, 1000): '303 pM',
+    '1 µM' (rounded first, so 9.9999e-7 M is '1 µM'); '—' for none or 0."""
+    if x is None or isinstance(x, str) or not math.isfinite(x) or x == 0:
+        return DASH
+    v = float(f"{abs(x):.3g}")
+    scale, unit = next(((s, u) for s, u in reversed(MOLAR_UNITS) if v >= s * (1 - 1e-12)), MOLAR_UNITS[0])
+    return f"{'-' if x < 0 else ''}{float(f'{v / scale:.3g}'):g}\u00a0{unit}"
+
+
+def ci(pair, fmt=num) -> str:
+    """'95% CI lo to hi', or '' when the interval is missing."""
+    if not pair or any(v is None or isinstance(v, str) for v in pair):
+        return ""
+    return f"95% CI {fmt(pair[0])} to {fmt(pair[1])}"
