@@ -146,8 +146,10 @@ def test_signed_run_report_fills_the_signatures_and_is_not_stored(binding_run, t
 
 def test_pdf_report_text_holds_the_results(binding_run, tmp_path):
     r = binding_run.analyse()
-    out = binding_run.report(tmp_path / "r.pdf")
+    out = binding_run.report(tmp_path / "r.pdf", paper="Letter")
     reader = PdfReader(io.BytesIO(out.read_bytes()))
+    # US Letter, 8.5 x 11 in = 612 x 792 pt, on every page
+    assert {(round(float(pg.mediabox.width)), round(float(pg.mediabox.height))) for pg in reader.pages} == {(612, 792)}
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages).replace("\u00a0", " ")
     assert f"Page 1 of {len(reader.pages)}" in text
     assert f"Run ID: {binding_run.id}" in text
