@@ -617,7 +617,7 @@ MERGE_L, MERGE_S = 0.02, 0.05  # a run this close to another (range fraction, ln
 COMPACT = 0.9  # drop finished runs from the computation when fewer than 90% are still going
 MAX_STEP_L, MAX_STEP_S = 0.25, 1.0  # trust region: range fraction in logIC50, ln|Hill|
 LAM0, LAM_DOWN = 1e-3, 0.1  # initial damping; its largest decrease per accepted step (Nielsen: 1/3)
-QUAD_TOL, QUAD_LAM = 1e-4, 1e-3  # an accepted Newton step below QUAD_TOL at damping <= QUAD_LAM: done
+QUAD_TOL, QUAD_LAM = 1e-3, 1e-3  # an accepted Newton step below QUAD_TOL at damping <= QUAD_LAM: done
 
 
 def _dot(a, b):
