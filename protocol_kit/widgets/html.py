@@ -19,6 +19,15 @@ ROLE_STYLE = {"total": ("#dbe9f6", "solid"), "nsb": ("#eeeeee", "dashed"), "comp
 CELL = "border:1px {border} #555;padding:2px 3px;text-align:center;min-width:2.6em;font-size:11px;"
 
 
+STYLE = """<style>
+.pk-app .pk-table {border-collapse: collapse; width: 100%; font-size: 12px}
+.pk-app .pk-table th, .pk-app .pk-table td {padding: 2px 6px; text-align: left; vertical-align: top;
+  border-bottom: 1px solid #ddd}
+.pk-app .pk-table td:nth-child(2) {min-width: 14em}
+.pk-app .pk-msg {line-height: 1.4}
+</style>"""
+
+
 def message(kind: str, text: str) -> str:
     """A message that starts with its kind in words: 'Error: ...', 'Done: ...'."""
     marks = {"Error": "✗", "Done": "✓", "Warning": "⚠", "Working": "…", "Note": "ℹ"}
@@ -38,8 +47,9 @@ def frame(df: pd.DataFrame, *, css: str = "", max_rows: int = 200) -> str:
     """A DataFrame as a plain HTML table (numbers to 4 significant digits)."""
     shown = df.head(max_rows)
     more = f"<p>{len(df) - max_rows} more rows not shown.</p>" if len(df) > max_rows else ""
-    return shown.to_html(index=False, classes=f"pk-table {css}", float_format=lambda x: f"{x:.4g}",
-                         na_rep="", border=0) + more
+    table = shown.to_html(index=False, classes=f"pk-table {css}", float_format=lambda x: f"{x:.4g}",
+                          na_rep="", border=0)
+    return f"<div style='font-size:12px;line-height:1.3'>{table}</div>{more}"
 
 
 def plate_map(plate: dict) -> str:

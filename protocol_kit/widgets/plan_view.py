@@ -25,7 +25,7 @@ class Field:
 def make_field(spec: FieldSpec, value, unit) -> Field:
     """The controls for ``spec``, showing ``value`` (and ``unit``)."""
     common = dict(description=spec.description, tooltip=f"{spec.help} Allowed: {spec.allowed}.",
-                  style={"description_width": "220px"}, layout=w.Layout(width="420px"))
+                  style={"description_width": "200px"}, layout=w.Layout(width="390px"))
     unit_dd = None
     if spec.control == "choice":
         control = w.Dropdown(options=list(spec.choices), value=value, **common)
@@ -42,10 +42,11 @@ def make_field(spec: FieldSpec, value, unit) -> Field:
     if spec.control == "quantity":
         unit_dd = w.Dropdown(options=list(spec.units), value=unit, description=f"{spec.label} unit",
                              tooltip=f"unit of {spec.label}", style={"description_width": "0px"},
-                             layout=w.Layout(width="90px"))
+                             layout=w.Layout(width="86px"))
         parts.append(unit_dd)
     message = ui.message_box()
-    box = w.HBox([*parts, message], layout=w.Layout(flex_flow="row wrap", align_items="center"))
+    message.layout.margin = "0 0 4px 204px"  # under the value, beside the label column
+    box = w.VBox([w.HBox(parts), message])
     box.add_class(f"pk-field-{spec.name}")
     return Field(spec, control, unit_dd, message, box)
 
@@ -88,8 +89,8 @@ class PlanView:
         sheet_row = w.HBox([self.sheet_html_button, self.sheet_pdf_button, self.progress])
         right = w.VBox([ui.heading("Preview"), self.status, ui.heading("Design checks", 5), self.warnings,
                         self.preview, sheet_row, self.sheet_link, self.sheet_message],
-                       layout=w.Layout(width="50%", min_width="360px"))
-        self.widget = w.HBox([w.VBox([form], layout=w.Layout(width="50%", min_width="440px")), right],
+                       layout=w.Layout(flex="1 1 420px", min_width="0"))
+        self.widget = w.HBox([w.VBox([form], layout=w.Layout(flex="0 0 500px")), right],
                              layout=w.Layout(flex_flow="row wrap"))
         self.widget.add_class("pk-plan")
         session.listeners.append(self.refresh)
@@ -125,7 +126,7 @@ class PlanView:
         ui.show(self.status, "Note" if plan.valid else "Warning", plan.status + lock)
         self.warnings.value = html.warnings(plan.warnings())
         steps = plan.checklist()
-        self.checklist.value = html.frame(steps[["id", "section", "text", "duration", "temperature", "hazards"]],
+        self.checklist.value = html.frame(steps[["id", "text", "duration", "temperature", "hazards"]],
                                           css="pk-checklist")
         self.reagents.value = html.frame(plan.reagents(), css="pk-reagents")
         plate = plan.plate()

@@ -34,7 +34,7 @@ class ProtocolApp(w.VBox):
             self.steps.set_title(i, f"{i + 1}. {name}")
         self.status = w.HTML()
         self.status.add_class("pk-status")
-        title = w.HTML(f"<h3 style='margin:4px 0'>{html.esc(protocol.title)}</h3>")
+        title = w.HTML(f"{html.STYLE}<h3 style='margin:4px 0'>{html.esc(protocol.title)}</h3>")
         super().__init__([title, self.status, self.steps])
         self.add_class("pk-app")
         self.session.listeners.append(self._status)

@@ -61,7 +61,8 @@ def busy(bar: w.IntProgress, what: str, *buttons: w.Button):
 
 
 def button(label: str, tooltip: str, css: str, style: str = "") -> w.Button:
-    b = w.Button(description=label, tooltip=tooltip, button_style=style, layout=w.Layout(width="auto"))
+    b = w.Button(description=label, tooltip=tooltip, button_style=style,
+                 layout=w.Layout(width="auto", min_width="max-content"))
     b.add_class(css)
     return b
 

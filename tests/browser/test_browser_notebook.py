@@ -1,8 +1,9 @@
 """The binding example notebook in a real JupyterLab, driven in headless Chromium.
 
-Runs all cells, changes a parameter, starts the run, ticks a step, uploads the simulated data
-file the notebook wrote, runs the analysis, and checks the IC50 on the page and the events in
-the store. A screenshot is saved in tests/browser/artifacts/.
+Runs all cells, changes a parameter, starts the run, ticks a step (by mouse, then by keyboard),
+uploads the simulated data file the notebook wrote, runs the analysis and checks the IC50 on the
+page, renders the report and signs, and checks the events in the store. Screenshots are saved
+in tests/browser/artifacts/.
 """
 from __future__ import annotations
 
@@ -96,6 +97,9 @@ def test_browser_plan_to_analysis_in_the_example_notebook(lab, page):
         expect(page.locator(".pk-status")).to_contain_text("by A. Tester")
         page.locator(".pk-step-rb-buffer input[type=checkbox]").check()
         expect(page.locator(".pk-step-rb-buffer")).to_contain_text("by A. Tester")
+        page.locator(".pk-step-rb-filters input[type=checkbox]").focus()   # the keyboard works too
+        page.keyboard.press("Space")
+        expect(page.locator(".pk-step-rb-filters")).to_contain_text("by A. Tester")
 
         # Data: upload the file the notebook wrote; the plate map shows code and reading
         _step(page, "3. Data")
@@ -118,8 +122,22 @@ def test_browser_plan_to_analysis_in_the_example_notebook(lab, page):
         ic50, lo, hi = (_pm(x) for x in found.groups())
         assert lo < ic50 < hi and lo < TRUE_IC50_PM < hi
         table.scroll_into_view_if_needed()
-    finally:
         page.screenshot(path=str(ARTIFACTS / "binding-analysis.png"))
+        curve = page.locator(".pk-analysis figure svg").first
+        curve.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "binding-curve.png"))
+
+        # Report: render, then sign; the run is locked
+        _step(page, "5. Report")
+        page.locator("button.pk-report-html").click()
+        expect(page.locator(".pk-report a.pk-download")).to_contain_text("report.html", timeout=60_000)
+        page.get_by_label("Signer's name").fill("A. Tester")
+        page.locator("button.pk-sign").click()
+        expect(page.locator(".pk-status")).to_contain_text("signed and locked")
+        expect(page.locator(".pk-report")).to_contain_text("performed")
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "failure.png"))
+        raise
 
     # The store holds every action as an event, in order
     store = Store(lab.store, create=False)
@@ -129,8 +147,11 @@ def test_browser_plan_to_analysis_in_the_example_notebook(lab, page):
     finally:
         store.close()
     types = [e.type for e in recorded]
-    assert types == ["started", "step_checked", "data_attached", "analysis_recorded"]
+    assert types == ["started", "step_checked", "step_checked", "data_attached", "analysis_recorded",
+                     "report_rendered", "signature"]
     assert recorded[0].payload["params"]["incubation_time"] == "90.0 min"
     assert recorded[1].payload == {"step_id": "rb-buffer"} and recorded[1].operator == "A. Tester"
-    assert recorded[2].payload["sha256"] == hashlib.sha256((lab.root / DATA_FILE).read_bytes()).hexdigest()
-    assert recorded[3].payload["result"]["result"]["ic50"] * 1e12 == pytest.approx(ic50, rel=5e-3)
+    assert recorded[2].payload == {"step_id": "rb-filters"}
+    assert recorded[3].payload["sha256"] == hashlib.sha256((lab.root / DATA_FILE).read_bytes()).hexdigest()
+    assert recorded[4].payload["result"]["result"]["ic50"] * 1e12 == pytest.approx(ic50, rel=5e-3)
+    assert (recorded[6].payload["name"], recorded[6].payload["meaning"]) == ("A. Tester", "performed")
