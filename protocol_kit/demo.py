@@ -114,7 +114,7 @@ def run_demo(out: Path, runs: tuple[DemoRun, ...] = DEMO_RUNS) -> list[dict]:
     first = made[0]["run"].id
     print(f"\nstore: {db} (protocol-kit runs list --store {db})")
     print("the runs are not signed yet; to sign one and render the signed report:")
-    print(f"  protocol-kit runs sign {first} --name 'A. Smith' --meaning performed --store {db}")
+    print(f"  protocol-kit runs sign {first} --name '{made[0]['demo'].operator}' --meaning performed --store {db}")
     print(f"  protocol-kit report {first} -o {out / 'signed-report.pdf'} --store {db}")
     print(f"done in {time.perf_counter() - start:.1f} s")
     return made
