@@ -42,7 +42,7 @@ def as_concentrations(conc, field: str = "conc") -> np.ndarray:
         arr = np.asarray(conc, dtype=object) if not isinstance(conc, np.ndarray) else conc
         arr = np.atleast_1d(arr)
         if arr.dtype.kind in "fiu":
-            arr = arr.astype(float)
+            arr = arr.astype(float, copy=False)
         else:
             arr = np.array([math.nan if _is_nan(v) else to_molar(v, field=field) for v in arr.ravel()])
     return _check_finite_nonneg(arr.ravel(), field, "concentrations >= 0 (0 = vehicle well)", nonneg=True)

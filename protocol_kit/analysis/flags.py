@@ -129,15 +129,24 @@ def derive(params, se, dof, lo, hi, free, converged, n_distinct, cov=None, X=Non
     conditions = (incomplete, ~np.asarray(converged, bool), np.abs(h) < SHALLOW, np.abs(h) > STEEP,
                   (np.asarray(n_distinct) < n_free + 2) | (dof < 2))
     bits = sum(c.astype(np.int64) << k for k, c in enumerate(conditions))
-    table = {b: tuple(n for k, n in enumerate(FLAG_ORDER) if b >> k & 1) for b in np.unique(bits).tolist()}
-    flags = [table[b] for b in bits.tolist()]
+    table = np.empty(1 << len(FLAG_ORDER), dtype=object)
+    table[:] = [tuple(n for k, n in enumerate(FLAG_ORDER) if b >> k & 1) for b in range(table.size)]
+    flags = table[bits].tolist()
     texts = np.empty(L.size, dtype=object)
     plain = qualifier == "="
     texts[plain] = format_molar_many(ic50_fit[plain])
     lo_, hi_ = np.broadcast_to(lo, L.shape), np.broadcast_to(hi, L.shape)
+    done: dict = {}  # "> 10 µM", "< 1 nM", "undetermined ..." repeat: one text per distinct key
     for i in np.flatnonzero(~plain).tolist():
-        texts[i] = _text(qualifier[i], float(ic50_fit[i]), float(lo_[i]), float(hi_[i]),
-                         float(below_x[i]), float(above_x[i]))
+        q = qualifier[i]
+        key = (q, hi_[i]) if q == ">" else (q, lo_[i]) if q == "<" else q if q == "?" else None
+        if key is None or key not in done:
+            t = _text(q, float(ic50_fit[i]), float(lo_[i]), float(hi_[i]), float(below_x[i]), float(above_x[i]))
+            if key is None:
+                texts[i] = t
+                continue
+            done[key] = t
+        texts[i] = done[key]
     texts = texts.tolist()
     return {
         "ic50": ic50, "ic50_fitted": ic50_fit, "ic50_ci_low": np.where(incomplete, np.nan, ci_lo),
