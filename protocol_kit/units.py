@@ -122,7 +122,8 @@ def best_unit(q: pint.Quantity, candidates: list[str]) -> pint.Quantity:
     for spec in candidates:
         v = q.to(unit(spec))
         chosen = v
-        if 1 <= abs(v.magnitude) < 1000:
+        # 1e-6 M is 999.9999999999999 nM in binary floating point: compare at 12 significant digits
+        if 1 <= float(f"{abs(float(v.magnitude)):.12g}") < 1000:
             return v
     return chosen if chosen is not None else q
 

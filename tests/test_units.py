@@ -39,3 +39,13 @@ def test_to_molar_and_formatting():
     assert format_molar(5.6452e-11) == "56.5\u00a0pM"
     assert format_quantity(parse_quantity("250 µL", "uL")) == "250 µL"
     assert format_molar(float("nan")) == ""
+
+
+@pytest.mark.parametrize("molar, text", [
+    # powers of ten land exactly on a unit boundary; floating point gives 999.9999999999999 nM for 1e-6 M
+    (1e-6, "1\u00a0µM"), (1e-9, "1\u00a0nM"), (1e-12, "1\u00a0pM"), (1e-3, "1\u00a0mM"),
+    (3e-7, "300\u00a0nM"), (1e-5 / 3 ** 11, "56.5\u00a0pM"),
+])
+def test_format_molar_picks_the_unit_that_reads_naturally(molar, text):
+    # 1e-5 / 3^11 = 1e-5 / 177147 = 5.64503e-11 M = 56.4503 pM -> 3 significant digits "56.5"
+    assert format_molar(molar) == text
