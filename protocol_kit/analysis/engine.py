@@ -798,8 +798,8 @@ def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_
     (logIC50 a tested range beyond the range, |Hill| > 1000 x 4/range, a plateau 100 response
     ranges away) stops a curve unconverged. Only the curves still running are computed.
     ``partner`` (per run, the index of another run of the same curve in this batch, -1 for
-    none): a run that comes within MERGE_L x range and MERGE_S of its partner's current point
-    without a lower RSS is in the same basin and stops (merged).
+    none): a run that comes within MERGE_L x range and MERGE_S of its partner's point, once the
+    partner has converged, without a lower RSS is in the same basin and stops (merged).
     ``step_rss`` (per run): a steep run (|Hill| x mean spacing > STEEP_RUN) still above its curve's
     step limit after STEP_CHECK iterations is heading for that limit and stops (merged too:
     the limit is known).
@@ -905,6 +905,7 @@ def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_
             pj = pth.astype(np.int64)
             has = act & (pj >= 0)
             pj[~has] = 0
+            has &= converged[pj]  # only into a partner that has converged: a moving one may run away
             mp = has & (np.abs(Lh - L[pj]) <= mg_l) & (np.abs(sh - s[pj]) <= MERGE_S) & (Sh[I_RSS] >= S[I_RSS, pj])
             merged = mp if merged is None else merged | mp
         if merged is not None and merged.any():
@@ -1060,6 +1061,7 @@ ROUND_ITERS = (30, 30) + (10,) * 15
 STEP_DECADES = 14.0  # a step limit is placed where the points beside it are 1e-14 from a plateau
 Z_FLAT = 10.0  # f within 5e-5 of a plateau at every tested point: a step, not an optimum
 STEP_CHECK = 10  # iterations before a steep run above its step limit is taken as heading there
+FAR_PLATEAU = 10.0  # response ranges: a plateau this far out, with logIC50 outside the range, runs away
 STEEP_RUN = 4.0  # |Hill| x mean spacing of the tested X beyond which a run may be heading for a step
 DEDUP_L, DEDUP_S = 0.1, 0.5  # a retry start this close (range fraction, ln|Hill|) to a run's start or end is that run
 
@@ -1089,7 +1091,8 @@ def _vp_tail_limit(pb: _Problem, direction: float):
     """The limit Y = P + D 10^(kappa (X - hi)) of a logistic whose logIC50 runs above the tested
     range with a plateau running to infinity (the vehicle wells sit on P), or, for direction -1,
     Y = P + D 10^(-kappa (X - lo)) below it (impossible with vehicle wells): its RSS, linear in
-    (P, D), is profiled over log kappa by a 41-point scan refined by successive zooms. Returns
+    (P, D), is profiled over log kappa by a 41-point scan refined by successive zooms and a
+    parabolic step. Returns
     the logistic placed LIMIT_DECADES / kappa beyond the range along that valley (error ~1e-8)."""
     st = pb.st
     n = st.m
@@ -1122,11 +1125,18 @@ def _vp_tail_limit(pb: _Problem, direction: float):
     cols = np.arange(n)
     step = logk[1, 0] - logk[0, 0]
     centre = logk[j, cols]
-    for _ in range(10):  # zoom: 9 points across +-1 step, keep the best, shrink by 4
+    for _ in range(5):  # zoom: 9 points across +-1 step, keep the best, shrink by 4
         trial = centre[None, :] + step * np.linspace(-1.0, 1.0, 9)[:, None]
         r, _, _ = profile(trial)
         centre = trial[r.argmin(0), cols]
         step /= 4.0
+    # then the vertex of the parabola through the best point and its neighbours (step 1/4096)
+    h = 4.0 * step
+    r3, _, _ = profile(centre[None, :] + h * np.array([-1.0, 0.0, 1.0])[:, None])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        curv = r3[0] - 2.0 * r3[1] + r3[2]
+        shift = np.where(curv > 0, 0.5 * h * (r3[0] - r3[2]) / curv, 0.0)
+    centre = centre + np.clip(np.where(np.isfinite(shift), shift, 0.0), -h, h)
     r, P, D = profile(centre[None, :])
     kappa = np.exp(centre)
     q = np.empty((n, 4))
@@ -1259,10 +1269,12 @@ class _Limits:
         self.q[2] = q
         self.r[2] = np.where(ok, _rss_at(pb, q), np.inf)
 
-    def best(self, curves, running, L, s):
+    def best(self, curves, running, L, s, far=None):
         """Best limit for runs of ``curves`` (params (n, 4), rss (n,), inf where none applies).
-        For a run still going (``running``, at L, s) only the limit it is heading for counts:
-        a runaway once logIC50 has left the tested range, a step once the curve is steep."""
+        For a run still going (``running``, at L, s, plateaus ``far`` beyond the responses or
+        not) only the limit it is heading for counts: a step once the curve is steep, a runaway
+        once logIC50 has left the tested range with a plateau far away (a run outside the range
+        with sensible plateaus may yet reach a finite optimum there)."""
         new = np.unique(curves[~self.done[curves]])
         if new.size:
             sub = self.pb.sub(new)
@@ -1272,10 +1284,11 @@ class _Limits:
                 self.r[k, new] = np.where(ok, _rss_at(sub, q), np.inf)
             self.done[new] = True
         pb = self.pb
-        outside = (L > pb.hi[curves]) | (L < pb.lo[curves])
         steep = s > pb.s_steep[curves]
+        outside = (L > pb.hi[curves]) | (L < pb.lo[curves])
+        far = np.zeros(curves.size, bool) if far is None else far
         r = self.r[:, curves].copy()
-        r[:2, running & ~outside] = np.inf
+        r[:2, running & ~(outside & far)] = np.inf
         r[2, running & ~steep] = np.inf
         k = r.argmin(0)
         cols = np.arange(curves.size)
@@ -1339,7 +1352,11 @@ def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY
         conv &= ~_saturated(prob, L, s)
         nc = np.flatnonzero(~conv & ~merged)
         if nc.size:
-            q, rq = limits.best(owner[nc], running[nc], L[nc], s[nc])
+            o = owner[nc]
+            b_, D_ = cur[I_B, nc], cur[I_D, nc]
+            lim = FAR_PLATEAU * pb.yrange[o]
+            far = (np.abs(b_ - pb.ymid[o]) > lim) | (np.abs(b_ + D_ - pb.ymid[o]) > lim)
+            q, rq = limits.best(o, running[nc], L[nc], s[nc], far)
             beat = rq < rss[nc]
             k = nc[beat]
             p[k], rss[k], running[k] = q[beat], rq[beat], False
@@ -1365,6 +1382,12 @@ def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY
             Ss = np.concatenate([Ss, CS[kc, kk]])
             cont = np.concatenate([cont, np.zeros(kk.size, bool)])
             partner = np.full(owner.size, -1)
+    # a curve left without a finite optimum: the best of all its limits
+    nc = np.flatnonzero(~best_c)
+    if nc.size:
+        q, rq = limits.best(nc, np.zeros(nc.size, bool), best_p[nc, LOG_IC50], np.log(np.abs(best_p[nc, HILL])))
+        beat = rq < best_r[nc]
+        best_p[nc[beat]], best_r[nc[beat]] = q[beat], rq[beat]
     return canonical(best_p, {}), best_c
 
 
