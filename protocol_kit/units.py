@@ -117,20 +117,21 @@ def fmt_number(x: float, digits: int = 4) -> str:
 
 
 def best_unit(q: pint.Quantity, candidates: list[str]) -> pint.Quantity:
-    """Express ``q`` in the candidate unit that gives a magnitude in [1, 1000), else the last fit."""
-    chosen = None
+    """Express ``q`` in the first of ``candidates`` (ordered small to large, e.g. pM ... M) that
+    gives a magnitude below 1000, so it reads in [1, 1000); below 1 of the smallest unit it
+    stays in the smallest, at 1000 or more of the largest in the largest."""
     for spec in candidates:
         v = q.to(unit(spec))
-        chosen = v
         # 1e-6 M is 999.9999999999999 nM in binary floating point: compare at 12 significant digits
-        if 1 <= float(f"{abs(float(v.magnitude)):.12g}") < 1000:
+        if float(f"{abs(float(v.magnitude)):.12g}") < 1000 or spec == candidates[-1]:
             return v
-    return chosen if chosen is not None else q
+    return q
 
 
 def format_molar(molar: float, digits: int = 3) -> str:
     """A molar float as short text in a readable unit ("10 µM", "56.5 pM"); "" for NaN."""
     if not math.isfinite(molar):
         return ""
-    q = best_unit(Q_(molar, "M"), ["pM", "nM", "uM", "mM", "M"]) if molar else Q_(0, "M")
+    rounded = float(f"{molar:.{digits}g}")  # round first: 9.9999e-7 M is "1 µM", not "1e+03 nM"
+    q = best_unit(Q_(rounded, "M"), ["pM", "nM", "uM", "mM", "M"]) if molar else Q_(0, "M")
     return format_quantity(q, digits).replace(" ", "\u00a0")

@@ -45,6 +45,9 @@ def test_to_molar_and_formatting():
     # powers of ten land exactly on a unit boundary; floating point gives 999.9999999999999 nM for 1e-6 M
     (1e-6, "1\u00a0µM"), (1e-9, "1\u00a0nM"), (1e-12, "1\u00a0pM"), (1e-3, "1\u00a0mM"),
     (3e-7, "300\u00a0nM"), (1e-5 / 3 ** 11, "56.5\u00a0pM"),
+    (9.9999e-7, "1\u00a0µM"),  # 999.99 nM rounds to 1000 nM at 3 digits: 1 µM
+    (5e-13, "0.5\u00a0pM"),  # below the smallest unit it stays in pM
+    (-2.5e-9, "-2.5\u00a0nM"),
 ])
 def test_format_molar_picks_the_unit_that_reads_naturally(molar, text):
     # 1e-5 / 3^11 = 1e-5 / 177147 = 5.64503e-11 M = 56.4503 pM -> 3 significant digits "56.5"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from ..units import format_molar
+
 DASH = "—"
 
 
@@ -23,17 +25,12 @@ def fixed(x, decimals: int = 2) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
-MOLAR_UNITS = ((1e-12, "pM"), (1e-9, "nM"), (1e-6, "µM"), (1e-3, "mM"), (1.0, "M"))
-
-
 def molar(x) -> str:
     """A molar value to 3 significant figures in the unit that puts it in [1, 1000): '303 pM',
-    '1 µM' (rounded first, so 9.9999e-7 M is '1 µM'); '—' for none or 0."""
+    '1 µM' (see :func:`protocol_kit.units.format_molar`); '—' for none or 0."""
     if x is None or isinstance(x, str) or not math.isfinite(x) or x == 0:
         return DASH
-    v = float(f"{abs(x):.3g}")
-    scale, unit = next(((s, u) for s, u in reversed(MOLAR_UNITS) if v >= s * (1 - 1e-12)), MOLAR_UNITS[0])
-    return f"{'-' if x < 0 else ''}{float(f'{v / scale:.3g}'):g}\u00a0{unit}"
+    return format_molar(x)
 
 
 def ci(pair, fmt=num) -> str:
