@@ -12,6 +12,8 @@ from pathlib import Path
 from .core.protocol import get_protocol
 from .demo_files import instrument_file
 from .io import read_plate
+from .profile.core import profile
+from .profile.simulate import simulate_profile_runs
 from .records.store import Store
 from .reports.inputs import analysis_frame
 
@@ -98,6 +100,9 @@ def _show(made: dict, out: Path) -> list[str]:
     return lines
 
 
+PROFILE_COMPOUND, PROFILE_TARGETS = "sertraline", ("SERT", "NET", "DAT")
+
+
 def run_demo(out: Path, runs: tuple[DemoRun, ...] = DEMO_RUNS) -> list[dict]:
     """Work every demo run through into ``out`` (created), print the summary; returns what
     each made (see :func:`work_through`)."""
@@ -111,9 +116,15 @@ def run_demo(out: Path, runs: tuple[DemoRun, ...] = DEMO_RUNS) -> list[dict]:
         for demo in runs:
             made.append(work_through(demo, out, store))
             print("\n".join(["", *_show(made[-1], out)]), flush=True)
+        print(f"\nsertraline at SERT, NET and DAT: {len(PROFILE_TARGETS)} more binding runs, analysed and signed", flush=True)
+        simulate_profile_runs(store, PROFILE_COMPOUND, PROFILE_TARGETS, seed=SEED)
+    prof = profile(PROFILE_COMPOUND, store=db)
+    svg = out / f"{PROFILE_COMPOUND}-profile.svg"
+    prof.plot(svg)
+    print(f"\n{prof}\n\nprofile plot: {svg.name} (protocol-kit profile {PROFILE_COMPOUND} --store {db})")
     first = made[0]["run"].id
     print(f"\nstore: {db} (protocol-kit runs list --store {db})")
-    print("the runs are not signed yet; to sign one and render the signed report:")
+    print("the three protocol runs above are not signed yet; to sign one and render the signed report:")
     print(f"  protocol-kit runs sign {first} --name '{made[0]['demo'].operator}' --meaning performed --store {db}")
     print(f"  protocol-kit report {first} -o {out / 'signed-report.pdf'} --store {db}")
     print(f"done in {time.perf_counter() - start:.1f} s")

@@ -17,7 +17,8 @@ def test_demo_run_is_worked_through_recorded_and_reported(tmp_path, capsys):
     folder = (tmp_path / "out").resolve()
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted([STORE_NAME, f"{demo.name}-sheet.html", f"{demo.name}-sheet.pdf",
-                            f"{demo.name}-counts.txt", f"{demo.name}-report.html", f"{demo.name}-report.pdf"]
+                            f"{demo.name}-counts.txt", f"{demo.name}-report.html", f"{demo.name}-report.pdf",
+                            "sertraline-profile.svg"]
                            + [n for n in names if n.startswith(STORE_NAME + "-")])  # SQLite's -wal/-shm
     with Store(folder / STORE_NAME) as store:
         run = pk.open_run(made[0]["run"].id, store)
@@ -40,3 +41,16 @@ def test_demo_run_is_worked_through_recorded_and_reported(tmp_path, capsys):
 
 def test_demo_covers_every_protocol():
     assert sorted(d.protocol for d in DEMO_RUNS) == sorted(pk.protocol_ids())
+
+
+def test_demo_profile_of_sertraline_lies_in_the_reference_ranges(tmp_path, capsys):
+    # issue 8: the demo simulates sertraline at SERT, NET and DAT and profiles it; the recovered Ki
+    # must lie in the ranges of seed 004 Table 1 (DOMAIN.md): SERT 0.2-2.1, NET 25-420, DAT 22-440 nM
+    run_demo(tmp_path / "out", runs=DEMO_RUNS[:1])
+    out = capsys.readouterr().out
+    prof = pk.profile("sertraline", store=tmp_path / "out" / STORE_NAME)
+    for target, low, high in (("SERT", 0.2, 2.1), ("NET", 25, 420), ("DAT", 22, 440)):
+        ki = prof.target(target, "radioligand-binding").ki_nM
+        assert low <= ki <= high, (target, ki)
+    assert "SERT: yes, NET: yes, DAT: yes" in out
+    assert (tmp_path / "out" / "sertraline-profile.svg").read_text(encoding="utf-8").startswith("<?xml")
