@@ -614,7 +614,7 @@ VP_GRID = GridSpec(tuple(np.linspace(-0.2, 1.2, 13)), tuple(np.geomspace(0.3, 5.
 VP_XTOL, VP_FTOL = 1e-9, 1e-13
 VP_MAX_ITER = 200
 MERGE_L, MERGE_S = 0.02, 0.05  # a run this close to another (range fraction, ln|Hill|) joins it
-COMPACT = 0.9  # drop finished runs from the computation when fewer than 90% are still going
+COMPACT = 0.7  # drop finished runs from the computation when fewer than 70% are still going
 MAX_STEP_L, MAX_STEP_S = 0.25, 1.0  # trust region: range fraction in logIC50, ln|Hill|
 LAM0, LAM_DOWN = 1e-3, 0.1  # initial damping; its largest decrease per accepted step (Nielsen: 1/3)
 QUAD_TOL, QUAD_LAM = 1e-3, 1e-3  # an accepted Newton step below QUAD_TOL at damping <= QUAD_LAM: done
@@ -786,7 +786,7 @@ def _vp_eval_block(pb: _Problem, L, s, grad=True):
 
 
 def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_XTOL, ftol=VP_FTOL,
-                           partner=None, step_rss=None):
+                           partner=None, step_rss=None, target=None):
     """Batched Levenberg-Marquardt on (logIC50, ln|Hill|) with the plateaus projected out.
 
     The step is Newton's on the profile RSS where its damped Hessian is positive definite,
@@ -800,6 +800,8 @@ def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_
     ``partner`` (per run, the index of another run of the same curve in this batch, -1 for
     none): a run that comes within MERGE_L x range and MERGE_S of its partner's point, once the
     partner has converged, without a lower RSS is in the same basin and stops (merged).
+    ``target`` (L, s, rss per run, NaN for none): the same with a fixed point (a converged run
+    of an earlier batch).
     ``step_rss`` (per run): a steep run (|Hill| x mean spacing > STEEP_RUN) still above its curve's
     step limit after STEP_CHECK iterations is heading for that limit and stops (merged too:
     the limit is known).
@@ -816,9 +818,10 @@ def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_
     pt = np.full(m, -1) if partner is None else partner
     # per-run constants: [xtol x range, trust region in logIC50, centre of the tested range,
     # half-width of the away box, ln|Hill| away, ln|Hill| steep, plateau limit, plateau centre]
+    tg = (np.full(m, np.nan),) * 3 if target is None else target
     C = np.stack([xtol * pb.span, MAX_STEP_L * pb.span, 0.5 * (pb.lo + pb.hi), (0.5 + AWAY_RANGES) * pb.span,
                   np.log(AWAY_HILL * 4.0 / pb.span), pb.s_steep, AWAY_PLATEAU * pb.yrange, pb.ymid,
-                  MERGE_L * pb.span, srss, pt.astype(float)])
+                  MERGE_L * pb.span, srss, pt.astype(float), tg[0], tg[1], tg[2]])
     held, sub = np.arange(m), pb
     Lh, sh, Sh, lamh, nuh, Ch = L, s, S, lam, nu, C
     act = np.ones(m, bool)  # still running, among the held runs
@@ -832,7 +835,7 @@ def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_
             held, sub = held[keep], sub.sub(keep)
             Lh, sh, Sh, lamh, nuh, Ch = L[held], s[held], S[:, held], lam[held], nu[held], C[:, held]
             act = np.ones(held.size, bool)
-        tol_l, tr_l, mid_x, half_x, s_away, s_steep, p_lim, p_mid, mg_l, srh, pth = Ch
+        tol_l, tr_l, mid_x, half_x, s_away, s_steep, p_lim, p_mid, mg_l, srh, pth, Lt, stt, rt = Ch
         D_, b_, rss0, M11, M12, M22, N11, N12, N22, q1, q2, c = Sh
         la = lamh
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -908,6 +911,9 @@ def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_
             has &= converged[pj]  # only into a partner that has converged: a moving one may run away
             mp = has & (np.abs(Lh - L[pj]) <= mg_l) & (np.abs(sh - s[pj]) <= MERGE_S) & (Sh[I_RSS] >= S[I_RSS, pj])
             merged = mp if merged is None else merged | mp
+        if target is not None:  # NaN targets compare False
+            mt = act & (np.abs(Lh - Lt) <= mg_l) & (np.abs(sh - stt) <= MERGE_S) & (Sh[I_RSS] >= rt)
+            merged = mt if merged is None else merged | mt
         if merged is not None and merged.any():
             was_merged[held[merged]] = True
             act &= ~merged
@@ -1306,14 +1312,15 @@ def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY
     """All four parameters free, every curve of ``st``: (params (m, 4), converged (m,)).
 
     Candidates per curve: the data-driven start and the best point of each grid family, scored
-    by the exact profile RSS. LM runs, in one batch, from the best of them (the curve's first
-    run), from the data-driven start (always, as before) and from every other candidate whose
-    profile RSS is below ``retry_margin`` x the best candidate's (a superset of the retries
-    before, whose margin was on the RSS reached); a run that reaches the first run's basin
-    stops there. The lowest RSS wins. Runs not converged after a round are compared with the
-    limits of a curve with no finite optimum (:class:`_Limits`): a limit that beats the fit
-    replaces it (not converged); a curve still not converged is retried from every candidate.
-    A converged fit that a step limit beats is replaced by that limit."""
+    by the exact profile RSS. A first batch of LM runs from the best of them (the curve's first
+    run) and from every other grid candidate whose profile RSS is below ``retry_margin`` x the
+    best candidate's (a superset of the retries before, whose margin was on the RSS reached);
+    a second from the data-driven start (always, as before, unless it starts where the first
+    run started or where the curve's fit ended) and, for a curve not converged, from every
+    candidate not tried yet. A run that reaches a converged run's basin stops there; the
+    lowest RSS wins. Runs not converged after a round are compared with the limits of a curve
+    with no finite optimum (:class:`_Limits`): a limit that beats the fit replaces it (not
+    converged). A converged fit that a step limit beats is replaced by that limit."""
     pb = _Problem(st)
     m = st.m
     cols = np.arange(m)
@@ -1325,9 +1332,11 @@ def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY
     CR = np.stack([r0] + [f[2] for f in fams])
     first = CR.argmin(0)
     ok = np.isfinite(CR)
-    # the extra runs: not where the first one starts
+    # the extra runs of the first batch: the other grid families within the margin, not where
+    # the first run starts; the data-driven start follows in the second batch
     near = (np.abs(CL - CL[first, cols]) <= DEDUP_L * pb.span) & (np.abs(CS - CS[first, cols]) <= DEDUP_S)
-    want = ok & ~near & ((CR < retry_margin * CR[first, cols]) | (np.arange(CR.shape[0]) == 0)[:, None])
+    want = ok & ~near & (CR < retry_margin * CR[first, cols])
+    want[0] = False
     want[first, cols] = False
     kc, kk = np.nonzero(want)
     tried = want.copy()
@@ -1340,13 +1349,14 @@ def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY
     best_r = np.full(m, np.inf)
     best_c = np.zeros(m, bool)
     cont = np.zeros(owner.size, bool)  # continuing an earlier run of the same start
+    target = None
     limits = _Limits(pb)
     for rnd, n_iter in enumerate(ROUND_ITERS):
         if owner.size == 0:
             break
         prob = pb if owner.size == m and rnd == 0 else pb.sub(owner)
         L, s, cur, conv, running, merged = vp_levenberg_marquardt(
-            prob, Ls, Ss, max_iter=n_iter, partner=partner, step_rss=limits.r[2, owner])
+            prob, Ls, Ss, max_iter=n_iter, partner=partner, step_rss=limits.r[2, owner], target=target)
         p = _vp_params(prob, L, s, cur)
         rss = cur[I_RSS].copy()
         conv &= ~_saturated(prob, L, s)
@@ -1373,15 +1383,22 @@ def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY
         nxt = np.flatnonzero(running)
         owner, Ls, Ss = owner[nxt], L[nxt], s[nxt]
         cont = np.ones(nxt.size, bool)
-        partner = np.full(nxt.size, -1)
-        if rnd == 0:  # a curve not converged: from every candidate not tried yet, as before
+        partner, target = None, None
+        if rnd == 0:
+            # the data-driven start (always, as before), unless it starts where the first run
+            # started or where the curve's fit ended; a curve not converged: every candidate
+            # not tried yet. Runs stop once they reach the curve's converged fit.
+            bL, bs = best_p[:, LOG_IC50], np.log(np.abs(best_p[:, HILL]))
+            at_end = best_c & (np.abs(CL[0] - bL) <= DEDUP_L * pb.span) & (np.abs(CS[0] - bs) <= DEDUP_S)
             again = ~tried & ok & ~best_c[None, :]
+            again[0] = ~tried[0] & ok[0] & ~near[0] & ~at_end
             kc, kk = np.nonzero(again)
             owner = np.concatenate([owner, kk])
             Ls = np.concatenate([Ls, CL[kc, kk]])
             Ss = np.concatenate([Ss, CS[kc, kk]])
             cont = np.concatenate([cont, np.zeros(kk.size, bool)])
-            partner = np.full(owner.size, -1)
+            tc = np.concatenate([np.zeros(nxt.size, bool), best_c[kk]])
+            target = (np.where(tc, bL[owner], np.nan), np.where(tc, bs[owner], np.nan), best_r[owner])
     # a curve left without a finite optimum: the best of all its limits
     nc = np.flatnonzero(~best_c)
     if nc.size:
