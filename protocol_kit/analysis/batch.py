@@ -124,7 +124,7 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
     keys = [_column(frame, b, "by") for b in by_cols]
     c = as_concentrations(_column(frame, conc, "conc").to_numpy())
     y = as_values(_column(frame, response, "response").to_numpy(), "response")
-    codes, uniques = pd.MultiIndex.from_arrays(keys).factorize() if len(keys) > 1 else pd.factorize(keys[0])
+    codes, uniques = pd.MultiIndex.from_arrays(keys).factorize() if len(keys) > 1 else _factorize(keys[0])
     if (codes < 0).any():
         raise ParameterError("by", by, "curve identifiers without missing values")
     m = len(uniques)
@@ -190,6 +190,20 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
     index = pd.DataFrame(uniques.tolist() if len(keys) > 1 else {by_cols[0]: np.asarray(uniques)},
                          columns=by_cols) if len(keys) > 1 else pd.DataFrame({by_cols[0]: np.asarray(uniques)})
     return pd.concat([index, pd.DataFrame(out)], axis=1)
+
+
+def _factorize(key: pd.Series):
+    """pd.factorize, with a shortcut for integer curve ids that come sorted (the usual layout:
+    one block of rows per curve): codes from where the id changes, ids in order of appearance."""
+    v = key.to_numpy()
+    if v.dtype.kind in "iu" and v.size > 1:
+        change = v[1:] != v[:-1]
+        if (v[1:] >= v[:-1]).all():
+            codes = np.empty(v.size, np.int64)
+            codes[0] = 0
+            np.cumsum(change, out=codes[1:])
+            return codes, pd.Index(v[np.r_[0, np.flatnonzero(change) + 1]])
+    return pd.factorize(key)
 
 
 def _r_squared(rss, tss):
