@@ -13,7 +13,7 @@ from typing import Any
 import pint
 
 from ..core.params import DISPLAY_UNITS, Parameter
-from ..units import Q_, fmt_number, unit_text
+from ..units import Q_, best_unit, fmt_number, unit_text
 
 # Units offered beside a quantity, by dimension; the parameter's own unit is always offered.
 UNIT_FAMILIES = [*DISPLAY_UNITS.values(), ["s", "min", "h"], ["um", "mm"]]
@@ -41,14 +41,19 @@ class FieldSpec:
         return self.label + ("" if not self.optional else " (optional)")
 
 
-def unit_choices(unit: str) -> tuple[tuple[str, str], ...]:
-    """The units a quantity of ``unit`` may be typed in, ``unit`` first, as (label, unit)."""
+def _family(unit: str) -> list[str]:
+    """The display units of ``unit``'s dimension, small to large (just ``unit`` if none)."""
     own = Q_(1, unit).dimensionality
     for family in UNIT_FAMILIES:
         if Q_(1, family[0]).dimensionality == own:
-            others = [u for u in family if u != unit]
-            return tuple((unit_text(u), u) for u in [unit, *others])
-    return ((unit_text(unit), unit),)
+            return family if unit in family else [unit]
+    return [unit]
+
+
+def unit_choices(unit: str) -> tuple[tuple[str, str], ...]:
+    """The units a quantity of ``unit`` may be typed in, ``unit`` first, as (label, unit)."""
+    family = _family(unit)
+    return tuple((unit_text(u), u) for u in [unit, *(u for u in family if u != unit)])
 
 
 def field_spec(param: Parameter) -> FieldSpec:
@@ -67,12 +72,15 @@ def field_specs(parameters: tuple[Parameter, ...] | list[Parameter]) -> list[Fie
 
 def split_value(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:
     """A validated value as the controls hold it: (text or bool or choice, unit or None).
-    Quantities are shown in the parameter's own unit."""
+    Quantities are shown in their own unit, or when that reads badly in the unit of their
+    family that reads best (12.5 µM, not 12500 nM)."""
     if spec.control == "quantity":
         if value is None:
             return "", spec.unit
-        q = value if isinstance(value, pint.Quantity) else Q_(value)
-        return fmt_number(float(q.to(spec.unit).magnitude), 10), spec.unit
+        q = (value if isinstance(value, pint.Quantity) else Q_(value)).to(spec.unit)
+        readable = q.magnitude == 0 or 1 <= abs(q.magnitude) < 1000
+        shown = q if readable else best_unit(q, _family(spec.unit))
+        return fmt_number(float(shown.magnitude), 10), _unit_name(shown, spec)
     if spec.control == "bool":
         return bool(value), None
     if value is None:
@@ -80,6 +88,14 @@ def split_value(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:
     if spec.control == "number" and isinstance(value, float):
         return fmt_number(value, 10), None
     return str(value), None
+
+
+def _unit_name(q: pint.Quantity, spec: FieldSpec) -> str:
+    """Which of the field's unit names ``q`` is in."""
+    for _, name in spec.units:
+        if Q_(1, name).units == q.units:
+            return name
+    return spec.unit
 
 
 def join_value(spec: FieldSpec, value: Any, unit: str | None = None) -> Any:

@@ -147,3 +147,15 @@ def test_no_sheet_while_the_plan_has_a_problem(app):
     pv.sheet_html_button.click()
     assert pv.sheet_link.value == ""
     assert "Error:" in pv.sheet_message.value and "Top final concentration" in pv.sheet_message.value
+
+
+def test_a_quantity_is_shown_in_a_readable_unit_and_rebuilt_unchanged(app):
+    f = app.plan_view.fields
+    # the radioligand stock is declared in nM; 12500 nM reads as 12.5 µM
+    assert (f["radioligand_stock"].control.value, f["radioligand_stock"].unit.value) == ("12.5", "uM")
+    assert (f["wash_volume"].control.value, f["wash_volume"].unit.value) == ("500", "uL")   # 0.5 mL
+    assert (f["incubation_time"].control.value, f["incubation_time"].unit.value) == ("60", "min")
+    f["replicates"].control.value = "2"   # rebuilds the plan from every field as shown
+    params = app.session.plan.protocol.params
+    assert params.radioligand_stock.to("nM").magnitude == pytest.approx(12500)
+    assert params.wash_volume.to("mL").magnitude == pytest.approx(0.5)
