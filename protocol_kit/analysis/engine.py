@@ -14,6 +14,8 @@ data-driven starting values) is refitted from that grid point, and the lower RSS
 """
 from __future__ import annotations
 
+import os
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -1072,15 +1074,6 @@ STEEP_RUN = 4.0  # |Hill| x mean spacing of the tested X beyond which a run may 
 DEDUP_L, DEDUP_S = 0.1, 0.5  # a retry start this close (range fraction, ln|Hill|) to a run's start or end is that run
 
 
-def _vp_params(pb: _Problem, L, s, cur):
-    p = np.empty((L.size, 4))
-    p[:, BOTTOM] = cur[I_B] + pb.y0
-    p[:, TOP] = cur[I_B] + cur[I_D] + pb.y0
-    p[:, LOG_IC50] = L
-    p[:, HILL] = -np.exp(s)
-    return p
-
-
 def _rss_at_block(pb: _Problem, p):
     st = pb.st
     b, t = p[:, BOTTOM] - pb.y0, p[:, TOP] - pb.y0
@@ -1308,6 +1301,54 @@ def _saturated(pb: _Problem, L, s):
     return np.where(pb.st.W > 0, z, np.inf).min(0) > Z_FLAT
 
 
+_KERNELS: list = []
+
+
+def _numba_kernels():
+    """The compiled kernels (:mod:`._vp_numba`) when numba is installed and not switched off
+    (``PROTOCOL_KIT_NUMBA=0``), else None."""
+    if not _KERNELS:
+        mod = None
+        if os.environ.get("PROTOCOL_KIT_NUMBA", "1") != "0":
+            try:
+                from . import _vp_numba as mod
+            except ImportError:  # numba absent (optional): the numpy implementation serves
+                mod = None
+        _KERNELS.append(mod)
+    return _KERNELS[0]
+
+
+def _run_lm(pb: _Problem, owner, Ls, Ss, max_iter, partner, target, step_rss):
+    """LM for the runs ``owner`` (their curves), from (Ls, Ss): compiled when numba is there,
+    else :func:`vp_levenberg_marquardt`. Returns L, s, D, b, rss, converged, running, merged,
+    saturated (stopped with every tested point on a plateau)."""
+    kn = _numba_kernels()
+    n = owner.size
+    if kn is None:
+        prob = pb if n == pb.st.m and np.array_equal(owner, np.arange(n)) else pb.sub(owner)
+        L, s, cur, conv, running, merged = vp_levenberg_marquardt(
+            prob, Ls, Ss, max_iter=max_iter, partner=partner, step_rss=step_rss, target=target)
+        return L, s, cur[I_D], cur[I_B], cur[I_RSS], conv, running, merged, _saturated(prob, L, s)
+    order = np.argsort(owner, kind="stable")  # a curve's runs together, in run order
+    first = np.searchsorted(owner[order], np.arange(pb.st.m + 1))
+    nanv = np.full(n, np.nan)
+    tL, tS, tR = target if target is not None else (nanv, nanv, nanv)
+    P = np.array([MAX_STEP_L, MAX_STEP_S, LAM0, LAM_DOWN, QUAD_TOL, QUAD_LAM, AWAY_RANGES, AWAY_HILL,
+                  AWAY_PLATEAU, MERGE_L, MERGE_S, STEP_CHECK], float)
+    st = pb.st
+    try:
+        L, s, D, b, rss, status, zmin = kn.lm_runs(
+            st.X, st.shared, np.ascontiguousarray(st.W), np.ascontiguousarray(pb.Y), pb.wv, pb.yv, pb.Sw,
+            pb.iSw, pb.Sy, pb.span, pb.lo, pb.hi, pb.ymid, pb.yrange, pb.s_steep, owner,
+            np.asarray(Ls, float), np.asarray(Ss, float), np.full(n, -1) if partner is None else partner,
+            tL, tS, tR, step_rss, first, order, int(max_iter), VP_XTOL, VP_FTOL, P)
+    except Exception as exc:  # a numba that cannot compile the kernel: the numpy implementation
+        warnings.warn(f"compiled fitting kernel unavailable ({exc!r}); using numpy", RuntimeWarning, stacklevel=2)
+        _KERNELS[0] = None
+        return _run_lm(pb, owner, Ls, Ss, max_iter, partner, target, step_rss)
+    return L, s, D, b, rss, status == 0, status == 1, status == 3, zmin > Z_FLAT
+
+
 def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY_MARGIN):
     """All four parameters free, every curve of ``st``: (params (m, 4), converged (m,)).
 
@@ -1354,16 +1395,19 @@ def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY
     for rnd, n_iter in enumerate(ROUND_ITERS):
         if owner.size == 0:
             break
-        prob = pb if owner.size == m and rnd == 0 else pb.sub(owner)
-        L, s, cur, conv, running, merged = vp_levenberg_marquardt(
-            prob, Ls, Ss, max_iter=n_iter, partner=partner, step_rss=limits.r[2, owner], target=target)
-        p = _vp_params(prob, L, s, cur)
-        rss = cur[I_RSS].copy()
-        conv &= ~_saturated(prob, L, s)
+        L, s, D, b, rss, conv, running, merged, sat = _run_lm(
+            pb, owner, Ls, Ss, n_iter, partner, target, limits.r[2, owner])
+        p = np.empty((owner.size, 4))
+        p[:, BOTTOM] = b + pb.y0[owner]
+        p[:, TOP] = b + D + pb.y0[owner]
+        p[:, LOG_IC50] = L
+        p[:, HILL] = -np.exp(s)
+        rss = rss.copy()
+        conv &= ~sat
         nc = np.flatnonzero(~conv & ~merged)
         if nc.size:
             o = owner[nc]
-            b_, D_ = cur[I_B, nc], cur[I_D, nc]
+            b_, D_ = b[nc], D[nc]
             lim = FAR_PLATEAU * pb.yrange[o]
             far = (np.abs(b_ - pb.ymid[o]) > lim) | (np.abs(b_ + D_ - pb.ymid[o]) > lim)
             q, rq = limits.best(o, running[nc], L[nc], s[nc], far)
