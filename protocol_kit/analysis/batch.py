@@ -109,7 +109,7 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
 
     All curves are solved together by the batched Levenberg-Marquardt engine of
     :mod:`protocol_kit.analysis.engine` (data-driven starts plus a profile-RSS grid over
-    logIC50 x Hill). Returns one row per curve with the ``by`` columns, ``ic50`` (NaN when
+    logIC50 x Hill; with all four parameters free, its variable-projection fast path). Returns one row per curve with the ``by`` columns, ``ic50`` (NaN when
     ``incomplete``, see ``ic50_text``), ``ic50_fitted``, ``log_ic50``, ``hill``, ``top``,
     ``bottom`` and their standard errors ``*_se``, ``ic50_ci_low``/``ic50_ci_high`` (95%,
     t distribution, from the logIC50 interval), ``rss``, ``dof``, ``n``, ``n_dropped``,

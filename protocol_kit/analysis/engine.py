@@ -547,10 +547,13 @@ def t_quantile(dof, level=0.95):
 # distinct tested X (replicates aggregated into their mean with their count as weight), so
 # every per-curve sum is a handful of contiguous vector additions. Vehicle wells (X = -inf)
 # are kept apart as a weight and a mean per curve. For fixed (logIC50, Hill) the plateaus are
-# a linear least-squares problem solved exactly, and Levenberg-Marquardt runs on (logIC50,
-# ln|Hill|) alone with the Kaufman (1975) projected Jacobian: 2 x 2 systems in closed form.
-# HillSlope < 0 throughout (with both plateaus free, (b, t, L, h) and (t, b, L, -h) are the
-# same curve), so a vehicle well is always on the f = 1 plateau.
+# a linear least-squares problem solved exactly (variable projection, Golub & Pereyra 1973),
+# and Levenberg-Marquardt runs on (logIC50, ln|Hill|) alone: Newton steps on the exact Hessian
+# of the profile RSS where it is positive definite, else Gauss-Newton with the Kaufman (1975)
+# projected Jacobian; 2 x 2 systems in closed form. HillSlope < 0 throughout (with both
+# plateaus free, (b, t, L, h) and (t, b, L, -h) are the same curve), so a vehicle well is
+# always on the f = 1 plateau. With numba installed the iteration itself runs compiled
+# (_vp_numba.py); the starts, limits and statistics are numpy either way.
 # ---------------------------------------------------------------------------------------------
 
 
