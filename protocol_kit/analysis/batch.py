@@ -148,7 +148,7 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
         a, b = bounds[i], bounds[i + 1]
         mm = min(CHUNK_CURVES, m - s)
         chunks.append((s, mm) + pack(codes_k[a:b] - s if s else codes_k[a:b], c_k[a:b], y_k[a:b], mm))
-    n_conc = n_obs - np.concatenate([st.wv for _, _, st, _, _ in chunks]).astype(np.int64)
+    n_conc = n_obs - np.concatenate([np.zeros(0)] + [st.wv for _, _, st, _, _ in chunks]).astype(np.int64)
     flat = np.flatnonzero(n_conc == 0)
     if flat.size:
         raise AnalysisError(f"curve '{uniques[flat[0]]}': no usable point at a concentration > 0 "

@@ -622,7 +622,7 @@ MERGE_L, MERGE_S = 0.02, 0.05  # a run this close to another (range fraction, ln
 COMPACT = 0.7  # drop finished runs from the computation when fewer than 70% are still going
 MAX_STEP_L, MAX_STEP_S = 0.25, 1.0  # trust region: range fraction in logIC50, ln|Hill|
 LAM0, LAM_DOWN = 1e-3, 0.1  # initial damping; its largest decrease per accepted step (Nielsen: 1/3)
-QUAD_TOL, QUAD_LAM = 1e-3, 1e-3  # an accepted Newton step below QUAD_TOL at damping <= QUAD_LAM: done
+QUAD_TOL, QUAD_LAM = 1e-4, 1e-3  # an accepted Newton step below QUAD_TOL at damping <= QUAD_LAM: done
 
 
 def _dot(a, b):
@@ -1569,7 +1569,8 @@ def stats_free(st: Stack, p, rss_extra, dof):
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = np.where(dof > 0, rss_total / np.maximum(dof, 1), np.nan)
     cov = spd_inverse_kkm(A)
-    cov *= s2
+    with np.errstate(invalid="ignore"):  # inf (undetermined) x 0 (a perfect fit): NaN
+        cov *= s2
     dg = np.diagonal(cov)  # (n, 4)
     se = np.sqrt(np.where(dg >= 0, dg, np.nan))
     return rss_total, np.ascontiguousarray(cov.transpose(2, 0, 1)), se
