@@ -1089,34 +1089,37 @@ def _rss_at_block(pb: _Problem, p):
     return np.where(np.isfinite(rss) & np.isfinite(p).all(1), rss, np.inf)
 
 
-def _vp_tail_limit(pb: _Problem, direction: float):
-    """The limit Y = P + D 10^(kappa (X - hi)) of a logistic whose logIC50 runs above the tested
-    range with a plateau running to infinity (the vehicle wells sit on P), or, for direction -1,
-    Y = P + D 10^(-kappa (X - lo)) below it (impossible with vehicle wells): its RSS, linear in
-    (P, D), is profiled over log kappa by a 41-point scan refined by successive zooms and a
-    parabolic step. Returns
-    the logistic placed LIMIT_DECADES / kappa beyond the range along that valley (error ~1e-8)."""
-    st = pb.st
-    n = st.m
-    edge = pb.hi if direction > 0 else pb.lo
+def _vp_tail_limits(pb: _Problem):
+    """The limits Y = P + D 10^(kappa (X - hi)) of a logistic whose logIC50 runs above the tested
+    range with a plateau running to infinity (the vehicle wells sit on P) and Y = P + D
+    10^(-kappa (X - lo)) below it (impossible with vehicle wells): their RSS, linear in (P, D),
+    is profiled over log kappa by a 41-point scan refined by successive zooms and a parabolic
+    step, both directions in one pass. Returns (params (2, n, 4), ok (2, n)): the logistics
+    placed LIMIT_DECADES / kappa beyond the range along each valley (error ~1e-8)."""
+    n = pb.st.m
+    both = pb.sub(np.concatenate([np.arange(n), np.arange(n)]))  # columns n..2n-1: below the range
+    st = both.st
+    direction = np.repeat([1.0, -1.0], n)
+    edge = np.where(direction > 0, both.hi, both.lo)
     Xs = direction * (st.X - edge)  # <= 0 on tested points
-    unit = 4.0 / pb.span
-    W, WY = st.W, pb.WY
-    vw = st.wv if direction > 0 else np.zeros(n)
+    unit = 4.0 / both.span
+    W, WY = st.W, both.WY
+    vw = np.where(direction > 0, st.wv, 0.0)
+    Sw = both.Sw - st.wv + vw
+    Sy = both.Sy - st.wv * both.yv + vw * both.yv
+    syy = (_dot(WY, both.Y) + vw * both.yv ** 2) - Sy * Sy / Sw
 
-    def profile(logk):  # logk (J, n) -> profile RSS (J, n) and (P, D) terms
+    def profile(logk):  # logk (J, 2n) -> profile RSS (J, 2n) and (P, D) terms
         phi = np.exp(np.maximum(np.exp(logk)[:, None, :] * LN10 * Xs[None], -2 * Z_CLIP))
         wphi = W * phi
         Sf = wphi.sum(1)
         Sff = np.einsum("jkm,jkm->jm", wphi, phi)
-        Sfy = np.einsum("jkm,km->jm", wphi, pb.Y)
-        Sw, Sy = pb.Sw - st.wv + vw, pb.Sy - st.wv * pb.yv + vw * pb.yv
+        Sfy = np.einsum("jkm,km->jm", wphi, both.Y)
         with np.errstate(divide="ignore", invalid="ignore"):
             cff = Sff - Sf * Sf / Sw
             cfy = Sfy - Sf * Sy / Sw
             D = cfy / cff
             P = (Sy - D * Sf) / Sw
-            syy = (_dot(WY, pb.Y) + vw * pb.yv ** 2) - Sy * Sy / Sw
             rss = syy - cfy * D
         rss = np.where(np.isfinite(rss) & (cff > 1e-14 * Sw), rss, np.inf)
         return rss, P, D
@@ -1124,7 +1127,7 @@ def _vp_tail_limit(pb: _Problem, direction: float):
     logk = np.log(np.geomspace(0.01, 100.0, 41))[:, None] + np.log(unit)[None, :]
     rss, _, _ = profile(logk)
     j = rss.argmin(0)
-    cols = np.arange(n)
+    cols = np.arange(2 * n)
     step = logk[1, 0] - logk[0, 0]
     centre = logk[j, cols]
     for _ in range(5):  # zoom: 9 points across +-1 step, keep the best, shrink by 4
@@ -1141,13 +1144,14 @@ def _vp_tail_limit(pb: _Problem, direction: float):
     centre = centre + np.clip(np.where(np.isfinite(shift), shift, 0.0), -h, h)
     r, P, D = profile(centre[None, :])
     kappa = np.exp(centre)
-    q = np.empty((n, 4))
-    q[:, TOP] = P[0] + pb.y0
-    q[:, BOTTOM] = P[0] + D[0] * 10.0 ** LIMIT_DECADES + pb.y0
+    q = np.empty((2 * n, 4))
+    q[:, TOP] = P[0] + both.y0
+    q[:, BOTTOM] = P[0] + D[0] * 10.0 ** LIMIT_DECADES + both.y0
     q[:, LOG_IC50] = edge + direction * LIMIT_DECADES / kappa
     q[:, HILL] = -direction * kappa
-    ok = np.isfinite(r[0]) & ((st.wv == 0) if direction < 0 else True)
-    return q, ok
+    ok = np.isfinite(r[0]) & ((st.wv == 0) | (direction > 0))
+    rq = np.where(ok, _rss_at(both, q), np.inf)
+    return q.reshape(2, n, 4), rq.reshape(2, n)
 
 
 def _vp_step_limit(pb: _Problem):
@@ -1279,11 +1283,7 @@ class _Limits:
         with sensible plateaus may yet reach a finite optimum there)."""
         new = np.unique(curves[~self.done[curves]])
         if new.size:
-            sub = self.pb.sub(new)
-            for k, direction in enumerate((1.0, -1.0)):
-                q, ok = _vp_tail_limit(sub, direction)
-                self.q[k, new] = q
-                self.r[k, new] = np.where(ok, _rss_at(sub, q), np.inf)
+            self.q[:2, new], self.r[:2, new] = _vp_tail_limits(self.pb.sub(new))
             self.done[new] = True
         pb = self.pb
         steep = s > pb.s_steep[curves]
