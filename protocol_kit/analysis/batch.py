@@ -56,14 +56,30 @@ def pack(codes, conc, y, m) -> tuple[Stack, np.ndarray, np.ndarray]:
     has_v = bool(K and uc[order[0]] == 0)
     v0 = int(has_v)  # rows of X start after the vehicle row
     if m * K <= max(DENSE_CELLS, 4 * y.size):
-        key = codes * K + xr  # one cell per (curve, X), curve-major (cache-friendly for sorted codes)
-        cnt = np.bincount(key, minlength=m * K).astype(float)
+        key = codes * K  # one cell per (curve, X), curve-major
+        key += xr
+        change = key[1:] != key[:-1]
+        if y.size > 1 and (key[1:] >= key[:-1]).all():  # points sorted by curve and X: runs of cells
+            starts = np.concatenate([[0], np.flatnonzero(change) + 1])
+            cell = key[starts]
+            n_cell = np.diff(np.append(starts, y.size)).astype(float)
+            mean_c = np.add.reduceat(y, starts) / n_cell
+            dev = y - np.repeat(mean_c, n_cell.astype(np.int64))
+            dev *= dev
+            ss_within = np.bincount(cell // K, weights=np.add.reduceat(dev, starts), minlength=m)
+            cnt = np.zeros(m * K)
+            mean = np.zeros(m * K)
+            cnt[cell], mean[cell] = n_cell, mean_c
+        else:
+            cnt = np.bincount(key, minlength=m * K).astype(float)
+            mean = None
         n_cells = np.count_nonzero(cnt)
         n_veh = np.count_nonzero(cnt[0::K]) if has_v else 0
         if n_cells - n_veh >= DENSE_FILL * m * (K - v0):  # the curves share their tested X
-            sums = np.bincount(key, weights=y, minlength=m * K)
-            mean = np.divide(sums, cnt, out=np.zeros(m * K), where=cnt > 0)
-            ss_within = np.bincount(codes, weights=(y - mean[key]) ** 2, minlength=m)
+            if mean is None:
+                sums = np.bincount(key, weights=y, minlength=m * K)
+                mean = np.divide(sums, cnt, out=np.zeros(m * K), where=cnt > 0)
+                ss_within = np.bincount(codes, weights=(y - mean[key]) ** 2, minlength=m)
             Wm, Ym = cnt.reshape(m, K), mean.reshape(m, K)
             W = np.ascontiguousarray(Wm[:, v0:].T)
             Y = np.ascontiguousarray(Ym[:, v0:].T)
