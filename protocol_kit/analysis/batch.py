@@ -203,9 +203,10 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
         for k, v in part.items():
             cols.setdefault(k, []).append(_objects(v) if k in ("flags", "ic50_text") else np.asarray(v))
     out = {k: np.concatenate(v) for k, v in cols.items()}
-    index = pd.DataFrame(uniques.tolist() if len(keys) > 1 else {by_cols[0]: np.asarray(uniques)},
-                         columns=by_cols) if len(keys) > 1 else pd.DataFrame({by_cols[0]: np.asarray(uniques)})
-    return pd.concat([index, pd.DataFrame(out)], axis=1)
+    if len(keys) > 1:
+        index = pd.DataFrame(uniques.tolist(), columns=by_cols)
+        return pd.concat([index, pd.DataFrame(out)], axis=1)
+    return pd.DataFrame({by_cols[0]: np.asarray(uniques), **out})
 
 
 def _factorize(key: pd.Series):

@@ -1159,11 +1159,11 @@ def _vp_step_limit(pb: _Problem):
     n = pb.st.m
     if n <= 1.5 * EVAL_BLOCK:
         return _vp_step_limit_block(pb)
-    q, ok = np.empty((n, 4)), np.empty(n, bool)
+    q, r = np.empty((n, 4)), np.empty(n)
     for a in range(0, n, EVAL_BLOCK):
         b = min(a + EVAL_BLOCK, n)
-        q[a:b], ok[a:b] = _vp_step_limit_block(pb.view(a, b))
-    return q, ok
+        q[a:b], r[a:b] = _vp_step_limit_block(pb.view(a, b))
+    return q, r
 
 
 def _rss_at(pb: _Problem, p):
@@ -1183,9 +1183,10 @@ def _vp_step_limit_block(pb: _Problem):
     * a step through a tested point X_k (logIC50 -> X_k): the points on either side at their
       side's mean, X_k anywhere between the two (its own mean when that lies between them).
 
-    Returned as logistics (params (n, 4), ok) placed STEP_DECADES from the limit: logIC50 at the
+    Returned as logistics (params (n, 4)) placed STEP_DECADES from the limit: logIC50 at the
     midpoint of the split (or where f(X_k) fits), the neighbouring points 10^-STEP_DECADES from
-    their plateau."""
+    their plateau, so that their RSS is the limit's (returned, inf where no step applies) to
+    ~1e-13."""
     st = pb.st
     n, K = st.m, st.W.shape[0]
     W, WY = st.W, pb.WY
@@ -1257,8 +1258,8 @@ def _vp_step_limit_block(pb: _Problem):
         q[u_, TOP], q[u_, BOTTOM] = t_ + pb.y0[u_], b_ + pb.y0[u_]
         q[u_, HILL] = hill
         q[u_, LOG_IC50] = xk + w_ / hill
-    ok = np.isfinite(split) | use
-    return q, ok
+    rss = np.where(use, through[k, cols], split)
+    return q, np.where(np.isfinite(rss), rss, np.inf)
 
 
 class _Limits:
@@ -1271,9 +1272,7 @@ class _Limits:
         self.q = np.full((3, m, 4), np.nan)
         self.r = np.full((3, m), np.inf)
         self.done = np.zeros(m, bool)
-        q, ok = _vp_step_limit(pb)  # the step limits of every curve: cheap, and used throughout
-        self.q[2] = q
-        self.r[2] = np.where(ok, _rss_at(pb, q), np.inf)
+        self.q[2], self.r[2] = _vp_step_limit(pb)  # the step limits of every curve: used throughout
 
     def best(self, curves, running, L, s, far=None):
         """Best limit for runs of ``curves`` (params (n, 4), rss (n,), inf where none applies).
@@ -1418,9 +1417,10 @@ def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY
             k = nc[beat]
             p[k], rss[k], running[k] = q[beat], rq[beat], False
         upd = np.where(cont, rss <= best_r[owner], rss < best_r[owner]) & ~merged
-        # several runs of one curve in a batch: apply in order of decreasing RSS so the lowest wins
-        order = np.argsort(-rss, kind="stable")
-        sel = order[upd[order]]
+        # several runs of one curve in a batch: the lowest RSS wins
+        low = np.full(m, np.inf)
+        np.minimum.at(low, owner[upd], rss[upd])
+        sel = np.flatnonzero(upd & (rss <= low[owner]))
         best_p[owner[sel]], best_r[owner[sel]], best_c[owner[sel]] = p[sel], rss[sel], conv[sel]
         if rnd == 0:
             # a converged fit is a local optimum: where a step (Hill -> infinity) does better,
