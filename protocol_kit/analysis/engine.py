@@ -955,14 +955,15 @@ def _grid_shared(pb: _Problem, grid: GridSpec):
     keys, inv = np.unique(ilo * K + ihi, return_inverse=True)
     fams = [[np.zeros(m), np.zeros(m), np.full(m, np.inf)] for _ in range(2)]
     fr, mags, steep = (np.asarray(v) for v in (grid.log_ic50, grid.hill, grid.steep_hill))
+    # everything divided by Sw (Y also by its scale ys): S1 = Sf/Sw, S2 = Sff/Sw, G = Sfy/sqrt(Sw)/ys,
+    # so that S2 - S1^2 = cff/Sw and G^2/(S2 - S1^2) = Sfy^2/cff/ys^2, with no per-curve factors
     ys = np.sqrt(np.maximum(pb.cyy, 0.0) * pb.iSw)
     ys = np.where(ys > 0, ys, 1.0)
     Wa = np.empty((K + 1, m), np.float32)
     WYa = np.empty((K + 1, m), np.float32)
-    Wa[:K], Wa[K] = st.W, st.wv
-    WYa[:K], WYa[K] = pb.WY / ys, pb.wvyv / ys
-    iSw = pb.iSw.astype(np.float32)[:, None]
-    eps = (1e-6 * pb.Sw).astype(np.float32)[:, None]
+    Wa[:K], Wa[K] = st.W * pb.iSw, st.wv * pb.iSw
+    sc = np.sqrt(pb.iSw) / ys
+    WYa[:K], WYa[K] = pb.WY * sc, pb.wvyv * sc
     for gi in range(keys.size):
         idx = np.arange(m) if keys.size == 1 else np.flatnonzero(inv == gi)
         a, b = ilo[idx[0]], ihi[idx[0]]
@@ -975,7 +976,6 @@ def _grid_shared(pb: _Problem, grid: GridSpec):
         n1 = fr.size * mags.size
         Wg = Wa if keys.size == 1 else Wa[:, idx]
         WYg = WYa if keys.size == 1 else WYa[:, idx]
-        iS, ep = (iSw, eps) if keys.size == 1 else (iSw[idx], eps[idx])
         for fam, cs in enumerate((slice(0, n1), slice(n1, Lg.size))):
             if cs.stop <= cs.start:
                 continue
@@ -987,18 +987,17 @@ def _grid_shared(pb: _Problem, grid: GridSpec):
             g = np.empty(idx.size, np.float32)
             for c0 in range(0, idx.size, GRID_BLOCK):  # blocks of curves: small temporaries
                 c1 = min(c0 + GRID_BLOCK, idx.size)
-                Sf = Wg[:, c0:c1].T @ F  # (n, G)
+                S1 = Wg[:, c0:c1].T @ F  # (n, G)
                 cff = Wg[:, c0:c1].T @ FF
                 gain = WYg[:, c0:c1].T @ F
                 gain *= gain
-                Sf *= Sf
-                Sf *= iS[c0:c1]
-                cff -= Sf
-                np.maximum(cff, ep[c0:c1], out=cff)
+                S1 *= S1
+                cff -= S1
+                np.maximum(cff, 1e-6, out=cff)  # f flat over the curve's points: no start
                 gain /= cff
                 k[c0:c1] = kb = gain.argmax(1)
                 g[c0:c1] = gain[np.arange(c1 - c0), kb]
-            rss = pb.cyy[idx] - g.astype(float) * ys[idx] ** 2
+            rss = pb.cyy[idx] - g.astype(float) * (ys[idx] ** 2)
             best = fams[fam]
             better = rss < best[2][idx]
             t = idx[better]
