@@ -694,12 +694,13 @@ def _vp_eval(pb: _Problem, L, s, grad=True):
     """:func:`_vp_eval_block` over blocks of EVAL_BLOCK curves (the (K, n) temporaries of one
     block fit in cache; on all curves at once they do not, which costs several times more)."""
     n = L.shape[0]
-    if n <= 1.5 * EVAL_BLOCK:
-        return _vp_eval_block(pb, L, s, grad)
-    out = np.empty((12 if grad else 3, n))
-    for a in range(0, n, EVAL_BLOCK):
-        b = min(a + EVAL_BLOCK, n)
-        out[:, a:b] = _vp_eval_block(pb.view(a, b), L[a:b], s[a:b], grad)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if n <= 1.5 * EVAL_BLOCK:
+            return _vp_eval_block(pb, L, s, grad)
+        out = np.empty((12 if grad else 3, n))
+        for a in range(0, n, EVAL_BLOCK):
+            b = min(a + EVAL_BLOCK, n)
+            out[:, a:b] = _vp_eval_block(pb.view(a, b), L[a:b], s[a:b], grad)
     return out
 
 
@@ -710,7 +711,8 @@ def _vp_eval_block(pb: _Problem, L, s, grad=True):
 
     Model Y = b + D f, f = 1 / (1 + e^z), z = (L - X) a, a = HillSlope ln10. With g = f (1 - f)
     the Jacobian columns are c g (logIC50) and c g d (ln|Hill|), c = -D a, d = L - X; M and
-    N are in units of c^2 and q = (sum w r g, sum w r g d) so that the step solves H dx = q/c."""
+    N are in units of c^2 and q = (sum w r g, sum w r g d) so that the step solves H dx = q/c.
+    Floating-point warnings are the caller's (:func:`_vp_eval` silences them)."""
     st = pb.st
     W, Y = st.W, pb.Y
     n = L.shape[0]
@@ -732,20 +734,18 @@ def _vp_eval_block(pb: _Problem, L, s, grad=True):
     Sfy = _dot(wf, Y)
     Sfy += pb.wvyv
     t = Sf * pb.iSw
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cff = Sff - Sf * t
-        D = Sfy - t * pb.Sy
-        D /= cff
-    with np.errstate(invalid="ignore", over="ignore"):
-        b = pb.Sy - D * Sf
-        b *= pb.iSw
-        r = np.multiply(f, D, out=wf)
-        np.subtract(Y, r, out=r)
-        r -= b
-        wr = W * r
-        rv = pb.yv - b - D
-        rss = _dot(wr, r)
-        rss += wv * rv * rv
+    cff = Sff - Sf * t
+    D = Sfy - t * pb.Sy
+    D /= cff
+    b = pb.Sy - D * Sf
+    b *= pb.iSw
+    r = np.multiply(f, D, out=wf)
+    np.subtract(Y, r, out=r)
+    r -= b
+    wr = W * r
+    rv = pb.yv - b - D
+    rss = _dot(wr, r)
+    rss += wv * rv * rv
     bad = ~(cff > 1e-14 * pb.Sw) | ~np.isfinite(rss)
     rss[bad] = np.inf
     out[I_D], out[I_B], out[I_RSS] = D, b, rss
@@ -758,34 +758,33 @@ def _vp_eval_block(pb: _Problem, L, s, grad=True):
     wgd = wg * d
     Sg, Sgd = wg.sum(0), wgd.sum(0)
     Sgf, Sgg, Sgdf, Sggd, Sgdgd = _dot(wg, f), _dot(wg, g), _dot(wgd, f), _dot(wgd, g), _dot(wgd, gd)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        q1, q2 = _dot(wr, g), _dot(wr, gd)
-        # second derivatives for the exact Hessian of the profile RSS: d2f/dz2 = g (1 - 2f)
-        h2 = f * -2.0
-        h2 += 1.0
-        h2 *= g
-        h2 *= wr
-        Rh, Rhd = h2.sum(0), _dot(h2, d)
-        h2 *= d
-        Rhdd = _dot(h2, d)
-        c = D * a
-        c *= -1.0
-        cu = Sgf - Sg * t
-        cv = Sgdf - Sgd * t
-        icff = 1.0 / cff
-        P11 = Sgg - Sg * Sg * pb.iSw
-        P12 = Sggd - Sg * Sgd * pb.iSw
-        P22 = Sgdgd - Sgd * Sgd * pb.iSw
-        # Gauss-Newton (Kaufman 1975) matrix of the profile, in units of c^2
-        out[I_M11] = P11 - cu * cu * icff
-        out[I_M12] = P12 - cu * cv * icff
-        out[I_M22] = P22 - cv * cv * icff
-        # the exact Hessian of the profile RSS: Schur complement of the full Newton matrix
-        iD = 1.0 / D
-        nu, nv = cu - q1 * iD, cv - q2 * iD
-        out[I_N11] = P11 - nu * nu * icff - Rh * iD
-        out[I_N12] = P12 - nu * nv * icff - Rhd * iD - q1 / c
-        out[I_N22] = P22 - nv * nv * icff - Rhdd * iD - q2 / c
+    q1, q2 = _dot(wr, g), _dot(wr, gd)
+    # second derivatives for the exact Hessian of the profile RSS: d2f/dz2 = g (1 - 2f)
+    h2 = f * -2.0
+    h2 += 1.0
+    h2 *= g
+    h2 *= wr
+    Rh, Rhd = h2.sum(0), _dot(h2, d)
+    h2 *= d
+    Rhdd = _dot(h2, d)
+    c = D * a
+    c *= -1.0
+    cu = Sgf - Sg * t
+    cv = Sgdf - Sgd * t
+    icff = 1.0 / cff
+    P11 = Sgg - Sg * Sg * pb.iSw
+    P12 = Sggd - Sg * Sgd * pb.iSw
+    P22 = Sgdgd - Sgd * Sgd * pb.iSw
+    # Gauss-Newton (Kaufman 1975) matrix of the profile, in units of c^2
+    out[I_M11] = P11 - cu * cu * icff
+    out[I_M12] = P12 - cu * cv * icff
+    out[I_M22] = P22 - cv * cv * icff
+    # the exact Hessian of the profile RSS: Schur complement of the full Newton matrix
+    iD = 1.0 / D
+    nu, nv = cu - q1 * iD, cv - q2 * iD
+    out[I_N11] = P11 - nu * nu * icff - Rh * iD
+    out[I_N12] = P12 - nu * nv * icff - Rhd * iD - q1 / c
+    out[I_N22] = P22 - nv * nv * icff - Rhdd * iD - q2 / c
     out[I_Q1], out[I_Q2], out[I_C] = q1, q2, c
     return out
 
@@ -830,20 +829,20 @@ def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_
     held, sub = np.arange(m), pb
     Lh, sh, Sh, lamh, nuh, Ch = L, s, S, lam, nu, C
     act = np.ones(m, bool)  # still running, among the held runs
-    for it in range(max_iter):
-        n_act = int(np.count_nonzero(act))
-        if n_act == 0:
-            break
-        if n_act < COMPACT * held.size:  # compute only (mostly) runs still going
-            L[held], s[held], S[:, held], lam[held], nu[held] = Lh, sh, Sh, lamh, nuh
-            keep = np.flatnonzero(act)
-            held, sub = held[keep], sub.sub(keep)
-            Lh, sh, Sh, lamh, nuh, Ch = L[held], s[held], S[:, held], lam[held], nu[held], C[:, held]
-            act = np.ones(held.size, bool)
-        tol_l, tr_l, mid_x, half_x, s_away, s_steep, p_lim, p_mid, mg_l, srh, pth, Lt, stt, rt = Ch
-        D_, b_, rss0, M11, M12, M22, N11, N12, N22, q1, q2, c = Sh
-        la = lamh
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for it in range(max_iter):
+            n_act = int(np.count_nonzero(act))
+            if n_act == 0:
+                break
+            if n_act < COMPACT * held.size:  # compute only (mostly) runs still going
+                L[held], s[held], S[:, held], lam[held], nu[held] = Lh, sh, Sh, lamh, nuh
+                keep = np.flatnonzero(act)
+                held, sub = held[keep], sub.sub(keep)
+                Lh, sh, Sh, lamh, nuh, Ch = L[held], s[held], S[:, held], lam[held], nu[held], C[:, held]
+                act = np.ones(held.size, bool)
+            tol_l, tr_l, mid_x, half_x, s_away, s_steep, p_lim, p_mid, mg_l, srh, pth, Lt, stt, rt = Ch
+            D_, b_, rss0, M11, M12, M22, N11, N12, N22, q1, q2, c = Sh
+            la = lamh
             # Newton on the profile RSS where its damped Hessian is positive definite, else
             # Gauss-Newton (Kaufman); Marquardt's damping on the Gauss-Newton diagonal
             n11 = la * M11
@@ -867,61 +866,60 @@ def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_
             adL, ads = np.abs(dL), np.abs(ds)
             # trust region: at most MAX_STEP_L x range in logIC50, MAX_STEP_S in ln|Hill|
             shrink = np.minimum(tr_l / adL, MAX_STEP_S / ads)
-        finite = (adL < np.inf) & (ads < np.inf) & act  # NaN compares False
-        if not finite.all():
-            nf = ~finite
-            dL[nf] = ds[nf] = adL[nf] = ads[nf] = shrink[nf] = 0.0
-        np.minimum(shrink, 1.0, out=shrink)
-        dL *= shrink
-        ds *= shrink
-        adL *= shrink
-        ads *= shrink
-        Ln, sn = Lh + dL, sh + ds
-        new = _vp_eval(sub, Ln, sn)
-        rss1 = new[I_RSS]
-        acc = finite & (rss1 <= rss0)
-        und = la < 1e-2
-        # converged: a step below xtol of the scales (taken, or proposed undamped), an RSS
-        # decrease below ftol (undamped), or an accepted undamped Newton step below QUAD_TOL
-        small = (adL <= tol_l + xtol * np.abs(Lh)) & (ads <= xtol) & (acc | und)
-        small |= acc & und & (rss0 - rss1 <= ftol * rss0)
-        small |= acc & newton & (la <= QUAD_LAM) & (adL * xtol <= QUAD_TOL * tol_l) & (ads <= QUAD_TOL)
-        small &= finite
-        # Nielsen's damping update from the gain ratio (predicted decrease ~ c q.dx)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            finite = (adL < np.inf) & (ads < np.inf) & act  # NaN compares False
+            if not finite.all():
+                nf = ~finite
+                dL[nf] = ds[nf] = adL[nf] = ads[nf] = shrink[nf] = 0.0
+            np.minimum(shrink, 1.0, out=shrink)
+            dL *= shrink
+            ds *= shrink
+            adL *= shrink
+            ads *= shrink
+            Ln, sn = Lh + dL, sh + ds
+            new = _vp_eval(sub, Ln, sn)
+            rss1 = new[I_RSS]
+            acc = finite & (rss1 <= rss0)
+            und = la < 1e-2
+            # converged: a step below xtol of the scales (taken, or proposed undamped), an RSS
+            # decrease below ftol (undamped), or an accepted undamped Newton step below QUAD_TOL
+            small = (adL <= tol_l + xtol * np.abs(Lh)) & (ads <= xtol) & (acc | und)
+            small |= acc & und & (rss0 - rss1 <= ftol * rss0)
+            small |= acc & newton & (la <= QUAD_LAM) & (adL * xtol <= QUAD_TOL * tol_l) & (ads <= QUAD_TOL)
+            small &= finite
+            # Nielsen's damping update from the gain ratio (predicted decrease ~ c q.dx)
             rho = (rss0 - rss1) / (c * (q1 * dL + q2 * ds))
-        rho = 2.0 * np.minimum(np.where(rho > -np.inf, rho, 0.0), 1.0) - 1.0
-        Lh = np.where(acc, Ln, Lh)
-        sh = np.where(acc, sn, sh)
-        Sh = np.where(acc, new, Sh)
-        down = la * np.maximum(LAM_DOWN, 1.0 - rho * rho * rho)
-        np.maximum(down, 1e-12, out=down)
-        lamh = np.where(acc, down, np.where(act, la * nuh, la))
-        nuh = np.where(acc, 2.0, np.where(act, nuh + nuh, nuh))
-        b_ = Sh[I_B]
-        away = (np.abs(Lh - mid_x) > half_x) | (sh > s_away) | (np.abs(b_ - p_mid) > p_lim) | (
-            np.abs(b_ + Sh[I_D] - p_mid) > p_lim)
-        ok = act & (small | (lamh > 1e14))
-        converged[held[ok & ~away]] = True
-        act &= ~(ok | away)
-        if it >= STEP_CHECK:  # a steep run still getting steeper above its step limit: heading there
-            merged = act & acc & (ds > 0) & (sh > s_steep) & (Sh[I_RSS] > srh)
-        else:
-            merged = None
-        if partner is not None:  # where the partner runs are now (all runs' state kept current)
-            L[held], s[held], S[I_RSS, held] = Lh, sh, Sh[I_RSS]
-            pj = pth.astype(np.int64)
-            has = act & (pj >= 0)
-            pj[~has] = 0
-            has &= converged[pj]  # only into a partner that has converged: a moving one may run away
-            mp = has & (np.abs(Lh - L[pj]) <= mg_l) & (np.abs(sh - s[pj]) <= MERGE_S) & (Sh[I_RSS] >= S[I_RSS, pj])
-            merged = mp if merged is None else merged | mp
-        if target is not None:  # NaN targets compare False
-            mt = act & (np.abs(Lh - Lt) <= mg_l) & (np.abs(sh - stt) <= MERGE_S) & (Sh[I_RSS] >= rt)
-            merged = mt if merged is None else merged | mt
-        if merged is not None and merged.any():
-            was_merged[held[merged]] = True
-            act &= ~merged
+            rho = 2.0 * np.minimum(np.where(rho > -np.inf, rho, 0.0), 1.0) - 1.0
+            Lh = np.where(acc, Ln, Lh)
+            sh = np.where(acc, sn, sh)
+            Sh = np.where(acc, new, Sh)
+            down = la * np.maximum(LAM_DOWN, 1.0 - rho * rho * rho)
+            np.maximum(down, 1e-12, out=down)
+            lamh = np.where(acc, down, np.where(act, la * nuh, la))
+            nuh = np.where(acc, 2.0, np.where(act, nuh + nuh, nuh))
+            b_ = Sh[I_B]
+            away = (np.abs(Lh - mid_x) > half_x) | (sh > s_away) | (np.abs(b_ - p_mid) > p_lim) | (
+                np.abs(b_ + Sh[I_D] - p_mid) > p_lim)
+            ok = act & (small | (lamh > 1e14))
+            converged[held[ok & ~away]] = True
+            act &= ~(ok | away)
+            if it >= STEP_CHECK:  # a steep run still getting steeper above its step limit: heading there
+                merged = act & acc & (ds > 0) & (sh > s_steep) & (Sh[I_RSS] > srh)
+            else:
+                merged = None
+            if partner is not None:  # where the partner runs are now (all runs' state kept current)
+                L[held], s[held], S[I_RSS, held] = Lh, sh, Sh[I_RSS]
+                pj = pth.astype(np.int64)
+                has = act & (pj >= 0)
+                pj[~has] = 0
+                has &= converged[pj]  # only into a partner that has converged: a moving one may run away
+                mp = has & (np.abs(Lh - L[pj]) <= mg_l) & (np.abs(sh - s[pj]) <= MERGE_S) & (Sh[I_RSS] >= S[I_RSS, pj])
+                merged = mp if merged is None else merged | mp
+            if target is not None:  # NaN targets compare False
+                mt = act & (np.abs(Lh - Lt) <= mg_l) & (np.abs(sh - stt) <= MERGE_S) & (Sh[I_RSS] >= rt)
+                merged = mt if merged is None else merged | mt
+            if merged is not None and merged.any():
+                was_merged[held[merged]] = True
+                act &= ~merged
     L[held], s[held], S[:, held], lam[held] = Lh, sh, Sh, lamh
     running = np.zeros(m, bool)
     running[held[act]] = True
