@@ -152,13 +152,18 @@ class CurveData:
 
 
 def curve_data(conc, response, weights=None, sd=None, *, min_points: int, what: str = "fit") -> CurveData:
-    """Validate one curve and drop (and count) points with a NaN concentration, response or weight."""
+    """Validate one curve and drop (and count) points with a NaN concentration, response or weight.
+
+    The kept points are put in a canonical order (by concentration, then response, then weight), so
+    the order of the caller's rows cannot change a fit, not even in the last bit of a floating-point
+    sum; ``index`` maps each point back to the caller's row."""
     c = as_concentrations(conc)
     y = as_values(response, "response")
     same_length(conc=c, response=y)
     w = resolve_weights(weights, y, sd) if not (weights is None and sd is None) else np.ones(y.size)
     keep = np.isfinite(c) & np.isfinite(y) & np.isfinite(w)
     idx = np.flatnonzero(keep)
+    idx = idx[np.lexsort((w[idx], y[idx], c[idx]))]
     if idx.size < min_points:
         raise AnalysisError(
             f"response: {idx.size} usable points (of {y.size}; {y.size - idx.size} with NaN) are too few "
