@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import numbers
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 
 import pint
 
@@ -43,9 +45,25 @@ def dimension_name(u: pint.Unit | str) -> str:
     return _DIMENSION_NAMES.get(dim, f"quantity of dimension {dim}")
 
 
+# Display families, small to large: a quantity in one of these units is shown in the one that reads best.
+CONC_UNITS = ("pM", "nM", "uM", "mM", "M")
+VOLUME_UNITS = ("uL", "mL", "L")
+MASS_UNITS = ("ug", "mg", "g", "kg")
+UNIT_FAMILIES = (CONC_UNITS, VOLUME_UNITS, MASS_UNITS)
+
+
+@lru_cache(maxsize=None)
 def unit(spec: str) -> pint.Unit:
-    """The registry's unit for ``spec`` ("uM", "µL", "mg/kg", ...)."""
+    """The registry's unit for ``spec`` ("uM", "µL", "mg/kg", ...); parsed once per spelling."""
     return ureg.Unit(_normalise_text(spec))
+
+
+def unit_family(u: pint.Unit) -> tuple[str, ...] | None:
+    """The display family (:data:`UNIT_FAMILIES`) that has ``u`` as one of its units, else None."""
+    for family in UNIT_FAMILIES:
+        if any(unit(spec) == u for spec in family):
+            return family
+    return None
 
 
 def parse_quantity(value: object, expected_unit: str, *, field: str = "value") -> pint.Quantity:
@@ -116,7 +134,7 @@ def fmt_number(x: float, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
-def best_unit(q: pint.Quantity, candidates: list[str]) -> pint.Quantity:
+def best_unit(q: pint.Quantity, candidates: Sequence[str]) -> pint.Quantity:
     """Express ``q`` in the first of ``candidates`` (ordered small to large, e.g. pM ... M) that
     gives a magnitude below 1000, so it reads in [1, 1000); below 1 of the smallest unit it
     stays in the smallest, at 1000 or more of the largest in the largest."""
@@ -133,5 +151,5 @@ def format_molar(molar: float, digits: int = 3) -> str:
     if not math.isfinite(molar):
         return ""
     rounded = float(f"{molar:.{digits}g}")  # round first: 9.9999e-7 M is "1 µM", not "1e+03 nM"
-    q = best_unit(Q_(rounded, "M"), ["pM", "nM", "uM", "mM", "M"]) if molar else Q_(0, "M")
+    q = best_unit(Q_(rounded, "M"), CONC_UNITS) if molar else Q_(0, "M")
     return format_quantity(q, digits).replace(" ", "\u00a0")

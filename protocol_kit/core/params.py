@@ -20,10 +20,7 @@ import pydantic
 from pydantic import BeforeValidator, ConfigDict
 
 from ..errors import ParameterError, ProtocolKitError
-from ..units import Q_, best_unit, ureg, fmt_number, format_quantity, parse_quantity, unit_text
-
-DISPLAY_UNITS = {"concentration": ["pM", "nM", "uM", "mM", "M"], "volume": ["uL", "mL", "L"],
-                 "mass": ["ug", "mg", "g", "kg"]}
+from ..units import Q_, best_unit, fmt_number, format_quantity, parse_quantity, unit_family, unit_text
 
 Kind = Literal["quantity", "int", "float", "choice", "text", "bool"]
 
@@ -186,10 +183,8 @@ class Parameter:
         if value is None:
             return "(to be entered)"
         if isinstance(value, pint.Quantity):
-            for units in DISPLAY_UNITS.values():
-                if f"{value.units}" in {f"{ureg.Unit(u)}" for u in units}:  # rescale within the family
-                    return format_quantity(best_unit(value, units))
-            return format_quantity(value)
+            family = unit_family(value.units)  # rescale within the family: 12.5 µM, not 12500 nM
+            return format_quantity(best_unit(value, family) if family else value)
         if isinstance(value, bool):
             return "yes" if value else "no"
         if isinstance(value, float):

@@ -14,11 +14,8 @@ import pandas as pd
 import pint
 
 from ..errors import ParameterError
-from ..units import Q_, best_unit, format_quantity, unit_text
+from ..units import CONC_UNITS, MASS_UNITS, VOLUME_UNITS, Q_, best_unit, format_quantity, unit_text
 
-VOLUME_UNITS = ["uL", "mL", "L"]
-MASS_UNITS = ["ug", "mg", "g", "kg"]
-CONC_UNITS = ["pM", "nM", "uM", "mM", "M"]
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,12 @@ import math
 
 from ..errors import ParameterError
 from ..reference import Library
-from ..units import Q_, best_unit, format_molar, format_quantity, parse_quantity
+from ..units import CONC_UNITS, Q_, best_unit, format_molar, format_quantity, parse_quantity
 from .expected import ExpectedIC50, expected_ic50
 from .plan import Design, read_design
 from .volumes import series_volumes
 from .warning import DesignWarning
 
-CONC = ["pM", "nM", "uM", "mM", "M"]
 _TOL = 1e-9  # in log units and ratios: a design exactly on a threshold passes
 
 
@@ -252,7 +251,7 @@ def check_pipetting(design: Design, min_volume) -> list[DesignWarning]:
         return []
     listed = "; ".join(f"{what} {ul:.3g} µL" for what, ul, _ in small)
     fixes = {
-        vols.stock_field: f"a more dilute intermediate stock than {format_quantity(best_unit(vols.stock, CONC))} "
+        vols.stock_field: f"a more dilute intermediate stock than {format_quantity(best_unit(vols.stock, CONC_UNITS))} "
                            f"({vols.stock_field})",
         vols.factor_field: f"a smaller dilution factor or more wells per tube ({vols.factor_field}, replicates, "
                            "overage)",

@@ -7,8 +7,8 @@ import pint
 
 from ..core.params import Parameter
 from ..core.plates import WellGroup
-from ..core.reagents import CONC_UNITS, SerialDilution, reagent_row, working_solution
-from ..units import Q_, best_unit, format_quantity
+from ..core.reagents import SerialDilution, reagent_row, working_solution
+from ..units import CONC_UNITS, Q_, best_unit, format_quantity
 from ..units import format_molar as fmt_conc
 
 SOLVENTS = ("DMSO", "water", "ethanol")

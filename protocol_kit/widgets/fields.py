@@ -12,11 +12,12 @@ from typing import Any
 
 import pint
 
-from ..core.params import DISPLAY_UNITS, Parameter
+from ..core.params import Parameter
+from ..units import UNIT_FAMILIES as BASE_FAMILIES
 from ..units import Q_, best_unit, fmt_number, unit_text
 
 # Units offered beside a quantity, by dimension; the parameter's own unit is always offered.
-UNIT_FAMILIES = [*DISPLAY_UNITS.values(), ["s", "min", "h"], ["um", "mm"]]
+UNIT_FAMILIES = [*BASE_FAMILIES, ("s", "min", "h"), ("um", "mm")]
 
 
 @dataclass(frozen=True)
