@@ -23,12 +23,14 @@ fi
 
 # System libraries: Pango and HarfBuzz for WeasyPrint's PDF, a font, and venv/ensurepip.
 missing=()
-has_lib() { /sbin/ldconfig -p 2>/dev/null | grep -q "$1" || ldconfig -p 2>/dev/null | grep -q "$1"; }
+# grep reads all of its input (no -q): under pipefail an early exit would kill the writer with
+# SIGPIPE and an installed library would count as missing.
+has_lib() { /sbin/ldconfig -p 2>/dev/null | grep -F -- "$1" >/dev/null; }
 "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 has_lib 'libpango-1.0.so.0' || missing+=(libpango-1.0-0)
 has_lib 'libpangoft2-1.0.so.0' || missing+=(libpangoft2-1.0-0)
 has_lib 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
-{ command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi dejavu; } || missing+=(fonts-dejavu-core)
+{ command -v fc-list >/dev/null 2>&1 && fc-list | grep -i dejavu >/dev/null; } || missing+=(fonts-dejavu-core)
 # The browser tests drive Debian's Chromium with Playwright (browsers cannot be downloaded).
 if [ "$mode" = test ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 if ((${#missing[@]})); then
@@ -38,7 +40,8 @@ if ((${#missing[@]})); then
     fi
     echo "installing system packages: ${missing[*]}"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    # through env: sudo resets the environment, and a debconf prompt would wait unseen
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "warning: not a Debian system; make sure these are installed: ${missing[*]}" >&2
   fi
