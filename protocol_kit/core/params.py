@@ -82,10 +82,8 @@ class Parameter:
             what = {"quantity": "a quantity", "int": "a whole number", "float": "a number"}[self.kind]
             u = f" {unit_text(self.unit)}" if self.unit else ""
             if self.low is not None and self.high is not None:
-                op = ">" if self.low_exclusive else ""
-                rng = f"from {op}{fmt_number(self.low)} to {fmt_number(self.high)}{u}"
-                if self.low_exclusive:
-                    rng = f"> {fmt_number(self.low)}{u} and <= {fmt_number(self.high)}{u}"
+                rng = (f"> {fmt_number(self.low)}{u} and <= {fmt_number(self.high)}{u}" if self.low_exclusive
+                       else f"from {fmt_number(self.low)} to {fmt_number(self.high)}{u}")
                 text = f"{what} {rng}"
             elif self.low is not None:
                 text = f"{what} {'>' if self.low_exclusive else '>='} {fmt_number(self.low)}{u}"

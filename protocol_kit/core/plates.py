@@ -7,11 +7,9 @@ group across two rows. A design that needs more wells than the plate has raises
 """
 from __future__ import annotations
 
-import math
 import string
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..errors import LayoutError
@@ -107,12 +105,3 @@ def plate_grid(layout: pd.DataFrame, plate: PlateFormat, value: str = "group") -
         grid.loc[w["row"], int(w["column"])] = w[value]
     return grid
 
-
-def dilution_series(top: float, factor: float, n: int) -> np.ndarray:
-    """Concentrations top, top/f, ..., top/f^(n-1) (molar floats)."""
-    return top / factor ** np.arange(n)
-
-
-def log_span(top: float, factor: float, n: int) -> float:
-    """Decades covered by an n-point series: (n - 1) log10(factor)."""
-    return (n - 1) * math.log10(factor)

@@ -59,7 +59,3 @@ def checklist_frame(steps: list[Step] | tuple[Step, ...]) -> pd.DataFrame:
     """The checklist as a table, one row per step."""
     return pd.DataFrame([s.to_dict() for s in steps])
 
-
-def number_steps(prefix: str, items: list[tuple]) -> list[Step]:
-    """Build steps from ``(key, section, text, kwargs)`` tuples; ids are ``prefix-key``."""
-    return [Step(id=f"{prefix}-{key}", section=section, text=text, **kw) for key, section, text, kw in items]

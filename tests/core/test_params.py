@@ -107,3 +107,13 @@ def test_public_parameter_names_exist(pid):
 def test_notebook_repr_is_a_table(protocol_id):
     html = pk.get_protocol(protocol_id)._repr_html_()
     assert "<table>" in html and pk.get_protocol(protocol_id).title in html
+
+
+def test_from_toml_reads_a_params_table_and_takes_overrides(tmp_path):
+    f = tmp_path / "net.toml"
+    f.write_text('[params]\ntarget = "NET"\nradioligand = "[3H]nisoxetine"\nnsb_drug = "desipramine"\n'
+                 'replicates = 2\n', encoding="utf-8")
+    p = pk.RadioligandBinding.from_toml(f, n_conc=8)
+    assert (p.params.target, p.params.nsb_drug, p.params.replicates, p.params.n_conc) == ("NET", "desipramine", 2, 8)
+    # (8 concentrations + total + NSB) x 2 replicates = 20 wells
+    assert len(p.layout) == 20
