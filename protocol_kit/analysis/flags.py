@@ -32,6 +32,7 @@ def format_molar(value: float) -> str:
     """A molar concentration with 3 significant digits in the unit that gives 1 <= v < 1000."""
     if not math.isfinite(value) or value <= 0:
         return f"{value:g} M"
+    value = float(f"{value:.3g}")  # round first: 9.9996e-7 M is "1 µM", not "1e+03 nM"
     for scale, name in _UNITS:
         if value >= scale:
             return f"{value / scale:.3g} {name}"
@@ -43,9 +44,9 @@ _TABLE: list = []
 
 def _molar_table() -> np.ndarray:
     """Every 3-significant-digit value in [1, 1000) with every unit, as format_molar prints it:
-    index ((e * 900 + m - 100) * n_units + unit) for m x 10^(e - 2), e = 0, 1, 2; then 1000."""
+    index ((e * 900 + m - 100) * n_units + unit) for m x 10^(e - 2), e = 0, 1, 2."""
     if not _TABLE:
-        mant = [f"{m * 10.0 ** (e - 2):.3g}" for e in range(3) for m in range(100, 1000)] + [f"{1000.0:.3g}"]
+        mant = [f"{m * 10.0 ** (e - 2):.3g}" for e in range(3) for m in range(100, 1000)]
         _TABLE.append(np.array([f"{t} {n}" for t in mant for _, n in _UNITS], dtype=object))
     return _TABLE[0]
 
@@ -53,7 +54,8 @@ def _molar_table() -> np.ndarray:
 def format_molar_many(values) -> np.ndarray:
     """:func:`format_molar` of many values at once (an object array of the same strings): the
     unit and the rounded 3-digit mantissa are found with numpy and the text looked up in a table;
-    values whose rounding is not clear-cut (within 1e-6 of a half) go through format_molar."""
+    values whose rounding is not clear-cut (within 1e-6 of a half) or that round up to 1000 in
+    their unit (the next unit up, or "1e+03 M") go through format_molar."""
     v = np.asarray(values, float)
     out = np.empty(v.size, dtype=object)
     scales = np.array([u for u, _ in _UNITS])
@@ -66,9 +68,9 @@ def format_molar_many(values) -> np.ndarray:
         t = x * 10.0 ** (2 - e)  # in [100, 1000)
         mant = np.rint(t)
     frac = t - np.floor(t)
-    ok &= (np.abs(frac - 0.5) > 1e-6) & (t >= 100) & (t < 1000)
     mant = mant.astype(np.int64)
-    idx = np.where(mant >= 1000, np.where(e == 2, 2700, (e + 1) * 900), e * 900 + mant - 100)
+    ok &= (np.abs(frac - 0.5) > 1e-6) & (t >= 100) & (t < 1000) & ((mant < 1000) | (e < 2))
+    idx = np.where(mant >= 1000, (e + 1) * 900, e * 900 + mant - 100)
     kk = np.flatnonzero(ok)
     out[kk] = _molar_table()[idx[kk] * len(_UNITS) + k[kk]]
     for i in np.flatnonzero(~ok).tolist():

@@ -233,3 +233,31 @@ def test_weights_1_over_sd2_with_constant_sd():
     assert w.log_ic50 == pytest.approx(plain.log_ic50, abs=1e-8)
     assert w.rss == pytest.approx(plain.rss / 4, rel=1e-9)
     assert w.log_ic50_se == pytest.approx(plain.log_ic50_se, rel=1e-6)  # s^2 (J'WJ)^-1 is scale-free
+
+
+@pytest.mark.parametrize("molar, text", [
+    (9.9996e-7, "1 µM"),  # rounds to 1.00e-6 M: one µM, not "1e+03 nM"
+    (9.997e-10, "1 nM"),  # rounds to 1.00e-9 M: one nM, not "1e+03 pM"
+    (9.9996e-16, "1 fM"),  # rounds to 1.00e-15 M: one fM, not "1e-15 M"
+    (9.994e-7, "999 nM"),  # rounds to 9.99e-7 M: stays in nM
+    (9.996e-9, "10 nM"),  # rounds up within its unit
+    (999.6, "1e+03 M"),  # no unit above M
+    (5.6452e-11, "56.5 pM"), (1e-6, "1 µM"), (0.0, "0 M"), (float("nan"), "nan M"),
+])
+def test_format_molar_rounds_before_choosing_the_unit(molar, text):
+    from protocol_kit.analysis.flags import format_molar, format_molar_many
+    assert format_molar(molar) == text
+    assert format_molar_many([molar])[0] == text
+
+
+def test_format_molar_many_is_format_molar():
+    from protocol_kit.analysis.flags import format_molar, format_molar_many
+    rng = np.random.default_rng(7)
+    powers = 10.0 ** np.arange(-16, 4)
+    values = np.r_[
+        10.0 ** rng.uniform(-16.5, 3.5, 3000),
+        powers, np.nextafter(powers, 0), np.nextafter(powers, np.inf),
+        powers * 0.9995, powers * 0.99949, powers * 0.99951, powers * 0.99996, powers * 0.0099996,
+        powers * 0.099996, powers * 1.0005, powers * 1.2345, 0.0, -1e-9, np.nan, np.inf,
+    ]
+    assert format_molar_many(values).tolist() == [format_molar(float(v)) for v in values]
