@@ -222,9 +222,9 @@ def _stored(run, path: Path) -> str:
 
 def cmd_analyse(args: argparse.Namespace) -> int:
     """One shot: start a run, attach the data file, analyse it, write the report (all recorded)."""
-    from .io import read_plate
+    from .io import read_for_analysis
+    from .io.analysis_input import check_options
     from .records.store import Store
-    from .reports.inputs import analysis_frame, check_options
     from .reports.report import check_output
 
     p = _build(args)
@@ -235,8 +235,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     options = _options(args.option or [])
     check_options(p, options)
     # read the file and analyse it once before anything is recorded: bad data or options stop here
-    frame = read_plate(data, format="auto" if p.plan_kind == "layout" else "hplc", name=data.name)
-    p.analyse(analysis_frame(p, frame), **options)
+    p.analyse(read_for_analysis(p, data, name=data.name), **options)
     run = p.start_run(_login(args), Store(args.store))
     try:
         run.attach_data(data)

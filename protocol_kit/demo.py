@@ -11,11 +11,10 @@ from pathlib import Path
 
 from .core.protocol import get_protocol
 from .demo_files import instrument_file
-from .io import read_plate
+from .io import read_for_analysis
 from .profile.core import profile
 from .profile.simulate import simulate_profile_runs
 from .records.store import Store
-from .reports.inputs import analysis_frame
 
 SEED = 1
 STORE_NAME = "demo-runs.db"
@@ -66,8 +65,7 @@ def work_through(demo: DemoRun, out: Path, store: Store) -> dict:
     p = get_protocol(demo.protocol, **demo.values)
     sheets = [p.sheet(out / f"{demo.name}-sheet.{s}") for s in ("html", "pdf")]
     file = instrument_file(p, p.simulate(seed=SEED), out, demo.name)
-    frame = read_plate(file, format="auto" if p.plan_kind == "layout" else "hplc")
-    analysis_frame(p, frame)  # read back and matched to the plan before the run uses it
+    frame = read_for_analysis(p, file)  # read back and matched to the plan before the run uses it
     run = p.start_run(demo.operator, store)
     expiry = dt.date.today() + dt.timedelta(days=365)
     lots = list(demo.lots)

@@ -15,6 +15,7 @@ import os
 import pandas as pd
 
 from ..errors import ParameterError
+from .analysis_input import analysis_frame
 from .counter import CPM, read_counter
 from .envision import read_envision
 from .hplc import read_hplc
@@ -62,5 +63,13 @@ def read_plate(source: str | os.PathLike | bytes, *, format: str = "auto", name:
     return READERS[format](source, name=name, warnings=warnings, **options)
 
 
+def read_for_analysis(protocol, source: str | os.PathLike | bytes, name: str | None = None) -> pd.DataFrame:
+    """A data file for ``protocol`` read as its analysis reads it: a plate file (format found from
+    the file) joined to the layout, or an HPLC results table with its standards told apart
+    (:func:`protocol_kit.io.analysis_input.analysis_frame`). Errors name the file."""
+    frame = read_plate(source, format="auto" if protocol.plan_kind == "layout" else "hplc", name=name)
+    return analysis_frame(protocol, frame)
+
+
 __all__ = ["READERS", "detect_format", "join_layout", "read_counter", "read_envision", "read_grid",
-           "read_hplc", "read_layout", "read_long", "read_plate", "read_softmax"]
+           "read_for_analysis", "read_hplc", "read_layout", "read_long", "read_plate", "read_softmax"]

@@ -287,10 +287,11 @@ class Run:
         ``data``: None for the latest attached data file, the name of an attached file, or a
         DataFrame of readings. A file is read with :meth:`read_data` and joined to the plan
         (an HPLC results table: standards told apart by its type column, see
-        :mod:`protocol_kit.reports.inputs`). ``options`` go to ``protocol.analyse`` (e.g.
+        :mod:`protocol_kit.io.analysis_input`). ``options`` go to ``protocol.analyse`` (e.g.
         ``weighting=None``, ``bottom=0``, ``exclude={"R03": "probe misplaced"}``) and are
         recorded with the result, the data file's name and SHA-256, and the summary."""
-        from ..reports.inputs import analysis_frame, check_options
+        from ..io import read_for_analysis
+        from ..io.analysis_input import check_options
 
         who = self._who(operator)
         self._writable("an analysis result")
@@ -308,10 +309,9 @@ class Run:
             files = {f.name: f for f in self.data_files}
             if data not in files:
                 raise UnknownNameError("data file", data, files)
-            raw = self.read_data(data, join=False, format="auto" if self.protocol.plan_kind == "layout" else "hplc")
-            frame = analysis_frame(self.protocol, raw)
+            frame = read_for_analysis(self.protocol, self.data_bytes(data), name=data)
             file = files[data]
-            source = {"name": data, "sha256": file.sha256, "rows": len(raw), "seq": file.seq}
+            source = {"name": data, "sha256": file.sha256, "rows": len(frame), "seq": file.seq}
         else:
             raise ParameterError("data", type(data).__name__, "None (the latest attached file), the name of an "
                                  "attached file, or a pandas DataFrame")

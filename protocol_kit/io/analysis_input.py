@@ -1,0 +1,87 @@
+"""From an instrument file's tidy frame to what ``protocol.analyse`` reads.
+
+Plate protocols (a layout) take the frame joined to the layout (:func:`protocol_kit.io.join_layout`,
+which names every mismatched well). Microdialysis takes the HPLC results table as it is, with
+the standards told apart from the samples: chromatography software marks each injection's type
+in a column ('Type', 'Sample Type', 'Injection Type') as 'Standard' (or 'Calibration',
+'Cal', 'Std') or 'Unknown'/'Sample'; a standard's nominal concentration is in its amount
+column (``concentration``), and becomes ``standard_conc``. A 'Group' (or 'Treatment') column
+names each animal's group. The protocol then joins the samples to its fraction schedule.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..errors import DataFormatError
+from .join import join_layout
+from .table import names
+from .tidy import norm
+
+if TYPE_CHECKING:
+    from ..core.protocol import Protocol
+
+TYPE_HEADERS = names("type", "sample type", "injection type")
+STANDARD_TYPES = ("standard", "std", "calibration", "cal", "calibrant")
+GROUP_HEADERS = names("group", "treatment")
+
+
+def _column(frame: pd.DataFrame, match: Callable[[str], bool]) -> str | None:
+    """The first column whose header ``match`` accepts (headers compared as :func:`norm` gives them)."""
+    return next((c for c in frame.columns if match(norm(str(c)))), None)
+
+
+def hplc_for_analysis(frame: pd.DataFrame) -> pd.DataFrame:
+    """An HPLC results frame (:func:`protocol_kit.io.read_hplc`) with ``standard_conc`` for the
+    standards and ``group`` for the samples; a frame that already has ``standard_conc``, or has
+    no type column, is returned unchanged."""
+    if "standard_conc" in frame.columns:
+        return frame
+    kind = _column(frame, TYPE_HEADERS)
+    out = frame.copy()
+    group = _column(frame, GROUP_HEADERS)
+    if group is not None and group != "group":
+        out = out.rename(columns={group: "group"})
+    if kind is None:
+        return out
+    source = frame.attrs.get("source", "data")
+    is_std = out[kind].map(lambda t: norm(str(t)) in STANDARD_TYPES)
+    out = out.drop(columns=[kind])
+    if not is_std.any():
+        return out
+    if "concentration" not in out.columns:
+        raise DataFormatError(f"{source}: {int(is_std.sum())} standard injection(s) but no amount column "
+                              "('Amount', 'Conc.') giving their nominal concentration")
+    out["standard_conc"] = out["concentration"].where(is_std)
+    missing = out[is_std & out["standard_conc"].isna()]
+    if len(missing):
+        row = missing.iloc[0]
+        raise DataFormatError(f"{source} line {row.get('line', '?')}: standard {row['sample']!r} has no "
+                              "amount; expected its nominal concentration")
+    out = out.drop(columns=["concentration"])  # samples are read against the standard curve
+    if "animal" in out.columns:
+        out.loc[is_std, "animal"] = ""
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def analysis_frame(protocol: Protocol, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (as a reader returns it) ready for ``protocol.analyse``."""
+    if protocol.plan_kind == "layout":
+        return frame if "role" in frame.columns else join_layout(frame, protocol.layout)
+    return hplc_for_analysis(frame)
+
+
+def check_options(protocol: Protocol, options: dict) -> None:
+    """Refuse an analysis option ``protocol.analyse`` does not take, naming the ones it does."""
+    import inspect
+
+    from ..errors import UnknownNameError
+
+    allowed = [n for n, prm in inspect.signature(protocol.analyse).parameters.items()
+               if n != "data" and prm.kind in (prm.KEYWORD_ONLY, prm.POSITIONAL_OR_KEYWORD)]
+    for name in options:
+        if name not in allowed:
+            raise UnknownNameError(f"analysis option of {protocol.id}", name, allowed)
