@@ -124,17 +124,26 @@ class SerialDilution:
         """T = D / (f - 1), with the diluent D equal to the volume each tube keeps."""
         return self.keep / (self.factor - 1)
 
+    @property
+    def first_total(self) -> pint.Quantity:
+        """The first tube holds what it keeps and what it passes on: D + T."""
+        return self.keep + self.transfer
+
+    @property
+    def stock_volume(self) -> pint.Quantity:
+        """Stock drawn into the first tube: (D + T) x top working / stock (C1 V1 = C2 V2)."""
+        return (self.first_total * (self.top_working / self.stock)).to("uL")
+
     def concentrations(self) -> list[pint.Quantity]:
         return [self.top_working / self.factor ** i for i in range(self.n)]
 
     def table(self, *, fold: float, diluent: str) -> pd.DataFrame:
         """One row per tube: working and final concentrations, what goes in, what it keeps."""
         rows = []
-        first_total = self.keep + self.transfer
-        v_stock = (first_total * (self.top_working / self.stock)).to("uL")
+        v_stock = self.stock_volume
         for i, c in enumerate(self.concentrations()):
             if i == 0:
-                source, v_in, v_dil = "stock", v_stock, (first_total - v_stock).to("uL")
+                source, v_in, v_dil = "stock", v_stock, (self.first_total - v_stock).to("uL")
             else:
                 source, v_in, v_dil = f"tube {i}", self.transfer.to("uL"), self.keep.to("uL")
             rows.append({
@@ -152,6 +161,4 @@ class SerialDilution:
 
     def diluent_total(self) -> pint.Quantity:
         """Diluent for all tubes: (first tube's diluent) + (n - 1) x D."""
-        first_total = self.keep + self.transfer
-        v_stock = first_total * (self.top_working / self.stock).to("")
-        return (first_total - v_stock + self.keep * (self.n - 1)).to("uL")
+        return (self.first_total - self.stock_volume + self.keep * (self.n - 1)).to("uL")

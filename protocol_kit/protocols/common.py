@@ -102,10 +102,16 @@ def working_solution_row(label: str, *, final: pint.Quantity, stock: pint.Quanti
     return row, v_dil, working * volume
 
 
+def dilution_series(v, addition: pint.Quantity, *, top: pint.Quantity, factor: float, n: int, stock: pint.Quantity,
+           wells: int, field: str, unit: str) -> SerialDilution:
+    """A serial dilution at ``working_fold`` x final from ``top`` final; each tube keeps
+    wells x addition x (1 + overage). A stock too dilute for the first tube names ``field``."""
+    keep = scaled(addition, wells, v.overage)
+    working_solution(top, v.working_fold, keep, stock, field=field)
+    return SerialDilution((top * v.working_fold).to(unit), factor, n, keep.to("uL"), stock.to(unit))
+
+
 def compound_series(v, addition: pint.Quantity) -> SerialDilution:
-    """The test compound's serial dilution at ``working_fold`` x final; each tube keeps
-    replicates x addition x (1 + overage)."""
-    keep = scaled(addition, v.replicates, v.overage)
-    working_solution(v.top_conc, v.working_fold, keep, v.compound_stock, field="compound_stock")
-    return SerialDilution((v.top_conc * v.working_fold).to("uM"), v.dilution_factor, v.n_conc,
-                          keep.to("uL"), v.compound_stock.to("uM"))
+    """The test compound's series: each tube serves the replicates of one concentration."""
+    return dilution_series(v, addition, top=v.top_conc, factor=v.dilution_factor, n=v.n_conc, stock=v.compound_stock,
+                  wells=v.replicates, field="compound_stock", unit="uM")

@@ -13,13 +13,13 @@ import pandas as pd
 from ..core.params import Parameter
 from ..core.plates import WellGroup, build_layout, plate_format
 from ..core.protocol import Protocol, register
-from ..core.reagents import BufferRecipe, Component, SerialDilution, reagent_row, working_solution
+from ..core.reagents import BufferRecipe, Component, SerialDilution, reagent_row
 from ..core.steps import CHEMICAL, ICE_COLD, RADIOACTIVE, TIMING_CRITICAL, Step
 from ..errors import ParameterError
 from ..units import Q_, format_quantity
 from .common import (
-    compound_groups, compound_parameters, compound_series, dilution_rows, fmt_conc, isotope_of, plate_parameters,
-    scaled, working_solution_row,
+    compound_groups, compound_parameters, compound_series, dilution_rows, dilution_series, fmt_conc, isotope_of,
+    plate_parameters, scaled, working_solution_row,
 )
 
 TARGETS = ("SERT", "NET", "DAT", "sigma-1", "H1", "muscarinic", "alpha-1")
@@ -148,11 +148,9 @@ class RadioligandBinding(Protocol):
                 reason="does not fit in the well")
 
     def _ligand_series(self) -> SerialDilution:
-        v = self.params
-        keep = scaled(self.addition_volume, 2 * v.replicates, v.overage)  # total + NSB wells
-        working_solution(v.sat_top_conc, v.working_fold, keep, v.radioligand_stock, field="radioligand_stock")
-        return SerialDilution((v.sat_top_conc * v.working_fold).to("nM"), v.sat_dilution_factor,
-                              v.sat_n_conc, keep.to("uL"), v.radioligand_stock.to("nM"))
+        v = self.params  # each tube serves the total and the NSB wells of one [L]
+        return dilution_series(v, self.addition_volume, top=v.sat_top_conc, factor=v.sat_dilution_factor, n=v.sat_n_conc,
+                      stock=v.radioligand_stock, wells=2 * v.replicates, field="radioligand_stock", unit="nM")
 
     def ligand_concentrations(self) -> list[float]:
         """Final radioligand concentrations (molar) of the saturation series, highest first."""
@@ -253,7 +251,7 @@ class RadioligandBinding(Protocol):
             diluent += series.diluent_total()
             nsb_wells = v.replicates * v.sat_n_conc
             vehicle_wells = nsb_wells  # total-binding wells take buffer in the compound slot
-            ligand_amount = (series.keep + series.transfer) * series.top_working  # drawn from the stock
+            ligand_amount = series.first_total * series.top_working  # drawn from the stock
         else:
             series = compound_series(v, add)
             rows += dilution_rows(series, name=v.compound, fold=v.working_fold, diluent="assay buffer")
