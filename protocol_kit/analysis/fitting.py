@@ -154,11 +154,6 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded) 
     prof = profile_interval(_profile_rss(x, data.y, data.w, fixed, res), p[2], res.rss, res.dof,
                             step=max(se[2] if np.isfinite(se[2]) else 0.0, 0.01 * span),
                             limit=4 * span + 2) if res.converged else (np.nan, np.nan)
-    incomplete = "incomplete" in flags
-    with np.errstate(over="ignore"):
-        ic50_ci = (np.nan, np.nan) if incomplete else tuple(np.power(10.0, cis[2]))
-    if d["step"][0]:  # a step: the asymptotic interval is meaningless, the bracket is what is known
-        ic50_ci = (float(d["ic50_ci_low"][0]), float(d["ic50_ci_high"][0]))
     wmean = np.sum(data.w * data.y) / np.sum(data.w)
     tss = float(np.sum(data.w * (data.y - wmean) ** 2))
     return LogisticFit(
@@ -167,7 +162,7 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded) 
         ic50_fitted=float(d["ic50_fitted"][0]), ic50_se=float(np.log(10) * d["ic50_fitted"][0] * se[2]),
         bottom_se=float(se[0]), top_se=float(se[1]), log_ic50_se=float(se[2]), hill_se=float(se[3]),
         bottom_ci=cis[0], top_ci=cis[1], log_ic50_ci=cis[2], hill_ci=cis[3],
-        ic50_ci=(float(ic50_ci[0]), float(ic50_ci[1])), log_ic50_ci_profile=prof,
+        ic50_ci=(float(d["ic50_ci_low"][0]), float(d["ic50_ci_high"][0])), log_ic50_ci_profile=prof,
         rss=res.rss, dof=res.dof, r_squared=1 - res.rss / tss if tss > 0 else float("nan"),
         n=int(data.y.size), n_dropped=data.n_dropped, n_params=res.n_free, converged=res.converged,
         flags=flags, fixed=dict(fixed), weights=str(weights), conc_range=(float(10 ** lo), float(10 ** hi)),
