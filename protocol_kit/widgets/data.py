@@ -67,13 +67,11 @@ class DataController:
         """Read the attached file ``name`` as the analysis will (joined to a plate layout; an
         HPLC table with its standards told apart); a reader's error is kept in ``error`` (and
         the frame is None) rather than raised."""
-        from ..reports.inputs import analysis_frame
+        from ..io import read_for_analysis
 
         self.name, self.frame, self.error = name, None, None
-        p = self.session.protocol
         try:  # read as Run.analyse reads it, so what is shown is what is analysed
-            raw = self.run.read_data(name, join=False, format="auto" if p.plan_kind == "layout" else "hplc")
-            self.frame = analysis_frame(p, raw)
+            self.frame = read_for_analysis(self.session.protocol, self.run.data_bytes(name), name=name)
         except ProtocolKitError as exc:
             self.error = str(exc)
         return self.frame
