@@ -39,7 +39,8 @@ def _check_numbers(data: pd.DataFrame, on: str, problems: Problems) -> pd.DataFr
 
 
 def _fractions(data: pd.DataFrame, schedule: pd.DataFrame, problems: Problems) -> pd.DataFrame:
-    """A ``fraction`` column from the samples: a schedule label (e.g. 'F03') or a fraction number."""
+    """A ``fraction`` column from the samples: a schedule label (e.g. 'F03') or a fraction number
+    (a whole-number float such as 3.0, as a number column with a gap holds it, is fraction 3)."""
     by_name = {str(label): int(f) for label, f in zip(schedule["label"], schedule["fraction"])}
     by_name.update({str(int(f)): int(f) for f in schedule["fraction"]})
     column = "fraction" if "fraction" in data.columns else "sample"
@@ -49,9 +50,12 @@ def _fractions(data: pd.DataFrame, schedule: pd.DataFrame, problems: Problems) -
     labels = list(schedule["label"])
     out = []
     for _, row in data.iterrows():
-        key = str(row[column]).strip()
+        value = row[column]
+        if pd.api.types.is_float(value) and float(value).is_integer():
+            value = int(value)
+        key = str(value).strip()
         if key not in by_name:
-            problems(f"sample {row[column]!r} matches no fraction of the schedule; expected a label "
+            problems(f"sample {value!r} matches no fraction of the schedule; expected a label "
                      f"({labels[0]}-{labels[-1]}) or a fraction number (1-{len(labels)})", _line(row))
         out.append(by_name.get(key))
     data["fraction"] = pd.array(out, dtype="Int64")
@@ -59,12 +63,15 @@ def _fractions(data: pd.DataFrame, schedule: pd.DataFrame, problems: Problems) -
 
 
 def join_layout(frame: pd.DataFrame, layout: pd.DataFrame, *, on: str | None = None,
-                extra_wells: str = "error", warnings: list[str] | None = None) -> pd.DataFrame:
+                extra_wells: str = "error", missing: str = "error",
+                warnings: list[str] | None = None) -> pd.DataFrame:
     """The data rows joined to the plan's rows (plan columns keep their names; a data column of
     the same name gets '_data'). ``extra_wells='ignore'`` leaves out, with a warning, data wells
-    the plan does not use (a whole plate read against a partial layout) instead of raising."""
-    if extra_wells not in ("error", "ignore"):
-        raise ParameterError("extra_wells", extra_wells, "'error' or 'ignore'")
+    the plan does not use (a whole plate read against a partial layout) instead of raising.
+    ``missing='ignore'`` accepts planned wells (fractions) without data (a lost sample)."""
+    for option, value in (("extra_wells", extra_wells), ("missing", missing)):
+        if value not in ("error", "ignore"):
+            raise ParameterError(option, value, "'error' or 'ignore'")
     if on is None:
         on = "well" if "well" in layout.columns else "fraction"
     if on not in layout.columns:
@@ -101,15 +108,16 @@ def join_layout(frame: pd.DataFrame, layout: pd.DataFrame, *, on: str | None = N
                         f"{', '.join(dict.fromkeys(map(str, extra[on])))}")
     data = data[data[on].isin(known)]
 
-    label = layout.set_index(on)["label"] if "label" in layout.columns else None
-    parts = data.groupby(groups, sort=False, dropna=False) if groups and len(data) else [((), data)]
-    for _, part in parts:
-        present = set(part[on])
-        for w in planned:
-            if w not in present:
-                what = f" ({label[w]})" if label is not None else ""
-                where = _where(part.iloc[0], groups) if len(part) else ""
-                problems(f"plan {on} {w}{what} has no data{where}; expected a value for every planned {on}", None)
+    if missing == "error":
+        label = layout.set_index(on)["label"] if "label" in layout.columns else None
+        parts = data.groupby(groups, sort=False, dropna=False) if groups and len(data) else [((), data)]
+        for _, part in parts:
+            present = set(part[on])
+            for w in planned:
+                if w not in present:
+                    what = f" ({label[w]})" if label is not None else ""
+                    where = _where(part.iloc[0], groups) if len(part) else ""
+                    problems(f"plan {on} {w}{what} has no data{where}; expected a value for every planned {on}", None)
     merged = data.merge(layout, on=on, how="left", suffixes=("_data", ""), validate="many_to_one")
     merged.attrs = dict(frame.attrs)
     return merged

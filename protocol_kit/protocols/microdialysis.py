@@ -174,17 +174,11 @@ class Microdialysis(Protocol):
         if standards is None and "standard_conc" in data.columns:
             is_std = data["standard_conc"].notna()
             standards, data = data[is_std], data[~is_std].drop(columns=["standard_conc"])
-        if "fraction" in data.columns and pd.api.types.is_float_dtype(data["fraction"]):
-            f = data["fraction"]
-            if (f.dropna() == f.dropna().round()).all():  # 3.0 -> 3 (a float column after a concat)
-                data = data.assign(fraction=f.astype("Int64"))
-        warnings: list[str] = []
-        joined = self._joined(data, warnings=warnings)
-        real = [w for w in warnings if " has no data" not in w]
-        if real:
-            from ..errors import DataFormatError
-            raise DataFormatError(real[0])
-        return analyse_microdialysis(joined, standards, analyte=self.params.analyte, unit="nM",
+        if "phase" not in data.columns:  # not yet joined to the schedule; a lost sample is no error
+            from ..io import join_layout
+
+            data = join_layout(data, self._plan_frame, missing="ignore")
+        return analyse_microdialysis(data, standards, analyte=self.params.analyte, unit="nM",
                                      weighting=weighting, recovery=recovery, groups=groups, exclude=exclude,
                                      auc_window=auc_window, control_group="vehicle")
 

@@ -93,3 +93,18 @@ def test_join_schedule_on_fraction():
     with pytest.raises(DataFormatError, match=r"h.csv: line 2: sample 'rat1-F01' matches no fraction of the schedule; "
                                               r"expected a label \(F01-F13\) or a fraction number \(1-13\)"):
         pkio.join_layout(bad, schedule)
+
+
+def test_join_schedule_on_whole_number_floats_and_missing_fractions():
+    schedule = pk.Microdialysis().schedule   # 13 fractions
+    df = pd.DataFrame({"animal": "R1", "fraction": [float(f) for f in range(1, 13)], "concentration": 1.0})
+    with pytest.raises(DataFormatError, match=r"plan fraction 13 \(F13\) has no data \(animal R1\)"):
+        pkio.join_layout(df, schedule)
+    joined = pkio.join_layout(df, schedule, missing="ignore")  # 3.0 is fraction 3; F13 lost
+    assert joined["fraction"].tolist() == list(range(1, 13)) and str(joined["fraction"].dtype) == "Int64"
+    with pytest.raises(DataFormatError, match=r"sample 0 matches no fraction of the schedule"):
+        pkio.join_layout(df.assign(fraction=[0.0, *df["fraction"][1:]]), schedule, missing="ignore")
+    with pytest.raises(DataFormatError, match=r"sample 2.5 matches no fraction"):
+        pkio.join_layout(df.assign(fraction=[2.5, *df["fraction"][1:]]), schedule)
+    with pytest.raises(pk.ParameterError, match="missing"):
+        pkio.join_layout(df, schedule, missing="warn")
