@@ -183,8 +183,6 @@ def fit_saturation(conc, total, nonspecific=None, *, weights=None, start=None) -
         raise AnalysisError(f"total: {y.size} usable points ({np.unique(L[is_total]).size} distinct "
                             f"concentrations) are too few for a saturation fit with {int(free.sum())} parameters")
     w = resolve_weights(weights, y) if weights is not None else np.ones(y.size)
-    if weights == "1/sd2":
-        raise ParameterError("weights", weights, 'None, "1/y2", "1/y" or an array for fit_saturation')
     if start is not None:
         unknown = set(start) - set(SATURATION_PARAMS)
         if unknown:

@@ -58,11 +58,6 @@ def logistic_jacobian(x, bottom, top, log_ic50, hill):
     return bottom + span * f, [1.0 - f, f, q * hill, q * d_fin]
 
 
-def log_ic50_from_ki(log_ki, radioligand_conc, kd):
-    """logIC50 = log10(10^logKi (1 + [L]/Kd)) (Cheng & Prusoff 1973; Prism "One site - Fit Ki")."""
-    return log_ki + np.log10(1.0 + radioligand_conc / kd)
-
-
 def two_site(x, bottom, top, frac, log_ic50_1, log_ic50_2):
     """Two-site competition (Prism "Two sites - Fit logIC50"):
 
@@ -77,8 +72,3 @@ def two_site(x, bottom, top, frac, log_ic50_1, log_ic50_2):
 def one_site_specific(conc, bmax, kd):
     """Specific binding at equilibrium: B = Bmax [L] / (Kd + [L]) (Hill-Langmuir; Hulme & Trevethick 2010)."""
     return bmax * conc / (kd + conc)
-
-
-def nonspecific_linear(conc, ns, background):
-    """Nonspecific binding, linear in free ligand: NSB = NS [L] + Background (Prism "One site - Total and nonspecific")."""
-    return ns * conc + background

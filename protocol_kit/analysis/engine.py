@@ -166,17 +166,20 @@ def _grid_points(X, W, fixed, grid):
     return np.concatenate(pairs_L, axis=1), np.concatenate(pairs_H, axis=1), n_shallow
 
 
-def grid_search(X, Y, W, fixed: dict, grid: GridSpec, chunk_points: int = 4_000_000):
+GRID_CHUNK_POINTS = 4_000_000  # grid points x curve points scored at once
+
+
+def grid_search(X, Y, W, fixed: dict, grid: GridSpec):
     """Best grid point per curve and per family (shallow grid, steep midpoints):
     a list of (params (m, 4), profile RSS (m,))."""
     Lg, Hg, n_shallow = _grid_points(X, W, fixed, grid)
-    out = [_grid_best(X, Y, W, fixed, Lg[:, :n_shallow], Hg[:, :n_shallow], chunk_points)]
+    out = [_grid_best(X, Y, W, fixed, Lg[:, :n_shallow], Hg[:, :n_shallow])]
     if Lg.shape[1] > n_shallow:
-        out.append(_grid_best(X, Y, W, fixed, Lg[:, n_shallow:], Hg[:, n_shallow:], chunk_points))
+        out.append(_grid_best(X, Y, W, fixed, Lg[:, n_shallow:], Hg[:, n_shallow:]))
     return out
 
 
-def _grid_best(X, Y, W, fixed, Lg, Hg, chunk_points):
+def _grid_best(X, Y, W, fixed, Lg, Hg):
     """Scored in float32 (the grid only proposes starts; LM refines them in float64), with
     Y centred and scaled per curve so that the profile-RSS formula keeps its precision."""
     m = X.shape[0]
@@ -193,7 +196,7 @@ def _grid_best(X, Y, W, fixed, Lg, Hg, chunk_points):
     sums = (W.sum(1), WY.sum(1), (WY * Yc).sum(1))
     best_rss = np.full(m, np.inf)
     best = np.zeros((m, 4))
-    step = max(1, chunk_points // max(1, Lg.shape[1] * X.shape[1]))
+    step = max(1, GRID_CHUNK_POINTS // max(1, Lg.shape[1] * X.shape[1]))
     for s in range(0, m, step):
         sl = slice(s, s + step)
         with np.errstate(invalid="ignore"):
@@ -398,7 +401,7 @@ def canonical(p, fixed):
 
 
 def fit_batch(X, Y, W, fixed: dict, *, ss_within=None, n_obs=None, grid: GridSpec | None = FAST_GRID,
-              starts=None, max_iter=60) -> EngineFit:
+              starts=None) -> EngineFit:
     """Fit every row of (X, Y, W); the RSS returned includes ``ss_within`` (replicate scatter
     removed by aggregating duplicate X), and dof = n_obs - n_free."""
     free = free_mask(fixed)
@@ -406,12 +409,12 @@ def fit_batch(X, Y, W, fixed: dict, *, ss_within=None, n_obs=None, grid: GridSpe
     ss_within = np.zeros(m) if ss_within is None else ss_within
     n_obs = (W > 0).sum(1) if n_obs is None else n_obs
     p0 = data_starts(X, Y, W, fixed) if starts is None else _apply_fixed(np.array(starts, float), fixed)
-    p, rss, conv = levenberg_marquardt(p0, X, Y, W, free, max_iter=max_iter)
+    p, rss, conv = levenberg_marquardt(p0, X, Y, W, free)
     for pg, rss_g in grid_search(X, Y, W, fixed, grid) if grid is not None else ():
         # refit from the grid point when its (profile) RSS is near or below the local fit's
         retry = np.flatnonzero(rss_g < rss * RETRY_MARGIN)
         if retry.size:
-            p2, rss2, conv2 = levenberg_marquardt(pg[retry], X[retry], Y[retry], W[retry], free, max_iter=max_iter)
+            p2, rss2, conv2 = levenberg_marquardt(pg[retry], X[retry], Y[retry], W[retry], free)
             better = rss2 < rss[retry]
             k = retry[better]
             p[k], rss[k], conv[k] = p2[better], rss2[better], conv2[better]
@@ -1348,12 +1351,12 @@ def _run_lm(pb: _Problem, owner, Ls, Ss, max_iter, partner, target, step_rss):
     return L, s, D, b, rss, status == 0, status == 1, status == 3, zmin > Z_FLAT
 
 
-def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY_MARGIN):
+def fit_free(st: Stack):
     """All four parameters free, every curve of ``st``: (params (m, 4), converged (m,)).
 
     Candidates per curve: the data-driven start and the best point of each grid family, scored
     by the exact profile RSS. A first batch of LM runs from the best of them (the curve's first
-    run) and from every other grid candidate whose profile RSS is below ``retry_margin`` x the
+    run) and from every other grid candidate whose profile RSS is below RETRY_MARGIN x the
     best candidate's (a superset of the retries before, whose margin was on the RSS reached);
     a second from the data-driven start (always, as before, unless it starts where the first
     run started or where the curve's fit ended) and, for a curve not converged, from every
@@ -1366,7 +1369,7 @@ def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY
     cols = np.arange(m)
     L0, s0 = _vp_data_start(pb)
     r0 = _vp_eval(pb, L0, s0, grad=False)[I_RSS]
-    fams = _grid_shared(pb, grid) if st.shared else _grid_general(pb, grid)
+    fams = _grid_shared(pb, VP_GRID) if st.shared else _grid_general(pb, VP_GRID)
     CL = np.stack([L0] + [f[0] for f in fams])
     CS = np.stack([s0] + [f[1] for f in fams])
     CR = np.stack([r0] + [f[2] for f in fams])
@@ -1375,7 +1378,7 @@ def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY
     # the extra runs of the first batch: the other grid families within the margin, not where
     # the first run starts; the data-driven start follows in the second batch
     near = (np.abs(CL - CL[first, cols]) <= DEDUP_L * pb.span) & (np.abs(CS - CS[first, cols]) <= DEDUP_S)
-    want = ok & ~near & (CR < retry_margin * CR[first, cols])
+    want = ok & ~near & (CR < RETRY_MARGIN * CR[first, cols])
     want[0] = False
     want[first, cols] = False
     kc, kk = np.nonzero(want)
@@ -1455,20 +1458,15 @@ def fit_free(st: Stack, *, grid: GridSpec = VP_GRID, retry_margin: float = RETRY
 SINGULAR = 1e-12  # a Cholesky pivot of the unit-diagonal matrix below this: a direction not determined
 
 
-def spd_inverse(A):
-    """Inverse of a stack of symmetric positive semi-definite matrices (m, k, k), scaled to a
+def spd_inverse_kkm(a):
+    """Inverse of a stack of symmetric positive semi-definite matrices (k, k, m) (each entry a
+    contiguous (m,) column; a is overwritten; returns the (k, k, m) inverse), scaled to a
     unit diagonal first (Jacobi: the plateaus and Hill live on very different scales) and
     inverted through an explicit Cholesky factorisation on (m,) columns. A parameter whose
     pivot is below SINGULAR (its column a combination of the earlier ones: logIC50 and Hill at
     a step limit, a plateau run off to infinity) is not determined by the data: its variance is
     inf and the others' are those with it held (as scipy's curve_fit, which reports inf when
     the covariance cannot be estimated). Matrices with non-finite entries give NaN."""
-    return np.ascontiguousarray(spd_inverse_kkm(np.ascontiguousarray(A.transpose(1, 2, 0))).transpose(2, 0, 1))
-
-
-def spd_inverse_kkm(a):
-    """:func:`spd_inverse` on a (k, k, m) stack (each entry a contiguous (m,) column); a is
-    overwritten; returns the (k, k, m) inverse."""
     k = a.shape[0]
     finite = np.isfinite(a).all(axis=(0, 1))
     a[:, :, ~finite] = 0.0

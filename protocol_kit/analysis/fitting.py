@@ -145,8 +145,8 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded) 
     lo, hi = (fin.min(), fin.max()) if fin.size else (np.nan, np.nan)
     n_distinct = np.unique(x).size
     d = derive(res.params[None], res.se[None], np.array([res.dof]), np.array([lo]), np.array([hi]), free,
-               np.array([res.converged]), np.array([n_distinct]), res.cov[None], x[None, :],
-               np.ones((1, x.size)), np.array([res.rss]))
+               np.array([res.converged]), np.array([n_distinct]), res.cov[None], np.array([res.rss]),
+               X=x[None, :], W=np.ones((1, x.size)))
     flags = d["flags"][0] + (("outlier",) if excluded else ())
     p, se = res.params, res.se
     cis = [t_interval(p[k], se[k], res.dof) if free[k] else (np.nan, np.nan) for k in range(4)]

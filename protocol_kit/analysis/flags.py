@@ -78,7 +78,7 @@ def format_molar_many(values) -> np.ndarray:
     return out
 
 
-def derive(params, se, dof, lo, hi, free, converged, n_distinct, cov=None, X=None, W=None, rss=None,
+def derive(params, se, dof, lo, hi, free, converged, n_distinct, cov, rss, *, X=None, W=None,
            bracket=None, sides=None):
     """Vectorised derived columns: ic50, its CI, qualifier, text and flags, per curve.
 
@@ -92,12 +92,9 @@ def derive(params, se, dof, lo, hi, free, converged, n_distinct, cov=None, X=Non
     span = np.abs(p[:, TOP] - p[:, BOTTOM])
     tq = t_quantile(dof)
     has_dof = np.asarray(dof) > 0
-    if bracket is not None:
-        below_x, above_x = bracket
-    else:
-        below_x, above_x = _bracket(L, X, W) if X is not None else (np.full(L.shape, np.nan),) * 2
+    below_x, above_x = _bracket(L, X, W) if bracket is None else bracket
     if sides is None:
-        sides = _sides(L, X, W) if X is not None else (np.full(L.shape, 2),) * 2
+        sides = _sides(L, X, W)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         ic50_fit = 10.0 ** L
         ci_lo, ci_hi = 10.0 ** (L - tq * se[:, LOG_IC50]), 10.0 ** (L + tq * se[:, LOG_IC50])
@@ -112,13 +109,13 @@ def derive(params, se, dof, lo, hi, free, converged, n_distinct, cov=None, X=Non
         plateau_bad |= step & ((np.asarray(sides[0]) < 2) | (np.asarray(sides[1]) < 2))
         # logIC50 undetermined: its SE is not finite or exceeds the tested range
         undetermined = has_dof & ~(se[:, LOG_IC50] <= (hi - lo)) & bool(free[LOG_IC50]) & ~step
-        if cov is not None:  # no effect: the span is not different from 0 at 95% ...
-            c = np.atleast_3d(cov).reshape(-1, 4, 4)
-            var_span = (np.nan_to_num(c[:, TOP, TOP]) + np.nan_to_num(c[:, BOTTOM, BOTTOM])
-                        - 2 * np.nan_to_num(c[:, TOP, BOTTOM]))
-            undetermined |= has_dof & ~(span > tq * np.sqrt(np.maximum(var_span, 0.0)))
-        if rss is not None:  # ... or under EFFECT_SD residual SDs (a step fitted to noise)
-            undetermined |= has_dof & ~(span >= EFFECT_SD * np.sqrt(np.asarray(rss) / np.asarray(dof)))
+        # no effect: the span is not different from 0 at 95% ...
+        c = np.atleast_3d(cov).reshape(-1, 4, 4)
+        var_span = (np.nan_to_num(c[:, TOP, TOP]) + np.nan_to_num(c[:, BOTTOM, BOTTOM])
+                    - 2 * np.nan_to_num(c[:, TOP, BOTTOM]))
+        undetermined |= has_dof & ~(span > tq * np.sqrt(np.maximum(var_span, 0.0)))
+        # ... or under EFFECT_SD residual SDs (a step fitted to noise)
+        undetermined |= has_dof & ~(span >= EFFECT_SD * np.sqrt(np.asarray(rss) / np.asarray(dof)))
     above, below = L > hi, L < lo
     incomplete = above | below | plateau_bad | undetermined | ~np.isfinite(L)
     step &= ~incomplete
