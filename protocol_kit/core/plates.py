@@ -10,6 +10,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..errors import LayoutError
@@ -100,8 +101,8 @@ def build_layout(groups: list[WellGroup], plate: PlateFormat, *, what: str) -> p
 
 def plate_grid(layout: pd.DataFrame, plate: PlateFormat, value: str = "group") -> pd.DataFrame:
     """The layout as a rows x columns grid of ``value`` (empty string for unused wells)."""
-    grid = pd.DataFrame("", index=plate.row_letters, columns=range(1, plate.columns + 1), dtype=object)
-    for _, w in layout.iterrows():
-        grid.loc[w["row"], int(w["column"])] = w[value]
-    return grid
+    cells = np.full((plate.rows, plate.columns), "", dtype=object)
+    rows = {letter: i for i, letter in enumerate(plate.row_letters)}
+    cells[[rows[r] for r in layout["row"]], layout["column"].to_numpy(int) - 1] = layout[value].to_numpy(object)
+    return pd.DataFrame(cells, index=plate.row_letters, columns=range(1, plate.columns + 1))
 

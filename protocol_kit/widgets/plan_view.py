@@ -57,6 +57,7 @@ class PlanView:
     def __init__(self, session) -> None:
         self.session = session
         self.plan = session.plan
+        self._shown = None  # (protocol, locked) last drawn by refresh()
         self.fields: dict[str, Field] = {}
         groups: dict[str, list[w.Widget]] = {}
         for name, spec in self.plan.specs.items():
@@ -107,7 +108,12 @@ class PlanView:
         self.refresh_preview()
 
     def refresh(self) -> None:
-        """Show the controller's values (e.g. after a resumed run) and lock a started plan."""
+        """Show the controller's values (e.g. after a resumed run) and lock a started plan.
+        Bench actions call this too; an unchanged plan (the same protocol, locked or not) is not redrawn."""
+        shown = (self.plan.protocol, self.plan.locked)
+        if self._shown is not None and shown[0] is self._shown[0] and shown[1] == self._shown[1]:
+            return
+        self._shown = shown
         for name, f in self.fields.items():
             value, unit = self.plan.value(name)
             if not self.plan.locked:

@@ -69,8 +69,9 @@ class Session:
 
     @property
     def protocol(self) -> Protocol:
-        """The plan: the run's once a run is started or resumed, else the form's."""
-        return self.run.protocol if self.run is not None else self.plan.protocol
+        """The plan: the run's once a run is started or resumed (attach loads it into the form), else
+        the form's."""
+        return self.plan.protocol
 
     def attach(self, run: Run) -> None:
         """Bind a started run; the plan is fixed from here on."""
