@@ -12,17 +12,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .numbers import molar
+from .numbers import molar, num
 from .svg import draw
 
 WIDTH = 6.6  # inches: the text width of A4 and Letter with the reports' margins, and a little to spare
 SERIES = (("o", "-", "white"), ("s", "--", "black"), ("^", ":", "white"), ("D", "-.", "black"),
           ("v", (0, (5, 1, 1, 1)), "white"))
-
-
-def logistic(x_log, bottom: float, top: float, log_ic50: float, hill: float):
-    """Y = Bottom + (Top - Bottom) / (1 + 10^((LogIC50 - X) HillSlope)), X = log10 molar."""
-    return bottom + (top - bottom) / (1.0 + 10.0 ** ((log_ic50 - np.asarray(x_log, float)) * hill))
 
 
 def _control_position(conc: np.ndarray) -> tuple[float, float, float]:
@@ -52,6 +47,8 @@ def inhibition_curve(conc: Sequence[float], y: Sequence[float], *, fit: dict, ic
     variable-slope curve, the IC50 marked, and the residuals below. ``fit``: bottom, top,
     log_ic50, hill of the fitted curve (on the scale of ``y`` before ``transform``);
     ``transform`` maps that scale to the one shown (uptake: % of control -> % inhibition)."""
+    from ..analysis.curves import logistic  # here: importing protocol_kit.analysis costs ~0.7 s
+
     conc, y = np.asarray(conc, float), np.asarray(y, float)
     shown = transform or (lambda v: v)
     cx, lo, hi = _control_position(conc)
@@ -141,7 +138,7 @@ def plate_heatmap(rows: Sequence[str], columns: Sequence[int], wells: dict[str, 
                     continue
                 value, code = wells[well]
                 ink = "white" if (value - lo) / span > 0.55 else "black"
-                text = f"{value:.{digits}g}" if abs(value) < 10 ** digits else f"{value:.0f}"
+                text = num(value, digits)
                 label = text if small else f"{code}\n{text}"
                 ax.text(j, i, label, ha="center", va="center", fontsize=size, color=ink, linespacing=1.1)
         ax.set_xticks(range(n_c), [str(c) for c in columns])
