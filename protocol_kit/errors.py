@@ -9,6 +9,12 @@ import difflib
 from collections.abc import Iterable
 
 
+def near_miss(name: str, known: Iterable[str]) -> str:
+    """The hint "; did you mean 'x'?" naming the closest of ``known`` to ``name`` (difflib), or ""."""
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 class ProtocolKitError(Exception):
     """Base class of every error protocol_kit raises on bad input or state."""
 
@@ -41,9 +47,7 @@ class UnknownNameError(ProtocolKitError, KeyError):
     def __init__(self, kind: str, name: str, known: Iterable[str]):
         known = sorted(known)
         self.kind, self.name, self.known = kind, name, known
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        super().__init__(f"unknown {kind} {name!r}{hint} (known: {', '.join(known)})")
+        super().__init__(f"unknown {kind} {name!r}{near_miss(name, known)} (known: {', '.join(known)})")
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.args[0]

@@ -5,7 +5,6 @@ NaNs are dropped and counted, never silently; nothing is clamped.
 """
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pint
 
-from ..errors import AnalysisError, ParameterError
+from ..errors import AnalysisError, ParameterError, near_miss
 from ..units import to_molar
 
 WEIGHT_SPELLINGS = {
@@ -88,9 +87,8 @@ def check_fixed(fixed: Mapping | None, allowed: tuple[str, ...]) -> dict[str, fl
     out = {}
     for key, value in fixed.items():
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ParameterError("fixed", key, ", ".join(allowed), reason=f"is not a parameter that can be fixed{hint}")
+            raise ParameterError("fixed", key, ", ".join(allowed),
+                                 reason=f"is not a parameter that can be fixed{near_miss(str(key), allowed)}")
         try:
             v = float(value)
         except (TypeError, ValueError) as exc:

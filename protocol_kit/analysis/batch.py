@@ -1,12 +1,10 @@
 """``fit_logistic_many``: thousands of logistic curves in one batched solve."""
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisError, ParameterError
+from ..errors import AnalysisError, ParameterError, near_miss
 from ._inputs import as_concentrations, as_values, check_fixed
 from .curves import LOGISTIC_PARAMS
 from .engine import EngineFit, Stack, fit_batch, fit_free, free_mask, stats_free
@@ -18,10 +16,8 @@ CHUNK_CURVES = 20_000  # curves solved together; bounds peak memory at 100,000+ 
 
 def _column(frame, name, field):
     if name not in frame.columns:
-        close = difflib.get_close_matches(str(name), [str(c) for c in frame.columns], n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ParameterError(field, name, f"a column of the frame ({', '.join(map(str, frame.columns))})",
-                             reason=f"is not a column{hint}")
+                             reason=f"is not a column{near_miss(str(name), [str(c) for c in frame.columns])}")
     return frame[name]
 
 

@@ -261,3 +261,19 @@ def test_format_molar_many_is_format_molar():
         powers * 0.099996, powers * 1.0005, powers * 1.2345, 0.0, -1e-9, np.nan, np.inf,
     ]
     assert format_molar_many(values).tolist() == [format_molar(float(v)) for v in values]
+
+
+def test_near_miss_hints_in_input_errors():
+    y = curve(CONC, 5.0, 95.0, -7.3, -0.8)
+    with pytest.raises(ParameterError) as err:
+        fit_logistic(CONC, y, fixed={"hil": -1.0})
+    assert str(err.value) == ("fixed: 'hil' is not a parameter that can be fixed; did you mean 'hill'?; "
+                              "allowed: bottom, top, hill")
+    with pytest.raises(ParameterError) as err:
+        fit_logistic(CONC, y, fixed={"slope": -1.0})  # nothing close: no hint
+    assert str(err.value) == "fixed: 'slope' is not a parameter that can be fixed; allowed: bottom, top, hill"
+    frame = pd.DataFrame({"curve": 0, "conc": CONC, "response": y})
+    with pytest.raises(ParameterError) as err:
+        fit_logistic_many(frame, by="curve", response="respons")
+    assert str(err.value) == ("response: 'respons' is not a column; did you mean 'response'?; "
+                              "allowed: a column of the frame (curve, conc, response)")
