@@ -7,6 +7,7 @@ import pint
 
 from ..core.params import Parameter
 from ..core.plates import WellGroup
+from ..core.steps import Step
 from ..core.reagents import SerialDilution, reagent_row, working_solution
 from ..units import CONC_UNITS, Q_, best_unit, format_quantity
 from ..units import format_molar as fmt_conc
@@ -58,10 +59,30 @@ def isotope_of(name: str) -> str | None:
     return f"{m.group(1)}{m.group(2)}" if m else None
 
 
-def compound_groups(top_molar: float, factor: float, n: int, replicates: int) -> list[WellGroup]:
-    """C1..Cn, highest concentration first."""
-    return [WellGroup("compound", top_molar / factor ** i, f"C{i + 1} {fmt_conc(top_molar / factor ** i)}",
-                      replicates) for i in range(n)]
+def compound_groups(v, extra: tuple = ()) -> list[WellGroup]:
+    """C1..Cn of the compound series in ``v`` (the params), highest concentration first."""
+    top, factor = float(v.top_conc.to("M").magnitude), v.dilution_factor
+    return [WellGroup("compound", top / factor ** i, f"C{i + 1} {fmt_conc(top / factor ** i)}", v.replicates, extra)
+            for i in range(v.n_conc)]
+
+
+def compound_series_step(step_id: str, v) -> Step:
+    """The checklist step that makes the compound series in ``v`` (the params)."""
+    return Step(step_id, f"Make the {v.compound} series: {v.n_conc} tubes, 1:{v.dilution_factor:g}, at "
+                f"{v.working_fold:g}x final (top {format_quantity(v.top_conc)} final).", "Preparation",
+                note=f"Stock in {v.compound_solvent}; keep the solvent the same in every tube.")
+
+
+def working_solution_step(step_id: str, name: str, final: pint.Quantity, fold: float, **kw) -> Step:
+    """The checklist step that makes ``name``'s working solution at ``fold`` x ``final``."""
+    return Step(step_id, f"Make the {name} working solution at {fold:g}x ({format_quantity(final * fold)}).",
+                "Preparation", **kw)
+
+
+def activity_row(name: str, amount: pint.Quantity, specific_activity: pint.Quantity, isotope: str | None) -> dict:
+    """The radioactivity drawn from the stock: amount of ligand x specific activity, in µCi."""
+    return reagent_row(f"{name} activity used", (amount * specific_activity).to("uCi"), section="Working solutions",
+                       notes=f"isotope {isotope or 'not stated'}; log in the radioactivity register")
 
 
 def dilution_rows(series: SerialDilution, *, name: str, fold: float, diluent: str) -> list[dict]:

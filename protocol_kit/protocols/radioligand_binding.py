@@ -18,8 +18,8 @@ from ..core.steps import CHEMICAL, ICE_COLD, RADIOACTIVE, TIMING_CRITICAL, Step
 from ..errors import ParameterError
 from ..units import Q_, format_quantity
 from .common import (
-    compound_groups, compound_parameters, compound_series, dilution_rows, dilution_series, fmt_conc, isotope_of,
-    plate_parameters, scaled, working_solution_row,
+    activity_row, compound_groups, compound_parameters, compound_series, compound_series_step, dilution_rows,
+    dilution_series, fmt_conc, isotope_of, plate_parameters, scaled, working_solution_row, working_solution_step,
 )
 
 TARGETS = ("SERT", "NET", "DAT", "sigma-1", "H1", "muscarinic", "alpha-1")
@@ -231,9 +231,7 @@ class RadioligandBinding(Protocol):
             extra = (("radioligand_conc", L),)
             groups = [WellGroup("total", math.nan, "TB total binding", v.replicates, extra),
                       WellGroup("nsb", math.nan, f"NSB {v.nsb_drug}", v.replicates, extra)]
-            groups += [WellGroup(g.role, g.conc, g.label, g.replicates, extra) for g in
-                       compound_groups(float(v.top_conc.to("M").magnitude), v.dilution_factor, v.n_conc,
-                                       v.replicates)]
+            groups += compound_groups(v, extra)
             what = f"({v.n_conc} concentrations + total + NSB) x {v.replicates} replicates"
         return build_layout(groups, plate, what=what)
 
@@ -264,9 +262,7 @@ class RadioligandBinding(Protocol):
             rows.append(row)
             diluent += v_dil
         # radioactivity handled
-        activity = (ligand_amount * v.specific_activity).to("uCi")
-        rows.append(reagent_row(f"{v.radioligand} activity used", activity, section="Working solutions",
-                                notes=f"isotope {self.isotope or 'not stated'}; log in the radioactivity register"))
+        rows.append(activity_row(v.radioligand, ligand_amount, v.specific_activity, self.isotope))
         # NSB drug
         row, v_dil, _ = working_solution_row(
             f"{v.nsb_drug} (NSB)", final=v.nsb_conc, stock=v.nsb_stock, fold=v.working_fold, wells=nsb_wells,
@@ -315,18 +311,12 @@ class RadioligandBinding(Protocol):
                               "Preparation", hazards=hot, temperature="on ice",
                               note="Count an aliquot of each tube to measure the [L] actually added."))
         else:
-            steps.append(Step("rb-dilutions",
-                              f"Make the {v.compound} series: {v.n_conc} tubes, 1:{v.dilution_factor:g}, at "
-                              f"{v.working_fold:g}x final (top {format_quantity(v.top_conc)} final).", "Preparation",
-                              note=f"Stock in {v.compound_solvent}; keep the solvent the same in every tube."))
-            steps.append(Step("rb-radioligand",
-                              f"Make the {v.radioligand} working solution at {v.working_fold:g}x "
-                              f"({format_quantity(v.radioligand_conc * v.working_fold)}).", "Preparation",
-                              hazards=hot, temperature="on ice",
-                              note="Count two aliquots to measure the [L] actually added."))
+            steps.append(compound_series_step("rb-dilutions", v))
+            steps.append(working_solution_step("rb-radioligand", v.radioligand, v.radioligand_conc, v.working_fold,
+                                               hazards=hot, temperature="on ice",
+                                               note="Count two aliquots to measure the [L] actually added."))
         steps += [
-            Step("rb-nsb", f"Make the {v.nsb_drug} (NSB) working solution at {v.working_fold:g}x "
-                 f"({format_quantity(v.nsb_conc * v.working_fold)}).", "Preparation"),
+            working_solution_step("rb-nsb", f"{v.nsb_drug} (NSB)", v.nsb_conc, v.working_fold),
             Step("rb-membranes", f"Thaw the membranes ({v.membrane_source}) on ice, homogenise and dilute to "
                  f"{format_quantity((v.protein_per_well / v.membrane_volume).to('mg/mL'))}.", "Preparation",
                  temperature="on ice", hazards=(ICE_COLD,)),

@@ -11,13 +11,13 @@ import pandas as pd
 from ..core.params import Parameter
 from ..core.plates import WellGroup, build_layout, plate_format
 from ..core.protocol import Protocol, register
-from ..core.reagents import BufferRecipe, Component, reagent_row
+from ..core.reagents import BufferRecipe, Component
 from ..core.steps import CHEMICAL, ICE_COLD, RADIOACTIVE, TIMING_CRITICAL, Step
 from ..errors import ParameterError
 from ..units import Q_, format_quantity
 from .common import (
-    compound_groups, compound_parameters, compound_series, dilution_rows, isotope_of, plate_parameters, scaled,
-    working_solution_row,
+    activity_row, compound_groups, compound_parameters, compound_series, compound_series_step, dilution_rows,
+    isotope_of, plate_parameters, scaled, working_solution_row, working_solution_step,
 )
 
 # Krebs-Ringer-HEPES with ascorbic acid (antioxidant) and pargyline (MAO inhibitor).
@@ -108,8 +108,12 @@ class ReuptakeInhibition(Protocol):
     )
 
     @property
+    def isotope(self) -> str | None:
+        return isotope_of(self.params.substrate)
+
+    @property
     def labelled(self) -> bool:
-        return isotope_of(self.params.substrate) is not None
+        return self.isotope is not None
 
     @property
     def fluorescent(self) -> bool:
@@ -200,9 +204,7 @@ class ReuptakeInhibition(Protocol):
         extra = (("substrate_conc", S),)
         groups = [WellGroup("vehicle", 0.0, "V vehicle", v.control_replicates, extra),
                   WellGroup("positive", float("nan"), f"P {v.reference_inhibitor}", v.control_replicates, extra)]
-        groups += [WellGroup(g.role, g.conc, g.label, g.replicates, extra) for g in
-                   compound_groups(float(v.top_conc.to("M").magnitude), v.dilution_factor, v.n_conc,
-                                   v.replicates)]
+        groups += compound_groups(v, extra)
         if self.n_blanks:
             groups.append(WellGroup("blank", float("nan"), "B blank (no cells)", self.n_blanks, extra))
         what = (f"2 x {v.control_replicates} control wells + {v.n_conc} concentrations x {v.replicates} "
@@ -223,9 +225,7 @@ class ReuptakeInhibition(Protocol):
         rows.append(row)
         diluent += v_dil
         if self.labelled:
-            activity = (substrate_amount * v.specific_activity).to("uCi")
-            rows.append(reagent_row(f"{v.substrate} activity used", activity, section="Working solutions",
-                                    notes=f"isotope {isotope_of(v.substrate)}; log in the radioactivity register"))
+            rows.append(activity_row(v.substrate, substrate_amount, v.specific_activity, self.isotope))
         row, v_dil, _ = working_solution_row(
             f"{v.reference_inhibitor} (100% inhibition)", final=v.reference_conc, stock=v.reference_stock,
             fold=v.working_fold, wells=v.control_replicates, addition=add, overage=ov, diluent="KRH",
@@ -254,14 +254,10 @@ class ReuptakeInhibition(Protocol):
             Step("ru-buffer", "Prepare KRH buffer with ascorbic acid and pargyline (reagent table); warm one "
                  f"portion to {format_quantity(v.uptake_temp)} and chill the wash portion on ice.",
                  "Preparation", hazards=(ICE_COLD,)),
-            Step("ru-dilutions", f"Make the {v.compound} series: {v.n_conc} tubes, 1:{v.dilution_factor:g}, at "
-                 f"{v.working_fold:g}x final (top {format_quantity(v.top_conc)} final).", "Preparation",
-                 note=f"Stock in {v.compound_solvent}; keep the solvent the same in every tube."),
-            Step("ru-reference", f"Make the {v.reference_inhibitor} working solution at {v.working_fold:g}x "
-                 f"({format_quantity(v.reference_conc * v.working_fold)}).", "Preparation"),
-            Step("ru-substrate", f"Make the {v.substrate} working solution at {v.working_fold:g}x "
-                 f"({format_quantity(v.substrate_conc * v.working_fold)}).", "Preparation", hazards=hot,
-                 note="Count two aliquots to measure the [S] actually added." if self.labelled else ""),
+            compound_series_step("ru-dilutions", v),
+            working_solution_step("ru-reference", v.reference_inhibitor, v.reference_conc, v.working_fold),
+            working_solution_step("ru-substrate", v.substrate, v.substrate_conc, v.working_fold, hazards=hot,
+                                  note="Count two aliquots to measure the [S] actually added." if self.labelled else ""),
             Step("ru-wash-cells", f"Wash the cells once with {format_quantity(v.wash_volume)} warm KRH, then add "
                  f"{format_quantity(self.buffer_fill)} KRH to every well.", "Plate"),
             Step("ru-add-compound", f"Add {add} of each compound dilution, {add} {v.reference_inhibitor} to the "
@@ -294,7 +290,7 @@ class ReuptakeInhibition(Protocol):
                      hazards=hot + (CHEMICAL,)),
                 Step("ru-count", "Count each well (CPM) and export the per-well list, with the [S] aliquots.",
                      "Readout", hazards=hot),
-                Step("ru-waste", f"Dispose of {isotope_of(v.substrate)} waste by the local rules and log the "
+                Step("ru-waste", f"Dispose of {self.isotope} waste by the local rules and log the "
                      "activity used.", "Clean-up", hazards=hot),
             ]
         return steps
