@@ -99,9 +99,7 @@ class BenchController:
         out = []
         for s in self.session.protocol.checklist:
             check = done.get(s.id)
-            out.append({"id": s.id, "section": s.section, "text": s.text, "duration": s.duration_text,
-                        "temperature": s.temperature or "", "hazards": ", ".join(s.hazards),
-                        "timer": bool(s.timer and s.duration is not None), "note": s.note,
+            out.append({**s.to_dict(), "timer": bool(s.timer and s.duration is not None),  # a timer needs a time
                         "done_by": check.operator if check else "", "done_at": check.time if check else ""})
         return out
 
