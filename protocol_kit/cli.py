@@ -225,7 +225,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     from .io import read_for_analysis
     from .io.analysis_input import check_options
     from .records.store import Store
-    from .reports.report import check_output
+    from .reports.render import check_output
 
     p = _build(args)
     out = check_output(args.output, pdfa=args.pdfa)
@@ -252,7 +252,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """The report of a stored run's latest analysis (analysing its data first if needed)."""
     from .records.run import open_run
-    from .reports.report import check_output
+    from .reports.render import check_output
 
     out = check_output(args.output, pdfa=args.pdfa)
     run = open_run(args.run, _store(args), operator=_login(args))

@@ -333,7 +333,8 @@ class Run:
         in the record (bytes and SHA-256); analyses first when data is attached but not yet
         analysed. ``pdfa``: PDF/A-3b with the run record (JSON) attached. A signed run is
         locked: its report is written with the signatures filled in, but not stored."""
-        from ..reports.report import check_output, write_report
+        from ..reports.render import check_output
+        from ..reports.report import write_report
 
         path = check_output(path, pdfa=pdfa)
         self.refresh()

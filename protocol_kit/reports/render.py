@@ -6,6 +6,7 @@ wheel as ``protocol_kit/templates``; :func:`template_dir` finds whichever is pre
 from __future__ import annotations
 
 import datetime as dt
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,15 +45,29 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def _paper(paper: str) -> str:
+def paper_name(paper: str) -> str:
+    """'A4' or 'letter' (as the templates' @page size), from the paper named in any case."""
     key = paper.strip().lower()
     if key not in PAPERS:
         raise ParameterError("paper", paper, "A4 or Letter")
     return PAPERS[key]
 
 
-def sheet_context(p: Protocol, *, paper: str = "A4", today: dt.date | None = None) -> dict[str, Any]:
-    """Everything the sheet template shows, computed from the plan (no arithmetic in templates)."""
+def check_output(path: str | os.PathLike, *, pdfa: bool = False) -> Path:
+    """``path`` as a Path if it names an .html or .pdf file (PDF/A needs .pdf)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf"):
+        raise ParameterError("output", str(path), "a file name ending in .html or .pdf",
+                             reason="has an unsupported extension")
+    if pdfa and suffix != ".pdf":
+        raise ParameterError("pdfa", str(path), "a .pdf output (PDF/A is a PDF format)",
+                             reason="is not a PDF file name")
+    return path
+
+
+def param_groups(p: Protocol) -> dict[str, list[dict]]:
+    """The plan's parameters by group: label, name, value and default as shown, whether changed, help."""
     groups: dict[str, list[dict]] = {}
     for param in p.parameters:
         value = getattr(p.params, param.name)
@@ -61,9 +76,14 @@ def sheet_context(p: Protocol, *, paper: str = "A4", today: dt.date | None = Non
             "label": param.label, "name": param.name, "value": param.display(value),
             "default": param.display(default), "changed": value != default, "help": param.help,
         })
+    return groups
+
+
+def sheet_context(p: Protocol, *, paper: str = "A4", today: dt.date | None = None) -> dict[str, Any]:
+    """Everything the sheet template shows, computed from the plan (no arithmetic in templates)."""
     ctx: dict[str, Any] = {
-        "p": p, "paper": _paper(paper), "date": (today or dt.date.today()).isoformat(),
-        "param_groups": groups, "reagents": p.reagents.to_dict("records"), "steps": p.checklist,
+        "p": p, "paper": paper_name(paper), "date": (today or dt.date.today()).isoformat(),
+        "param_groups": param_groups(p), "reagents": p.reagents.to_dict("records"), "steps": p.checklist,
         "plan_hash": p.plan_hash, "warnings": p.warnings, "plate": None, "schedule": None,
     }
     if p.plan_kind == "layout":
@@ -99,14 +119,10 @@ def render_sheet(p: Protocol, *, paper: str = "A4", today: dt.date | None = None
 
 def write_sheet(p: Protocol, path: str | Path, *, paper: str = "A4") -> Path:
     """Write the bench sheet to ``path``; the suffix (.html or .pdf) chooses the format."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".html", ".htm", ".pdf"):
-        raise ParameterError("output", str(path), "a file name ending in .html or .pdf",
-                             reason="has an unsupported extension")
+    path = check_output(path)
     html = render_sheet(p, paper=paper)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".pdf":
+    if path.suffix.lower() == ".pdf":
         html_to_pdf(html, path)
     else:
         path.write_text(html, encoding="utf-8")

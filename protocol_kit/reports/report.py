@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..errors import ParameterError, ProtocolKitError
+from ..errors import ProtocolKitError
 from . import run_view
 from .flag_words import flag_rows
-from .render import environment, html_to_pdf, sheet_context
+from .render import environment, html_to_pdf, paper_name, param_groups
 from .view_binding import competition, saturation
 from .view_microdialysis import microdialysis
 from .view_uptake import uptake
@@ -31,19 +30,6 @@ if TYPE_CHECKING:
 VIEWS = {"CompetitionResult": competition, "SaturationResult": saturation, "UptakeResult": uptake,
          "MicrodialysisResult": microdialysis}
 TITLES = {"CompetitionResult": "competition binding", "SaturationResult": "saturation binding"}  # else the title alone
-
-
-def check_output(path: str | os.PathLike, *, pdfa: bool = False) -> Path:
-    """``path`` as a Path if it names an .html or .pdf file (PDF/A needs .pdf)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".html", ".htm", ".pdf"):
-        raise ParameterError("output", str(path), "a file name ending in .html or .pdf",
-                             reason="has an unsupported extension")
-    if pdfa and suffix != ".pdf":
-        raise ParameterError("pdfa", str(path), "a .pdf output (PDF/A is a PDF format)",
-                             reason="is not a PDF file name")
-    return path
 
 
 def report_context(run: Run, record: AnalysisRecord, *, paper: str = "A4",
@@ -58,12 +44,11 @@ def report_context(run: Run, record: AnalysisRecord, *, paper: str = "A4",
     results = _view(view, run, record)
     steps, loose = run_view.checklist(run)
     now = now or dt.datetime.now(dt.timezone.utc)
-    sheet = sheet_context(p, paper=paper, today=now.date())
     return {
-        "p": p, "paper": sheet["paper"], "date": now.date().isoformat(), "plan_hash": p.plan_hash, "plate": None,
+        "p": p, "paper": paper_name(paper), "date": now.date().isoformat(), "plan_hash": p.plan_hash, "plate": None,
         "rendered": run_view.when(now.isoformat()), "protocol_kit": __version__,
         "kind": TITLES.get(rec["result_type"], ""), "template": f"report_{p.id}.html.j2",
-        "run": run_view.title_block(run), "param_groups": sheet["param_groups"], "warnings": sheet["warnings"],
+        "run": run_view.title_block(run), "param_groups": param_groups(p), "warnings": p.warnings,
         "reagents": run_view.reagents(run), "steps": steps, "loose_deviations": loose,
         **run_view.record_items(run),
         "analysis": {"seq": record.seq, "time": run_view.when(record.time), "operator": record.operator,
