@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UnknownNameError
-from .results import ResultBase, _cell, _plain
+from .results import ResultBase, html_rows, plain
 
 
 def _frozen_tables(tables: Mapping[str, pd.DataFrame]) -> Mapping[str, pd.DataFrame]:
@@ -62,19 +62,18 @@ class AssayResult:
             if f.name == "tables":
                 continue
             v = getattr(self, f.name)
-            out[f.name] = v.to_dict() if isinstance(v, (ResultBase, AssayResult)) else _plain(v)
+            out[f.name] = v.to_dict() if isinstance(v, (ResultBase, AssayResult)) else plain(v)
         return out
 
     def to_dict(self) -> dict:
         """Fields and tables as plain Python values (tables as lists of row dicts)."""
         out = self.scalars()
-        out["tables"] = {k: [{c: _plain(x) for c, x in r.items()} for r in v.to_dict("records")]
+        out["tables"] = {k: [{c: plain(x) for c, x in r.items()} for r in v.to_dict("records")]
                          for k, v in self.tables.items()}
         return out
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(n)}</th>"
-                       f"<td>{html.escape(_cell(getattr(self, n)))}</td></tr>" for n in self.headline)
+        rows = html_rows(self, self.headline)
         qc = "".join(f"<li>{html.escape(m)}</li>" for m in self.qc) or "<li>all checks passed</li>"
         main = self.tables[self.main_table].to_html(index=False, float_format=lambda x: f"{x:.4g}", na_rep="")
         return (f"<div><table><caption>{html.escape(type(self).__name__)}</caption>{rows}</table>"

@@ -9,26 +9,34 @@ import math
 import numpy as np
 
 
-def _plain(v):
+def plain(v):
+    """``v`` as plain Python values: numpy scalars and arrays, tuples (as lists) and dicts converted."""
     if isinstance(v, np.generic):
         return v.item()
     if isinstance(v, np.ndarray):
         return v.tolist()
     if isinstance(v, tuple):
-        return [_plain(x) for x in v]
+        return [plain(x) for x in v]
     if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
+        return {k: plain(x) for k, x in v.items()}
     return v
 
 
-def _cell(v) -> str:
+def cell(v) -> str:
+    """``v`` as the text of an HTML table cell: floats to 6 significant digits, NaN empty."""
     if isinstance(v, float):
         return "" if math.isnan(v) else f"{v:.6g}"
     if isinstance(v, (tuple, list)):
         if v and isinstance(v[0], float):
-            return "[" + ", ".join(_cell(x) for x in v) + "]"
+            return "[" + ", ".join(cell(x) for x in v) + "]"
         return ", ".join(map(str, v)) if v else "none"
     return str(v)
+
+
+def html_rows(obj, names) -> str:
+    """One HTML table row per attribute ``names`` of ``obj``: the name, then its :func:`cell`."""
+    return "".join(f"<tr><th style='text-align:left'>{html.escape(n)}</th>"
+                   f"<td>{html.escape(cell(getattr(obj, n)))}</td></tr>" for n in names)
 
 
 class ResultBase:
@@ -37,14 +45,11 @@ class ResultBase:
     _html_fields: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
     def _repr_html_(self) -> str:
         names = self._html_fields or tuple(f.name for f in dataclasses.fields(self))
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(n)}</th><td>{html.escape(_cell(getattr(self, n)))}</td></tr>"
-            for n in names)
-        return f"<table><caption>{html.escape(type(self).__name__)}</caption>{rows}</table>"
+        return f"<table><caption>{html.escape(type(self).__name__)}</caption>{html_rows(self, names)}</table>"
 
 
 @dataclass(frozen=True)
