@@ -13,6 +13,7 @@ import math
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 import pint
@@ -52,7 +53,12 @@ class Parameter:
     def __post_init__(self) -> None:
         if self.kind is None:
             object.__setattr__(self, "kind", self._infer_kind())
-        self.validate(self.default)  # every default must be valid
+        self.default_value  # every default must be valid (validated here, once)
+
+    @cached_property
+    def default_value(self) -> Any:
+        """The validated default (a Quantity in ``unit``, int, float, str, bool or None)."""
+        return self.validate(self.default)
 
     def _infer_kind(self) -> Kind:
         if self.unit is not None:
@@ -238,12 +244,12 @@ def _param_validator(param: Parameter):
 def build_schema(model_name: str, parameters: Sequence[Parameter]) -> type[pydantic.BaseModel]:
     """A frozen pydantic model whose fields are the parameters (unknown names are refused)."""
     fields: dict[str, Any] = {
-        p.name: (Annotated[Any, BeforeValidator(_param_validator(p))], p.default) for p in parameters
+        p.name: (Annotated[Any, BeforeValidator(_param_validator(p))], p.default_value) for p in parameters
     }
     return pydantic.create_model(
         model_name,
-        __config__=ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True,
-                              validate_default=True),
+        # defaults are validated once, when the parameter is declared (Parameter.default_value)
+        __config__=ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True),
         **fields,
     )
 

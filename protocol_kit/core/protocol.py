@@ -244,7 +244,7 @@ class Protocol:
 
 
 def _default_raw(p: Parameter) -> Any:
-    v = p.validate(p.default)
+    v = p.default_value
     return None if v is None else (f"{v.magnitude!r} {p.unit}" if isinstance(v, pint.Quantity) else v)
 
 
