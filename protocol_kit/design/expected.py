@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pint
 
-from ..errors import ParameterError, UnknownNameError
+from ..errors import ParameterError
 from ..reference import KiRecord, Library, library as current_library
 from ..units import format_molar, parse_quantity
 from .plan import Design
@@ -67,9 +67,8 @@ def expected_ic50(design: Design, ki=None, *, library: Library | None = None) ->
     if ki is None and not design.compound:
         return None
     if ki is None:
-        try:
-            ki = (library or current_library()).ki(design.compound, design.target)
-        except UnknownNameError:
+        ki = (library or current_library()).find(design.compound, design.target)
+        if ki is None:
             return None
     if isinstance(ki, KiRecord):
         return _from_record(ki, factor)
@@ -82,8 +81,8 @@ def expected_ic50(design: Design, ki=None, *, library: Library | None = None) ->
 
 def _from_record(r: KiRecord, factor: float) -> ExpectedIC50:
     basis = f"Ki: {r.estimate_text}"
-    if r.estimate is not None:
-        m = float(r.estimate.to("M").magnitude)
+    m = r.estimate_molar
+    if m is not None:
         return ExpectedIC50(m, m, m, factor, basis)
     if r.qualifier == ">":
         return ExpectedIC50(None, float(r.low.to("M").magnitude), math.inf, factor, basis)

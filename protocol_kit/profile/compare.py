@@ -15,19 +15,10 @@ from __future__ import annotations
 import math
 
 from .. import reference
-from ..errors import UnknownNameError
 from ..reference.library import KiRecord
 from ..reference.names import name_key
 from .fmt import num
 from .names import compound_key
-
-
-def reference_record(drug: str, target: str) -> KiRecord | None:
-    """The reference Ki of ``drug`` at ``target``, or None when the library has none."""
-    try:
-        return reference.ki(drug, target)
-    except UnknownNameError:
-        return None
 
 
 def is_reference_drug(name: str) -> str | None:
@@ -88,9 +79,9 @@ def reference_rows(targets: list[str], primary: str) -> list[dict]:
     """One row per reference drug and target (the columns of :meth:`CompoundProfile.comparison`)."""
     rows = []
     for drug in reference.drugs():
-        rec_p = reference_record(drug, primary)
+        rec_p = reference.find(drug, primary)
         for target in targets:
-            rec = reference_record(drug, target)
+            rec = reference.find(drug, target)
             r, r_text = reference_ratio(rec, rec_p) if target != primary else (None, "")
             est = _nm(rec.estimate) if rec is not None else None
             rows.append({

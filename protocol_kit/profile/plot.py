@@ -24,7 +24,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .compare import reference_record
+from .. import reference
 from .fmt import assay_label
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def _limits(prof: CompoundProfile, drugs: list[str]) -> tuple[float, float]:
     values += [v for t in prof.targets for v in (t.ki_nM, *(t.ci_nM or ())) if v]
     for t in prof.targets:
         for d in drugs:
-            rec = reference_record(d, t.target)
+            rec = reference.find(d, t.target)
             if rec is not None:
                 values += [v for v in (_nm(rec.low), _nm(rec.high), _nm(rec.value)) if v]
     lo, hi = math.log10(min(values)), math.log10(max(values))
@@ -90,8 +90,6 @@ def _legend() -> list[Line2D]:
 
 def profile_figure(prof: CompoundProfile, drugs: list[str] | None = None) -> Figure:
     """The matplotlib Figure of the profile (``drugs``: the reference drugs shown, default all)."""
-    from .. import reference
-
     drugs = list(reference.drugs()) if drugs is None else list(drugs)
     left, right = _limits(prof, drugs)
     assays = list(dict.fromkeys(t.assay for t in prof.targets))
@@ -105,7 +103,7 @@ def profile_figure(prof: CompoundProfile, drugs: list[str] | None = None) -> Fig
                 if (t.target, t.assay) == (name, a):
                     _measured_row(ax, y, t)
         for y, d in enumerate(drugs, start=len(assays)):
-            rec = reference_record(d, name)
+            rec = reference.find(d, name)
             if rec is not None:
                 _reference_row(ax, y, rec, right)
         ax.set_yticks(range(rows), [f"{prof.compound} ({assay_label(a)})" for a in assays] + drugs)

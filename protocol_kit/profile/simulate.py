@@ -22,11 +22,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..design.expected import cheng_prusoff_factor
 from ..errors import ParameterError
 from ..records.run import Run
 from ..records.store import Store, as_store
 from ..reference.names import canonical_target
-from ..units import to_molar
+from ..units import parse_quantity, to_molar
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def binding_plan(compound: str, target: str, ki_molar: float):
     if t not in SETUPS:
         raise ParameterError("targets", target, f"one of {', '.join(SETUPS)} (a radioligand / NSB pair is known)")
     s = SETUPS[t]
-    ic50 = ki_molar * (1 + to_molar(s.conc) / to_molar(s.kd))
+    ic50 = ki_molar * cheng_prusoff_factor(parse_quantity(s.conc, "M"), parse_quantity(s.kd, "M"))
     top = min(10.0 ** math.ceil(math.log10(ic50) + 2), MAX_TOP)
     stock = min(1e-2, 1000 * top)  # working solution 10x top; the first draw stays >= 1 uL
     p = RadioligandBinding(

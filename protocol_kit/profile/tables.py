@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .. import reference
 from . import compare as cmp
 from .fmt import assay_label, ci_text, num
 
@@ -23,7 +24,7 @@ def targets_frame(prof: CompoundProfile) -> pd.DataFrame:
     """One row per target and assay (see :meth:`CompoundProfile.to_frame`)."""
     rows = []
     for t in prof.targets:
-        rec = cmp.reference_record(prof.reference_drug, t.target) if prof.reference_drug else None
+        rec = reference.find(prof.reference_drug, t.target) if prof.reference_drug else None
         rows.append({
             "target": t.target, "assay": t.assay, "ki_nM": _or_nan(t.ki_nM),
             "ci_low_nM": t.ci_nM[0] if t.ci_nM else NAN, "ci_high_nM": t.ci_nM[1] if t.ci_nM else NAN,
@@ -50,8 +51,8 @@ def ratios_frame(prof: CompoundProfile) -> pd.DataFrame:
     for r in prof.ratios:
         ref_text = ""
         if prof.reference_drug:
-            ref_text = cmp.reference_ratio(cmp.reference_record(prof.reference_drug, r.target),
-                                           cmp.reference_record(prof.reference_drug, r.primary))[1]
+            ref_text = cmp.reference_ratio(reference.find(prof.reference_drug, r.target),
+                                           reference.find(prof.reference_drug, r.primary))[1]
         rows.append({"name": r.name, "assay": r.assay, "ratio": _or_nan(r.ratio),
                      "ci_low": r.ci[0] if r.ci else NAN, "ci_high": r.ci[1] if r.ci else NAN,
                      "reference_ratio": ref_text, "note": r.note})
@@ -64,7 +65,7 @@ def comparison(prof: CompoundProfile, wide: bool = False) -> pd.DataFrame:
     measured = []
     for t in prof.targets:
         r = next((x for x in prof.ratios if x.target == t.target and x.assay == t.assay), None)
-        rec = cmp.reference_record(prof.reference_drug, t.target) if prof.reference_drug else None
+        rec = reference.find(prof.reference_drug, t.target) if prof.reference_drug else None
         measured.append({
             "drug": prof.compound, "target": t.target, "kind": f"measured ({assay_label(t.assay)})",
             "runs": f"{len(t.used)} of {len(t.measurements)}", "ki_nM": _or_nan(t.ki_nM),

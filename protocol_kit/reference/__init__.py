@@ -22,7 +22,7 @@ from .names import TARGET_ALIASES, canonical_target
 from .reading import COLUMNS, KiEntry, read_reference_file
 
 __all__ = ["KiEntry", "KiRecord", "Library", "TARGET_ALIASES", "COLUMNS", "add_file", "canonical_target",
-           "drugs", "entries", "ki", "library", "load", "read_reference_file", "reset", "shipped", "table",
+           "drugs", "entries", "find", "ki", "library", "load", "read_reference_file", "reset", "shipped", "table",
            "targets"]
 
 SHIPPED_FILE = "antidepressants.csv"
@@ -69,6 +69,11 @@ def reset() -> Library:
 def ki(drug: str, target: str, *, species: str | None = None) -> KiRecord:
     """The reference Ki of ``drug`` at ``target`` (see :meth:`Library.ki`)."""
     return library().ki(drug, target, species=species)
+
+
+def find(drug: str, target: str, *, species: str | None = None) -> KiRecord | None:
+    """The reference Ki of ``drug`` at ``target``, or None when the library has none (see :meth:`Library.find`)."""
+    return library().find(drug, target, species=species)
 
 
 def entries(drug: str | None = None, target: str | None = None) -> list[KiEntry]:

@@ -56,6 +56,11 @@ class KiRecord:
         return None
 
     @property
+    def estimate_molar(self) -> float | None:
+        """:attr:`estimate` as a plain float in mol/L (None for a bound)."""
+        return None if self.estimate is None else float(self.estimate.to("M").magnitude)
+
+    @property
     def estimate_text(self) -> str:
         """How :attr:`estimate` was obtained, e.g. "point value 0.29 nM (human; seed 000 ...)"."""
         if self.value is not None:
@@ -147,6 +152,14 @@ class Library:
                         low=ranged.low if ranged else None, high=ranged.high if ranged else None,
                         value=valued.value if valued else None, qualifier=ranged.qualifier if ranged else "",
                         species=species_text, source=source, entries=used)
+
+    def find(self, drug: str, target: str, *, species: str | None = None) -> KiRecord | None:
+        """:meth:`ki`, or None when the library has no such drug, target or species (an
+        ambiguous species still raises)."""
+        try:
+            return self.ki(drug, target, species=species)
+        except UnknownNameError:
+            return None
 
     def table(self) -> pd.DataFrame:
         """Every entry: drug, target, low_nM, high_nM, value_nM, qualifier, species, source, note,

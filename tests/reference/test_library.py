@@ -159,3 +159,12 @@ def test_ambiguous_species_asks_for_one(tmp_path):
     with pytest.raises(ParameterError, match=r"species: None must be given.*one of mouse, rat"):
         lib.ki("sertraline", "SERT")
     assert lib.ki("sertraline", "SERT", species="rat").value.to("nM").magnitude == pytest.approx(0.4)
+
+
+def test_find_is_ki_or_none_and_estimate_molar_is_the_estimate_in_molar():
+    lib = ref.shipped()
+    r = lib.find("sertraline", "alpha-1")
+    assert r == lib.ki("sertraline", "alpha-1") and r.estimate_molar == float(r.estimate.to("M").magnitude)
+    assert lib.find("sertraline", "no such target") is None and lib.find("no such drug", "SERT") is None
+    assert ref.find("sertraline", "SERT").estimate_molar == pytest.approx(0.29e-9)
+    assert lib.find("citalopram", "DAT").estimate_molar is None  # a bound has no estimate
