@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.counts import added_cpm
+from .noise import lognormal_factor
 
 
 def free_ligand(L, R, kd_app, ns):
@@ -54,8 +55,7 @@ def simulate_counts(layout: pd.DataFrame, *, ki: float, kd: float, bmax_fmol_per
     bound = specific + ns * F
     cpm_per_molar = added_cpm(1.0, volume_l, efficiency=efficiency, specific_activity=specific_activity)
     expected = bound * cpm_per_molar + background_cpm
-    sigma = np.sqrt(np.log1p(well_cv**2))
-    expected = expected * rng.lognormal(-sigma**2 / 2, sigma, size=expected.size)
+    expected = expected * lognormal_factor(rng, well_cv, expected.size)
     cpm = rng.poisson(expected * count_min) / count_min
     return pd.DataFrame({"plate": "1", "well": layout["well"].to_numpy(), "cpm": cpm.astype(float),
                          "value": cpm.astype(float)})

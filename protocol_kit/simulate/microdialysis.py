@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .noise import lognormal_factor
+
 STANDARD_LEVELS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -26,11 +28,6 @@ def true_pct_baseline(t, *, emax: float, tmax: float):
     t = np.asarray(t, float)
     rise = np.where(t > 0, (t / tmax) * np.exp(1 - t / tmax), 0.0)
     return 100.0 + (emax - 100.0) * rise
-
-
-def _lognormal(rng, cv, size):
-    sigma = np.sqrt(np.log1p(cv**2))
-    return rng.lognormal(-sigma**2 / 2, sigma, size=size)
 
 
 def simulate_hplc(schedule: pd.DataFrame, *, n_animals: int, vehicle_animals: int, drug_label: str,
@@ -47,16 +44,16 @@ def simulate_hplc(schedule: pd.DataFrame, *, n_animals: int, vehicle_animals: in
     for i in range(n_animals):
         animal = f"R{i + 1:02d}"
         drug = i < n_animals - vehicle_animals
-        b = basal * _lognormal(rng, animal_cv, 1)[0]
-        r = _lognormal(rng, response_cv, 1)[0] if drug else 0.0
+        b = basal * lognormal_factor(rng, animal_cv, 1)[0]
+        r = lognormal_factor(rng, response_cv, 1)[0] if drug else 0.0
         pct = 100.0 + (true_pct_baseline(mid, emax=emax, tmax=tmax) - 100.0) * r
-        c = b * pct / 100.0 * _lognormal(rng, fraction_cv, mid.size)
+        c = b * pct / 100.0 * lognormal_factor(rng, fraction_cv, mid.size)
         for f, label, ci in zip(schedule["fraction"], schedule["label"], c):
             rows.append({"sample": f"{animal} {label}", "animal": animal, "group": drug_label if drug else "vehicle",
                          "fraction": int(f), "standard_conc": np.nan, "conc": ci})
     out = pd.DataFrame(rows)
     true = out.pop("conc").to_numpy(float)
-    area = (intercept + slope * true) * _lognormal(rng, area_cv, true.size) + rng.normal(0, area_sd, true.size)
+    area = (intercept + slope * true) * lognormal_factor(rng, area_cv, true.size) + rng.normal(0, area_sd, true.size)
     out["peak_area"] = area
     out["fraction"] = out["fraction"].astype("Int64")
     out["standard_conc"] = out["standard_conc"].astype(float)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .noise import lognormal_factor
+
 
 def simulate_uptake(layout: pd.DataFrame, *, readout: str, ki: float, substrate_conc: float, km: float,
                     specific: float, nonspecific: float, blank: float, well_cv: float, read_sd: float,
@@ -27,8 +29,7 @@ def simulate_uptake(layout: pd.DataFrame, *, readout: str, ki: float, substrate_
     conc = np.where(role == "compound", layout["conc"].to_numpy(float), 0.0)
     ic50 = ki * (1.0 + substrate_conc / km)
     fraction = np.where(role == "positive", 0.0, 1.0 / (1.0 + conc / ic50))
-    sigma = np.sqrt(np.log1p(well_cv**2))
-    factor = rng.lognormal(-sigma**2 / 2, sigma, size=role.size)
+    factor = lognormal_factor(rng, well_cv, role.size)
     uptake = np.where(role == "blank", 0.0, (nonspecific + specific * fraction) * factor)
     base = {"plate": "1", "well": layout["well"].to_numpy()}
     if readout == "scintillation":
