@@ -68,6 +68,21 @@ def _check_finite_nonneg(arr, field, allowed, nonneg=False):
     return arr
 
 
+def check_no_nan(arr: np.ndarray, field: str, allowed: str) -> np.ndarray:
+    """``arr`` as it is; its first NaN raises, naming ``field[i]`` and what is ``allowed``."""
+    nan = np.flatnonzero(np.isnan(arr))
+    if nan.size:
+        raise ParameterError(f"{field}[{int(nan[0])}]", float("nan"), allowed)
+    return arr
+
+
+def require_columns(frame, cols, what: str) -> None:
+    """The first of ``cols`` missing from ``frame`` raises AnalysisError, listing the frame's columns."""
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise AnalysisError(f"{what}: no column {missing[0]!r}; the frame has {', '.join(map(str, frame.columns))}")
+
+
 def same_length(**arrays) -> int:
     sizes = {k: len(v) for k, v in arrays.items() if v is not None}
     if len(set(sizes.values())) > 1:

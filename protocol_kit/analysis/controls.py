@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import AnalysisError, ParameterError
-from ._inputs import as_values
+from ..errors import AnalysisError
+from ._inputs import as_values, check_no_nan
 
 
 def finite_wells(values, field: str, *, at_least: int = 1) -> np.ndarray:
     """Control wells as a float array; NaN and too few wells raise, naming ``field``."""
-    arr = as_values(values, field)
-    nan = np.flatnonzero(np.isnan(arr))
-    if nan.size:
-        raise ParameterError(f"{field}[{int(nan[0])}]", float("nan"),
-                             "a number for every control well (drop missing wells first, and report them)")
+    arr = check_no_nan(as_values(values, field), field,
+                       "a number for every control well (drop missing wells first, and report them)")
     if arr.size < at_least:
         raise AnalysisError(f"{field}: {arr.size} well(s); at least {at_least} needed")
     return arr

@@ -18,7 +18,7 @@ import pint
 
 from ..errors import ParameterError
 from ..units import parse_quantity
-from ._inputs import as_values
+from ._inputs import _check_finite_nonneg, as_values
 
 DPM_PER_CI = 2.22e12  # 3.7e10 Bq x 60 s/min
 DPM_PER_FMOL_PER_CI_PER_MMOL = DPM_PER_CI * 1e-12  # 2.22: 1 fmol at 1 Ci/mmol is 1e-12 Ci
@@ -56,11 +56,7 @@ def specific_activity_ci_per_mmol(specific_activity) -> float:
 
 
 def _counts(cpm, field: str) -> np.ndarray:
-    arr = as_values(cpm, field)
-    neg = np.flatnonzero(arr < 0)
-    if neg.size:
-        raise ParameterError(f"{field}[{int(neg[0])}]", float(arr[neg[0]]), "counts >= 0 (NaN marks a missing well)")
-    return arr
+    return _check_finite_nonneg(as_values(cpm, field), field, "counts >= 0 (NaN marks a missing well)", nonneg=True)
 
 
 def counts_to_fmol(cpm, *, efficiency, specific_activity):

@@ -28,6 +28,7 @@ from scipy import stats as sps
 from scipy.linalg import null_space
 
 from ..errors import AnalysisError
+from ._inputs import require_columns
 from .assay_results import AssayResult
 
 
@@ -67,9 +68,7 @@ class AnovaResult(AssayResult):
 
 
 def _check(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise AnalysisError(f"repeated measures: no column {missing[0]!r}; the frame has {', '.join(map(str, frame.columns))}")
+    require_columns(frame, cols, "repeated measures")
     df = frame[cols].copy()
     df.columns = ["y", "s", "t", "g"][:len(cols)]
     return df

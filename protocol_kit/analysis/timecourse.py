@@ -18,17 +18,14 @@ import pandas as pd
 from scipy.integrate import trapezoid
 
 from ..errors import AnalysisError, ParameterError
-from ._inputs import as_values, same_length
+from ._inputs import as_values, check_no_nan, require_columns, same_length
 
 
 def _series(time, value) -> tuple[np.ndarray, np.ndarray]:
     t, y = as_values(time, "time"), as_values(value, "value")
     same_length(time=t, value=y)
     for name, arr in (("time", t), ("value", y)):
-        nan = np.flatnonzero(np.isnan(arr))
-        if nan.size:
-            raise ParameterError(f"{name}[{int(nan[0])}]", float("nan"),
-                                 "a number (drop missing samples first and report them)")
+        check_no_nan(arr, name, "a number (drop missing samples first and report them)")
     if t.size == 0:
         raise AnalysisError("time course: no values")
     step = np.flatnonzero(np.diff(t) <= 0)
@@ -73,9 +70,7 @@ def percent_baseline(frame: pd.DataFrame, *, subject: str, time: str, value: str
     baseline time, a subject without a baseline value, or a baseline mean <= 0 raises
     :class:`AnalysisError` naming the subject. NaN values stay NaN (and are not in the mean).
     """
-    for col in (subject, time, value):
-        if col not in frame.columns:
-            raise AnalysisError(f"percent_baseline: no column {col!r}; the frame has {', '.join(map(str, frame.columns))}")
+    require_columns(frame, (subject, time, value), "percent_baseline")
     times = np.sort(frame[time].dropna().unique())
     if isinstance(baseline_fractions, (int, np.integer)):
         n = int(baseline_fractions)

@@ -144,3 +144,30 @@ def test_percent_baseline_errors():
     df = pd.DataFrame({"animal": ["A", "A", "B", "B"], "t": [-20, 20, -20, 20], "c": [2, 4, np.nan, 6]})
     with pytest.raises(AnalysisError, match="animal B: no baseline value"):
         percent_baseline(df, subject="animal", time="t", value="c", baseline_fractions=1)
+
+
+# -- input messages, pinned byte for byte -------------------------------------------------------
+def test_input_check_messages():
+    with pytest.raises(ParameterError) as err:
+        counts_to_fmol([10, math.nan, -5, -7], efficiency=0.4, specific_activity=80)
+    assert str(err.value) == "cpm[2]: -5.0 is not allowed; allowed: counts >= 0 (NaN marks a missing well)"
+    with pytest.raises(ParameterError) as err:
+        auc([0, 10, math.nan], [1, 2, 3])
+    assert str(err.value) == ("time[2]: nan is not allowed; allowed: a number (drop missing samples first "
+                              "and report them)")
+    with pytest.raises(ParameterError) as err:
+        emax_tmax([0, 10, 20], [1, math.nan, 3])
+    assert str(err.value) == ("value[1]: nan is not allowed; allowed: a number (drop missing samples first "
+                              "and report them)")
+    with pytest.raises(ParameterError) as err:
+        percent_inhibition([50.0], vehicle=[100.0, math.nan], full=[0.0])
+    assert str(err.value) == ("vehicle[1]: nan is not allowed; allowed: a number for every control well "
+                              "(drop missing wells first, and report them)")
+    frame = pd.DataFrame({"rat": ["a"], "t": [0.0], "conc": [1.0]})
+    with pytest.raises(AnalysisError) as err:
+        percent_baseline(frame, subject="rat", time="time", value="value", baseline_fractions=1)
+    assert str(err.value) == "percent_baseline: no column 'time'; the frame has rat, t, conc"
+    from protocol_kit.analysis import rm_anova
+    with pytest.raises(AnalysisError) as err:
+        rm_anova(frame, value="conc", subject="animal", time="t")
+    assert str(err.value) == "repeated measures: no column 'animal'; the frame has rat, t, conc"
