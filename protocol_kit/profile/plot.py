@@ -25,13 +25,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from .. import reference
+from ..reports.svg import STABLE, STABLE_METADATA
 from .fmt import assay_label
 
 if TYPE_CHECKING:
     from .core import CompoundProfile
 
-RC = {"svg.hashsalt": "protocol_kit-profile", "svg.fonttype": "none", "font.family": "DejaVu Sans",
-      "font.size": 8, "axes.linewidth": 0.6}
+RC = {"svg.hashsalt": "protocol_kit-profile", **STABLE, "font.size": 8, "axes.linewidth": 0.6}
 GREY = "0.6"
 
 
@@ -126,7 +126,7 @@ def profile_svg(prof: CompoundProfile, path: str | os.PathLike | None = None, *,
     with matplotlib.rc_context(RC):
         fig = profile_figure(prof, drugs)
         buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None})
+        fig.savefig(buf, format="svg", metadata=STABLE_METADATA)
     svg = buf.getvalue()
     if path is not None:
         Path(path).write_text(svg, encoding="utf-8")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from markupsafe import Markup
 
+from ..reports.svg import inline_svg
 from .fmt import assay_label, ci_text, num
 from .plot import profile_svg
 
@@ -43,8 +44,7 @@ def section_context(prof: CompoundProfile) -> dict:
         "run": m.run_id, "assay": m.assay, "target": m.target, "Ki (nM)": num(m.ki_nM) or "n/a",
         "95% CI": ci_text(m.ki_ci_nM), "flags": ", ".join(m.flags) or "none", "signed": "yes" if m.signed else "no",
         "in the mean": "yes" if m.used else f"no: {m.reason}", "note": m.note} for m in prof.measurements])
-    svg = profile_svg(prof)
-    svg = svg[svg.index("<svg"):]  # drop the XML declaration and doctype for inline use
+    svg = inline_svg(profile_svg(prof))
     n = len(prof.measurements)
     return {
         "compound": prof.compound, "store": prof.store, "primary": prof.primary,

@@ -15,10 +15,13 @@ from contextlib import contextmanager
 import matplotlib
 from matplotlib.figure import Figure
 
+# What every protocol_kit SVG (these figures, the profile plot) is drawn with, beside its own
+# svg.hashsalt: text kept as text, in a font that ships with matplotlib; and no date.
+STABLE = {"svg.fonttype": "none", "font.family": "DejaVu Sans"}
+STABLE_METADATA = {"Date": None}
 STYLE = {
     "svg.hashsalt": "protocol_kit",
-    "svg.fonttype": "none",
-    "font.family": "DejaVu Sans",
+    **STABLE,
     "font.size": 8.0,
     "axes.linewidth": 0.8,
     "axes.edgecolor": "black",
@@ -33,10 +36,16 @@ STYLE = {
     "legend.fontsize": 7.5,
     "image.interpolation": "nearest",
 }
-METADATA = {"Date": None, "Creator": "protocol_kit (matplotlib)"}
+METADATA = {**STABLE_METADATA, "Creator": "protocol_kit (matplotlib)"}
 
 _ID = re.compile(r'\bid="([^"]+)"')
 _REF = re.compile(r'(href="#|url\(#)([^")]+)')
+
+
+def inline_svg(text: str) -> str:
+    """SVG text without what precedes its ``<svg>`` element (the XML declaration and doctype),
+    for use inside an HTML page."""
+    return text[text.index("<svg"):]
 
 
 @contextmanager
@@ -52,8 +61,7 @@ def to_svg(fig: Figure, key: str, title: str) -> str:
     buf = io.StringIO()
     with matplotlib.rc_context(STYLE):
         fig.savefig(buf, format="svg", metadata=METADATA)
-    text = buf.getvalue()
-    text = text[text.index("<svg"):]
+    text = inline_svg(buf.getvalue())
     text = _ID.sub(lambda m: f'id="{key}-{m.group(1)}"', text)
     text = _REF.sub(lambda m: f"{m.group(1)}{key}-{m.group(2)}", text)
     head_end = text.index(">") + 1
