@@ -131,11 +131,11 @@ def analyse_competition(frame: pd.DataFrame, setup: BindingSetup, *, compound: s
     curve_wells = df[df["role"].isin(["total", "compound"])]
     stats = replicate_stats(df, ["role", "conc", "label"], "reading").rename(
         columns={"mean": "mean_cpm", "sd": "sd_cpm"})
-    pct = df.groupby(["role", "conc", "label"], sort=False, dropna=False)["pct_specific"].agg(["mean", "std"])
-    stats["mean_pct_specific"] = pct["mean"].to_numpy()
-    stats["sd_pct_specific"] = pct["std"].to_numpy()
-    stats["specific_fmol_per_mg"] = df.groupby(["role", "conc", "label"], sort=False, dropna=False)[
-        "specific_fmol_per_mg"].mean().to_numpy()
+    more = df.groupby(["role", "conc", "label"], sort=False, dropna=False).agg(
+        mean_pct_specific=("pct_specific", "mean"), sd_pct_specific=("pct_specific", "std"),
+        specific_fmol_per_mg=("specific_fmol_per_mg", "mean"))
+    for col in more.columns:
+        stats[col] = more[col].to_numpy()
     flags, more_qc, window, depletion = binding_qc(df, controls, setup, ligand, stats)
     curve = inhibition_curve(curve_wells["fit_conc"], curve_wells["pct_specific"], ligand_conc=ligand, k=setup.kd,
                              weights=relative_weights(curve_wells["reading"], weighting), bottom=bottom)

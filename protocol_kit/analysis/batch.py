@@ -8,9 +8,9 @@ from ..errors import AnalysisError, ParameterError, near_miss
 from ._inputs import as_concentrations, as_values, check_fixed
 from .curves import LOGISTIC_PARAMS
 from .engine import EngineFit, Stack, fit_batch, fit_free, free_mask, stats_free
+from .fitting import FIXABLE
 from .flags import derive
 
-FIXABLE = ("bottom", "top", "hill")
 CHUNK_CURVES = 20_000  # curves solved together; bounds peak memory at 100,000+ curves
 
 

@@ -13,6 +13,7 @@ from ..errors import ParameterError
 from ._inputs import check_fixed, curve_data
 from .batch import _column, fit_logistic_many
 from .curves import LN10, LOGISTIC_PARAMS, _fraction, logistic_jacobian
+from .fitting import FIXABLE
 from .lsq import least_squares_fit, t_interval
 from .results import FitStats, ResultBase
 
@@ -200,7 +201,7 @@ def fit_logistic_global(frame: pd.DataFrame, *, by, conc: str = "conc", response
     fit with :func:`compare_models`. Starts: the separate fits of :func:`fit_logistic_many`
     (shared parameters start at their median); polished by Levenberg-Marquardt.
     """
-    fixed = check_fixed(fixed, ("bottom", "top", "hill"))
+    fixed = check_fixed(fixed, FIXABLE)
     shared = tuple(shared)
     for s in shared:
         if s not in LOGISTIC_PARAMS:

@@ -85,18 +85,14 @@ def standard_curve(conc, area, *, weighting=None) -> StandardCurve:
         raise AnalysisError(f"standard curve: {x.size} usable standard(s) at {levels.size} level(s) ({got}); "
                             "at least 3 standards at 2 or more concentrations are needed")
     kind = _weighting(weighting)
+    if kind is not None and np.any(x == 0):
+        raise ParameterError("weighting", weighting, "None when a standard has concentration 0",
+                             reason="gives a blank (0) standard an infinite weight")
+    w = np.ones_like(x) if kind is None else (1.0 / x if kind == "1/x" else 1.0 / x**2)  # sigma below uses them too
     X = sm.add_constant(x, has_constant="add")
-    if kind is None:
-        fit = sm.OLS(y, X).fit()
-    else:
-        if np.any(x == 0):
-            raise ParameterError("weighting", weighting, "None when a standard has concentration 0",
-                                 reason="gives a blank (0) standard an infinite weight")
-        fit = sm.WLS(y, X, weights=1.0 / x if kind == "1/x" else 1.0 / x**2).fit()
-    # (sigma below uses the same weights)
+    fit = sm.OLS(y, X).fit() if kind is None else sm.WLS(y, X, weights=w).fit()
     intercept, slope = (float(v) for v in fit.params)
     resid = y - (intercept + slope * x)
-    w = np.ones_like(x) if kind is None else (1.0 / x if kind == "1/x" else 1.0 / x**2)
     lowest = levels[levels > 0].min() if np.any(levels > 0) else math.nan
     w_low = 1.0 if kind is None else float(w[x == lowest][0])
     sigma = math.sqrt(float(np.sum(w * resid**2)) / (x.size - 2) / w_low)
