@@ -91,13 +91,11 @@ def _store(args: argparse.Namespace):
 def _run(args: argparse.Namespace):
     from .records.run import open_run
 
-    return open_run(args.run, _store(args), operator=getattr(args, "operator", None))
+    return open_run(args.run, args.store, operator=getattr(args, "operator", None))
 
 
 def cmd_runs_start(args: argparse.Namespace) -> int:
-    from .records.store import Store
-
-    run = _build(args).start_run(args.operator, Store(args.store))
+    run = _build(args).start_run(args.operator, args.store)
     print(run.id)
     return 0
 
@@ -151,10 +149,9 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
 def cmd_runs_show(args: argparse.Namespace) -> int:
     import json
 
-    from .records.run import open_run
     from .records.text import describe
 
-    run = open_run(args.run, _store(args))
+    run = _run(args)
     print(json.dumps(run.to_dict(), indent=2, ensure_ascii=False) if args.json else describe(run))
     return 0
 
@@ -168,17 +165,14 @@ def cmd_runs_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_runs_export(args: argparse.Namespace) -> int:
-    from .records.run import open_run
-
-    print(f"wrote {open_run(args.run, _store(args)).export(args.output)}")
+    print(f"wrote {_run(args).export(args.output)}")
     return 0
 
 
 def cmd_runs_import(args: argparse.Namespace) -> int:
     from .records.export import import_run
-    from .records.store import Store
 
-    run = import_run(args.file, Store(args.store))
+    run = import_run(args.file, args.store)
     print(f"imported {run.id} into {run.store.path} ({run.state.n_events} events); {run.verify()}")
     return 0
 
@@ -187,7 +181,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
     """A compound's Ki by target across the store's runs, ratios and reference drugs."""
     from .profile import profile
 
-    prof = profile(args.compound, store=_store(args))
+    prof = profile(args.compound, store=args.store)
     print(prof)
     if args.svg:
         prof.plot(args.svg)
@@ -224,7 +218,6 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     """One shot: start a run, attach the data file, analyse it, write the report (all recorded)."""
     from .io import read_for_analysis
     from .io.analysis_input import check_options
-    from .records.store import Store
     from .reports.render import check_output
 
     p = _build(args)
@@ -236,7 +229,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     check_options(p, options)
     # read the file and analyse it once before anything is recorded: bad data or options stop here
     p.analyse(read_for_analysis(p, data, name=data.name), **options)
-    run = p.start_run(_login(args), Store(args.store))
+    run = p.start_run(_login(args), args.store)
     try:
         run.attach_data(data)
         result = run.analyse(**options)
@@ -255,7 +248,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .reports.render import check_output
 
     out = check_output(args.output, pdfa=args.pdfa)
-    run = open_run(args.run, _store(args), operator=_login(args))
+    run = open_run(args.run, args.store, operator=_login(args))
     run.report(out, paper=args.paper, pdfa=args.pdfa)
     print(f"run {run.id}: {run.latest_analysis().result['summary']}")
     print(f"wrote {out} ({_stored(run, out)})")
@@ -370,10 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         return args.func(args)
-    except _UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except ProtocolKitError as exc:
+    except (_UsageError, ProtocolKitError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into e.g. head
