@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from protocol_kit.analysis import cheng_prusoff, fit_ki, fit_saturation
+from protocol_kit.analysis import cheng_prusoff, fit_ki, fit_logistic, fit_saturation
 from protocol_kit.errors import AnalysisError, ParameterError
 from protocol_kit.units import Q_
 
@@ -49,6 +49,16 @@ def test_fit_ki_interval_is_the_shifted_logic50_interval():
     assert r.log_ki_ci[1] - r.log_ki == pytest.approx(r.log_ki - r.log_ki_ci[0])  # symmetric t interval
     assert r.log_ki_ci_profile[0] < r.log_ki < r.log_ki_ci_profile[1]
     assert abs(r.log_ki + shift - math.log10(30e-9)) < 4 * r.log_ki_se
+    # the same least-squares problem as the one-site logistic (Hill fixed at -1): logKi = logIC50 -
+    # log10(1 + [L]/Kd) = logIC50 - log10(1 + 2 nM / 1 nM) = logIC50 - log10(3) = logIC50 - 0.47712,
+    # so each bound of both intervals is the logistic's bound minus 0.47712, and the SE is the same
+    ic50 = fit_logistic(CONC, y, fixed={"hill": -1.0})
+    assert shift == pytest.approx(0.47712125472, abs=1e-11)
+    assert r.log_ki == pytest.approx(ic50.log_ic50 - shift, abs=1e-12)
+    assert r.log_ki_se == ic50.log_ic50_se
+    assert r.log_ki_ci == pytest.approx((ic50.log_ic50_ci[0] - shift, ic50.log_ic50_ci[1] - shift), abs=1e-12)
+    assert r.log_ki_ci_profile == pytest.approx(
+        (ic50.log_ic50_ci_profile[0] - shift, ic50.log_ic50_ci_profile[1] - shift), abs=1e-12)
 
 
 def test_fit_ki_rejects_hill_in_fixed():
