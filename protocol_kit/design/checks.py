@@ -170,7 +170,7 @@ def check_ligand_vs_kd(design: Design, band: tuple[float, float]) -> list[Design
 
 def check_saturation_range(design: Design, occupancy: tuple[float, float]) -> list[DesignWarning]:
     """Check 2 (saturation): the series spans occupancy[0] to occupancy[1] of the sites."""
-    series = design.ligand_series()
+    series = design.tested
     kd = float(design.k.to("M").magnitude)
     low_ratio, high_ratio = (o / (1 - o) for o in occupancy)  # occupancy f at [L]/Kd = f / (1 - f)
     lowest, top = series[0] / kd, series[-1] / kd
@@ -218,7 +218,7 @@ def check_depletion(design: Design, bmax, max_fraction: float) -> list[DesignWar
     """Check 4 (binding): predicted specific binding / radioligand added <= ``max_fraction``."""
     v = design.params
     kd = design.k
-    L = design.conc if design.kind == "competition" else Q_(design.ligand_series()[0], "M").to("nM")
+    L = design.conc if design.kind == "competition" else Q_(design.tested[0], "M").to("nM")
     sites = (bmax * v.protein_per_well).to("fmol")  # receptors in the well
     bound = (sites * (L / (kd + L))).to("fmol")
     added = (L * v.well_volume).to("fmol")

@@ -22,7 +22,7 @@ class Design:
     kind: str  # "competition", "saturation" or "uptake"
     compound: str | None
     target: str
-    tested: tuple[float, ...]  # compound concentrations (competition, uptake), ascending, molar
+    tested: tuple[float, ...]  # compound (competition, uptake) or radioligand (saturation) concentrations
     conc: pint.Quantity  # [L] or [S]
     k: pint.Quantity  # Kd or Km
     params: Any  # the protocol's validated values
@@ -35,24 +35,6 @@ class Design:
     def k_name(self) -> str:
         return "Km" if self.kind == "uptake" else "Kd"
 
-    @property
-    def conc_field(self) -> str:
-        return "substrate_conc" if self.kind == "uptake" else "radioligand_conc"
-
-    @property
-    def k_field(self) -> str:
-        return "substrate_km" if self.kind == "uptake" else "radioligand_kd"
-
-    @property
-    def target_field(self) -> str:
-        return "transporter" if self.kind == "uptake" else "target"
-
-    def ligand_series(self) -> tuple[float, ...]:
-        """Saturation: the radioligand concentrations (molar), ascending."""
-        v = self.params
-        top = float(v.sat_top_conc.to("M").magnitude)
-        return tuple(sorted(top / v.sat_dilution_factor ** i for i in range(v.sat_n_conc)))
-
 
 def read_design(protocol) -> Design | None:
     """The design of ``protocol``, or None when it has no series to check."""
@@ -64,8 +46,9 @@ def read_design(protocol) -> Design | None:
         kind, conc, k, target = "uptake", v.substrate_conc, v.substrate_km, v.transporter
     else:
         return None
-    tested: tuple[float, ...] = ()
-    if kind != "saturation":
+    if kind == "saturation":
+        tested = tuple(sorted(protocol.ligand_concentrations()))
+    else:
         layout = protocol.layout
         tested = tuple(sorted(float(c) for c in layout.loc[layout["role"] == "compound", "conc"].unique()))
     return Design(kind=kind, compound=getattr(v, "compound", None), target=target, tested=tested,

@@ -19,10 +19,6 @@ def parse_well(text: str) -> tuple[str, int] | None:
     return m.group(1).upper(), int(m.group(2))
 
 
-def well_name(row: str, column: int) -> str:
-    return f"{row}{column}"
-
-
 def row_letter(i: int) -> str:
     return string.ascii_uppercase[i]
 

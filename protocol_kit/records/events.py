@@ -69,8 +69,3 @@ class Event:
         return {"run_id": self.run_id, "seq": self.seq, "time": self.time,
                 "operator": self.operator, "type": self.type, "payload": json.loads(canonical_json(self.payload)),
                 "prev_hash": self.prev_hash, "hash": self.hash}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Event:
-        return cls(run_id=d["run_id"], seq=int(d["seq"]), time=d["time"], operator=d["operator"],
-                   type=d["type"], payload=d["payload"], prev_hash=d["prev_hash"], hash=d["hash"])
