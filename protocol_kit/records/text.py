@@ -6,9 +6,9 @@ from .run import Run
 from .store import RunSummary
 
 
-def when(time: str) -> str:
-    """An event time as 'YYYY-MM-DD HH:MM:SS UTC' (events are stored in UTC)."""
-    return f"{time[:19].replace('T', ' ')} UTC"
+def when(time: str | None) -> str:
+    """An event time as 'YYYY-MM-DD HH:MM:SS UTC' (events are stored in UTC; '' for None)."""
+    return f"{time[:19].replace('T', ' ')} UTC" if time else ""
 
 
 def list_line(s: RunSummary) -> str:

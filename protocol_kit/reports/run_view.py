@@ -10,6 +10,8 @@ import datetime as dt
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from ..records.text import when
+
 if TYPE_CHECKING:
     from ..records.run import Run
 
@@ -27,11 +29,6 @@ EVENT_WORDS = {
     "analysis_recorded": "analyses recorded", "report_rendered": "reports stored", "signature": "signatures",
     "amendment": "amendments",
 }
-
-
-def when(time: str | None) -> str:
-    """A recorded time as 'YYYY-MM-DD HH:MM:SS UTC' ('' for None)."""
-    return f"{time[:19].replace('T', ' ')} UTC" if time else ""
 
 
 def _seconds(a: str, b: str) -> float:
