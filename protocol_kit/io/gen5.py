@@ -25,7 +25,8 @@ import pandas as pd
 
 from .gen5_labels import Measured, measured
 from .gen5_procedure import ReadStep, read_steps
-from .plate_reads import NAN, READ_COLUMNS, clock_seconds, nm
+from ..typed_numbers import is_number_text
+from .plate_reads import MARKER, NAN, READ_COLUMNS, clock_seconds, nm, plate_well
 from .plate_reads import measured as cell_value
 from .source import Line, Problems, read_lines
 from .tidy import tidy
@@ -35,7 +36,6 @@ SKIPPED = ("Layout", "Actual Temperature:", "Curve Fitting Results", "StdCurve F
            "Curve Name", "Software Version", "Experiment File Path:", "Protocol File Path:", "Date",
            "Reader Type:", "Reader Serial Number:", "Reading Type", "Time", "Plate Type")
 _ROW = re.compile(r"^[A-Z]{1,2}$")
-_WELL = re.compile(r"^([A-Z]{1,2})0*([1-9]\d{0,1})$")
 _TIMES = ("Time", "Wavelength")
 
 
@@ -116,7 +116,8 @@ def _grid(lines: list[Line], title: str | None, plate: _Plate) -> None:
         cells = list(line.cells[1:])
         while cells and not cells[-1]:
             cells.pop()
-        n = len(columns) if columns is not None else len(cells) - (title is None)
+        labelled = title is None or (bool(cells) and not is_number_text(cells[-1]) and not MARKER.match(cells[-1]))
+        n = len(columns) if columns is not None else len(cells) - labelled
         label = cells[n] if len(cells) > n else title
         if len(cells) > n + 1 or label is None:
             plate.problems(f"plate {plate.name!r}: row {row} has {len(cells)} cells; expected {n} values and "
@@ -132,6 +133,10 @@ def _grid(lines: list[Line], title: str | None, plate: _Plate) -> None:
 def _time_table(lines: list[Line], title: str | None, plate: _Plate) -> None:
     """A kinetic table: 'Time', the temperature column ('T° 420'), the wells; one line per time."""
     header = lines[0]
+    if header.cell(0) == "Wavelength":
+        plate.problems(f"plate {plate.name!r}: data set {title!r}: spectrum tables (one line per wavelength) are "
+                       f"not supported by this reader", header.no)
+        return
     if title is None:
         plate.problems(f"plate {plate.name!r}: a {header.cell(0)} table without its data set's label above it",
                        header.no)
@@ -139,14 +144,11 @@ def _time_table(lines: list[Line], title: str | None, plate: _Plate) -> None:
     ds = plate.dataset(title, header.no)
     if ds is None:
         return
-    if header.cell(0) == "Wavelength":
-        plate.problems(f"plate {plate.name!r}: data set {title!r}: spectrum tables are not supported", header.no)
-        return
-    first_well = next((i for i, c in enumerate(header.cells) if _WELL.match(c)), None)
+    first_well = next((i for i, c in enumerate(header.cells) if plate_well(c)), None)
     if first_well is None:
         plate.problems(f"plate {plate.name!r}: the {title!r} table's header names no wells", header.no)
         return
-    wells = [(m.group(1) + m.group(2)) if (m := _WELL.match(c)) else None for c in header.cells]
+    wells = [f"{w[0]}{w[1]}" if (w := plate_well(c)) else None for c in header.cells]
     for line in lines[1:]:
         t = clock_seconds(line.cell(0))
         if t is None:

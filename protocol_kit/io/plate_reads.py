@@ -25,6 +25,7 @@ NAN = float("nan")
 # Overflow (SoftMax Pro and Gen5 'OVRFLW', 'OVER'), SoftMax Pro's pathlength and range flags
 # ('Path?', 'Range?'), masked or failed wells, and runs of '*' or '?' (saturated or no value).
 MARKER = re.compile(r"^(OVRFLW|OVER|Overflow|Range\?|Path\?|Masked|Error|\*+|\?+)$", re.IGNORECASE)
+_WELL = re.compile(r"^([A-Z]{1,2})\s*0*([1-9]\d?)$")
 _CLOCK = re.compile(r"^(\d+):([0-5]?\d)(?::([0-5]?\d(?:\.\d+)?))?$")
 
 
@@ -58,3 +59,20 @@ def clock_seconds(text: str) -> float | None:
 def nm(x: float | None) -> float:
     """A wavelength in nm, NaN for none (None, or 0: SoftMax Pro's 'no filter')."""
     return NAN if x is None or x == 0 or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def row_name(i: int) -> str:
+    """Row ``i`` (from 0) as plate readers name it: A-Z, then AA, AB, ... (a 1536-well plate's
+    rows 27-32 are AA-AF, ANSI/SLAS 4-2004)."""
+    return chr(65 + i) if i < 26 else "A" + chr(65 + i - 26)
+
+
+def row_index(name: str) -> int:
+    """The inverse of :func:`row_name`."""
+    return ord(name) - 65 if len(name) == 1 else 26 + ord(name[1]) - 65
+
+
+def plate_well(text: str) -> tuple[str, int] | None:
+    """(row, column) of a well named as plate readers write it ('A1', 'A01', 'AF48'), or None."""
+    m = _WELL.match(text.strip().upper())
+    return (m.group(1), int(m.group(2))) if m else None

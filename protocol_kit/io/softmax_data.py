@@ -11,10 +11,9 @@ is the reduced data: a header (wells, or column numbers) and one row or grid of 
 from __future__ import annotations
 
 from ..typed_numbers import NumberTextError, parse_number
-from .plate_reads import NAN, clock_seconds, measured
+from .plate_reads import NAN, clock_seconds, measured, plate_well, row_index, row_name
 from .softmax_header import PlateHeader
 from .source import Line, Problems
-from .wells import parse_well, row_letter
 
 
 def _first_cells(line: Line, head: PlateHeader, problems: Problems) -> dict | None:
@@ -73,14 +72,14 @@ def _skip_blank(body: list[Line], i: int) -> int:
 # --- TimeFormat -------------------------------------------------------------------------------
 
 def _well_header(line: Line) -> bool:
-    return line.cell(0) == "" and any(parse_well(c) for c in line.cells[2:])
+    return line.cell(0) == "" and any(plate_well(c) for c in line.cells[2:])
 
 
 def _wells(line: Line, head: PlateHeader, problems: Problems) -> list[str | None]:
     names: list[str | None] = []
     for c in line.cells[2:]:
-        w = parse_well(c)
-        if c and (w is None or w[1] > head.columns or w[0] >= row_letter(head.rows)):
+        w = plate_well(c)
+        if c and (w is None or w[1] > head.columns or row_index(w[0]) >= head.rows):
             problems(f"plate {head.name!r}: column header {c!r} is not a well of a "
                      f"{head.rows * head.columns}-well plate", line.no)
         names.append(f"{w[0]}{w[1]}" if w else None)
@@ -204,7 +203,7 @@ def plate_format(body: list[Line], head: PlateHeader, problems: Problems, *, red
                     problems(f"plate {head.name!r}: value {cell!r} in column {j + 3}, outside the blocks of "
                              f"plate columns", line.no)
                     continue
-                rec = _record(head, where[0], f"{row_letter(r)}{where[1]}", cell, line, first, problems)
+                rec = _record(head, where[0], f"{row_name(r)}{where[1]}", cell, line, first, problems)
                 if rec:
                     raw.append(rec)
         i += head.rows
@@ -223,7 +222,7 @@ def plate_format(body: list[Line], head: PlateHeader, problems: Problems, *, red
                 break
             for j, cell in enumerate(line.cells[2:]):
                 if cell and j < len(cols) and cols[j] and cols[j][0] == 0 and (
-                        got := measured(cell, problems, line.no, f"reduced {row_letter(r)}{cols[j][1]}")):
-                    out_reduced.append({"well": f"{row_letter(r)}{cols[j][1]}", "value": got[0], "text": got[1],
+                        got := measured(cell, problems, line.no, f"reduced {row_name(r)}{cols[j][1]}")):
+                    out_reduced.append({"well": f"{row_name(r)}{cols[j][1]}", "value": got[0], "text": got[1],
                                         "line": line.no})
     return raw, out_reduced

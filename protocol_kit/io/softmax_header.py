@@ -2,7 +2,8 @@
 
 Tab-separated fields, counted from 0 (``Plate:``), for Absorbance and Luminescence:
 1 name, 2 export version, 3 export format (TimeFormat / PlateFormat), 4 read type (Endpoint,
-Kinetic, Spectrum, Well Scan), 5 read mode, 6 data type (Raw), 7 pre-read, 8 kinetic or
+Kinetic, Spectrum, Well Scan), 5 read mode, 6 data type (Raw, or Reduced: refused, as those are
+not the measured values), 7 pre-read, 8 kinetic or
 spectrum points, 9 read time, 10 interval, 11-13 spectrum start, end and step (nm),
 14 number of wavelengths, 15 the wavelengths (space-separated), 16 first column, 17 number of
 columns read, 18 wells on the plate. Fluorescence has one more field after the read mode (read
@@ -21,7 +22,7 @@ from .source import Line, Problems
 MODES = {"Absorbance": ("absorbance", 0), "Luminescence": ("luminescence", 0), "Fluorescence": ("fluorescence", 1)}
 READ_TYPES = ("Endpoint", "Kinetic", "Spectrum")
 # wells -> (rows, columns) of the standard microplates
-GEOMETRY = {6: (2, 3), 12: (3, 4), 24: (4, 6), 48: (6, 8), 96: (8, 12), 384: (16, 24)}
+GEOMETRY = {6: (2, 3), 12: (3, 4), 24: (4, 6), 48: (6, 8), 96: (8, 12), 384: (16, 24), 1536: (32, 48)}
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,10 @@ def plate_header(line: Line, problems: Problems) -> PlateHeader | None:
                  f"{', '.join(READ_TYPES)})", line.no)
         return None
     kind, shift = MODES[mode]
+    if line.cell(6 + shift) != "Raw":
+        problems(f"{where}: data type {line.cell(6 + shift)!r} (field {7 + shift}); only 'Raw' exports hold the "
+                 f"measured values (export the plate's raw data)", line.no)
+        return None
     if read_type == "Spectrum" and kind != "absorbance":
         problems(f"{where}: a {mode.lower()} spectrum is not supported: the export does not say, in a field "
                  f"this reader knows, whether excitation or emission was scanned", line.no)

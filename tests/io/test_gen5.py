@@ -125,3 +125,22 @@ def test_real_kinetic_and_pathlength_files_by_hand():
     assert a1["value"].tolist() == [0.056, 0.035, 0.626, 0.345, 0.331]
     assert a1["wavelength_nm"].tolist() == [977.0, 900.0, 260.0, 280.0, 230.0]
     assert 0.114 not in set(path["value"])
+
+
+def test_data_set_grid_under_its_label():
+    # a data set's own grid: its label above, no label at the line ends; 'OD:600' names read 'OD'
+    lines = [h.format(plate=1) for h in HEADER[:-1]] + ["Plate Type\t96 WELL PLATE", "Read\tOD",
+                                                        "\tAbsorbance Endpoint", "\tWavelengths:  600", "",
+                                                        "OD:600", "", "\t" + "\t".join(map(str, range(1, 13)))]
+    lines += ["\t".join([chr(65 + r)] + [f"{r}.{c:02d}" for c in range(1, 13)]) for r in range(8)]
+    df = pkio.read_plate("\n".join(lines).encode(), name="d.txt")
+    # row H (r = 7), column 12: '7.12'
+    assert len(df) == 96 and df[df.well == "H12"].value.item() == 7.12
+    assert set(df["read_label"]) == {"OD:600"} and set(df["wavelength_nm"]) == {600.0}
+
+
+def test_spectrum_table_is_refused():
+    text = kinetic().replace("Time\tT° 340\tA1\tA2\tA3", "Wavelength\tA1\tA2\tA3")
+    with pytest.raises(DataFormatError, match=r"data set 'A:340': spectrum tables \(one line per wavelength\) are not "
+                                              r"supported"):
+        pkio.read_plate(text.encode(), name="k.txt")

@@ -192,3 +192,24 @@ def test_unsupported_read_mode_is_refused():
     text = KINETIC.replace("\tAbsorbance\t", "\tTime Resolved\t")
     with pytest.raises(DataFormatError, match="read mode 'Time Resolved' is not supported"):
         pkio.read_softmax(text.encode(), name="kin.txt")
+
+
+def test_reduced_only_export_is_refused():
+    # field 7 (data type) 'Reduced': the rows would be reduced values, not measurements
+    text = KINETIC.replace("\tAbsorbance\tRaw\t", "\tAbsorbance\tReduced\t")
+    with pytest.raises(DataFormatError, match=r"data type 'Reduced' \(field 7\); only 'Raw' exports"):
+        pkio.read_softmax(text.encode(), name="kin.txt")
+
+
+def test_1536_well_time_format_rows_after_z():
+    text = "\n".join([
+        "##BLOCKS= 1",
+        "Plate:\tB\t1.3\tTimeFormat\tEndpoint\tAbsorbance\tRaw\tFALSE\t1\t\t\t\t\t\t1\t600 \t1\t48\t1536\t1\t32",
+        "\tTemperature(°C)\tA1\tZ48\tAA1\tAF48",
+        "\t30\t0.1\t0.2\t0.3\t0.4",
+        "",
+        "~End"])
+    df = pkio.read_softmax(text.encode(), name="b.txt")
+    assert df.set_index("well")["value"].to_dict() == {"A1": 0.1, "Z48": 0.2, "AA1": 0.3, "AF48": 0.4}
+    with pytest.raises(DataFormatError, match=r"column header 'AG1' is not a well of a 1536-well plate"):
+        pkio.read_softmax(text.replace("AF48", "AG1").encode(), name="b.txt")
