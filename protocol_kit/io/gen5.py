@@ -116,6 +116,8 @@ def _grid(lines: list[Line], title: str | None, plate: _Plate) -> None:
         cells = list(line.cells[1:])
         while cells and not cells[-1]:
             cells.pop()
+        if not cells:
+            continue
         labelled = title is None or (bool(cells) and not is_number_text(cells[-1]) and not MARKER.match(cells[-1]))
         n = len(columns) if columns is not None else len(cells) - labelled
         label = cells[n] if len(cells) > n else title
