@@ -73,7 +73,6 @@ def _int(text: str, what: str, line: Line, problems: Problems) -> int | None:
 def plate_header(line: Line, problems: Problems) -> PlateHeader | None:
     """The header of a ``Plate:`` block, or None (after reporting) when it cannot be read.
     Read modes, read types and plate sizes this reader does not know are refused by name."""
-    c = line.cells
     name, fmt, read_type, mode = line.cell(1), line.cell(3), line.cell(4), line.cell(5)
     where = f"Plate {name!r}"
     if fmt not in ("TimeFormat", "PlateFormat"):
