@@ -18,6 +18,7 @@ from ..errors import ParameterError
 from .analysis_input import analysis_frame
 from .counter import CPM, read_counter
 from .envision import read_envision
+from .gen5 import read_gen5
 from .hplc import read_hplc
 from .join import join_layout
 from .layout_file import read_layout
@@ -28,13 +29,14 @@ from .table import find_header
 from .tidy import norm
 
 READERS = {"grid": read_grid, "long": read_long, "softmax": read_softmax, "envision": read_envision,
-           "counter": read_counter, "hplc": read_hplc}
+           "counter": read_counter, "hplc": read_hplc, "gen5": read_gen5}
 
 
 def detect_format(source: str | os.PathLike | bytes, *, name: str | None = None,
                   sheet: str | int | None = None) -> str:
     """Which reader a file is for, from its content: SoftMax Pro ('##BLOCKS='), EnVision
-    ('Plate information'), a grid (a header row of column numbers 1-12 or 1-24), a counter list
+    ('Plate information'), Gen5 ('Software Version', then 'Plate Number' or 'Procedure
+    Details'), a grid (a header row of column numbers 1-12 or 1-24), a counter list
     (a table whose header names a well and a CPM column), else long."""
     data, label = load(source, name)
     lines, _ = plate_lines(data, name=label, sheet=sheet, delimiter="auto", warnings=[])
@@ -43,6 +45,8 @@ def detect_format(source: str | os.PathLike | bytes, *, name: str | None = None,
         return "softmax"
     if "Plate information" in firsts[:5]:
         return "envision"
+    if "Software Version" in firsts[:5] and {"Plate Number", "Procedure Details"} & set(firsts):
+        return "gen5"
     if any(grid_header(line) for line in lines):
         return "grid"
     h = find_header(lines, WELL)
@@ -72,4 +76,4 @@ def read_for_analysis(protocol, source: str | os.PathLike | bytes, name: str | N
 
 
 __all__ = ["READERS", "detect_format", "join_layout", "read_counter", "read_envision", "read_grid",
-           "read_for_analysis", "read_hplc", "read_layout", "read_long", "read_plate", "read_softmax"]
+           "read_for_analysis", "read_gen5", "read_hplc", "read_layout", "read_long", "read_plate", "read_softmax"]

@@ -14,7 +14,7 @@ from ..errors import DataFormatError, ParameterError
 from .source import Problems
 
 # Columns that tell apart several values of one well: a well may appear once per combination.
-GROUP_COLUMNS = ("plate", "repeat", "label", "read", "wavelength", "animal", "analyte")
+GROUP_COLUMNS = ("plate", "repeat", "label", "read", "time_s", "wavelength_nm", "animal", "analyte")
 NUMBER_COLUMNS = ("value", "cpm", "dpm", "peak_area", "concentration")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-FLOAT_COLUMNS = ("value", "cpm", "dpm", "temperature", "time_s", "wavelength", "peak_area", "concentration")
+FLOAT_COLUMNS = ("value", "cpm", "dpm", "temperature", "time_s", "wavelength_nm", "excitation_nm", "peak_area", "concentration")
 INT_COLUMNS = ("line", "read")
 
 

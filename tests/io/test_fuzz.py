@@ -7,7 +7,7 @@ from protocol_kit import io as pkio
 from protocol_kit.errors import DataFormatError
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-READERS = ["auto", "grid", "long", "softmax", "envision", "counter", "hplc"]
+READERS = ["auto", "grid", "long", "softmax", "envision", "counter", "hplc", "gen5"]
 
 
 def parse_or_data_error(data: bytes, fmt: str):
@@ -30,7 +30,9 @@ def test_random_bytes(fmt, data):
 PIECES = st.sampled_from(["##BLOCKS= 1", "Plate:", "~End", "Plate information", "Well", "CPM", "DPM",
                           "Sample", "Area", "Value", "A1", "H12", "P24", "1", "12", "24", "0:30", "1.5",
                           "-2e3", "", " ", "x", "Temperature(°C)", "TimeFormat", "PlateFormat", "Kinetic",
-                          "96", "384", "A", "B", "nan", "1,5", '"'])
+                          "96", "384", "A", "B", "nan", "1,5", '"', "Software Version", "Plate Number",
+                          "Procedure Details", "Read", "Results", "Layout", "Time", "OVRFLW", "Luminescence",
+                          "Absorbance Endpoint", "x:600", "Read 1:485,528"])
 LINES = st.lists(st.lists(PIECES, max_size=14).map(lambda cells: st.sampled_from(["\t", ",", ";"]).map(
     lambda sep: sep.join(cells))).flatmap(lambda s: s), max_size=30)
 

@@ -1,5 +1,6 @@
-"""Readers against real instrument exports (/work/shared/reference/instruments, from the allotropy
-project's test data). Expected values were read off the files by eye; the line is cited."""
+"""Readers against real instrument exports (tests/io/data/allotropy, from the allotropy project's
+test data, MIT: LICENSE-allotropy.txt there). Expected values were read off the files by eye; the
+line is cited."""
 from pathlib import Path
 
 import numpy as np
@@ -8,13 +9,11 @@ import pytest
 from protocol_kit import io as pkio
 from protocol_kit.errors import DataFormatError
 
-REF = Path("/work/shared/reference/instruments")
+REF = Path(__file__).parent / "data" / "allotropy"
 LUMI = REF / "softmaxpro_MD_SMP_luminescence_endpoint_example03.txt"
 FLUO = REF / "softmaxpro_MD_SMP_fluorescence_endpoint_example07.txt"
 KIN = REF / "softmaxpro_spectramax340_kinetic_partial_plate.txt"
 ENV = REF / "envision_absorbance_example01.csv"
-
-pytestmark = pytest.mark.skipif(not REF.is_dir(), reason="reference instrument files not available")
 
 
 def at(frame, **where):
@@ -42,23 +41,29 @@ def test_softmax_luminescence_utf16_two_plates():
     assert at(df, plate="c123455_3", well="A1").value == 1497823.0
     assert at(df, plate="c123455_3", well="D12").value == 98.0
     assert at(df, plate="c123455_3", well="D11").value == 213.0
-    # luminescence has no wavelength (the header's wavelength field is "0 ")
-    assert df["wavelength"].isna().all() and df["time_s"].isna().all()
+    # luminescence without a filter has no wavelength (the header's wavelength field is "0 ")
+    assert df["wavelength_nm"].isna().all() and df["time_s"].isna().all()
+    assert set(df["read"]) == {1} and set(df["read_label"]) == {"Lum"}
     assert df.attrs["source"] == str(LUMI)
 
 
 def test_softmax_fluorescence_three_wavelengths_and_reduced():
-    df = pkio.read_plate(FLUO)
+    notes: list[str] = []
+    df = pkio.read_plate(FLUO, warnings=notes)
+    assert len(notes) == 1 and "'BNCH_49917577_96w', 'BNCH_94389207_96w'" in notes[0]
     # plate BNCH_28465721_96w: header lists wavelengths "445 535 780"; three raw rows (lines 4, 6, 8)
-    assert sorted(df["wavelength"].unique()) == [445.0, 535.0, 780.0]
+    assert sorted(df["wavelength_nm"].unique()) == [445.0, 535.0, 780.0]
+    # excitation "404 485 569" (the field after the well count), one per emission wavelength
+    assert df.groupby("read")[["excitation_nm", "wavelength_nm"]].first().values.tolist() == [
+        [404.0, 445.0], [485.0, 535.0], [569.0, 780.0]]
     assert len(df) == 3 * 96
-    assert at(df, well="A1", wavelength=445.0).value == 2138332.25   # line 4, first value
-    assert at(df, well="A1", wavelength=535.0).value == -961071.375  # line 6
-    assert at(df, well="A2", wavelength=780.0).value == 613510.0      # line 8, second value
-    red = pkio.read_softmax(FLUO, section="reduced")
-    # three plates have reduced data; the first's reduced row is line 12
-    assert red.groupby("plate").size().to_dict() == {"BNCH_28465721_96w": 96, "BNCH_49917577_96w": 96,
-                                                   "BNCH_94389207_96w": 96}
+    assert at(df, well="A1", wavelength_nm=445.0).value == 2138332.25   # line 4, first value
+    assert at(df, well="A1", wavelength_nm=535.0).value == -961071.375  # line 6
+    assert at(df, well="A2", wavelength_nm=780.0).value == 613510.0      # line 8, second value
+    red = pkio.read_softmax(FLUO, section="reduced", warnings=[])
+    # the file declares 3 blocks ('##BLOCKS= 3') and holds 12 (three plates): the declared three
+    # (one plate, two groups) are read, as allotropy reads them; its reduced row is line 12
+    assert red.groupby("plate").size().to_dict() == {"BNCH_28465721_96w": 96}
     assert at(red, plate="BNCH_28465721_96w", well="A1").value == pytest.approx(-2.8075305332873679, rel=1e-15)
     assert at(red, plate="BNCH_28465721_96w", well="A2").value == pytest.approx(-0.99667287856133147, rel=1e-15)
 
@@ -67,14 +72,14 @@ def test_softmax_kinetic_partial_plate_latin1():
     df = pkio.read_plate(KIN)
     # PlateFormat, Kinetic, 405 nm; reads at 0:00 (line 33), 0:30 (line 42), 1:00 (line 51);
     # columns 2-10 of rows A-H hold values, columns 1, 11, 12 are empty: 3 x 8 x 9 values
-    assert len(df) == 216 and sorted(df["time_s"].unique()) == [0.0, 30.0, 60.0]
+    assert len(df) == 216 and sorted(df["time_s"].unique()) == [0.0, 30.0, 60.0] and set(df["read"]) == {1}
     assert set(df["well"].str[1:].astype(int)) == set(range(2, 11))
     assert not (df["well"] == "A1").any()
-    r2 = at(df, well="A2", read=2)   # line 42: "0:30\t37.00\t\t0.0565\t0.0543..."
-    assert (r2.value, r2.time_s, r2.temperature, r2.wavelength, r2.line) == (0.0565, 30.0, 37.0, 405.0, 42)
-    assert at(df, well="A10", read=2).value == 0.0552            # line 42, ninth value
-    assert at(df, well="H10", read=3).value == 0.1090            # line 58, last row of the 1:00 read
-    assert at(df, well="B2", read=1).value == 0.1012             # line 34
+    r2 = at(df, well="A2", time_s=30.0)   # line 42: "0:30\t37.00\t\t0.0565\t0.0543..."
+    assert (r2.value, r2.time_s, r2.temperature, r2.wavelength_nm, r2.line) == (0.0565, 30.0, 37.0, 405.0, 42)
+    assert at(df, well="A10", time_s=30.0).value == 0.0552            # line 42, ninth value
+    assert at(df, well="H10", time_s=60.0).value == 0.1090            # line 58, last row of the 1:00 read
+    assert at(df, well="B2", time_s=0.0).value == 0.1012              # line 34
 
 
 def test_envision_384_well_sections():
