@@ -19,6 +19,10 @@ from .analysis_input import analysis_frame
 from .counter import CPM, read_counter
 from .envision import read_envision
 from .hplc import read_hplc
+from .kaleido import read_kaleido
+from .mars import read_mars
+from .tecan import read_tecan
+from . import kaleido, mars, tecan
 from .join import join_layout
 from .layout_file import read_layout
 from .plates import WELL, grid_header, plate_lines, read_grid, read_long
@@ -28,13 +32,14 @@ from .table import find_header
 from .tidy import norm
 
 READERS = {"grid": read_grid, "long": read_long, "softmax": read_softmax, "envision": read_envision,
-           "counter": read_counter, "hplc": read_hplc}
+           "counter": read_counter, "hplc": read_hplc,
+           "mars": read_mars, "kaleido": read_kaleido, "tecan": read_tecan}
 
 
 def detect_format(source: str | os.PathLike | bytes, *, name: str | None = None,
                   sheet: str | int | None = None) -> str:
     """Which reader a file is for, from its content: SoftMax Pro ('##BLOCKS='), EnVision
-    ('Plate information'), a grid (a header row of column numbers 1-12 or 1-24), a counter list
+    ('Plate information'), BMG MARS, Kaleido or Tecan Magellan (each module's looks_like), a grid (a header row of column numbers 1-12 or 1-24), a counter list
     (a table whose header names a well and a CPM column), else long."""
     data, label = load(source, name)
     lines, _ = plate_lines(data, name=label, sheet=sheet, delimiter="auto", warnings=[])
@@ -43,6 +48,9 @@ def detect_format(source: str | os.PathLike | bytes, *, name: str | None = None,
         return "softmax"
     if "Plate information" in firsts[:5]:
         return "envision"
+    for fmt, module in (("mars", mars), ("kaleido", kaleido), ("tecan", tecan)):
+        if module.looks_like(lines):
+            return fmt
     if any(grid_header(line) for line in lines):
         return "grid"
     h = find_header(lines, WELL)
@@ -72,4 +80,5 @@ def read_for_analysis(protocol, source: str | os.PathLike | bytes, name: str | N
 
 
 __all__ = ["READERS", "detect_format", "join_layout", "read_counter", "read_envision", "read_grid",
-           "read_for_analysis", "read_hplc", "read_layout", "read_long", "read_plate", "read_softmax"]
+           "read_for_analysis", "read_hplc", "read_kaleido", "read_layout", "read_long", "read_mars",
+           "read_plate", "read_softmax", "read_tecan"]

@@ -22,17 +22,11 @@ NOT_YET: set[str] = {
     "softmaxpro_MD_SMP_luminescence_endpoint_example03.txt", "softmaxpro_MD_SMP_luminescence_endpoint_example08.txt",
     "softmaxpro_MD_SMP_luminescence_endpoint_partial_plate_example01.txt", "softmaxpro_no_calc_docs.txt",
     "softmaxpro_spectramax340_kinetic_partial_plate.txt", "softmaxpro_spectrum_data.txt",
-    "envision_absorbance_example01.csv", "envision_fluorescence_example01.csv", "envision_fluorescence_example02.csv",
-    "envision_fluorescence_example03.csv", "envision_luminescence_example01.csv",
     "gen5_absorbance_endpoint_stdcurve_singleplate.txt",
     "gen5_absorbance_Kinetic_Analysis_Mean_Slope_and_Standard_Curve_tab.txt",
     "gen5_absorbance_endpoint_pathlength_correct_singleplate.txt", "gen5_fluorescence_endpoint_singleplate.txt",
     "gen5_fluorescence_endpoint_fluorescence_polarization.txt", "gen5_luminescence_endpoint_singleplate.txt",
-    "gen5_multi_read_modes_multiple_read_modes.txt", "bmgmars_16-02-29_14-34-46_Transcreener_ADP2_FI.csv",
-    "bmgmars_16-03-03_13-25-45_472_QC_384_FI.csv", "bmgmars_24-10-16_15-09-52_Luminescence_1536.csv",
-    "bmgmars_BMG_Labtech_format.CSV", "kaleido_absorbance_endpoint_single_plate_example_01.csv",
-    "kaleido_fluorescence_endpoint_single_plate_example_01.csv",
-    "kaleido_luminescence_v3.5_pure_csv_format_example.csv", "tecan_SLA01P01_ELISA.xlsx",
+    "gen5_multi_read_modes_multiple_read_modes.txt",
 }
 
 
