@@ -19,10 +19,12 @@ from .analysis_input import analysis_frame
 from .counter import CPM, read_counter
 from .envision import read_envision
 from .hplc import read_hplc
+from .kaleido import looks_like as _kaleido_like
 from .kaleido import read_kaleido
+from .mars import looks_like as _mars_like
 from .mars import read_mars
+from .tecan import looks_like as _tecan_like
 from .tecan import read_tecan
-from . import kaleido, mars, tecan
 from .join import join_layout
 from .layout_file import read_layout
 from .plates import WELL, grid_header, plate_lines, read_grid, read_long
@@ -39,8 +41,9 @@ READERS = {"grid": read_grid, "long": read_long, "softmax": read_softmax, "envis
 def detect_format(source: str | os.PathLike | bytes, *, name: str | None = None,
                   sheet: str | int | None = None) -> str:
     """Which reader a file is for, from its content: SoftMax Pro ('##BLOCKS='), EnVision
-    ('Plate information'), BMG MARS, Kaleido or Tecan Magellan (each module's looks_like), a grid (a header row of column numbers 1-12 or 1-24), a counter list
-    (a table whose header names a well and a CPM column), else long."""
+    ('Plate information'), BMG MARS, Kaleido or Tecan Magellan (each module's looks_like), a
+    grid (a header row of column numbers 1-12 or 1-24), a counter list (a table whose header
+    names a well and a CPM column), else long."""
     data, label = load(source, name)
     lines, _ = plate_lines(data, name=label, sheet=sheet, delimiter="auto", warnings=[])
     firsts = [line.cell(0) for line in lines[:50] if not line.blank]
@@ -48,8 +51,8 @@ def detect_format(source: str | os.PathLike | bytes, *, name: str | None = None,
         return "softmax"
     if "Plate information" in firsts[:5]:
         return "envision"
-    for fmt, module in (("mars", mars), ("kaleido", kaleido), ("tecan", tecan)):
-        if module.looks_like(lines):
+    for fmt, looks_like in (("mars", _mars_like), ("kaleido", _kaleido_like), ("tecan", _tecan_like)):
+        if looks_like(lines):
             return fmt
     if any(grid_header(line) for line in lines):
         return "grid"

@@ -21,8 +21,9 @@ Read as the read frame (:mod:`protocol_kit.io.vendor_grid`), with columns repeat
 - wavelengths as the label block states them: for a fluorescence read the detector's emission
   filter ('De=1st' -> 'Ems. filter', 'De=2nd' -> '2nd ems. filter') or 'Emission wavelength',
   and the excitation filter or 'Excitation wavelength'; for absorbance the light's wavelength
-  ('Excitation wavelength', else the excitation filter's CWL). A cut-off filter states no
-  wavelength, nor does a label without filters (luminescence, Alpha): NaN then.
+  ('Excitation wavelength', else the excitation filter's CWL). Where the label block states
+  none, a wavelength in Measinfo ('Em=450 nm') is used. A cut-off filter states no wavelength,
+  nor does a label without filters (luminescence, Alpha): NaN then.
 - kinetic sections (Kinetics other than 0) are refused: their layout is not known here.
 """
 from __future__ import annotations
@@ -88,6 +89,16 @@ def _nm(text: str) -> float:
     return float(m.group(1)) if m else math.nan
 
 
+def _measinfo_nm(measinfo: str, key: str) -> float:
+    """A wavelength Measinfo states ('Em=450 nm'); NaN where it names a side ('Em=Top') or none."""
+    m = re.search(rf"\b{key}=(\d+(?:\.\d+)?)\s*nm", measinfo)
+    return float(m.group(1)) if m else math.nan
+
+
+def _first_nm(*values: float) -> float:
+    return next((v for v in values if not math.isnan(v)), math.nan)
+
+
 def _filter_nm(name: str, filters: dict[str, dict[str, str]]) -> float:
     """A band-pass filter's centre wavelength from its Description; NaN for a cut-off filter, an
     unnamed one ('N/A') or one the file does not describe."""
@@ -108,9 +119,10 @@ def _optics(label: str, measinfo: str, labels: dict, filters: dict) -> tuple[str
     if math.isnan(ex):
         ex = _filter_nm(block.get("Exc. filter", ""), filters)
     em = _filter_nm(em_name, filters) if em_name else _nm(block.get(em_wavelength, ""))
+    ex, em = (_first_nm(ex, _measinfo_nm(measinfo, "Ex")), _first_nm(em, _measinfo_nm(measinfo, "Em")))
     no_emission = not em_name and "Em=N/A" in measinfo
     if _ABSORBANCE.search(name) or (no_emission and not math.isnan(ex)):
-        return "absorbance", ex, math.nan, ""
+        return "absorbance", _first_nm(ex, em), math.nan, ""
     if "lum" in name.lower() or "lum" in detector.lower():
         return "luminescence", em, math.nan, em_name
     if "fluorescence" in name.lower() or em_name or not math.isnan(em):
@@ -139,7 +151,8 @@ def _bare_grid(block: list[Line], shape: tuple[int, int] | None, problems: Probl
         widths.append(len(cells))
     rows, cols = shape if shape else (len(block), {r: c for c, r in ROWS_BY_COLUMNS.items()}.get(len(block), 0))
     if len(block) != rows or max(widths) > cols:
-        plate_text = f"the plate type's {rows} rows of {cols}" if shape else "8, 16 or 32 rows (a 96-, 384- or 1536-well plate)"
+        plate_text = (f"the plate type's {rows} rows of {cols}" if shape
+                      else "8, 16 or 32 rows (a 96-, 384- or 1536-well plate)")
         problems(f"plate {plate}: a grid without row letters of {len(block)} lines of up to {max(widths)} cells; "
                  f"expected one line per plate row ({plate_text}), else which rows they are cannot be told",
                  block[0].no)
@@ -190,13 +203,12 @@ def read_envision(source: str | os.PathLike | bytes, *, name: str | None = None,
     reads: dict[str, int] = {}
     for k, s in enumerate(starts):
         end = min([starts[k + 1] if k + 1 < len(starts) else len(lines)] + [t for t in trailer if t > s])
-        blocks = _blocks(lines[s + 1:end])
-        if not blocks or len(blocks[0]) < 2:
+        h = next((j for j in range(s + 1, end) if not _blank(lines[j])), end)
+        if h + 1 >= end:
             problems("'Plate information' without its header and values lines", lines[s].no)
             continue
-        header, values = blocks[0][0], blocks[0][1]
-        if len(blocks[0]) > 2:
-            problems("'Plate information' with more than one values line", blocks[0][2].no)
+        header, values = lines[h], lines[h + 1]
+        blocks = _blocks(lines[h + 2:end])
         info = dict(zip(header.cells, values.cells))
         label, measinfo = info.get("Label", ""), info.get("Measinfo", info.get("MeasInfo", ""))
         if not label:
@@ -211,7 +223,7 @@ def read_envision(source: str | os.PathLike | bytes, *, name: str | None = None,
             problems(f"plate {plate}: a kinetic measurement (Kinetics {info['Kinetics']}); EnVision kinetic "
                      "exports are not supported", values.no)
             continue
-        cells, _ = _grid(blocks[1:], shape, problems, plate, lines[s].no)
+        cells, _ = _grid(blocks, shape, problems, plate, lines[s].no)
         reads[plate] = reads.get(plate, 0) + 1
         mode, wavelength, excitation, em_filter = _optics(label, measinfo, labels, filters)
         barcode = info.get("Barcode", "").removeprefix("=").strip('"')

@@ -120,6 +120,9 @@ def labelled_grid(lines: list[Line], i: int, problems: Problems, *, lower_after_
         line = lines[j]
         r = row_index(line.cell(0), lower_after_z=lower_after_z)
         if r is None:
+            if re.fullmatch(r"[A-Za-z]{1,2}", line.cell(0)) and any(line.cells[1:]):
+                rows = "A-Z, then AA-AF" + (" or a-f" if lower_after_z else "")
+                problems(f"{line.cell(0)!r} is not a plate row; expected {rows}", line.no)
             break
         if nrows is not None and r >= nrows:
             problems(f"row {line.cell(0)!r} is past the last row of a {ncols}-column plate "
@@ -156,5 +159,6 @@ def read_frame(rows: list[dict], problems: Problems, *, fmt: str, extra: list[st
     dup = key.duplicated(keep=False)
     if dup.any():
         first = df[dup].iloc[0]
-        problems(f"two values for well {first['well']} of plate {first['plate']}, read {first['read']}", int(first["line"]))
+        problems(f"two values for well {first['well']} of plate {first['plate']}, read {first['read']}",
+                 int(first["line"]))
     return df
