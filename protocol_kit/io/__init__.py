@@ -20,6 +20,12 @@ from .counter import CPM, read_counter
 from .envision import read_envision
 from .gen5 import read_gen5
 from .hplc import read_hplc
+from .kaleido import looks_like as _kaleido_like
+from .kaleido import read_kaleido
+from .mars import looks_like as _mars_like
+from .mars import read_mars
+from .tecan import looks_like as _tecan_like
+from .tecan import read_tecan
 from .join import join_layout
 from .layout_file import read_layout
 from .plates import WELL, grid_header, plate_lines, read_grid, read_long
@@ -29,15 +35,17 @@ from .table import find_header
 from .tidy import norm
 
 READERS = {"grid": read_grid, "long": read_long, "softmax": read_softmax, "envision": read_envision,
-           "counter": read_counter, "hplc": read_hplc, "gen5": read_gen5}
+           "counter": read_counter, "hplc": read_hplc, "gen5": read_gen5,
+           "mars": read_mars, "kaleido": read_kaleido, "tecan": read_tecan}
 
 
 def detect_format(source: str | os.PathLike | bytes, *, name: str | None = None,
                   sheet: str | int | None = None) -> str:
     """Which reader a file is for, from its content: SoftMax Pro ('##BLOCKS='), EnVision
     ('Plate information'), Gen5 ('Software Version', then 'Plate Number' or 'Procedure
-    Details'), a grid (a header row of column numbers 1-12 or 1-24), a counter list
-    (a table whose header names a well and a CPM column), else long."""
+    Details'), BMG MARS, Kaleido or Tecan Magellan (each module's looks_like), a grid (a header
+    row of column numbers 1-12 or 1-24), a counter list (a table whose header names a well and a
+    CPM column), else long."""
     data, label = load(source, name)
     lines, _ = plate_lines(data, name=label, sheet=sheet, delimiter="auto", warnings=[])
     firsts = [line.cell(0) for line in lines[:50] if not line.blank]
@@ -47,6 +55,9 @@ def detect_format(source: str | os.PathLike | bytes, *, name: str | None = None,
         return "envision"
     if "Software Version" in firsts[:5] and {"Plate Number", "Procedure Details"} & set(firsts):
         return "gen5"
+    for fmt, looks_like in (("mars", _mars_like), ("kaleido", _kaleido_like), ("tecan", _tecan_like)):
+        if looks_like(lines):
+            return fmt
     if any(grid_header(line) for line in lines):
         return "grid"
     h = find_header(lines, WELL)
@@ -76,4 +87,5 @@ def read_for_analysis(protocol, source: str | os.PathLike | bytes, name: str | N
 
 
 __all__ = ["READERS", "detect_format", "join_layout", "read_counter", "read_envision", "read_grid",
-           "read_for_analysis", "read_gen5", "read_hplc", "read_layout", "read_long", "read_plate", "read_softmax"]
+           "read_for_analysis", "read_gen5", "read_hplc", "read_kaleido", "read_layout", "read_long",
+           "read_mars", "read_plate", "read_softmax", "read_tecan"]

@@ -22,21 +22,24 @@ from .source import Problems
 READ_COLUMNS = ["plate", "well", "value", "read", "time_s", "wavelength_nm", "excitation_nm", "mode",
                 "read_label", "text", "line"]
 NAN = float("nan")
-# Overflow (SoftMax Pro and Gen5 'OVRFLW', 'OVER'), SoftMax Pro's pathlength and range flags
-# ('Path?', 'Range?'), masked or failed wells, and runs of '*' or '?' (saturated or no value).
-MARKER = re.compile(r"^(OVRFLW|OVER|Overflow|Range\?|Path\?|Masked|Error|\*+|\?+)$", re.IGNORECASE)
+# Overflow (SoftMax Pro and Gen5 'OVRFLW', Tecan 'OVER', BMG MARS 'Overflow' and 'Underflow'),
+# SoftMax Pro's pathlength and range flags ('Path?', 'Range?'), masked or failed wells, and runs
+# of '*' or '?' (a value too wide for its column, or none).
+MARKER = re.compile(r"^(OVRFLW|OVER|Overflow|Underflow|Range\?|Path\?|Masked|Error|\*+|\?+)$", re.IGNORECASE)
 _WELL = re.compile(r"^([A-Z]{1,2})\s*0*([1-9]\d?)$")
 _CLOCK = re.compile(r"^(\d+):([0-5]?\d)(?::([0-5]?\d(?:\.\d+)?))?$")
 
 
-def measured(cell: str, problems: Problems, line: int, what: str) -> tuple[float, str] | None:
+def measured(cell: str, problems: Problems, line: int, what: str, decimal: str = "auto"
+             ) -> tuple[float, str] | None:
     """(value, text) of a value cell: (number, '') or (NaN, marker); None for an empty cell.
-    Other text is reported to ``problems`` (None then, in warning mode)."""
+    Other text is reported to ``problems`` (None then, in warning mode). ``decimal`` is
+    :func:`~protocol_kit.typed_numbers.parse_number`'s ('.' where cells are split on commas)."""
     text = cell.strip()
     if not text:
         return None
     try:
-        return parse_number(text), ""
+        return parse_number(text, decimal=decimal), ""
     except NumberTextError as exc:
         if MARKER.match(text):
             return NAN, text
@@ -61,15 +64,16 @@ def nm(x: float | None) -> float:
     return NAN if x is None or x == 0 or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
-def row_name(i: int) -> str:
-    """Row ``i`` (from 0) as plate readers name it: A-Z, then AA, AB, ... (a 1536-well plate's
-    rows 27-32 are AA-AF, ANSI/SLAS 4-2004)."""
-    return chr(65 + i) if i < 26 else "A" + chr(65 + i - 26)
-
-
-def row_index(name: str) -> int:
-    """The inverse of :func:`row_name`."""
-    return ord(name) - 65 if len(name) == 1 else 26 + ord(name[1]) - 65
+def row_index(label: str, *, lower_after_z: bool = False) -> int | None:
+    """Row number (from 0) of a row label: A-Z, then AA-AF (a 1536-well plate's rows 27-32,
+    ANSI/SLAS 4-2004); a-f after Z when ``lower_after_z`` (BMG MARS). None for anything else."""
+    if re.fullmatch(r"[A-Z]", label):
+        return ord(label) - ord("A")
+    if re.fullmatch(r"A[A-F]", label):
+        return 26 + ord(label[1]) - ord("A")
+    if lower_after_z and re.fullmatch(r"[a-f]", label):
+        return 26 + ord(label) - ord("a")
+    return None
 
 
 def plate_well(text: str) -> tuple[str, int] | None:

@@ -11,7 +11,8 @@ is the reduced data: a header (wells, or column numbers) and one row or grid of 
 from __future__ import annotations
 
 from ..typed_numbers import NumberTextError, parse_number
-from .plate_reads import NAN, clock_seconds, measured, plate_well, row_index, row_name
+from .plate_reads import NAN, clock_seconds, measured, plate_well, row_index
+from .wells import row_letter
 from .softmax_header import PlateHeader
 from .source import Line, Problems
 
@@ -79,7 +80,7 @@ def _wells(line: Line, head: PlateHeader, problems: Problems) -> list[str | None
     names: list[str | None] = []
     for c in line.cells[2:]:
         w = plate_well(c)
-        if c and (w is None or w[1] > head.columns or row_index(w[0]) >= head.rows):
+        if c and (w is None or w[1] > head.columns or _past_rows(w[0], head.rows)):
             problems(f"plate {head.name!r}: column header {c!r} is not a well of a "
                      f"{head.rows * head.columns}-well plate", line.no)
         names.append(f"{w[0]}{w[1]}" if w else None)
@@ -203,7 +204,7 @@ def plate_format(body: list[Line], head: PlateHeader, problems: Problems, *, red
                     problems(f"plate {head.name!r}: value {cell!r} in column {j + 3}, outside the blocks of "
                              f"plate columns", line.no)
                     continue
-                rec = _record(head, where[0], f"{row_name(r)}{where[1]}", cell, line, first, problems)
+                rec = _record(head, where[0], f"{row_letter(r)}{where[1]}", cell, line, first, problems)
                 if rec:
                     raw.append(rec)
         i += head.rows
@@ -222,7 +223,13 @@ def plate_format(body: list[Line], head: PlateHeader, problems: Problems, *, red
                 break
             for j, cell in enumerate(line.cells[2:]):
                 if cell and j < len(cols) and cols[j] and cols[j][0] == 0 and (
-                        got := measured(cell, problems, line.no, f"reduced {row_name(r)}{cols[j][1]}")):
-                    out_reduced.append({"well": f"{row_name(r)}{cols[j][1]}", "value": got[0], "text": got[1],
+                        got := measured(cell, problems, line.no, f"reduced {row_letter(r)}{cols[j][1]}")):
+                    out_reduced.append({"well": f"{row_letter(r)}{cols[j][1]}", "value": got[0], "text": got[1],
                                         "line": line.no})
     return raw, out_reduced
+
+
+def _past_rows(row: str, rows: int) -> bool:
+    """Whether a well's row label is not a row of a plate of ``rows`` rows."""
+    r = row_index(row)
+    return r is None or r >= rows

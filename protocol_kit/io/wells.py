@@ -20,7 +20,9 @@ def parse_well(text: str) -> tuple[str, int] | None:
 
 
 def row_letter(i: int) -> str:
-    return string.ascii_uppercase[i]
+    """The name of row ``i`` (from 0): A-Z, then AA-AF for the rows after Z of a 1536-well plate."""
+    letters = string.ascii_uppercase
+    return letters[i] if i < 26 else "A" + letters[i - 26]
 
 
 def fits(row: str, column: int, plate: PlateFormat | None) -> bool:

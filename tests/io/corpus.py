@@ -29,6 +29,23 @@ WAVELENGTH_QUIRKS: dict[str, dict[float, float]] = {
     "bmgmars_BMG_Labtech_format.CSV": {1.0: 450.0},
 }
 NO_FILTER = 0.0
+# file -> {allotropy's row letter: the file's}. allotropy names a grid's rows by position (A, B,
+# C, ...) and not by the letters the file writes: the EnVision luminescence example, trimmed
+# upstream to rows A, E, I and M, comes out as rows A-D.
+ROW_QUIRKS: dict[str, dict[str, str]] = {
+    "envision_luminescence_example01.csv": {"A": "A", "B": "E", "C": "I", "D": "M"},
+}
+
+
+def _well(ref_well: str, rows: dict[str, str] | None) -> str:
+    """A reference well as protocol_kit names it: allotropy's rows after Z of a 1536-well plate
+    are lower case (a-f), here AA-AF; then the file's own row letters where ROW_QUIRKS says."""
+    row, column = ref_well.rstrip("0123456789"), ref_well[len(ref_well.rstrip("0123456789")):]
+    if len(row) == 1 and row.islower():
+        row = "A" + row.upper()
+    if rows is not None:
+        row = rows[row]
+    return f"{row}{column}"
 
 
 def _sub_index(frame: pd.DataFrame, group: list[str], time: str | None) -> pd.Series:
@@ -48,6 +65,7 @@ def reference(file: str) -> pd.DataFrame:
     """The reference values, keyed as :func:`keyed` keys a reader's frame."""
     ref = pd.read_csv(CORPUS / "reference" / f"{file}.csv", dtype={"plate": str})
     ref["plate_no"] = pd.factorize(ref["plate"])[0] + 1
+    ref["well"] = [_well(w, ROW_QUIRKS.get(file)) for w in ref["well"]]
     ref = ref.rename(columns={"channel": "read", "read": "kinetic_read"})
     kinetic = ref["kinetic_read"].where(ref["kinetic_read"] > 0)
     ref["sub"] = _sub_index(ref.assign(k=kinetic), ["plate_no", "read"], "k")

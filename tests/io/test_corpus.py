@@ -3,6 +3,9 @@ auto-detecting reader a user calls, or is refused with a DataFormatError saying 
 supported. REFUSED lists the files refused, with the reason; it should stay empty."""
 from __future__ import annotations
 
+import re
+import warnings
+
 import pytest
 
 from protocol_kit import io as pkio
@@ -11,24 +14,25 @@ from protocol_kit.errors import DataFormatError
 from .corpus import CORPUS, FILES, compare
 
 REFUSED: dict[str, str] = {}
-# Not read yet (work in progress on the readers): each must leave this list as its reader lands.
-NOT_YET: set[str] = {
-    "envision_absorbance_example01.csv", "envision_fluorescence_example01.csv", "envision_fluorescence_example02.csv",
-    "envision_fluorescence_example03.csv", "envision_luminescence_example01.csv",
-    "bmgmars_16-02-29_14-34-46_Transcreener_ADP2_FI.csv",
-    "bmgmars_16-03-03_13-25-45_472_QC_384_FI.csv", "bmgmars_24-10-16_15-09-52_Luminescence_1536.csv",
-    "bmgmars_BMG_Labtech_format.CSV", "kaleido_absorbance_endpoint_single_plate_example_01.csv",
-    "kaleido_fluorescence_endpoint_single_plate_example_01.csv",
-    "kaleido_luminescence_v3.5_pure_csv_format_example.csv", "tecan_SLA01P01_ELISA.xlsx",
+# Files read with a warning, and what it says; every other file must read without one.
+# example07's header declares 3 blocks and 12 follow; allotropy (like SoftMax Pro) reads the 3.
+WARNS: dict[str, str] = {
+    "softmaxpro_MD_SMP_fluorescence_endpoint_example07.txt": "declares 3 blocks .* holds 12",
 }
 
 
-@pytest.mark.parametrize("file", [pytest.param(f, marks=pytest.mark.xfail(strict=True, reason="reader not done"))
-                                  if f in NOT_YET else f for f in FILES])
+@pytest.mark.parametrize("file", FILES)
 def test_reads_to_reference_values(file):
     if file in REFUSED:
         with pytest.raises(DataFormatError, match=REFUSED[file]):
             pkio.read_plate(CORPUS / file)
         return
-    frame = pkio.read_plate(CORPUS / file)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = pkio.read_plate(CORPUS / file)
+    messages = [str(w.message) for w in caught]
+    if file in WARNS:
+        assert len(messages) == 1 and re.search(WARNS[file], messages[0]), messages
+    else:
+        assert messages == []
     assert compare(file, frame) == []

@@ -84,17 +84,20 @@ def test_softmax_kinetic_partial_plate_latin1():
 
 def test_envision_384_well_sections():
     df = pkio.read_plate(ENV)
-    # three 'Plate information' sections (lines 1, 26, 51), each a 16 x 24 grid
-    assert len(df) == 3 * 384
+    # three 'Plate information' sections (lines 1, 26, 51), each a 16 x 24 grid; the one at line
+    # 26 is calculated (a Formula, no Label): not a measurement, so 2 x 384 values
+    assert len(df) == 2 * 384
     first = df[df["plate"] == "1"]
     assert at(first, well="A1").value == 2.63 and at(first, well="A1").line == 9     # line 9 starts "2.6300,"
     assert at(first, well="A24").value == 2.727                                     # line 9 ends "2.7270,"
     assert at(first, well="P24").value == 2.639 and at(first, well="P24").line == 24  # line 24 ends "2.6390,"
-    assert at(first, well="A1").label == "BCA Absorbance @ 562(1)"
-    # plate 2 appears twice: a calculated (Formula) section and the measured (Label) one
+    assert at(first, well="A1").read_label == "BCA Absorbance @ 562(1)"
+    # the label block states 'Excitation wavelength,,,,562 nm' (the absorbance wavelength)
+    assert at(first, well="A1").wavelength_nm == 562.0 and at(first, well="A1")["mode"] == "absorbance"
+    # plate 2 appears twice: the calculated (Formula, line 28) section is skipped, the measured one read
     second = df[df["plate"] == "2"]
-    assert second["label"].nunique() == 2
-    assert at(second, well="A15", label="Screen 384 OptiPlate(1)").value == 0.0  # line 59: 15th value "0"
+    assert second["read_label"].unique().tolist() == ["Screen 384 OptiPlate(1)"]
+    assert at(second, well="A15").value == 0.0 and at(second, well="A15").line == 59  # line 59: 15th value "0"
 
 
 def test_softmax_reader_refuses_another_format():
