@@ -13,6 +13,7 @@ from typing import Any
 import pint
 
 from ..core.params import Parameter
+from ..typed_numbers import is_number_text
 from ..units import UNIT_FAMILIES as BASE_FAMILIES
 from ..units import Q_, best_unit, fmt_number, unit_text
 
@@ -107,14 +108,16 @@ def join_value(spec: FieldSpec, value: Any, unit: str | None = None) -> Any:
     text = "" if value is None else str(value).strip()
     if not text:
         return None
-    if spec.control == "quantity" and _is_number(text):
+    if spec.control == "quantity" and _number_alone(text):
         return f"{text} {unit or spec.unit}"
     return text  # a quantity typed with its unit ("10 nM") is taken as typed
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+_NUMBER_CHARS = set("0123456789+-.,eE")
+
+
+def _number_alone(text: str) -> bool:
+    """Whether ``text`` is a number without a unit, so the unit chosen beside it applies: read
+    by the rule of :mod:`protocol_kit.typed_numbers` ("1,5" is 1.5), or digits and separators
+    that the rule refuses ("1,000"), which then get the rule's message with the unit."""
+    return is_number_text(text) or (any(c.isdigit() for c in text) and set(text) <= _NUMBER_CHARS)
