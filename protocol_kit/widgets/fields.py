@@ -13,7 +13,7 @@ from typing import Any
 import pint
 
 from ..core.params import Parameter
-from ..typed_numbers import is_number_text
+from ..typed_numbers import looks_like_number
 from ..units import UNIT_FAMILIES as BASE_FAMILIES
 from ..units import Q_, best_unit, fmt_number, unit_text
 
@@ -113,11 +113,7 @@ def join_value(spec: FieldSpec, value: Any, unit: str | None = None) -> Any:
     return text  # a quantity typed with its unit ("10 nM") is taken as typed
 
 
-_NUMBER_CHARS = set("0123456789+-.,eE")
-
-
 def _number_alone(text: str) -> bool:
-    """Whether ``text`` is a number without a unit, so the unit chosen beside it applies: read
-    by the rule of :mod:`protocol_kit.typed_numbers` ("1,5" is 1.5), or digits and separators
-    that the rule refuses ("1,000"), which then get the rule's message with the unit."""
-    return is_number_text(text) or (any(c.isdigit() for c in text) and set(text) <= _NUMBER_CHARS)
+    """Whether ``text`` is a number without a unit, so the unit chosen beside it applies (also
+    "1,000", which the rule of :mod:`protocol_kit.typed_numbers` then refuses with the unit)."""
+    return looks_like_number(text)
