@@ -194,9 +194,9 @@ def fit_saturation(conc, total, nonspecific=None, *, weights=None, start=None) -
     None, "1/y2" or "1/y" on the stacked responses. ``start``: dict of starting values (bmax,
     kd, ns, background) for a single local fit instead of the automatic separable Kd grid.
     Kd > highest concentration is flagged ``incomplete`` (saturation not reached).
-    Plain floats are read as molar: radioligand concentrations or a fitted Kd of 1 mM or more
-    are flagged ``implausible_units`` with a sentence in ``messages`` naming the unit they look
-    like (:mod:`protocol_kit.analysis.plausible`); Kd is in that unit.
+    Plain floats are read as molar: radioligand concentrations of 1 mM or more (and so a Kd
+    there) are flagged ``implausible_units`` with a sentence in ``messages`` naming the unit
+    they look like (:mod:`protocol_kit.analysis.plausible`); Kd is in that unit.
     """
     c = as_concentrations(conc)
     plain = is_plain(conc)
@@ -252,7 +252,8 @@ def _saturation_units(top: float, kd: float) -> str | None:
     """The ``implausible_units`` sentence for plain radioligand concentrations or a fitted Kd
     of 1 mM or more (read as molar), else None."""
     found = [f"radioligand concentrations up to {top:.3g} M"] if top >= LIGAND_MAX else []
-    found += [f"Kd {kd:.3g} M"] if math.isfinite(kd) and kd >= LIGAND_MAX else []
+    # a Kd above the top is an extrapolation (flagged incomplete), not a unit
+    found += [f"Kd {kd:.3g} M"] if found and math.isfinite(kd) and LIGAND_MAX <= kd <= top else []
     if not found:
         return None
     u = likely_unit(top, TYPICAL_LIGAND * 10)

@@ -8,7 +8,11 @@ meant as molar:
 - a radioligand concentration [L] (or substrate [S]) or its Kd (Km) of 1 mM or more
   (radioligands are used near their Kd, in the pM to nM range);
 - a tested concentration above 0.1 M (solubility ends well below; a top of 10-100 µM is usual);
-- a fitted IC50 above 1 M or below 1 fM.
+- a fitted IC50 above 1 M or below 1 fM, inside the tested range (one outside it is an
+  extrapolation, flagged ``incomplete``, not a unit).
+
+The assay analyses pass the plan's [S] and Km as meant (a plan may use a substrate up to
+10 mM), and check the radioligand's [L] and Kd, which must be in one unit.
 
 Such a result is flagged ``implausible_units`` with a sentence that names the unit the numbers
 look like (the unit that puts them nearest a typical value: 1 nM for [L] and Kd, 10 µM for a
