@@ -153,3 +153,11 @@ def test_a_saturation_analysis_with_nanomolar_radioligand_floats_says_so_in_its_
     r = analyse_saturation(frame, p._binding_setup())
     assert "implausible_units" in r.flags
     assert any(q.startswith("implausible_units: ") and "look like nM" in q for q in r.qc)
+
+
+def test_an_extrapolated_saturation_kd_is_incomplete_not_a_unit_slip():
+    # molar [L] up to 20 nM and B = 1e6 L / (1e-2 + L): Kd 10 mM lies far above the top, which
+    # is the incomplete flag's case (no saturation reached); the concentrations are plausible
+    L = np.array([0.1, 0.2, 0.5, 1, 2, 5, 10, 20]) * 1e-9
+    s = fit_saturation(L, 1e6 * L / (1e-2 + L))
+    assert s.kd > 1e-3 and "incomplete" in s.flags and "implausible_units" not in s.flags
