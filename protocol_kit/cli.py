@@ -100,12 +100,20 @@ def cmd_runs_start(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cli_value(text: str) -> object:
-    """A number when the text is one (1234, 0.5, -2e-3), else the text (e.g. '1.5 nM')."""
-    from .io.source import NUMBER_RE
+def _cli_value(text: str, name: str = "value") -> object:
+    """A number when the text is one (1234, 0.5, -2e-3, 1,5), else the text (e.g. '1.5 nM');
+    a number the rule of typed_numbers refuses ('1,000', '1e999') is an error, not text."""
+    from .typed_numbers import NumberTextError, looks_like_number, parse_number
 
     t = text.strip()
-    return (int(t) if t.lstrip("+-").isdigit() else float(t)) if NUMBER_RE.match(t) else text
+    if not looks_like_number(t):
+        return text
+    try:
+        x = parse_number(t)
+    except NumberTextError as exc:
+        raise ParameterError(name, text, "a number such as 1234, 0.56 or 1e-5, or text",
+                             reason=f"is not read as a number: {exc}") from None
+    return int(t) if t.lstrip("+-").isdigit() else x
 
 
 def cmd_runs_record(args: argparse.Namespace) -> int:

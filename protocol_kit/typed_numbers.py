@@ -72,3 +72,15 @@ def is_number_text(text: str, *, decimal: str = "auto") -> bool:
     except ValueError:
         return False
     return True
+
+
+# a number as people write it, grouped or not: "1,5", "1,000,000", "1.000,5", "1e999"
+_NUMBER_SHAPE = re.compile(r"^[+-]?(\d[\d,]*(\.\d*)?|\.\d+|\d[\d.]*,\d+)([eE][+-]?\d+)?$")
+
+
+def looks_like_number(text: str) -> bool:
+    """Whether ``text`` has the shape of a number ("1,5", "1,000", "1.000,5", "1e999"), whether or
+    not :func:`parse_number` reads it; a date ("2025-01-01") or a version ("1.2.3") has not.
+    Callers that also take words use it to refuse such text with parse_number's reason instead
+    of keeping it as a word."""
+    return bool(_NUMBER_SHAPE.match(text.strip()))

@@ -1,6 +1,8 @@
 """One shared pint unit registry and the parsing of user-entered quantities.
 
-"10 uM", "10 µM", "1e-5 M" and a plain number (taken in the declared unit) all parse.
+"10 uM", "10 µM", "1e-5 M" and a plain number (taken in the declared unit) all parse. Text
+is a number then a unit: the number is read by :func:`protocol_kit.typed_numbers.parse_number`
+(so "1,5 mg/kg" is 1.5 mg/kg and "1,000 nM" is refused as ambiguous), the unit by pint.
 Every layer uses :data:`ureg` so quantities from different modules can be combined.
 """
 from __future__ import annotations
@@ -14,6 +16,7 @@ from functools import lru_cache
 import pint
 
 from .errors import DimensionError, ParameterError
+from .typed_numbers import NumberTextError, parse_number
 
 ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 ureg.formatter.default_format = "~P"
@@ -82,20 +85,7 @@ def parse_quantity(value: object, expected_unit: str, *, field: str = "value") -
     elif isinstance(value, numbers.Real):
         q = Q_(float(value), target)
     elif isinstance(value, str):
-        text = _normalise_text(value)
-        if not text:
-            raise ParameterError(field, value, allowed, reason="is empty")
-        try:  # a plain number in text is taken in the declared unit, like a number
-            return parse_quantity(float(text), expected_unit, field=field)
-        except ValueError:
-            pass
-        try:
-            parsed = ureg.parse_expression(text)
-        except Exception as exc:  # pint raises many kinds (tokenizer, assertion, pint errors)
-            raise ParameterError(field, value, allowed, reason="cannot be read as a quantity") from exc
-        q = parsed if isinstance(parsed, pint.Quantity) else Q_(float(parsed), target)
-        if q.units == ureg.dimensionless:  # a bare expression such as "2*3"
-            q = Q_(float(q.magnitude), target)
+        q = _quantity_text(value, target, field, allowed)
     else:
         raise ParameterError(field, value, allowed, reason="is not a quantity")
     if not q.is_compatible_with(target):
@@ -106,6 +96,36 @@ def parse_quantity(value: object, expected_unit: str, *, field: str = "value") -
     if not math.isfinite(float(q.magnitude)):
         raise ParameterError(field, value, allowed, reason="is not a finite number")
     return Q_(float(q.magnitude), target)
+
+
+# a number as typed (digits with points or commas, an exponent), then the unit, if any
+_NUMBER_THEN_UNIT = re.compile(r"^([+-]?[\d.,]*\d[\d.,]*(?:[eE][+-]?\d+)?|[+-]?[\d.,]*[.,])\s*(.*)$")
+
+
+def _quantity_text(value: str, target: pint.Unit, field: str, allowed: str) -> pint.Quantity:
+    """Text as a quantity: a number (typed_numbers' rule), then a unit (pint), else the
+    declared unit. No arithmetic: "2*3 nM" and "1 000 nM" are refused, not read as 6 or 0."""
+    text = _normalise_text(value)
+    if not text:
+        raise ParameterError(field, value, allowed, reason="is empty")
+    m = _NUMBER_THEN_UNIT.match(text)
+    if m is None:
+        word = text.lower().lstrip("+-").split()[0]
+        why = ("is not a finite number" if word in ("nan", "inf", "infinity")
+               else "does not start with a number")
+        raise ParameterError(field, value, allowed, reason=why)
+    try:
+        magnitude = parse_number(m.group(1))
+    except NumberTextError as exc:
+        raise ParameterError(field, value, allowed, reason=f"is not read as a number: {exc}") from None
+    if not m.group(2):  # a plain number in text is taken in the declared unit, like a number
+        return Q_(magnitude, target)
+    try:
+        u = ureg.parse_units(m.group(2))
+    except Exception as exc:  # pint raises many kinds (tokenizer, undefined unit, scaling factor)
+        raise ParameterError(field, value, allowed,
+                             reason=f"cannot be read as a quantity ({m.group(2)!r} is not a unit)") from exc
+    return Q_(magnitude, u)
 
 
 def to_molar(value: object, *, field: str = "concentration") -> float:

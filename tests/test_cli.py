@@ -82,3 +82,25 @@ def test_demo_writes_every_sheet(tmp_path, capsys):
         assert {f"{pid}-report.{ext}" for ext in ("html", "pdf")} <= names
     assert "demo-runs.db" in names
     assert str(tmp_path.resolve()) in out
+
+
+def test_numbers_typed_on_the_command_line_follow_the_one_rule(tmp_path, capsys):
+    # issue 13, item 4: "1,5" is 1.5 (was kept as the text '1,5'), "1,000" and "1e999" are refused
+    import protocol_kit as pk
+    db = str(tmp_path / "lab.db")
+    code, out, _ = run(capsys, "runs", "start", "microdialysis", "--operator", "A", "--set", "dose=1,5",
+                       "--store", db)
+    assert code == 0
+    run_id = out.strip()
+    run_ = pk.open_run(run_id, store=db)
+    assert run_.protocol.params.dose == pk.Q_(1.5, "mg/kg")
+    assert run(capsys, "runs", "value", run_id, "protein", "1,5", "--operator", "A", "--store", db)[0] == 0
+    assert run(capsys, "runs", "value", run_id, "date", "2025-01-01", "--operator", "A", "--store", db)[0] == 0
+    values = pk.open_run(run_id, store=db).values
+    assert values["protein"].value == 1.5 and values["date"].value == "2025-01-01"
+    for bad, why in (("1,000", "ambiguous"), ("1e999", "infinite")):
+        code, _, err = run(capsys, "runs", "value", run_id, "protein", bad, "--operator", "A", "--store", db)
+        assert code == 2 and err.count("\n") == 1 and why in err and repr(bad) in err
+    code, _, err = run(capsys, "runs", "start", "microdialysis", "--operator", "A", "--set", "dose=1,000",
+                       "--store", db)
+    assert code == 2 and "dose: '1,000'" in err and "ambiguous" in err

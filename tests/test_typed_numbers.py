@@ -26,3 +26,12 @@ def test_declared_decimal():
     assert parse_number("1,000", decimal=",") == 1.0   # the user said the comma is decimal
     with pytest.raises(NumberTextError, match="comma"):
         parse_number("1,5", decimal=".")
+
+
+@pytest.mark.parametrize("text, meant", [
+    ("1,5", True), ("1,000", True), ("1.000,5", True), ("1e999", True), ("-3", True), (".5", True),
+    ("2025-01-01", False), ("1.2.3", False), ("1 000", False), ("inf", False), ("12 mg", False), (",", False),
+])
+def test_looks_like_number_tells_numbers_from_words_dates_and_versions(text, meant):
+    from protocol_kit.typed_numbers import looks_like_number
+    assert looks_like_number(text) is meant

@@ -52,3 +52,23 @@ def test_to_molar_and_formatting():
 def test_format_molar_picks_the_unit_that_reads_naturally(molar, text):
     # 1e-5 / 3^11 = 1e-5 / 177147 = 5.64503e-11 M = 56.4503 pM -> 3 significant digits "56.5"
     assert format_molar(molar) == text
+
+
+# Numbers in quantities are read by the one rule of protocol_kit.typed_numbers (issue 13, item 4):
+# pint alone reads "1,5" as 15 and "1 000 nM" as 1 x 000 nM = 0.
+@pytest.mark.parametrize("text, unit, value", [
+    ("1,5 mg/kg", "mg/kg", 1.5), ("1,5", "mg/kg", 1.5), ("0,25 uM", "nM", 250.0),  # 0.25 µM = 250 nM
+    ("1,5mg/kg", "mg/kg", 1.5), ("-2,5 nM", "nM", -2.5), ("1,0e-3 M", "mM", 1.0),  # 1e-3 M = 1 mM
+])
+def test_a_decimal_comma_is_read_as_a_decimal(text, unit, value):
+    assert parse_quantity(text, unit, field="dose").magnitude == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text, why", [
+    ("1,000 nM", "ambiguous"), ("12,345", "ambiguous"), ("1,000.5 nM", "thousands"),
+    ("1 000 nM", "not a unit"), ("1_000 nM", "not a unit"), ("1e999 nM", "infinite"),
+    ("inf nM", "finite"), ("2*3 nM", "not a unit"), ("nM", "does not start with a number"),
+])
+def test_ambiguous_grouped_or_non_finite_numbers_are_refused(text, why):
+    with pytest.raises(ParameterError, match=f"^top_conc: .*{why}"):
+        parse_quantity(text, "nM", field="top_conc")

@@ -28,8 +28,9 @@ WEIGHTS_ALLOWED = ('None, "1/y2" (also "1/Y^2"), "1/y", "1/sd2" (also "1/SD^2", 
 def as_concentrations(conc, field: str = "conc") -> np.ndarray:
     """Concentrations as a float array in molar (a pint quantity array, strings or plain floats).
 
-    Plain numbers are taken as molar (any positive unit works: only log10 of it enters the
-    model). NaN is kept here (dropped and counted later); negative or infinite values raise.
+    Plain numbers are taken as molar (the fit itself works in any positive unit, since only
+    log10 of it enters the model, but its texts say M: the fitting functions flag plain values
+    that cannot be molar, see :mod:`.plausible`). NaN is kept here (dropped and counted later); negative or infinite values raise.
     """
     if isinstance(conc, pint.Quantity):
         try:

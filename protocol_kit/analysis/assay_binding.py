@@ -11,7 +11,9 @@ QC flags, each with a sentence in ``qc``:
 ``ligand_depletion`` (total bound > 10% of the radioligand added; added CPM =
 [L] V 1e15 x 2.22 SA x efficiency, so Cheng-Prusoff with the added [L] is biased);
 ``replicate_cv`` (a concentration's replicate CV of counts above 20%); ``missing_wells``;
-the curve flags of :mod:`.assay_curves` (``incomplete``, ``hill_not_1``, ...).
+the curve flags of :mod:`.assay_curves` (``incomplete``, ``hill_not_1``, ...); and
+``implausible_units`` when [L] and Kd are both plain numbers of 1 mM or more (a [L] or Kd of
+1 mM or more beside one plausible in M is refused, see :func:`.plausible.check_pair`).
 
 Weighting: the SD of a count grows with the count (pipetting error is proportional to it,
 Poisson error to its square root), so by default each well is weighted by 1/CPM^2 (relative
@@ -32,6 +34,7 @@ from .assay_results import ci_text, flag_replicates, replicate_stats
 from .controls import percent_of_control
 from .counts import added_cpm, counts_to_fmol
 from .flags import format_molar
+from .plausible import FLAG as IMPLAUSIBLE, check_pair
 from .wells import check_window, normalise, plate_controls, prepare_wells, reading_column, relative_weights
 
 WINDOW_MIN, DEPLETION_MAX_PCT, CV_MAX_PCT = 2.0, 10.0, 20.0
@@ -137,11 +140,15 @@ def analyse_competition(frame: pd.DataFrame, setup: BindingSetup, *, compound: s
     for col in more.columns:
         stats[col] = more[col].to_numpy()
     flags, more_qc, window, depletion = binding_qc(df, controls, setup, ligand, stats)
+    units_said = check_pair(ligand, "radioligand_conc", setup.kd, "kd")  # refuses [L] and Kd in different units
     curve = inhibition_curve(curve_wells["fit_conc"], curve_wells["pct_specific"], ligand_conc=ligand, k=setup.kd,
                              weights=relative_weights(curve_wells["reading"], weighting), bottom=bottom)
     tb, nsb = float(controls["total_mean"].mean()), float(controls["nsb_mean"].mean())
     flags = [*curve.flags, *flags] + (["missing_wells"] if n_missing else [])
     qc = [*curve.qc, *more_qc, *qc]
+    if units_said:
+        flags += [] if IMPLAUSIBLE in flags else [IMPLAUSIBLE]
+        qc += units_said
     return CompetitionResult(
         flags=tuple(flags), qc=tuple(qc),
         tables={"concentrations": stats, "wells": df.drop(columns=["fit_conc"]), "controls": controls},

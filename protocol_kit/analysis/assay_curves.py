@@ -14,7 +14,8 @@ engine:
 when the compound must displace all specific binding, or the curve stops before its bottom.
 
 QC: the engine's flags (``incomplete``, ``shallow``, ``steep``, ``few_points``,
-``not_converged``); ``bottom_not_0``: a free bottom plateau whose 95% CI excludes 0 and
+``not_converged``, and ``implausible_units`` with its sentence: concentrations, [L] or K
+that cannot be meant as molar); ``bottom_not_0``: a free bottom plateau whose 95% CI excludes 0 and
 that lies more than 20 points from it: the curve does not fall to the level of the
 full-inhibition (NSB) controls, because the compound is partial or, more often, because the
 curve stops before its bottom and the plateau is extrapolated (then fix ``bottom=0``); and
@@ -29,9 +30,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..units import Q_
 from .assay_results import AssayResult
 from .binding import KiFit, cheng_prusoff, fit_ki
 from .fitting import LogisticFit, fit_logistic
+from .plausible import FLAG as IMPLAUSIBLE
 
 HILL_BAND = (0.75, 4 / 3)
 BOTTOM_TOLERANCE = 20.0  # points of % of control
@@ -55,16 +58,22 @@ def inhibition_curve(conc, pct_of_control, *, ligand_conc: float, k: float, weig
     y = np.asarray(pct_of_control, float)
     fixed = None if bottom is None else {"bottom": bottom}
     fit = fit_logistic(conc, y, weights=weights, fixed=fixed)
-    ki_fit = fit_ki(conc, y, radioligand_conc=ligand_conc, kd=k, weights=weights, fixed=fixed)
+    # [L] and K are molar by this function's contract (the plan's values): passed as quantities, so
+    # fit_ki does not take a substrate of 1 mM or more (allowed for uptake) as a unit slip
+    ki_fit = fit_ki(conc, y, radioligand_conc=Q_(ligand_conc, "M"), kd=Q_(k, "M"), weights=weights, fixed=fixed)
     factor = 1.0 + ligand_conc / k
     if math.isfinite(fit.ic50):
         ki = float(cheng_prusoff(fit.ic50, ligand_conc, k))
         ki_ci = (fit.ic50_ci[0] / factor, fit.ic50_ci[1] / factor)
     else:
         ki, ki_ci = math.nan, (math.nan, math.nan)
-    flags = list(fit.flags)
+    flags = [f for f in fit.flags if f != IMPLAUSIBLE]
     qc = [f"incomplete: IC50 {fit.ic50_text} (not bracketed by the tested concentrations, or a plateau "
-          "undefined)" if f == "incomplete" else f"{f}: flagged by the curve fit" for f in fit.flags]
+          "undefined)" if f == "incomplete" else f"{f}: flagged by the curve fit" for f in flags]
+    said = tuple(dict.fromkeys(fit.messages + ki_fit.messages))  # the sentences of implausible_units
+    if said:
+        flags.append(IMPLAUSIBLE)
+        qc.extend(said)
     b_lo, b_hi = fit.bottom_ci
     if bottom is None and math.isfinite(b_lo) and not b_lo <= 0 <= b_hi and abs(fit.bottom) > BOTTOM_TOLERANCE:
         flags.append("bottom_not_0")

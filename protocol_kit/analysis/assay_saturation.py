@@ -12,7 +12,8 @@ during the incubation. Both concentrations are in the ``concentrations`` table; 
 
 QC: ``ligand_depletion`` (total bound > 10% of added at any [L]), ``small_window``
 (TB / NSB < 2 at the [L] nearest Kd), ``replicate_cv`` (counts CV > 20%), ``missing_wells``,
-and the fit's ``incomplete`` (Kd above the highest [L]), ``few_points``, ``not_converged``.
+and the fit's ``incomplete`` (Kd above the highest [L]), ``few_points``, ``not_converged``,
+``implausible_units`` ([L] or Kd of 1 mM or more read as molar).
 
 Weighting 1/Y^2 (relative) by default, for the reason given in :mod:`.assay_binding`: over 60
 simulated plates the 95% CIs of Kd and Bmax covered the truth in 98% and 100% of them with
@@ -91,7 +92,8 @@ def analyse_saturation(frame: pd.DataFrame, setup: BindingSetup, *, radioligand:
 
     flags = list(fit.flags)
     qc = [f"{f}: Kd {format_molar(fit.kd)} above the highest free [L] {format_molar(x.max())}"
-          if f == "incomplete" else f"{f}: flagged by the saturation fit" for f in fit.flags] + qc
+          if f == "incomplete" else f"{f}: flagged by the saturation fit" for f in fit.flags
+          if f != "implausible_units"] + list(fit.messages) + qc
     depletion = float(table["depletion_pct"].max())
     if depletion > DEPLETION_MAX_PCT:
         flags.append("ligand_depletion")

@@ -10,6 +10,7 @@ from .curves import LOGISTIC_PARAMS
 from .engine import EngineFit, Stack, fit_batch, fit_free, free_mask, stats_free
 from .fitting import FIXABLE
 from .flags import derive
+from .plausible import FLAG as IMPLAUSIBLE, IC50_RANGE, TESTED_MAX, is_plain, tested_message
 
 CHUNK_CURVES = 20_000  # curves solved together; bounds peak memory at 100,000+ curves
 
@@ -125,7 +126,9 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
     ``incomplete``, see ``ic50_text``), ``ic50_fitted``, ``log_ic50``, ``hill``, ``top``,
     ``bottom`` and their standard errors ``*_se``, ``ic50_ci_low``/``ic50_ci_high`` (95%,
     t distribution, from the logIC50 interval), ``rss``, ``dof``, ``n``, ``n_dropped``,
-    ``r_squared``, ``converged``, ``qualifier`` and ``flags`` (a tuple of strings).
+    ``r_squared``, ``converged``, ``qualifier``, ``flags`` (a tuple of strings) and ``messages``
+    (a tuple of sentences: with plain molar concentrations that cannot be meant, the
+    ``implausible_units`` sentence naming the unit they look like, see :mod:`.plausible`).
     """
     if not isinstance(frame, pd.DataFrame):
         raise ParameterError("frame", type(frame).__name__, "a pandas DataFrame with one row per point")
@@ -134,7 +137,8 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
     if not by_cols:
         raise ParameterError("by", by, "one or more column names identifying a curve")
     keys = [_column(frame, b, "by") for b in by_cols]
-    c = as_concentrations(_column(frame, conc, "conc").to_numpy())
+    conc_given = _column(frame, conc, "conc").to_numpy()
+    c = as_concentrations(conc_given)
     y = as_values(_column(frame, response, "response").to_numpy(), "response")
     codes, uniques = pd.MultiIndex.from_arrays(keys).factorize() if len(keys) > 1 else _factorize(keys[0])
     if (codes < 0).any():
@@ -199,10 +203,31 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
         for k, v in part.items():
             cols.setdefault(k, []).append(_objects(v) if k in ("flags", "ic50_text") else np.asarray(v))
     out = {k: np.concatenate(v) for k, v in cols.items()}
+    out["flags"], out["messages"] = _plausibility(out, codes_k, c_k, m, is_plain(conc_given))
     if len(keys) > 1:
         index = pd.DataFrame(uniques.tolist(), columns=by_cols)
         return pd.concat([index, pd.DataFrame(out)], axis=1)
     return pd.DataFrame({by_cols[0]: np.asarray(uniques), **out})
+
+
+def _plausibility(out: dict, codes, conc, m: int, plain: bool):
+    """Flags and messages per curve: ``implausible_units`` and its sentence where plain (molar)
+    concentrations reach above 0.1 M or a bracketed IC50 lies above 1 M or below 1 fM
+    (:mod:`.plausible`); every other curve gets no message."""
+    flags, messages = out["flags"], _objects([()] * m)
+    if not plain:
+        return flags, messages
+    ic50 = out["ic50"]
+    odd = np.isfinite(ic50) & ((ic50 > IC50_RANGE[1]) | (ic50 < IC50_RANGE[0]))
+    if not (odd.any() or (conc.size and conc.max() > TESTED_MAX)):
+        return flags, messages
+    top = np.zeros(m)
+    np.maximum.at(top, codes, conc)
+    odd |= top > TESTED_MAX
+    for i in np.flatnonzero(odd).tolist():
+        flags[i] = (*flags[i], IMPLAUSIBLE)
+        messages[i] = (tested_message(float(top[i]), float(ic50[i])),)
+    return flags, messages
 
 
 def _factorize(key: pd.Series):

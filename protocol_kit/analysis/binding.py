@@ -15,6 +15,8 @@ from ._inputs import as_concentrations, as_values, check_fixed, resolve_weights,
 from .fitting import fit_logistic
 from .flags import format_molar
 from .lsq import least_squares_fit, t_interval
+from .plausible import FLAG as IMPLAUSIBLE
+from .plausible import IC50_RANGE, LIGAND_MAX, TYPICAL_LIGAND, check_pair, is_plain, likely_unit, top_concentration
 from .results import FitStats
 
 
@@ -32,7 +34,15 @@ def cheng_prusoff(ic50, conc, kd):
     For uptake inhibition pass the substrate concentration [S] as ``conc`` and its Km as
     ``kd``. Plain floats are taken in one consistent unit (molar) and a float is returned;
     with a quantity or string ("12 nM") for ``ic50`` the Ki is a quantity in IC50's unit.
+
+    A plain number beside values with units is read as molar, so one that cannot be meant
+    as molar is refused (:class:`ParameterError` naming the unit it looks like) rather than
+    giving a Ki off by 10^6 or 10^9: ``conc`` or ``kd`` of 1 mM or more beside the other with
+    a unit or plausible in M (``cheng_prusoff("30 nM", 2, "1 nM")``), and an ``ic50`` above
+    1 M or below 1 fM beside ``conc`` and ``kd`` with units.
     """
+    check_pair(conc, "conc", kd, "kd")
+    _check_ic50(ic50, conc, kd)
     ic = _positive(ic50, "ic50")
     ratio = _positive(conc, "conc", allow_zero=True) / _positive(kd, "kd")
     ki = ic / (1.0 + ratio)
@@ -40,6 +50,18 @@ def cheng_prusoff(ic50, conc, kd):
         unit = parse_quantity(ic50, "M", field="ic50").units if isinstance(ic50, str) else ic50.units
         return Q_(ki, "M").to(unit) if unit != Q_(1, "M").units else best_unit(Q_(ki, "M"), ["pM", "nM", "uM", "mM", "M"])
     return ki
+
+
+def _check_ic50(ic50, conc, kd) -> None:
+    """A plain IC50 that cannot be molar (above 1 M, below 1 fM) beside [L] and Kd with units."""
+    if not is_plain(ic50) or is_plain(conc) or is_plain(kd):
+        return
+    v = float(ic50)
+    if v > IC50_RANGE[1] or 0 < v < IC50_RANGE[0]:
+        looks = f"it looks like {likely_unit(v, 1e-7)}" if v > IC50_RANGE[1] else "it looks converted to M twice"
+        raise ParameterError("ic50", ic50, "an IC50 with its unit, e.g. '30 nM', or a molar float",
+                             reason=f"is read as {v:.3g} M (a plain number is molar) while conc and kd carry "
+                                    f"units; {looks}")
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,7 @@ class KiFit(FitStats):
     kd: float
     flags: tuple[str, ...]
     excluded: tuple[dict, ...] = ()
+    messages: tuple[str, ...] = ()
 
 
 def fit_ki(conc, response, *, radioligand_conc, kd, fixed=None, weights=None, outliers=None, sd=None) -> KiFit:
@@ -73,7 +96,14 @@ def fit_ki(conc, response, *, radioligand_conc, kd, fixed=None, weights=None, ou
     asymptotic and profile. ``fixed`` may hold ``bottom`` and/or ``top``; ``weights``,
     ``outliers`` and ``sd`` as in :func:`fit_logistic`. A Ki outside the tested range
     (IC50 not bracketed) is reported as "> ..." / "< ..." in ``ki_text`` with ``ki`` NaN.
+
+    Plain numbers are molar. [L] or Kd of 1 mM or more beside the other with a unit or plausible
+    in M is refused (the ratio [L]/Kd would be off by 10^6 or more); both 1 mM or more (one
+    consistent non-molar unit) is flagged ``implausible_units``, as are plain tested
+    concentrations that cannot be molar (see :func:`fit_logistic`); the sentences are in
+    ``messages`` (:mod:`protocol_kit.analysis.plausible`).
     """
+    said = check_pair(radioligand_conc, "radioligand_conc", kd, "kd")
     lig = _positive(radioligand_conc, "radioligand_conc", allow_zero=True)
     kdv = _positive(kd, "kd")
     fx = check_fixed(fixed, ("bottom", "top"))
@@ -95,8 +125,9 @@ def fit_ki(conc, response, *, radioligand_conc, kd, fixed=None, weights=None, ou
         log_ki_ci=ci, ki_ci=(float("nan"),) * 2 if incomplete else (10 ** ci[0], 10 ** ci[1]),
         log_ki_ci_profile=prof, ki_text=text, top=res.top, bottom=res.bottom, top_se=res.top_se,
         bottom_se=res.bottom_se, radioligand_conc=lig, kd=kdv, rss=res.rss, dof=res.dof, n=res.n,
-        n_dropped=res.n_dropped, n_params=res.n_params, converged=res.converged, flags=res.flags,
-        excluded=res.excluded)
+        n_dropped=res.n_dropped, n_params=res.n_params, converged=res.converged,
+        flags=res.flags + ((IMPLAUSIBLE,) if said and IMPLAUSIBLE not in res.flags else ()),
+        excluded=res.excluded, messages=res.messages + tuple(said))
 
 
 @dataclass(frozen=True)
@@ -115,6 +146,7 @@ class SaturationFit(FitStats):
     kd_ci: tuple[float, float]
     flags: tuple[str, ...]
     mode: str
+    messages: tuple[str, ...] = ()
 
 
 SATURATION_PARAMS = ("bmax", "kd", "ns", "background")
@@ -162,8 +194,12 @@ def fit_saturation(conc, total, nonspecific=None, *, weights=None, start=None) -
     None, "1/y2" or "1/y" on the stacked responses. ``start``: dict of starting values (bmax,
     kd, ns, background) for a single local fit instead of the automatic separable Kd grid.
     Kd > highest concentration is flagged ``incomplete`` (saturation not reached).
+    Plain floats are read as molar: radioligand concentrations of 1 mM or more (and so a Kd
+    there) are flagged ``implausible_units`` with a sentence in ``messages`` naming the unit
+    they look like (:mod:`protocol_kit.analysis.plausible`); Kd is in that unit.
     """
     c = as_concentrations(conc)
+    plain = is_plain(conc)
     tot = as_values(total, "total")
     same_length(conc=c, total=tot)
     specific = nonspecific is None
@@ -199,6 +235,9 @@ def fit_saturation(conc, total, nonspecific=None, *, weights=None, start=None) -
         flags.append("not_converged")
     if np.unique(L[is_total]).size < free.sum() + 2 or res.dof < 2:
         flags.append("few_points")
+    said = _saturation_units(top_concentration(L), float(p[1])) if plain else None
+    if said:
+        flags.append(IMPLAUSIBLE)
     nan = float("nan")
     return SaturationFit(
         bmax=float(p[0]), kd=float(p[1]), ns=float(p[2]) if not specific else nan,
@@ -206,4 +245,17 @@ def fit_saturation(conc, total, nonspecific=None, *, weights=None, start=None) -
         ns_se=float(se[2]), background_se=float(se[3]), bmax_ci=t_interval(p[0], se[0], res.dof),
         kd_ci=t_interval(p[1], se[1], res.dof), rss=res.rss, dof=res.dof, n=int(y.size), n_dropped=n_dropped,
         n_params=res.n_free, converged=res.converged, flags=tuple(flags),
-        mode="specific" if specific else "total+nonspecific")
+        mode="specific" if specific else "total+nonspecific", messages=(said,) if said else ())
+
+
+def _saturation_units(top: float, kd: float) -> str | None:
+    """The ``implausible_units`` sentence for plain radioligand concentrations or a fitted Kd
+    of 1 mM or more (read as molar), else None."""
+    found = [f"radioligand concentrations up to {top:.3g} M"] if top >= LIGAND_MAX else []
+    # a Kd above the top is an extrapolation (flagged incomplete), not a unit
+    found += [f"Kd {kd:.3g} M"] if found and math.isfinite(kd) and LIGAND_MAX <= kd <= top else []
+    if not found:
+        return None
+    u = likely_unit(top, TYPICAL_LIGAND * 10)
+    return (f"{IMPLAUSIBLE}: {' and '.join(found)} (1 mM or more, which no radioligand is used at): the "
+            f"concentrations look like {u}, not M, and Kd is in their unit: pass them in M or as '1 {u}'")

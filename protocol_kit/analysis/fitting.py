@@ -10,6 +10,7 @@ from .curves import LOGISTIC_PARAMS, logistic_jacobian
 from .engine import FULL_GRID, canonical, fit_batch, free_mask
 from .flags import derive
 from .lsq import LsqResult, evaluate, least_squares_fit, profile_interval, t_interval
+from .plausible import FLAG as IMPLAUSIBLE, is_plain, tested_message, top_concentration
 from .results import FitStats
 
 FIXABLE = ("bottom", "top", "hill")
@@ -19,7 +20,8 @@ FIXABLE = ("bottom", "top", "hill")
 class LogisticFit(FitStats):
     """Result of :func:`fit_logistic` (immutable). ``ic50`` is NaN when ``incomplete`` (see
     ``ic50_text``); ``ic50_fitted`` is the fitted, possibly extrapolated, value and ``ic50_se``
-    its delta-method standard error, ln(10) IC50 SE(logIC50) (as R's drc reports for ED50)."""
+    its delta-method standard error, ln(10) IC50 SE(logIC50) (as R's drc reports for ED50).
+    ``messages``: sentences for flags that need one (``implausible_units``)."""
 
     bottom: float
     top: float
@@ -46,10 +48,11 @@ class LogisticFit(FitStats):
     weights: str
     conc_range: tuple[float, float]
     excluded: tuple[dict, ...] = ()
+    messages: tuple[str, ...] = ()
 
     _html_fields = ("ic50_text", "log_ic50", "log_ic50_se", "log_ic50_ci", "log_ic50_ci_profile", "hill",
                     "hill_se", "top", "top_se", "bottom", "bottom_se", "rss", "dof", "r_squared", "n",
-                    "n_dropped", "converged", "flags", "excluded")
+                    "n_dropped", "converged", "flags", "messages", "excluded")
 
     def predict(self, conc):
         """Model response at ``conc`` (molar floats; 0 gives the X -> -inf plateau)."""
@@ -113,7 +116,10 @@ def fit_logistic(conc, response, *, fixed=None, weights=None, outliers=None, sd=
 
     ``conc``: molar floats, strings ("10 nM") or a pint quantity array; 0 marks a vehicle well,
     predicted by the X -> -inf plateau (Top for an inhibition curve, HillSlope < 0). Replicates
-    are separate points; NaN points are dropped and counted (``n_dropped``).
+    are separate points; NaN points are dropped and counted (``n_dropped``). Plain floats
+    that cannot be meant as molar (tested above 0.1 M, a bracketed IC50 above 1 M or below
+    1 fM) are flagged ``implausible_units`` with a sentence in ``messages`` naming the unit
+    they look like (:mod:`protocol_kit.analysis.plausible`).
     ``fixed``: any of ``bottom``, ``top``, ``hill`` held at a value (``{"hill": -1}`` is the
     one-site form). ``weights``: None, "1/y2", "1/y", "1/sd2" (with ``sd=``) or an array.
     ``outliers``: None, "rout" (Q = 1%) or a Q value in (0, 1): ROUT (Motulsky & Brown 2006),
@@ -135,10 +141,10 @@ def fit_logistic(conc, response, *, fixed=None, weights=None, outliers=None, sd=
         data, excluded = rout(data, lambda d: solve_logistic(d.x, d.y, d.w, fixed, start),
                               logistic_model, free, outliers)
     res = solve_logistic(data.x, data.y, data.w, fixed, start)
-    return _logistic_result(data, res, fixed, weights, excluded)
+    return _logistic_result(data, res, fixed, weights, excluded, plain=is_plain(conc))
 
 
-def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded) -> LogisticFit:
+def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded, plain=False) -> LogisticFit:
     free = free_mask(fixed)
     x = data.x
     fin = x[np.isfinite(x)]
@@ -148,6 +154,9 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded) 
                np.array([res.converged]), np.array([n_distinct]), res.cov[None], np.array([res.rss]),
                X=x[None, :], W=np.ones((1, x.size)))
     flags = d["flags"][0] + (("outlier",) if excluded else ())
+    said = tested_message(top_concentration(data.conc), float(d["ic50"][0])) if plain else None
+    messages = (said,) if said else ()
+    flags += (IMPLAUSIBLE,) if said else ()
     p, se = res.params, res.se
     cis = [t_interval(p[k], se[k], res.dof) if free[k] else (np.nan, np.nan) for k in range(4)]
     span = (hi - lo) if np.isfinite(hi - lo) and hi > lo else 1.0
@@ -166,4 +175,4 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded) 
         rss=res.rss, dof=res.dof, r_squared=1 - res.rss / tss if tss > 0 else float("nan"),
         n=int(data.y.size), n_dropped=data.n_dropped, n_params=res.n_free, converged=res.converged,
         flags=flags, fixed=dict(fixed), weights=str(weights), conc_range=(float(10 ** lo), float(10 ** hi)),
-        excluded=excluded)
+        excluded=excluded, messages=messages)

@@ -7,7 +7,11 @@ of logIC50 wider than the tested range; a span not different from 0 at 95%, no e
 step, whose 10-90% rise log10(81)/|Hill| is under half the median spacing of the tested
 concentrations, so that the IC50 is only known to lie between two of them),
 ``not_converged``, ``outlier`` (set by ROUT), ``shallow`` (|Hill| < 0.5), ``steep`` (|Hill| > 2)
-and ``few_points`` (fewer than n_free + 2 distinct concentrations, or dof < 2).
+and ``few_points`` (fewer than n_free + 2 distinct concentrations, or dof < 2); and, set by
+the fitting functions (:mod:`.plausible`), ``implausible_units``: plain floats read as molar
+that cannot be meant so (tested above 0.1 M, an IC50 above 1 M or below 1 fM, a radioligand
+[L] or Kd of 1 mM or more), with a sentence in the result's ``messages`` (``qc`` for an assay)
+naming the unit the numbers look like.
 An incomplete curve's headline ``ic50`` is NaN and ``ic50_text`` reads "> highest" or
 "< lowest" concentration (or "undetermined (...)" when the IC50 is inside but not defined);
 the extrapolated value

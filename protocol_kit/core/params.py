@@ -21,6 +21,7 @@ import pydantic
 from pydantic import BeforeValidator, ConfigDict
 
 from ..errors import ParameterError, ProtocolKitError
+from ..typed_numbers import NumberTextError, parse_number
 from ..units import Q_, best_unit, fmt_number, format_quantity, parse_quantity, unit_family, unit_text
 
 Kind = Literal["quantity", "int", "float", "choice", "text", "bool"]
@@ -132,11 +133,7 @@ class Parameter:
         if isinstance(value, bool):
             raise ParameterError(self.name, value, self.allowed_text(), reason="is not a whole number")
         if isinstance(value, str):
-            try:
-                value = float(value.strip())
-            except ValueError:
-                raise ParameterError(self.name, value, self.allowed_text(),
-                                     reason="is not a whole number") from None
+            value = self._number_text(value, "is not a whole number")
         if not isinstance(value, numbers.Real) or not math.isfinite(value) or int(value) != value:
             raise ParameterError(self.name, given, self.allowed_text(), reason="is not a whole number")
         self._check_range(value, given)
@@ -145,14 +142,27 @@ class Parameter:
     def _validate_float(self, value: Any) -> float:
         if isinstance(value, bool):
             raise ParameterError(self.name, value, self.allowed_text(), reason="is not a number")
-        try:
-            x = float(value.strip() if isinstance(value, str) else value)
-        except (TypeError, ValueError):
-            raise ParameterError(self.name, value, self.allowed_text(), reason="is not a number") from None
+        if isinstance(value, str):
+            x = self._number_text(value, "is not a number")
+        else:
+            try:
+                x = float(value)
+            except (TypeError, ValueError):
+                raise ParameterError(self.name, value, self.allowed_text(), reason="is not a number") from None
         if not math.isfinite(x):
             raise ParameterError(self.name, value, self.allowed_text(), reason="is not a finite number")
         self._check_range(x, value)
         return x
+
+    def _number_text(self, text: str, reason: str) -> float:
+        """Typed text as a number by the one rule of :mod:`protocol_kit.typed_numbers`
+        ("1,5" is 1.5, "1,000" is refused as ambiguous, non-finite values are refused)."""
+        try:
+            return parse_number(text)
+        except NumberTextError as exc:
+            plain = str(exc).startswith(f"{text.strip()!r} is not a number;")
+            raise ParameterError(self.name, text, self.allowed_text(),
+                                 reason=reason if plain else f"is not read as a number: {exc}") from None
 
     def _validate_bool(self, value: Any) -> bool:
         if isinstance(value, bool):

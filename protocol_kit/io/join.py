@@ -8,10 +8,11 @@ messages instead and get the join of what matches.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataFormatError, ParameterError
-from .source import Problems
+from .source import Problems, number
 
 # Columns that tell apart several values of one well: a well may appear once per combination.
 GROUP_COLUMNS = ("plate", "repeat", "label", "read", "time_s", "wavelength_nm", "animal", "analyte")
@@ -28,13 +29,26 @@ def _line(row: pd.Series) -> int | None:
 
 
 def _check_numbers(data: pd.DataFrame, on: str, problems: Problems) -> pd.DataFrame:
+    """Number columns as floats: text read by :func:`.source.number` (decimal comma read,
+    '1,000' ambiguous); text that is not a number, and infinite values, are problems."""
     for col in NUMBER_COLUMNS:
-        if col not in data.columns or pd.api.types.is_numeric_dtype(data[col]):
+        if col not in data.columns:
             continue
-        numbers = pd.to_numeric(data[col], errors="coerce")
-        for _, row in data[numbers.isna() & data[col].notna()].iterrows():
-            problems(f"{col} of {on} {row[on]}: {row[col]!r} is not a number; expected a number", _line(row))
-        data[col] = numbers
+        if not pd.api.types.is_numeric_dtype(data[col]):
+            values = []
+            for _, row in data.iterrows():
+                v = row[col]
+                try:
+                    v = number(v, "auto") if isinstance(v, str) else None if pd.isna(v) else float(v)
+                except (TypeError, ValueError) as exc:
+                    why = exc if isinstance(v, str) else f"{v!r} is not a number; expected a number"
+                    problems(f"{col} of {on} {row[on]}: {why}", _line(row))
+                    v = None
+                values.append(np.nan if v is None else v)
+            data[col] = np.asarray(values, float)
+        for _, row in data[np.isinf(data[col].to_numpy(float))].iterrows():
+            problems(f"{col} of {on} {row[on]}: {row[col]!r} is not a finite number", _line(row))
+            data.loc[_, col] = np.nan
     return data
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataFormatError
+from ..typed_numbers import NumberTextError, is_number_text, parse_number
 
 NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -136,24 +137,25 @@ def read_lines(source: str | os.PathLike | bytes, *, name: str | None = None,
 
 
 def number(cell: str, decimal: str = ".") -> float | None:
-    """A cell as a float; None for an empty cell; raises ValueError for anything else.
-
-    Only plain decimal notation is accepted (no 'nan', 'inf', '1_000' or thousands separators)."""
-    text = cell.strip()
-    if not text:
+    """A cell as a float by the one rule of :func:`protocol_kit.typed_numbers.parse_number`;
+    None for an empty cell; raises ValueError (a ``NumberTextError`` saying why) for anything
+    else. ``decimal``: "." (a comma is refused), "," (the comma is the decimal mark) or "auto"
+    (a decimal comma is read, "1,000" refused as ambiguous). Thousands separators, 'nan', 'inf',
+    '1_000' and numbers too large for a float ('1e999') are refused."""
+    if not cell.strip():
         return None
-    if decimal == ",":
-        text = text.replace(",", ".")
-    if not NUMBER_RE.match(text):
-        raise ValueError(text)
-    return float(text)
+    return parse_number(cell, decimal=decimal)
 
 
 def expect_number(cell: str, problems: Problems, line: int, what: str, decimal: str = ".") -> float | None:
-    """:func:`number`, reporting text where a number belongs (None then, in warning mode)."""
+    """:func:`number`, reporting text where a number belongs, with the line and ``what`` names
+    the cell (None then, in warning mode)."""
     try:
         return number(cell, decimal)
-    except ValueError:
-        hint = "" if decimal == "," or "," not in cell else "; pass decimal=',' for decimal commas"
-        problems(f"{what}: {cell!r} is not a number; expected a number such as 1234 or 0.56{hint}", line)
+    except NumberTextError as exc:
+        if decimal == "." and "," in cell and is_number_text(cell, decimal=","):
+            problems(f"{what}: {cell.strip()!r} is not a number with a decimal point; "
+                     "pass decimal=',' for decimal commas", line)
+        else:
+            problems(f"{what}: {exc}", line)
         return None

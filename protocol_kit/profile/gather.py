@@ -34,6 +34,8 @@ EXCLUDING_FLAGS: dict[str, str] = {
     "low_z_prime": "the plate's Z' is below 0.5",
     "shallow": "the curve is shallow (|Hill| < 0.5)",
     "steep": "the curve is steep (|Hill| > 2)",
+    "implausible_units": "concentrations cannot be meant in molar (e.g. nM values read as M), so the Ki's unit "
+                         "is wrong",
 }
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import pint
 
 from ..errors import DataFormatError, ParameterError
+from ..typed_numbers import NumberTextError, parse_number
 from ..units import Q_, parse_quantity
 from .names import canonical_target, name_key
 
@@ -142,9 +143,9 @@ def _entry(row: dict[str, str], name: str, number: int, rank: int) -> KiEntry:
         text = row[column]
         if not text:
             return None
-        try:
-            x = float(text)
-        except ValueError:
+        try:  # the comma separates the cells, so the point is the decimal mark
+            x = parse_number(text, decimal=".")
+        except NumberTextError:
             raise fail(column, "a positive number (no thousands separators)", "is not a number") from None
         if not (math.isfinite(x) and x > 0):
             raise fail(column, "a positive finite number")

@@ -13,6 +13,8 @@ MEANING = {
     "steep": "the Hill slope is steeper than 2",
     "few_points": "too few points for the parameters fitted",
     "outlier": "points were removed as outliers (ROUT)",
+    "implausible_units": "concentrations given as plain numbers (read as molar) cannot be meant in molar, e.g. nM "
+                         "values passed as M: the values are in the unit of the numbers, not in M",
     "hill_not_1": "the Hill slope differs from 1: more than one site, cooperativity, or not at equilibrium; "
                   "Ki by Cheng-Prusoff is doubtful",
     "bottom_not_0": "the curve does not fall to the full-inhibition level: a partial inhibitor, or a curve that stops "

@@ -13,6 +13,7 @@ from typing import Any
 import pint
 
 from ..core.params import Parameter
+from ..typed_numbers import looks_like_number
 from ..units import UNIT_FAMILIES as BASE_FAMILIES
 from ..units import Q_, best_unit, fmt_number, unit_text
 
@@ -107,14 +108,12 @@ def join_value(spec: FieldSpec, value: Any, unit: str | None = None) -> Any:
     text = "" if value is None else str(value).strip()
     if not text:
         return None
-    if spec.control == "quantity" and _is_number(text):
+    if spec.control == "quantity" and _number_alone(text):
         return f"{text} {unit or spec.unit}"
     return text  # a quantity typed with its unit ("10 nM") is taken as typed
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+def _number_alone(text: str) -> bool:
+    """Whether ``text`` is a number without a unit, so the unit chosen beside it applies (also
+    "1,000", which the rule of :mod:`protocol_kit.typed_numbers` then refuses with the unit)."""
+    return looks_like_number(text)

@@ -117,3 +117,32 @@ def test_from_toml_reads_a_params_table_and_takes_overrides(tmp_path):
     assert (p.params.target, p.params.nsb_drug, p.params.replicates, p.params.n_conc) == ("NET", "desipramine", 2, 8)
     # (8 concentrations + total + NSB) x 2 replicates = 20 wells
     assert len(p.layout) == 20
+
+
+def test_numbers_typed_with_a_decimal_comma_are_read_by_the_one_rule():
+    # issue 13, item 4: "1,5" is 1.5 or an error, never 15
+    assert pk.Microdialysis(dose="1,5").params.dose == pk.Q_(1.5, "mg/kg")
+    assert pk.Microdialysis(dose="1,5 mg/kg").params.dose == pk.Q_(1.5, "mg/kg")
+    assert pk.RadioligandBinding(dilution_factor="2,5").params.dilution_factor == 2.5
+    with pytest.raises(ParameterError, match="^n_conc: '1,5' is not a whole number"):
+        pk.RadioligandBinding(n_conc="1,5")
+
+
+@pytest.mark.parametrize("name, value, why", [
+    ("dose", "1,000", "ambiguous"), ("dilution_factor", "1,000", "ambiguous"), ("n_conc", "1,000", "ambiguous"),
+    ("dilution_factor", "1e999", "infinite"), ("n_conc", "inf", "finite"), ("dilution_factor", "nan", "finite"),
+    ("dose", float("inf"), "finite"), ("dilution_factor", float("nan"), "finite"),
+])
+def test_ambiguous_and_non_finite_numbers_are_refused_naming_the_parameter(name, value, why):
+    cls = pk.Microdialysis if name == "dose" else pk.RadioligandBinding
+    with pytest.raises(ParameterError, match=f"^{name}: .*{why}"):
+        cls(**{name: value})
+
+
+def test_toml_infinity_and_text_numbers_follow_the_rule(tmp_path):
+    f = tmp_path / "p.toml"
+    f.write_text('dose = inf\n', encoding="utf-8")   # TOML has inf as a float literal
+    with pytest.raises(ParameterError, match="^dose: .*finite"):
+        pk.Microdialysis.from_toml(f)
+    f.write_text('dose = "1,5 mg/kg"\n', encoding="utf-8")
+    assert pk.Microdialysis.from_toml(f).params.dose == pk.Q_(1.5, "mg/kg")

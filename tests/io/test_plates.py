@@ -42,7 +42,7 @@ def test_grid_text_in_a_cell_names_line_and_well():
     with pytest.raises(DataFormatError) as info:
         pkio.read_plate(text.encode(), name="g.csv")
     assert str(info.value) == ("g.csv: line 4: well B3: 'OVRFLW' is not a number; "
-                               "expected a number such as 1234 or 0.56")
+                               "expected a number such as 1234, 0.56 or 1e-5")
     warnings = []
     df = pkio.read_plate(text.encode(), name="g.csv", warnings=warnings)
     assert len(df) == 95 and warnings == [str(info.value)]

@@ -117,3 +117,13 @@ def test_missing_empty_and_non_utf8_files(tmp_path):
     latin.write_bytes((HEADER + "PK-1,DAT,,,2,,\xb5M,,lab,\n").encode("latin-1"))
     with pytest.raises(DataFormatError, match=r"latin\.csv: not UTF-8 text"):
         ref.load(latin)
+
+
+@pytest.mark.parametrize("value", ["1_000", "1e999"])
+def test_numbers_python_would_read_are_refused_by_the_one_rule(tmp_path, value):
+    # float("1_000") is 1000 and float("1e999") is inf: typed_numbers refuses both
+    f = tmp_path / "mine.csv"
+    f.write_text("drug,target,low,high,value,qualifier,unit,species,source,note\n"
+                 f"PK-1,SERT,,,{value},,nM,,lab,\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=rf"mine\.csv line 2: value '{value}' is not a number"):
+        ref.load(f)

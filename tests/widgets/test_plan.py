@@ -159,3 +159,23 @@ def test_a_quantity_is_shown_in_a_readable_unit_and_rebuilt_unchanged(app):
     params = app.session.plan.protocol.params
     assert params.radioligand_stock.to("nM").magnitude == pytest.approx(12500)
     assert params.wash_volume.to("mL").magnitude == pytest.approx(0.5)
+
+
+def test_a_decimal_comma_typed_for_a_dose_is_a_decimal_or_an_error_never_ten_times(store_path, tmp_path):
+    # issue 13: typing 1,5 for the dose recorded 15 mg/kg without a message
+    app = pk.Microdialysis().form(store=store_path, out_dir=tmp_path)
+    f = app.plan_view.fields["dose"]
+    f.control.value = "1,5"
+    assert f.message.value == ""
+    assert app.session.plan.protocol.params.dose == pk.Q_(1.5, "mg/kg")
+    f.control.value = "1,000"   # 1000 or 1.000? refused beside the field; the plan keeps 1.5
+    assert "dose" in f.message.value and "ambiguous" in f.message.value and "Error:" in f.message.value
+    assert app.session.plan.protocol.params.dose == pk.Q_(1.5, "mg/kg")
+    f.control.value = "1e999"
+    assert "infinite" in f.message.value
+
+
+def test_a_decimal_comma_takes_the_unit_chosen_beside_it(binding):
+    spec = field_spec(binding.parameter("top_conc"))
+    assert join_value(spec, "2,5", "nM") == "2,5 nM"
+    assert binding.parameter("top_conc").validate(join_value(spec, "2,5", "nM")) == pk.Q_(0.0025, "uM")
