@@ -41,12 +41,19 @@ def _esc(text: str) -> str:
 
 def normalised(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with the older column ``wavelength`` named ``wavelength_nm`` (as the shared
-    schema names it); other columns unchanged."""
+    schema names it), and wavelengths given as text (a long table's column) as numbers when
+    every one is a number."""
+    out = frame
     if "wavelength" in frame.columns and "wavelength_nm" not in frame.columns:
         out = frame.rename(columns={"wavelength": "wavelength_nm"})
+    for col in ("wavelength_nm", "excitation_nm"):  # a long table's column may arrive as text
+        if col in out.columns and not pd.api.types.is_numeric_dtype(out[col]):
+            numbers = pd.to_numeric(out[col].replace("", np.nan), errors="coerce")
+            if numbers.notna().sum() == out[col].replace("", np.nan).notna().sum():
+                out = out.assign(**{col: numbers.astype("float64")})
+    if out is not frame:
         out.attrs = dict(frame.attrs)
-        return out
-    return frame
+    return out
 
 
 def _timed(frame: pd.DataFrame) -> bool:
