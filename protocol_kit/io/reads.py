@@ -225,13 +225,13 @@ def one_read(frame: pd.DataFrame, *, read: object = None, wavelength: object = N
         hints = _choice_hints(reads)
         raise DataFormatError.hinted(
             f"{name}: no read matches {_esc(', '.join(asked))}; the file holds {len(reads)} read(s): {listing}"
-            + (f"; choose with {_or(len(hints))}" if hints else ""), hints)
+            + (f"; choose one: {_or(len(hints))}" if hints else ""), hints)
     if len(chosen) > 1:
         hints = _choice_hints(chosen)
         what = _esc("; ".join(r.describe() for r in chosen))
         raise DataFormatError.hinted(
             f"{name}: holds {len(chosen)} reads{' matching ' + _esc(', '.join(asked)) if asked else ''}, and an "
-            f"analysis uses one, never several merged: {what}; choose one with {_or(len(hints))}"
+            f"analysis uses one, never several merged: {what}; choose one: {_or(len(hints))}"
             if hints else
             f"{name}: holds {len(chosen)} reads that no option tells apart: {what}; export them to separate files",
             hints)

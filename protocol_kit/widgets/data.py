@@ -28,17 +28,21 @@ def form_hint(hint: Hint) -> str:
 
     for f in READ_FIELDS:
         if f.name == hint.name:
-            return f"'{f.label}' set to '{f.shown(hint.value)}' (Data step)"
+            return f"set '{f.label}' to '{f.shown(hint.value)}' on the Data step"
     for (name, _), (label, choices, _) in KNOWN_OPTIONS.items():
         if name == hint.name:
             shown = next((text for text, value in choices if value == hint.value), str(hint.value))
-            return f"'{label}' set to '{shown}' (Analysis step)"
+            return f"set '{label}' to '{shown}' on the Analysis step"
     return hint.python()
 
 
 def form_message(exc: ProtocolKitError) -> str:
-    """An error as the form says it: options by their fields (:func:`form_hint`)."""
-    return exc.say(form_hint)
+    """An error as the form says it: options by their fields (:func:`form_hint`). A hint
+    the message introduces with "pass" is said without it ("set ... to ...")."""
+    if exc.template is None:
+        return str(exc)
+    template = exc.template.replace("pass {", "{")
+    return template.format(*(form_hint(h) for h in exc.hints))
 
 
 @dataclass(frozen=True)
