@@ -119,4 +119,4 @@ def check_options(protocol: Protocol, options: dict) -> None:
     allowed = [*file_options(), *analyse_options(protocol)]
     for name in options:
         if name not in allowed:
-            raise UnknownNameError(f"option of {protocol.id} (reading or analysis)", name, allowed)
+            raise UnknownNameError(f"analysis option of {protocol.id}", name, allowed)
