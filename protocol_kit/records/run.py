@@ -389,7 +389,11 @@ class Run:
         frame = read_plate(self.data_bytes(name), format=format, name=name, warnings=warnings, **options)
         if not join:
             return frame
-        if layout is None:
+        if layout is None:  # a schedule: HPLC samples by fraction, no reads to choose
+            for option, value in (("read", read), ("wavelength", wavelength), ("exclude_wells", exclude_wells)):
+                if value is not None:
+                    raise ParameterError(option, value, "None for a fraction schedule",
+                                         reason=f"chooses among plate reads, and {self.state.protocol} has none")
             return join_layout(frame, self.protocol.schedule, extra_wells=extra_wells, warnings=warnings)
         if not isinstance(layout, pd.DataFrame):
             layout = read_layout(layout)

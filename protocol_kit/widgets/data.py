@@ -178,9 +178,15 @@ class DataController:
         return self.frame
 
     def resume(self) -> None:
-        """Read the latest attached file of a resumed run, if any."""
-        if self.session.run is not None and self.session.run.data_files:
-            self.read(self.session.run.data_files[-1].name)
+        """Read the latest attached file of a resumed run, if any, with the reading options
+        its latest analysis recorded (so the Data step shows what was analysed)."""
+        run = self.session.run
+        if run is not None and run.data_files:
+            record = run.latest_analysis()
+            names = {f.name for f in self.fields()}
+            recorded = record.result.get("options", {}) if record is not None else {}
+            self.options = {k: v for k, v in recorded.items() if k in names and v is not None}
+            self.read(run.data_files[-1].name)
 
     # -- what the view shows ----------------------------------------------------------------
     def plates(self) -> list[dict]:

@@ -32,6 +32,8 @@ class DataView:
                 field = w.Text(description=f.label, placeholder=f.help, style=LABEL, tooltip=f.help,
                                layout=w.Layout(width="460px"))
             field.add_class(f"pk-read-{f.name.replace('_', '-')}")
+            if f.name in self.data.options:  # a resumed run: the options its analysis recorded
+                field.value = f.shown(self.data.options[f.name])
             self.fields[f.name] = field
         self.reread_button = ui.button("Read again", "Read the attached file again with these options", "pk-reread")
         self.reread_button.on_click(lambda _: self.reread())

@@ -90,3 +90,15 @@ def test_a_wavelength_is_chosen_on_the_data_step(store_path, tmp_path):
     record = events(store_path, run.id)[-1][1]["result"]
     assert record["options"]["wavelength"] == "485"
     assert record["result"]["ic50"] == p.analyse(data).ic50
+
+
+def test_a_resumed_run_reads_with_the_options_its_analysis_recorded(app, store_path, tmp_path, binding):
+    run = start(app)
+    data = binding.simulate(seed=1)[["plate", "well", "cpm"]]
+    whole = pd.concat([data, pd.DataFrame({"plate": [1], "well": ["H12"], "cpm": [500.0]})])
+    app.data_view.fields["extra_wells"].value = "leave them out"
+    upload(app.data_view, "whole.csv", whole.to_csv(index=False).encode())
+    app.analysis_view.run_button.click()
+    again = binding.form(store=store_path, out_dir=tmp_path / "out", run_id=run.id)
+    assert again.data_view.fields["extra_wells"].value == "leave them out"
+    assert again.session.data.frame is not None and len(again.session.data.frame) == 42
