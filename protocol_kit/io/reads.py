@@ -190,6 +190,18 @@ def _choice_hints(reads: list[ReadInfo]) -> list[Hint]:
     return hints
 
 
+MAX_LISTED = 8  # reads listed by name in a message (a spectrum can hold hundreds)
+
+
+def _listing(reads: list[ReadInfo]) -> str:
+    shown = "; ".join(r.describe() for r in reads[:MAX_LISTED])
+    return shown + (f"; and {len(reads) - MAX_LISTED} more" if len(reads) > MAX_LISTED else "")
+
+
+def _choose(n_reads: int) -> str:
+    return "choose one: " if n_reads <= MAX_LISTED else "choose one, for example: "
+
+
 def _or(n: int) -> str:
     """'{0}', '{0} or {1}', '{0}, {1} or {2}', ... for ``n`` hints."""
     slots = [f"{{{i}}}" for i in range(n)]
@@ -220,18 +232,18 @@ def one_read(frame: pd.DataFrame, *, read: object = None, wavelength: object = N
         chosen = [r for r in chosen if np.isfinite(r.wavelength_nm)
                   and abs(r.wavelength_nm - nm) <= WAVELENGTH_TOLERANCE_NM]
         asked.append(f"wavelength={nm:g}")
-    listing = _esc("; ".join(r.describe() for r in reads))
+    listing = _esc(_listing(reads))
     if not chosen:
-        hints = _choice_hints(reads)
+        hints = _choice_hints(reads)[:MAX_LISTED]
         raise DataFormatError.hinted(
             f"{name}: no read matches {_esc(', '.join(asked))}; the file holds {len(reads)} read(s): {listing}"
-            + (f"; choose one: {_or(len(hints))}" if hints else ""), hints)
+            + (f"; {_choose(len(reads))}{_or(len(hints))}" if hints else ""), hints)
     if len(chosen) > 1:
-        hints = _choice_hints(chosen)
-        what = _esc("; ".join(r.describe() for r in chosen))
+        hints = _choice_hints(chosen)[:MAX_LISTED]
+        what = _esc(_listing(chosen))
         raise DataFormatError.hinted(
             f"{name}: holds {len(chosen)} reads{' matching ' + _esc(', '.join(asked)) if asked else ''}, and an "
-            f"analysis uses one, never several merged: {what}; choose one: {_or(len(hints))}"
+            f"analysis uses one, never several merged: {what}; {_choose(len(chosen))}{_or(len(hints))}"
             if hints else
             f"{name}: holds {len(chosen)} reads that no option tells apart: {what}; export them to separate files",
             hints)

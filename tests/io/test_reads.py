@@ -178,3 +178,16 @@ def test_a_marker_in_a_planned_well_is_an_error_unless_the_well_is_excluded(endp
     assert endpoint.analyse(data, exclude_wells="c4").ic50 == r.ic50
     with pytest.raises(ParameterError, match="exclude_wells: 'Z99' is not a well of the plan"):
         endpoint.analyse(data, exclude_wells="Z99")
+
+
+def test_a_spectrum_is_listed_in_short_and_a_wavelength_chooses_from_it():
+    # 20 wavelengths of one read (a spectrum, 400-590 nm in 10 nm steps) of two wells
+    frame = pd.DataFrame([{"plate": "1", "well": w, "read": 1, "wavelength_nm": 400.0 + 10 * k, "value": k + 0.5}
+                          for w in ("A1", "A2") for k in range(20)])
+    with pytest.raises(DataFormatError) as info:
+        one_read(frame)
+    text = str(info.value)
+    assert "holds 20 reads" in text and "; and 12 more" in text and "choose one, for example: " in text
+    assert len(info.value.hints) == 8
+    picked = one_read(frame, wavelength=450)
+    assert list(picked["value"]) == [5.5, 5.5]       # k = (450 - 400) / 10 = 5
