@@ -191,3 +191,23 @@ def test_a_spectrum_is_listed_in_short_and_a_wavelength_chooses_from_it():
     assert len(info.value.hints) == 8
     picked = one_read(frame, wavelength=450)
     assert list(picked["value"]) == [5.5, 5.5]       # k = (450 - 400) / 10 = 5
+
+
+def test_a_run_records_the_exclusion_and_says_it_in_the_result(endpoint, tmp_path):
+    data = _with_marker(endpoint, well="D2", marker="Range?")
+    run = endpoint.start_run("A. Smith", tmp_path / "runs.db")
+    with pytest.raises(DataFormatError, match="well D2 holds 'Range\\?'"):
+        run.analyse(data)
+    assert run.latest_analysis() is None                 # nothing recorded
+    r = run.analyse(data, exclude_wells="D2")
+    record = pk.open_run(run.id, tmp_path / "runs.db").latest_analysis().result
+    assert record["options"] == {"exclude_wells": "D2"}
+    assert "missing_wells" in record["result"]["flags"] and r.n_missing == 1
+
+
+def test_kinetic_counts_for_binding_are_refused_without_a_conversion():
+    p = pk.RadioligandBinding()
+    counts = p.simulate(seed=1)
+    kinetic = pd.concat([counts.assign(time_s=0.0), counts.assign(time_s=60.0)], ignore_index=True)
+    with pytest.raises(DataFormatError, match="kinetic read.*no conversion for kinetic data"):
+        p.analyse(kinetic)
