@@ -221,8 +221,11 @@ def _after(exc: ProtocolKitError, tail: str) -> ProtocolKitError:
     return ProtocolKitError.hinted(exc.template + tail.replace("{", "{{").replace("}", "}}"), exc.hints)
 
 
-def message(exc: ProtocolKitError) -> str:
-    """An error as the command line says it: an option to pass as ``--option name=value``."""
+def message(exc: ProtocolKitError, options: Sequence[str] = ()) -> str:
+    """An error as the command line says it: an option to pass as ``--option name=value``, and
+    a bad value of an option given with --option named as ``--option name``."""
+    if isinstance(exc, ParameterError) and exc.field in options:
+        return exc.named(f"--option {exc.field}")
     return exc.say(Hint.cli)
 
 
@@ -380,11 +383,13 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
+    args = None
     try:
         args = parser.parse_args(argv)
         return args.func(args)
     except ProtocolKitError as exc:
-        print(f"error: {message(exc)}", file=sys.stderr)
+        given = [item.partition("=")[0].strip() for item in (getattr(args, "option", None) or [])]
+        print(f"error: {message(exc, given)}", file=sys.stderr)
         return EXIT_USAGE
     except _UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

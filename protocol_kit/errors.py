@@ -73,6 +73,11 @@ class ParameterError(ProtocolKitError, ValueError):
             head = f"{field}: {value!r} {reason}"
         super().__init__(f"{head}; allowed: {allowed}")
 
+    def named(self, field: str) -> str:
+        """The message with the field called ``field`` (e.g. '--option wavelength', or a form
+        field's label), as a view names it."""
+        return str(ParameterError(field, self.value, self.allowed, reason=self.reason))
+
 
 class DimensionError(ParameterError):
     """A quantity has the wrong physical dimension, e.g. a volume given for a concentration."""

@@ -131,3 +131,12 @@ def test_subprocess_speaks_the_command_lines_language(tmp_path, counts):
                            str(path), "-o", str(tmp_path / "r.html"), "--store", str(tmp_path / "s.db"),
                            "--operator", "A"], capture_output=True, text=True)
     assert proc.returncode == 2 and "--option extra_wells=ignore" in proc.stderr
+
+
+def test_a_bad_option_value_is_named_as_the_option_given(tmp_path, capsys):
+    kin = pk.ReuptakeInhibition(readout="fluorescence kinetic", substrate="fluorescent substrate")
+    path = tmp_path / "kinetic.csv"
+    kin.simulate(seed=1).to_csv(path, index=False)
+    code, _, err = _analyse(tmp_path, capsys, "reuptake-inhibition", path, "--set", "substrate=fluorescent substrate",
+                            "--set", "readout=fluorescence endpoint", "--option", "kinetic=299")
+    assert code == 2 and err.startswith("error: --option kinetic: 299.0 is not a time of the kinetic read")

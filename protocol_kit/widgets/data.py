@@ -39,6 +39,13 @@ def form_hint(hint: Hint) -> str:
 def form_message(exc: ProtocolKitError) -> str:
     """An error as the form says it: options by their fields (:func:`form_hint`). A hint
     the message introduces with "pass" is said without it ("set ... to ...")."""
+    if isinstance(exc, ParameterError):
+        from .analysis import KNOWN_OPTIONS
+
+        labels = {f.name: f"'{f.label}'" for f in READ_FIELDS}
+        labels.update({name: f"'{label}'" for (name, _), (label, _, _) in KNOWN_OPTIONS.items()})
+        if exc.field in labels:
+            return exc.named(labels[exc.field])
     if exc.template is None:
         return str(exc)
     template = exc.template.replace("pass {", "{")

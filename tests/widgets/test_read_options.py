@@ -102,3 +102,13 @@ def test_a_resumed_run_reads_with_the_options_its_analysis_recorded(app, store_p
     again = binding.form(store=store_path, out_dir=tmp_path / "out", run_id=run.id)
     assert again.data_view.fields["extra_wells"].value == "leave them out"
     assert again.session.data.frame is not None and len(again.session.data.frame) == 42
+
+
+def test_a_bad_field_value_is_named_by_its_label(store_path, tmp_path):
+    p = pk.ReuptakeInhibition(readout="fluorescence endpoint", **FLUOR)
+    app = p.form(store=store_path, out_dir=tmp_path / "out")
+    start(app)
+    app.data_view.fields["wavelength"].value = "blue"
+    upload(app.data_view, "data.csv", p.simulate(seed=1).to_csv(index=False).encode())
+    msg = _msg(app.data_view)
+    assert "Error:" in msg and "data.csv: 'Wavelength (nm)': 'blue' is not allowed; allowed: a wavelength in nm" in msg
