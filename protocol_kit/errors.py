@@ -29,7 +29,10 @@ class Hint:
         return f"{self.name}={self.value!r}"
 
     def cli(self) -> str:
-        return f"--option {self.name}={self.value}"
+        """As typed in a shell: quoted when the value has spaces or shell characters."""
+        import shlex
+
+        return f"--option {shlex.quote(f'{self.name}={self.value}')}"
 
 
 class ProtocolKitError(Exception):
