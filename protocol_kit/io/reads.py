@@ -271,7 +271,7 @@ def one_read(frame: pd.DataFrame, *, read: object = None, wavelength: object = N
 
 def exclusion(exclude_wells: object) -> dict[str, str]:
     """``exclude_wells`` as {well: reason}: a list of wells, a text 'C4, D5', or a dict of
-    well -> reason (None: nothing excluded)."""
+    well -> reason (None: nothing excluded). A well is excluded on every plate."""
     if exclude_wells is None:
         return {}
     if isinstance(exclude_wells, dict):
