@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .core.protocol import protocol_class, protocol_ids, read_params_file
-from .errors import ParameterError, ProtocolKitError
+from .errors import Hint, ParameterError, ProtocolKitError
 
 EXIT_USAGE = 2
 
@@ -222,10 +222,25 @@ def _stored(run, path: Path) -> str:
     return f"stored in the run as {f.name}, SHA-256 {f.sha256[:16]}..."
 
 
+def _after(exc: ProtocolKitError, tail: str) -> ProtocolKitError:
+    """``exc`` with ``tail`` added to its message, its option hints kept."""
+    if exc.template is None:
+        return ProtocolKitError(f"{exc}{tail}")
+    return ProtocolKitError.hinted(exc.template + tail.replace("{", "{{").replace("}", "}}"), exc.hints)
+
+
+def message(exc: ProtocolKitError, options: Sequence[str] = ()) -> str:
+    """An error as the command line says it: an option to pass as ``--option name=value``, and
+    a bad value of an option given with --option named as ``--option name``."""
+    if isinstance(exc, ParameterError) and exc.field in options:
+        return exc.named(f"--option {exc.field}")
+    return exc.say(Hint.cli)
+
+
 def cmd_analyse(args: argparse.Namespace) -> int:
     """One shot: start a run, attach the data file, analyse it, write the report (all recorded)."""
     from .io import read_for_analysis
-    from .io.analysis_input import check_options
+    from .io.analysis_input import split_options
     from .reports.render import check_output
 
     p = _build(args)
@@ -234,16 +249,16 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     if not data.is_file():
         raise ParameterError("--data", args.data, "an existing instrument file", reason="does not exist or is not a file")
     options = _options(args.option or [])
-    check_options(p, options)
+    reading, analysis = split_options(p, options)
     # read the file and analyse it once before anything is recorded: bad data or options stop here
-    p.analyse(read_for_analysis(p, data, name=data.name), **options)
+    p.analyse(read_for_analysis(p, data, name=data.name, **reading), **analysis)
     run = p.start_run(_login(args), args.store)
     try:
         run.attach_data(data)
         result = run.analyse(**options)
         run.report(out, paper=args.paper, pdfa=args.pdfa)
     except ProtocolKitError as exc:
-        raise ProtocolKitError(f"{exc} (run {run.id} keeps what was recorded before this)") from None
+        raise _after(exc, f" (run {run.id} keeps what was recorded before this)") from None
     print(f"run {run.id} in {run.store.path}")
     print(result.summary())
     print(f"wrote {out} ({_stored(run, out)})")
@@ -257,10 +272,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     out = check_output(args.output, pdfa=args.pdfa)
     run = open_run(args.run, args.store, operator=_login(args))
+    if args.option:  # analyse again with these options (recorded) before the report
+        run.analyse(**_options(args.option))
     run.report(out, paper=args.paper, pdfa=args.pdfa)
     print(f"run {run.id}: {run.latest_analysis().result['summary']}")
     print(f"wrote {out} ({_stored(run, out)})")
     return 0
+
+
+OPTION_HELP = ("a reading or analysis option (repeatable): how the file is read (format, sheet, decimal, "
+               "extra_wells=ignore), which read (read=2, wavelength=535, kinetic=rate|last|SECONDS, "
+               "exclude_wells=C4,D5), how it is analysed (weighting=none, bottom=0, rate_window=0-300)")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -353,11 +375,12 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("--params", help="TOML file of name = value lines")
     s.add_argument("--set", action="append", metavar="NAME=VALUE", help="set one parameter (repeatable)")
     s.add_argument("--data", required=True, help="the instrument file (counter list, plate export, HPLC results)")
-    s.add_argument("--option", action="append", metavar="NAME=VALUE",
-                   help="an analysis option, e.g. --option weighting=1/x or --option bottom=0 (repeatable)")
+    s.add_argument("--option", action="append", metavar="NAME=VALUE", help=OPTION_HELP)
     s.set_defaults(func=cmd_analyse)
     s = sub.add_parser("report", parents=[report_opts], help="write the report of a stored run's latest analysis")
     s.add_argument("run", help="run id (see 'protocol-kit runs list')")
+    s.add_argument("--option", action="append", metavar="NAME=VALUE",
+                   help="analyse the run's latest data file again with these options first; " + OPTION_HELP)
     s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("demo", help="write the bench sheets of every protocol into a folder")
@@ -368,10 +391,15 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
+    args = None
     try:
         args = parser.parse_args(argv)
         return args.func(args)
-    except (_UsageError, ProtocolKitError) as exc:
+    except ProtocolKitError as exc:
+        given = [item.partition("=")[0].strip() for item in (getattr(args, "option", None) or [])]
+        print(f"error: {message(exc, given)}", file=sys.stderr)
+        return EXIT_USAGE
+    except _UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into e.g. head

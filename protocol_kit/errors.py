@@ -6,7 +6,8 @@ print its message on one line and exit with status 2, and a form can show it bes
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 
 def near_miss(name: str, known: Iterable[str]) -> str:
@@ -15,8 +16,47 @@ def near_miss(name: str, known: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+@dataclass(frozen=True)
+class Hint:
+    """An option that would resolve an error: ``name`` and the ``value`` to pass. Each view
+    says it in its own words (:meth:`ProtocolKitError.say`): Python ``extra_wells='ignore'``,
+    the command line ``--option extra_wells=ignore``, the form the field's label."""
+
+    name: str
+    value: object
+
+    def python(self) -> str:
+        return f"{self.name}={self.value!r}"
+
+    def cli(self) -> str:
+        """As typed in a shell: quoted when the value has spaces or shell characters."""
+        import shlex
+
+        return f"--option {shlex.quote(f'{self.name}={self.value}')}"
+
+
 class ProtocolKitError(Exception):
-    """Base class of every error protocol_kit raises on bad input or state."""
+    """Base class of every error protocol_kit raises on bad input or state.
+
+    An error that a reader or analysis option resolves is built with :meth:`hinted`: its text
+    holds ``{0}``, ``{1}``, ... where each :class:`Hint` goes, so each view can say the option
+    in its own language (:meth:`say`) while ``str(error)`` speaks Python."""
+
+    template: str | None = None
+    hints: tuple[Hint, ...] = ()
+
+    @classmethod
+    def hinted(cls, template: str, hints: Sequence[Hint]):
+        """An error whose message is ``template`` with each hint said as Python says it."""
+        exc = cls(template.format(*(h.python() for h in hints)))
+        exc.template, exc.hints = template, tuple(hints)
+        return exc
+
+    def say(self, option: Callable[[Hint], str]) -> str:
+        """The message with each hint said by ``option`` (e.g. :meth:`Hint.cli`)."""
+        if self.template is None:
+            return str(self)
+        return self.template.format(*(option(h) for h in self.hints))
 
 
 class ParameterError(ProtocolKitError, ValueError):
@@ -35,6 +75,11 @@ class ParameterError(ProtocolKitError, ValueError):
         if reason:
             head = f"{field}: {value!r} {reason}"
         super().__init__(f"{head}; allowed: {allowed}")
+
+    def named(self, field: str) -> str:
+        """The message with the field called ``field`` (e.g. '--option wavelength', or a form
+        field's label), as a view names it."""
+        return str(ParameterError(field, self.value, self.allowed, reason=self.reason))
 
 
 class DimensionError(ParameterError):

@@ -64,12 +64,35 @@ def linear_window(time, mean_signal) -> tuple[float, float]:
     return float(t[0]), float(t[k - 1])
 
 
+def window_choice(rate_window) -> tuple[float, float] | None:
+    """``rate_window`` as (start, end) seconds: a pair of numbers, or a text 'START-END' as
+    the command line and the form give it; None stays None."""
+    if rate_window is None:
+        return None
+    allowed = "(start, end) in seconds with start < end, e.g. (0, 300) or '0-300'"
+    try:
+        if isinstance(rate_window, str):
+            from ..typed_numbers import parse_number
+
+            start, sep, end = rate_window.strip().partition("-")
+            if not sep:
+                raise ValueError
+            pair = (parse_number(start), parse_number(end))
+        else:
+            pair = tuple(float(x) for x in rate_window)
+    except (TypeError, ValueError):
+        raise ParameterError("rate_window", rate_window, allowed) from None
+    if len(pair) != 2 or not (np.isfinite(pair).all() and 0 <= pair[0] < pair[1]):
+        raise ParameterError("rate_window", rate_window, allowed)
+    return pair
+
+
 def kinetic_rates(df: pd.DataFrame, rate_window=None) -> tuple[pd.DataFrame, tuple[float, float]]:
     """One row per (plate, well) with ``reading`` = initial rate (signal per minute)."""
     if "time_s" not in df.columns:
         raise AnalysisError("data: a kinetic read needs a time_s column (seconds from the substrate addition)")
     veh = df[df["role"] == "vehicle"].groupby("time_s")["reading"].mean().sort_index()
-    window = tuple(float(w) for w in rate_window) if rate_window is not None else linear_window(veh.index, veh.to_numpy())
+    window = window_choice(rate_window) or linear_window(veh.index, veh.to_numpy())
     rows = []
     for (plate, well), part in df.groupby(["plate", "well"], sort=False):
         part = part.sort_values("time_s")
@@ -78,6 +101,48 @@ def kinetic_rates(df: pd.DataFrame, rate_window=None) -> tuple[pd.DataFrame, tup
                                           if c in part])
         rows.append({**first.to_dict(), "reading": rate, "n_reads": len(part)})
     return pd.DataFrame(rows), window
+
+
+KINETIC_CHOICES = "'rate' (initial rate per well), 'last' (each well's last time point) or a time in seconds"
+
+
+def kinetic_endpoint(df: pd.DataFrame, when) -> tuple[pd.DataFrame, str]:
+    """One row per (plate, well) from a kinetic read: the value at time ``when`` (seconds, a
+    time of the read) or at each well's last time ('last'); and a sentence saying so."""
+    if "time_s" not in df.columns or not df["time_s"].notna().any():
+        raise AnalysisError("data: kinetic= takes a time point of a kinetic read, but the data has no time_s")
+    times = sorted(set(df["time_s"].dropna()))
+    if isinstance(when, str) and when == "last":
+        idx = df.sort_values("time_s").groupby(["plate", "well"], sort=False).tail(1).index
+        out = df.loc[idx].sort_index()
+        at = sorted(set(out["time_s"]))
+        said = f"{at[0]:g} s" if len(at) == 1 else f"{at[0]:g}-{at[-1]:g} s"
+        return out, (f"kinetic read ({len(times)} time points, {times[0]:g}-{times[-1]:g} s): each well's last "
+                     f"time point ({said}) used as its endpoint value, as asked (kinetic='last')")
+    t = float(when)
+    match = [x for x in times if abs(x - t) <= 0.5]
+    if not match:
+        raise ParameterError("kinetic", when, f"{KINETIC_CHOICES}; the read's times are "
+                             f"{', '.join(f'{x:g}' for x in times)} s", reason="is not a time of the kinetic read")
+    out = df[np.isclose(df["time_s"], match[0])]
+    return out, (f"kinetic read ({len(times)} time points, {times[0]:g}-{times[-1]:g} s): the value at "
+                 f"{match[0]:g} s used as each well's endpoint value, as asked (kinetic={when!r})")
+
+
+def kinetic_choice(kinetic) -> object:
+    """``kinetic`` checked: None, 'rate', 'last' or a time in seconds (a number, or a text
+    that is one, as a form or the command line gives it)."""
+    if kinetic is None or (isinstance(kinetic, str) and kinetic.strip().lower() in ("rate", "last")):
+        return kinetic.strip().lower() if isinstance(kinetic, str) else None
+    from ..typed_numbers import NumberTextError, parse_number
+
+    try:
+        t = parse_number(kinetic) if isinstance(kinetic, str) else float(kinetic)
+    except (NumberTextError, TypeError, ValueError):
+        raise ParameterError("kinetic", kinetic, KINETIC_CHOICES) from None
+    if isinstance(kinetic, bool) or not (np.isfinite(t) and t >= 0):
+        raise ParameterError("kinetic", kinetic, KINETIC_CHOICES)
+    return t
 
 
 @dataclass(frozen=True)
@@ -96,6 +161,7 @@ class UptakeResult(InhibitionResult):
     rate_window_s: tuple[float, float] | None
     n_wells: int
     n_missing: int
+    conversion: str = ""  # how a kinetic read was made one value per well when the user asked
 
     main_table = "concentrations"
     headline = ("compound", "transporter", "readout", "ic50_text", "ic50_ci", "hill", "ki", "ki_ci", "ki_direct",
@@ -106,7 +172,8 @@ class UptakeResult(InhibitionResult):
         return (f"{self.compound} on {self.transporter} uptake ({self.readout}): IC50 {self.ic50_text}"
                 f"{ci_text(self.ic50_ci, format_molar)}, Hill {self.hill:.2f}, Ki {ki}{ci_text(self.ki_ci, format_molar)}"
                 f" ([S] {format_molar(self.substrate_conc)}, Km {format_molar(self.km)}); Z' {self.z_prime:.2f}, "
-                f"S/B {self.signal_to_background:.1f}; flags: {', '.join(self.flags) or 'none'}")
+                f"S/B {self.signal_to_background:.1f}; flags: {', '.join(self.flags) or 'none'}"
+                + (f"; {self.conversion}" if self.conversion else ""))
 
 
 def plate_quality(df: pd.DataFrame) -> pd.DataFrame:
@@ -126,10 +193,15 @@ def plate_quality(df: pd.DataFrame) -> pd.DataFrame:
 
 def analyse_uptake(frame: pd.DataFrame, *, substrate_conc: float, km: float, kinetic: bool = False,
                    rate_window=None, compound: str = "", transporter: str = "", readout: str = "",
-                   weighting: str | None = "relative", bottom: float | None = None) -> UptakeResult:
+                   weighting: str | None = "relative", bottom: float | None = None,
+                   conversion: str = "") -> UptakeResult:
     """Uptake inhibition from a frame joined to the layout (roles vehicle, positive, compound,
     blank; ``conc`` molar; readings in ``cpm``, else ``value``; kinetic: one row per read with
-    ``time_s``). ``substrate_conc`` and ``km`` molar."""
+    ``time_s``). ``substrate_conc`` and ``km`` molar. ``conversion``: a sentence, shown in the
+    result, saying how a kinetic read was made one value per well at the user's request."""
+    if rate_window is not None and not kinetic:
+        raise ParameterError("rate_window", rate_window, "None for endpoint data",
+                             reason="applies to the initial rate of a kinetic read, and this analysis has none")
     col = reading_column(frame, ("cpm", "value"))
     counts = col == "cpm" or readout == "scintillation"
     df, qc = prepare_wells(frame, value=col, roles=("vehicle", "positive"), counts=counts, what="scintillation")
@@ -164,4 +236,5 @@ def analyse_uptake(frame: pd.DataFrame, *, substrate_conc: float, km: float, kin
         flags=tuple(flags), qc=tuple(qcs + qc), tables={"concentrations": stats, "wells": df, "plates": plates},
         compound=compound, transporter=transporter, readout=readout, substrate_conc=substrate_conc, km=km,
         z_prime=zp,
-        signal_to_background=sb, rate_window_s=window, n_wells=len(df), n_missing=n_missing, **curve_fields(curve))
+        signal_to_background=sb, rate_window_s=window, n_wells=len(df), n_missing=n_missing,
+        conversion=conversion, **curve_fields(curve))

@@ -194,18 +194,29 @@ class Protocol:
         ``fraction`` to join); returns an immutable result with tables, QC flags and HTML."""
         raise NotImplementedError(f"{self.id} has no analysis")
 
-    def _joined(self, data: pd.DataFrame, warnings: list[str] | None = None) -> pd.DataFrame:
+    def _joined(self, data: pd.DataFrame, warnings: list[str] | None = None, *, read: object = None,
+                wavelength: object = None, expect: str = "endpoint", kinetic_hints=(),
+                exclude_wells: object = None, extra_wells: str = "error") -> pd.DataFrame:
         """``data`` joined to the plan (by :func:`protocol_kit.io.join_layout`) unless it
-        already carries the plan's columns (``role`` of a layout, ``phase`` of a schedule)."""
+        already carries the plan's columns (``role`` of a layout, ``phase`` of a schedule).
+        A plate's readings are first narrowed to the one read ``read`` / ``wavelength``
+        choose, of the kind ``expect``-ed, and a marker cell in a planned well is refused
+        unless ``exclude_wells`` names it (:mod:`protocol_kit.io.reads`)."""
         if not isinstance(data, pd.DataFrame):
             raise ParameterError("data", type(data).__name__, "a pandas DataFrame of readings (one row per "
                                  "well or fraction)")
         marker = "role" if self.plan_kind == "layout" else "phase"
-        if marker in data.columns:
-            return data
-        from ..io import join_layout
+        if self.plan_kind == "layout":
+            from ..io.reads import check_markers, one_read
 
-        return join_layout(data, self._plan_frame, warnings=warnings)
+            data = one_read(data, read=read, wavelength=wavelength, expect=expect, kinetic_hints=kinetic_hints)
+        if marker not in data.columns:
+            from ..io import join_layout
+
+            data = join_layout(data, self._plan_frame, warnings=warnings, extra_wells=extra_wells)
+        if self.plan_kind == "layout":
+            data = check_markers(data, list(self._plan_frame["well"]), exclude_wells)
+        return data
 
     # -- output ------------------------------------------------------------------------------
     def sheet(self, path: str | Path | None = None, *, paper: str = "A4") -> str | Path:

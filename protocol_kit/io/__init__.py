@@ -10,11 +10,13 @@ collects the messages instead and the reader carries on without the bad values.
 """
 from __future__ import annotations
 
+import ast
 import os
+import re
 
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import DataFormatError, Hint, ParameterError
 from .analysis_input import analysis_frame
 from .counter import CPM, read_counter
 from .envision import read_envision
@@ -69,23 +71,87 @@ def detect_format(source: str | os.PathLike | bytes, *, name: str | None = None,
 def read_plate(source: str | os.PathLike | bytes, *, format: str = "auto", name: str | None = None,
                warnings: list[str] | None = None, **options) -> pd.DataFrame:
     """Plate data as a tidy frame, with the reader for ``format`` ('auto' detects it; see
-    :func:`detect_format`). ``options`` go to the reader (e.g. ``value=``, ``sheet=``)."""
+    :func:`detect_format`). ``options`` go to the reader (e.g. ``value=``, ``sheet=``,
+    ``decimal=``); an option the reader does not take is refused, naming those it does."""
     if format == "auto":
         data, name = load(source, name)
         format, source = detect_format(data, name=name, sheet=options.get("sheet")), data
     if format not in READERS:
         raise ParameterError("format", format, f"'auto' or one of {', '.join(READERS)}")
-    return READERS[format](source, name=name, warnings=warnings, **options)
+    reader = READERS[format]
+    _check_reader_options(format, reader, options, name)
+    try:
+        return reader(source, name=name, warnings=warnings, **options)
+    except DataFormatError as exc:
+        raise _hinted(exc) from None
 
 
-def read_for_analysis(protocol, source: str | os.PathLike | bytes, name: str | None = None) -> pd.DataFrame:
-    """A data file for ``protocol`` read as its analysis reads it: a plate file (format found from
-    the file) joined to the layout, or an HPLC results table with its standards told apart
+_PASS = re.compile(r"pass (\w+)=('[^']*')")
+
+
+def _hinted(exc: DataFormatError) -> DataFormatError:
+    """A reader's error whose text suggests a reader option ("pass decimal=','") as one with
+    a :class:`~protocol_kit.errors.Hint`, so each view can say the option its own way. The
+    readers write the suggestion as Python; this is the one place that reads it back."""
+    text = str(exc)
+    found = [m for m in _PASS.finditer(text) if m.group(1) in reader_options()]
+    if exc.template is not None or not found:
+        return exc
+    hints, parts, at = [], [], 0
+    for i, m in enumerate(found):
+        parts.append(text[at:m.start()].replace("{", "{{").replace("}", "}}") + f"pass {{{i}}}")
+        hints.append(Hint(m.group(1), ast.literal_eval(m.group(2))))
+        at = m.end()
+    parts.append(text[at:].replace("{", "{{").replace("}", "}}"))
+    return DataFormatError.hinted("".join(parts), hints)
+
+
+def _check_reader_options(format: str, reader, options: dict, name: str | None) -> None:
+    """Refuse an option the ``format`` reader does not take (instead of a TypeError)."""
+    import inspect
+
+    takes = [n for n, prm in inspect.signature(reader).parameters.items()
+             if prm.kind == prm.KEYWORD_ONLY and n not in ("name", "warnings")]
+    for option, value in options.items():
+        if option not in takes:
+            what = f"{name} was read as {format}" if name else f"the {format} reader"
+            raise ParameterError(option, value, f"options of the {format} reader: {', '.join(takes) or 'none'}",
+                                 reason=f"is not an option of the {format} reader ({what})")
+
+
+def reader_options() -> list[str]:
+    """Every option some reader takes (``sheet``, ``decimal``, ``delimiter``, ``value``, ...)."""
+    import inspect
+
+    names = {n for reader in READERS.values() for n, prm in inspect.signature(reader).parameters.items()
+             if prm.kind == prm.KEYWORD_ONLY and n not in ("name", "warnings")}
+    return sorted(names)
+
+
+def read_for_analysis(protocol, source: str | os.PathLike | bytes, name: str | None = None, *,
+                      format: str = "auto", extra_wells: str = "error", read: object = None,
+                      wavelength: object = None, exclude_wells: object = None,
+                      warnings: list[str] | None = None, **reader_options) -> pd.DataFrame:
+    """A data file for ``protocol`` read as its analysis reads it: a plate file (``format``
+    'auto' finds it from the file; ``reader_options`` such as ``sheet``, ``decimal`` go to
+    the reader, None meaning not given) narrowed to one
+    read (``read`` / ``wavelength``, see :mod:`protocol_kit.io.reads`) and joined to the
+    layout (``extra_wells``; a marker cell in a planned well refused unless ``exclude_wells``
+    names it), or an HPLC results table with its standards told apart
     (:func:`protocol_kit.io.analysis_input.analysis_frame`). Errors name the file."""
-    frame = read_plate(source, format="auto" if protocol.plan_kind == "layout" else "hplc", name=name)
-    return analysis_frame(protocol, frame)
+    options = {k: v for k, v in reader_options.items() if v is not None}
+    layout = protocol.plan_kind == "layout"
+    if not layout:
+        for option, value in (("read", read), ("wavelength", wavelength), ("exclude_wells", exclude_wells)):
+            if value is not None:
+                raise ParameterError(option, value, "None for an HPLC results table",
+                                     reason=f"chooses among plate reads, and {protocol.id} reads an HPLC table")
+    fmt = format if layout or format != "auto" else "hplc"
+    frame = read_plate(source, format=fmt, name=name, warnings=warnings, **options)
+    return analysis_frame(protocol, frame, extra_wells=extra_wells, read=read, wavelength=wavelength,
+                          exclude_wells=exclude_wells, warnings=warnings)
 
 
-__all__ = ["READERS", "detect_format", "join_layout", "read_counter", "read_envision", "read_grid",
-           "read_for_analysis", "read_gen5", "read_hplc", "read_kaleido", "read_layout", "read_long",
-           "read_mars", "read_plate", "read_softmax", "read_tecan"]
+__all__ = ["READERS", "detect_format", "join_layout", "read_counter", "read_envision", "read_for_analysis",
+           "read_gen5", "read_grid", "read_hplc", "read_kaleido", "read_layout", "read_long", "read_mars",
+           "read_plate", "read_softmax", "read_tecan", "reader_options"]

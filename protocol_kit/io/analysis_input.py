@@ -67,21 +67,56 @@ def hplc_for_analysis(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def analysis_frame(protocol: Protocol, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` (as a reader returns it) ready for ``protocol.analyse``."""
+def analysis_frame(protocol: Protocol, frame: pd.DataFrame, *, extra_wells: str = "error", read: object = None,
+                   wavelength: object = None, exclude_wells: object = None,
+                   warnings: list[str] | None = None) -> pd.DataFrame:
+    """``frame`` (as a reader returns it) ready for ``protocol.analyse``: a plate's readings
+    narrowed to one read and joined to the layout (kinetic or endpoint, as the file has it:
+    the analysis decides what it takes), an HPLC table with its standards told apart."""
     if protocol.plan_kind == "layout":
-        return frame if "role" in frame.columns else join_layout(frame, protocol.layout)
-    return hplc_for_analysis(frame)
+        return protocol._joined(frame, warnings, read=read, wavelength=wavelength, expect="either",
+                                exclude_wells=exclude_wells, extra_wells=extra_wells)
+    return hplc_for_analysis(frame)  # joined to the schedule by the analysis (with extra_wells)
+
+
+def file_options() -> list[str]:
+    """Options that say how a file is read (not how it is analysed): ``format`` and every
+    reader's own (:func:`protocol_kit.io.reader_options`)."""
+    from . import reader_options
+
+    return ["format", *reader_options()]
+
+
+def analyse_options(protocol: Protocol) -> list[str]:
+    """The keyword options ``protocol.analyse`` takes."""
+    import inspect
+
+    return [n for n, prm in inspect.signature(protocol.analyse).parameters.items()
+            if n != "data" and prm.kind in (prm.KEYWORD_ONLY, prm.POSITIONAL_OR_KEYWORD)]
+
+
+def split_options(protocol: Protocol, options: dict) -> tuple[dict, dict]:
+    """``options`` as (how to read the file, how to analyse it): the file options
+    (:func:`file_options`) and those of ``protocol.analyse`` that also choose what is read
+    (``extra_wells``, ``read``, ``wavelength``, ``exclude_wells``) go to
+    :func:`protocol_kit.io.read_for_analysis`; every option but the file options goes to the
+    analysis. An option neither takes is refused, naming those that exist."""
+    check_options(protocol, options)
+    files = file_options()
+    reading = {k: v for k, v in options.items() if k in files or k in READ_CHOICES}
+    analysis = {k: v for k, v in options.items() if k not in files}
+    return reading, analysis
+
+
+READ_CHOICES = ("extra_wells", "read", "wavelength", "exclude_wells")
 
 
 def check_options(protocol: Protocol, options: dict) -> None:
-    """Refuse an analysis option ``protocol.analyse`` does not take, naming the ones it does."""
-    import inspect
-
+    """Refuse an option neither the reading of a file nor ``protocol.analyse`` takes, naming
+    the ones they do."""
     from ..errors import UnknownNameError
 
-    allowed = [n for n, prm in inspect.signature(protocol.analyse).parameters.items()
-               if n != "data" and prm.kind in (prm.KEYWORD_ONLY, prm.POSITIONAL_OR_KEYWORD)]
+    allowed = [*file_options(), *analyse_options(protocol)]
     for name in options:
         if name not in allowed:
             raise UnknownNameError(f"analysis option of {protocol.id}", name, allowed)

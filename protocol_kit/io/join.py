@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import DataFormatError, ParameterError
+from ..errors import DataFormatError, Hint, ParameterError
 from .source import Problems, number
 
 # Columns that tell apart several values of one well: a well may appear once per combination.
-GROUP_COLUMNS = ("plate", "repeat", "label", "read", "time_s", "wavelength_nm", "animal", "analyte")
+GROUP_COLUMNS = ("plate", "repeat", "label", "read", "time_s", "wavelength_nm", "excitation_nm",
+                 "mode", "read_label", "animal", "analyte")
 NUMBER_COLUMNS = ("value", "cpm", "dpm", "peak_area", "concentration")
 
 
@@ -26,6 +27,17 @@ def _where(row: pd.Series, groups: list[str]) -> str:
 
 def _line(row: pd.Series) -> int | None:
     return int(row["line"]) if "line" in row and pd.notna(row["line"]) else None
+
+
+def _extra(problems: Problems, message: str, remedy: str, line: int | None) -> None:
+    """Report a data row the plan does not use, with the option that leaves such rows out as
+    a :class:`~protocol_kit.errors.Hint` (each view says it in its own words)."""
+    where = f"{problems.name}: line {line}: " if line else f"{problems.name}: "
+    if problems.sink is not None:
+        problems.sink.append(f"{where}{message}; pass extra_wells='ignore' {remedy}")
+        return
+    text = (where + message).replace("{", "{{").replace("}", "}}")
+    raise DataFormatError.hinted(text + "; pass {0} " + remedy, [Hint("extra_wells", "ignore")])
 
 
 def _check_numbers(data: pd.DataFrame, on: str, problems: Problems) -> pd.DataFrame:
@@ -115,8 +127,8 @@ def join_layout(frame: pd.DataFrame, layout: pd.DataFrame, *, on: str | None = N
     span = f"{planned[0]}-{planned[-1]}" if planned else "none"
     if extra_wells == "error":
         for _, row in extra.iterrows():
-            problems(f"{on} {row[on]}{_where(row, groups)} is not in the plan (it uses {len(planned)} "
-                     f"{on}s, {span}); pass extra_wells='ignore' to leave such {on}s out", _line(row))
+            _extra(problems, f"{on} {row[on]}{_where(row, groups)} is not in the plan (it uses {len(planned)} "
+                   f"{on}s, {span})", f"to leave such {on}s out", _line(row))
     elif len(extra) and warnings is not None:
         warnings.append(f"{problems.name}: left out {len(extra)} value(s) of {on}s not in the plan: "
                         f"{', '.join(dict.fromkeys(map(str, extra[on])))}")

@@ -157,7 +157,7 @@ class Microdialysis(Protocol):
                              drug_label=self.drug_group, seed=seed, **t)
 
     def analyse(self, data: pd.DataFrame, *, standards: pd.DataFrame | None = None, groups=None, exclude=None,
-                recovery: float | None = None, weighting=None, auc_window=None):
+                recovery: float | None = None, weighting=None, auc_window=None, extra_wells: str = "error"):
         """HPLC results to a :class:`~protocol_kit.analysis.microdialysis.MicrodialysisResult`.
 
         ``data``: one row per animal and fraction (``animal``, ``fraction`` number or label,
@@ -165,7 +165,8 @@ class Microdialysis(Protocol):
         group); rows with a ``standard_conc`` (nM) are the standards, or pass ``standards=``.
         ``exclude``: animal -> reason (e.g. {"R03": "probe outside the ventral hippocampus"}).
         ``recovery``: in vitro probe recovery, a fraction. ``weighting``: None, "1/x" or
-        "1/x2" for the standard curve. ``auc_window``: (start, end) min from the dose. The
+        "1/x2" for the standard curve. ``auc_window``: (start, end) min from the dose.
+        ``extra_wells='ignore'`` leaves out samples of fractions not in the schedule. The
         baseline fractions and fraction times are this plan's schedule."""
         from ..analysis.microdialysis import analyse_microdialysis
 
@@ -177,7 +178,7 @@ class Microdialysis(Protocol):
         if "phase" not in data.columns:  # not yet joined to the schedule; a lost sample is no error
             from ..io import join_layout
 
-            data = join_layout(data, self._plan_frame, missing="ignore")
+            data = join_layout(data, self._plan_frame, missing="ignore", extra_wells=extra_wells)
         return analyse_microdialysis(data, standards, analyte=self.params.analyte, unit="nM",
                                      weighting=weighting, recovery=recovery, groups=groups, exclude=exclude,
                                      auc_window=auc_window, control_group="vehicle")

@@ -195,7 +195,8 @@ class RadioligandBinding(Protocol):
                                background_cpm=t["background_cpm"], well_cv=t["well_cv"],
                                count_min=t["count_min"], seed=seed)
 
-    def analyse(self, data: pd.DataFrame, *, weighting: str | None = "relative", bottom: float | None = None):
+    def analyse(self, data: pd.DataFrame, *, read=None, wavelength=None, weighting: str | None = "relative",
+                bottom: float | None = None, exclude_wells=None, extra_wells: str = "error"):
         """Counts per well (a counter list, raw with ``well`` + ``cpm``/``value`` or already
         joined to this layout) to a :class:`~protocol_kit.analysis.assay_binding.CompetitionResult`
         (IC50, Hill, Ki by Cheng-Prusoff with this plan's [L] and Kd, direct Ki fit) or, in
@@ -203,12 +204,17 @@ class RadioligandBinding(Protocol):
         (Kd, Bmax in fmol/mg protein). Specific activity, efficiency, protein per well and
         well volume are this plan's values. ``weighting``: "relative" (1/CPM^2, the
         default) or None (unweighted); see :mod:`protocol_kit.analysis.assay_binding`.
-        ``bottom`` (competition): None fits the bottom plateau, 0 fixes it at the NSB level."""
+        ``bottom`` (competition): None fits the bottom plateau, 0 fixes it at the NSB level.
+        ``read`` / ``wavelength``: which read of a file with several (such a file is refused
+        without a choice; :mod:`protocol_kit.io.reads`); ``exclude_wells``: wells left out (a
+        marker such as OVRFLW in a planned well is otherwise refused); ``extra_wells='ignore'``
+        leaves out wells the plan does not use (a whole plate read for a partial layout)."""
         from ..analysis.assay_binding import analyse_competition
         from ..analysis.assay_saturation import analyse_saturation
 
         v = self.params
-        df = self._joined(data)
+        df = self._joined(data, read=read, wavelength=wavelength, exclude_wells=exclude_wells,
+                          extra_wells=extra_wells)
         if self.saturation:
             return analyse_saturation(df, self._binding_setup(), radioligand=v.radioligand, target=v.target,
                                       weighting=weighting)

@@ -6,6 +6,8 @@ substrate starts a short uptake that is stopped ice-cold.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from ..core.params import Parameter
@@ -180,22 +182,49 @@ class ReuptakeInhibition(Protocol):
                                well_cv=t["well_cv"], read_sd=t["read_sd"], tau_min=t["tau_min"],
                                uptake_min=float(v.uptake_time.to("min").magnitude), seed=seed)
 
-    def analyse(self, data: pd.DataFrame, *, rate_window=None, weighting: str | None = "relative",
-                bottom: float | None = None):
+    def analyse(self, data: pd.DataFrame, *, read=None, wavelength=None, kinetic=None, rate_window=None,
+                weighting: str | None = "relative", bottom: float | None = None, exclude_wells=None,
+                extra_wells: str = "error"):
         """Readings per well (raw with ``well`` + ``value``/``cpm``, kinetic with ``time_s``,
         or already joined to this layout) to an
         :class:`~protocol_kit.analysis.uptake.UptakeResult`: % inhibition from the vehicle and
         reference-inhibitor wells, IC50, Hill, Ki with this plan's [S] and Km, Z' and S/B per
-        plate. ``rate_window`` (kinetic): (start, end) seconds for the initial rate, default
-        the early linear part; ``weighting`` "relative" (1/reading^2) or None; ``bottom``
-        None (fitted) or a fixed % of control (0)."""
-        from ..analysis.uptake import analyse_uptake
+        plate. ``read`` / ``wavelength``: which read of a file with several (see
+        :mod:`protocol_kit.io.reads`; without a choice such a file is refused). ``kinetic``:
+        how a kinetic read becomes one value per well: None (the readout decides: a kinetic
+        readout takes initial rates, an endpoint readout refuses kinetic data), 'rate' (the
+        initial rate), 'last' (each well's last time point) or a time in seconds; a conversion
+        is stated in the result. ``rate_window`` (initial rates): (start, end) seconds,
+        default the early linear part; ``weighting`` "relative" (1/reading^2) or None;
+        ``bottom`` None (fitted) or a fixed % of control (0); ``exclude_wells``: wells left
+        out (a marker such as OVRFLW in a planned well is otherwise refused);
+        ``extra_wells='ignore'`` leaves out wells the plan does not use."""
+        from ..analysis.uptake import analyse_uptake, kinetic_choice, kinetic_endpoint
+        from ..errors import Hint
 
         v = self.params
-        return analyse_uptake(self._joined(data), substrate_conc=float(v.substrate_conc.to("M").magnitude),
-                              km=float(v.substrate_km.to("M").magnitude), kinetic=v.readout == "fluorescence kinetic",
-                              rate_window=rate_window, compound=v.compound, transporter=v.transporter,
-                              readout=v.readout, weighting=weighting, bottom=bottom)
+        choice = kinetic_choice(kinetic)
+        kinetic_readout = v.readout == "fluorescence kinetic"
+        if choice is None:
+            expect = "kinetic" if kinetic_readout else "endpoint"
+        else:
+            expect = "kinetic"
+        df = self._joined(data, read=read, wavelength=wavelength, expect=expect, exclude_wells=exclude_wells,
+                          extra_wells=extra_wells, kinetic_hints=[Hint("kinetic", "rate"), Hint("kinetic", "last")])
+        conversion = ""
+        if choice not in (None, "rate"):
+            df, conversion = kinetic_endpoint(df, choice)
+        rates = choice == "rate" or (choice is None and kinetic_readout)
+        result = analyse_uptake(df, substrate_conc=float(v.substrate_conc.to("M").magnitude),
+                                km=float(v.substrate_km.to("M").magnitude), kinetic=rates,
+                                rate_window=rate_window, compound=v.compound, transporter=v.transporter,
+                                readout=v.readout, weighting=weighting, bottom=bottom, conversion=conversion)
+        if choice == "rate" and not kinetic_readout:
+            start, end = result.rate_window_s
+            result = dataclasses.replace(result, conversion=(
+                f"kinetic read converted to one initial rate per well over {start:g}-{end:g} s, as asked "
+                f"(kinetic='rate'; the plan's readout is {v.readout})"))
+        return result
 
     def _layout(self) -> pd.DataFrame:
         v = self.params

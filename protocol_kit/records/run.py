@@ -288,20 +288,27 @@ class Run:
         DataFrame of readings. A file is read with :meth:`read_data` and joined to the plan
         (an HPLC results table: standards told apart by its type column, see
         :mod:`protocol_kit.io.analysis_input`). ``options`` go to ``protocol.analyse`` (e.g.
-        ``weighting=None``, ``bottom=0``, ``exclude={"R03": "probe misplaced"}``) and are
-        recorded with the result, the data file's name and SHA-256, and the summary."""
+        ``weighting=None``, ``bottom=0``, ``exclude={"R03": "probe misplaced"}``, and which
+        read: ``read=``, ``wavelength=``, ``kinetic=``), those on how the file is read
+        (``format``, ``sheet``, ``decimal``, ``extra_wells``, ``read``, ``wavelength``,
+        ``exclude_wells``) to :func:`protocol_kit.io.read_for_analysis`; all are recorded with
+        the result, the data file's name and SHA-256, and the summary."""
         from ..io import read_for_analysis
-        from ..io.analysis_input import check_options
+        from ..io.analysis_input import split_options
 
         who = self._who(operator)
         self._writable("an analysis result")
-        check_options(self.protocol, options)
+        reading, analysis = split_options(self.protocol, options)
         if data is None:
             if not self.data_files:
                 raise ProtocolKitError(f"run {self.id}: no data file attached, nothing to analyse; "
                                        "attach one first (run.attach_data(path))")
             data = self.data_files[-1].name
         if isinstance(data, pd.DataFrame):
+            unused = [k for k in reading if k not in analysis]
+            if unused:
+                raise ParameterError(unused[0], reading[unused[0]], "None for a DataFrame",
+                                     reason="says how a file is read, and the data is a DataFrame")
             frame = data
             source = {"name": None, "sha256": hashlib.sha256(data.to_csv(index=False).encode()).hexdigest(),
                       "rows": len(data), "note": "a DataFrame given in memory, not attached"}
@@ -309,13 +316,13 @@ class Run:
             files = {f.name: f for f in self.data_files}
             if data not in files:
                 raise UnknownNameError("data file", data, files)
-            frame = read_for_analysis(self.protocol, self.data_bytes(data), name=data)
+            frame = read_for_analysis(self.protocol, self.data_bytes(data), name=data, **reading)
             file = files[data]
             source = {"name": data, "sha256": file.sha256, "rows": len(frame), "seq": file.seq}
         else:
             raise ParameterError("data", type(data).__name__, "None (the latest attached file), the name of an "
                                  "attached file, or a pandas DataFrame")
-        result = self.protocol.analyse(frame, **options)
+        result = self.protocol.analyse(frame, **analysis)
         record = {"kind": ANALYSIS_KIND, "protocol": self.state.protocol, "result_type": type(result).__name__,
                   "summary": result.summary(), "data": source, "options": _json_safe(options),
                   "protocol_kit": __version__, "result": _json_safe(result.to_dict())}
@@ -364,21 +371,35 @@ class Run:
 
     def read_data(self, name: str, *, format: str = "auto", join: bool = True,
                   layout: str | os.PathLike | pd.DataFrame | None = None, extra_wells: str = "error",
+                  read: object = None, wavelength: object = None, exclude_wells: object = None,
                   warnings: list[str] | None = None, **options: Any) -> pd.DataFrame:
         """Read an attached file with :mod:`protocol_kit.io` (``format``: 'auto' or a reader's
-        name) and, with ``join``, join it to the plan's layout or schedule, or to ``layout``
-        (a frame, or the path of a wellmap TOML file). Errors name the file."""
-        from ..io import join_layout, read_layout, read_plate
+        name; ``options`` such as ``sheet``, ``decimal`` go to the reader) and, with ``join``,
+        narrow a plate file to one read (``read`` / ``wavelength``; a file with several is
+        refused without a choice, :mod:`protocol_kit.io.reads`) and join it to the plan's
+        layout or schedule, or to ``layout`` (a frame, or the path of a wellmap TOML file).
+        Errors name the file."""
+        from ..io import join_layout, read_for_analysis, read_layout, read_plate
+        from ..io.reads import check_markers, one_read
 
+        if join and layout is None and self.protocol.plan_kind == "layout":
+            return read_for_analysis(self.protocol, self.data_bytes(name), name=name, format=format,
+                                     extra_wells=extra_wells, read=read, wavelength=wavelength,
+                                     exclude_wells=exclude_wells, warnings=warnings, **options)
         frame = read_plate(self.data_bytes(name), format=format, name=name, warnings=warnings, **options)
         if not join:
             return frame
-        if layout is None:
-            p = self.protocol
-            layout = p.layout if p.plan_kind == "layout" else p.schedule
-        elif not isinstance(layout, pd.DataFrame):
+        if layout is None:  # a schedule: HPLC samples by fraction, no reads to choose
+            for option, value in (("read", read), ("wavelength", wavelength), ("exclude_wells", exclude_wells)):
+                if value is not None:
+                    raise ParameterError(option, value, "None for a fraction schedule",
+                                         reason=f"chooses among plate reads, and {self.state.protocol} has none")
+            return join_layout(frame, self.protocol.schedule, extra_wells=extra_wells, warnings=warnings)
+        if not isinstance(layout, pd.DataFrame):
             layout = read_layout(layout)
-        return join_layout(frame, layout, extra_wells=extra_wells, warnings=warnings)
+        frame = one_read(frame, read=read, wavelength=wavelength, expect="either")
+        joined = join_layout(frame, layout, extra_wells=extra_wells, warnings=warnings)
+        return check_markers(joined, list(layout["well"]), exclude_wells) if "well" in layout.columns else joined
 
     def sign(self, name: str, meaning: str) -> ev.Event:
         """Sign the record as it stands; the first signature locks the run."""

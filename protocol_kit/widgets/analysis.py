@@ -38,6 +38,9 @@ KNOWN_OPTIONS = {
                           "weights of the standard-curve regression"),
     ("bottom", None): ("Bottom plateau", (("fitted", None), ("fixed at 0 (NSB / full inhibition)", 0.0)),
                        "fix the bottom for a curve that stops early"),
+    ("kinetic", None): ("Kinetic data", (("as the readout says", None), ("initial rate per well", "rate"),
+                                         ("last time point", "last")),
+                        "how a kinetic read becomes one value per well; a conversion is stated in the result"),
     ("outliers", None): ("Outliers", (("keep all points", None), ("ROUT, Q = 1%", "rout")),
                          "remove outliers by ROUT before the final fit"),
 }
@@ -74,7 +77,7 @@ class AnalysisController:
             if name not in specs:
                 raise UnknownNameError("analysis option", name, specs)
             chosen[name] = specs[name].value(label)
-        self.result = run.analyse(data.name, **chosen)
+        self.result = run.analyse(data.name, **data.options, **chosen)
         self.resume()
         return self.result
 

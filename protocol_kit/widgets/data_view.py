@@ -23,6 +23,20 @@ class DataView:
         self.path.add_class("pk-path")
         self.path_button = ui.button("Attach file", "Attach the file at this path to the run", "pk-attach")
         self.path_button.on_click(lambda _: self.attach_path())
+        self.fields = {}
+        for f in self.data.fields():
+            if f.choices:
+                field = w.Dropdown(options=[label for label, _ in f.choices], description=f.label, style=LABEL,
+                                   tooltip=f.help, layout=w.Layout(width="460px"))
+            else:
+                field = w.Text(description=f.label, placeholder=f.help, style=LABEL, tooltip=f.help,
+                               layout=w.Layout(width="460px"))
+            field.add_class(f"pk-read-{f.name.replace('_', '-')}")
+            if f.name in self.data.options:  # a resumed run: the options its analysis recorded
+                field.value = f.shown(self.data.options[f.name])
+            self.fields[f.name] = field
+        self.reread_button = ui.button("Read again", "Read the attached file again with these options", "pk-reread")
+        self.reread_button.on_click(lambda _: self.reread())
         self.message = ui.message_box()
         self.progress = ui.progress()
         self.readings = w.HTML()
@@ -30,17 +44,37 @@ class DataView:
         self.widget = w.VBox([
             ui.heading("Instrument file"),
             w.HBox([self.upload, self.progress]), w.HBox([self.path, self.path_button]),
+            ui.heading("Reading options"), *self.fields.values(), self.reread_button,
             self.message, ui.heading("Readings on the plan"), self.readings,
         ])
         self.widget.add_class("pk-data")
         session.listeners.append(self.refresh)
         self.refresh()
 
+    def _set_options(self) -> bool:
+        """The fields' values to the controller (before a file is read); False on a bad value."""
+        shown = {name: field.value for name, field in self.fields.items()}
+        return ui.attempt(lambda: self.data.set_options(**shown) is not None, self.message) is not None
+
+    def reread(self) -> None:
+        """Read the attached file again with the options as the fields show them."""
+        if self.data.name is None:
+            ui.show(self.message, "Error", "no data file yet: upload one or give its path first")
+            return
+        with ui.busy(self.progress, "Reading", self.path_button):
+            ok = self._set_options()
+        if ok:
+            self._after_read()
+
     def uploaded(self) -> None:
         files = self.upload.value
         if not files:
             return
         f = files[0]
+        self.data.name = None  # the options apply to the file about to be read
+        if not self._set_options():
+            self.upload.value = ()
+            return
         with ui.busy(self.progress, "Reading", self.path_button):
             name = ui.attempt(lambda: self.data.attach_bytes(f["name"], bytes(f["content"])), self.message)
         self.upload.value = ()  # ready for the next file
@@ -48,6 +82,9 @@ class DataView:
             self._after_read()
 
     def attach_path(self) -> None:
+        self.data.name = None
+        if not self._set_options():
+            return
         with ui.busy(self.progress, "Reading", self.path_button):
             name = ui.attempt(lambda: self.data.attach_path(self.path.value), self.message)
         if name is not None:
@@ -61,6 +98,7 @@ class DataView:
         started = self.session.run is not None and not self.session.run.locked
         self.upload.disabled = not started
         self.path_button.disabled = not started
+        self.reread_button.disabled = not started or self.data.name is None
         if self.session.run is None:
             self.readings.value = html.message("Note", "start the run on the Bench step first.")
             return

@@ -28,7 +28,9 @@ def attempt(action: Callable[[], Any], box: w.HTML, done: str | Callable[[Any], 
     try:
         result = action()
     except ProtocolKitError as exc:
-        show(box, "Error", str(exc))
+        from .data import form_message
+
+        show(box, "Error", form_message(exc))
         return None
     if done is not None:
         show(box, "Done", done(result) if callable(done) else done)

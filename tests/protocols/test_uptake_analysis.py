@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import protocol_kit as pk
-from protocol_kit import AnalysisError
+from protocol_kit import AnalysisError, DataFormatError
 from protocol_kit.analysis.uptake import initial_rate, linear_window
 from protocol_kit.io import join_layout
 
@@ -120,7 +120,8 @@ def test_bad_data():
     with pytest.raises(AnalysisError, match="cpm of well A1: -3 is negative"):
         p.analyse(joined.assign(cpm=np.where(joined["well"] == "A1", -3.0, joined["cpm"])))
     k = pk.ReuptakeInhibition(**KINETIC)
-    with pytest.raises(AnalysisError, match="needs a time_s column"):
+    # without its times, a kinetic file is 11 reads of each well: refused, never merged (issue 13)
+    with pytest.raises(DataFormatError, match="holds 11 reads, and an analysis uses one, never several merged"):
         k.analyse(join_layout(k.simulate(seed=0), k.layout).drop(columns=["time_s"]))
 
 

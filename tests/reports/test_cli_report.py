@@ -51,7 +51,7 @@ def test_analyse_one_shot_records_everything_and_prints_the_numbers(tmp_path, ca
 @pytest.mark.parametrize("change, message", [
     ({"--data": "missing.txt"}, "error: --data: 'missing.txt' does not exist or is not a file; allowed: an existing"),
     ({"-o": "r.docx"}, "error: output: 'r.docx' has an unsupported extension; allowed: a file name ending in"),
-    ({"--option": "weighting=cubic"}, "error: weighting: 'cubic'"),
+    ({"--option": "weighting=cubic"}, "error: --option weighting: 'cubic'"),
     ({"--option": "colour=red"}, "error: unknown analysis option of radioligand-binding 'colour'"),
     ({"--set": "replicates=3"}, "error: binding-counts.txt: plan well"),  # the file has 2 replicates per group
 ])
