@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..core.plates import plate_format, plate_grid
 from ..errors import ParameterError
+from ..units import fmt_number
 from ..units import format_molar as fmt_conc
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["num"] = fmt_number  # the one rule for numbers (protocol_kit.units.fmt_number)
     return env
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..units import format_quantity
 from . import plots
-from .view_common import DASH, fixed, frame, line, num
+from .view_common import DASH, fixed, frame, line, num, pvalue
 
 
 def _pm(mean, sem, digits=3) -> str:
@@ -24,7 +24,7 @@ def _anova_rows(anova: dict | None) -> list[list]:
               f"{num(e.get('df1'))}, {num(e.get('df2'))}" if e.get("df1") is not None else num(e.get("df")))
         stat = f"F = {fixed(e['F'])}" if e.get("F") is not None else f"chi2 = {fixed(e['chi2'])}"
         p = e.get("p_gg") if gg else e.get("p")
-        rows.append([e["effect"], "Greenhouse-Geisser" if gg else "none", stat, df, num(p, 2)])
+        rows.append([e["effect"], "Greenhouse-Geisser" if gg else "none", stat, df, pvalue(p)])
     return rows
 
 
@@ -75,7 +75,7 @@ def microdialysis(result: dict, protocol) -> dict:
         "rows": [[a, g, *[num(grid.loc[a, f]) if a in grid.index and f in grid.columns else DASH for f in fractions]]
                  for a, g in dict(zip(samples["animal"], samples["group"])).items()]})
     result_tables = [
-        {"title": "Groups", "note": f"Mean ± SEM over animals; AUC of % baseline {lo:g}-{hi:g} min (trapezoid).",
+        {"title": "Groups", "note": f"Mean ± SEM over animals; AUC of % baseline {num(lo)}-{num(hi)} min (trapezoid).",
          "columns": ["Group", "n", f"Basal ({unit})", "Emax (%)", "Tmax (min)", "AUC (%·min)", "AUC above 100%"],
          "rows": [[g["group"], g["n"], _pm(g["basal_mean"], g["basal_sem"]), _pm(g["emax_mean"], g["emax_sem"]),
                    _pm(g["tmax_mean"], g["tmax_sem"]), _pm(g["auc_mean"], g["auc_sem"], 4),
