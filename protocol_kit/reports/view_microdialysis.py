@@ -38,14 +38,16 @@ def microdialysis(result: dict, protocol) -> dict:
     unit = r["unit"]
     series = [(f"{g} (n = {int(part['n'].max())})", part["time_min"].tolist(), part["mean"].tolist(),
                [s if s is not None else 0.0 for s in part["sem"]]) for g, part in tc.groupby("group", sort=False)]
-    dose = f"{v.drug} {format_quantity(v.dose)} {v.route}"
+    dose = f"{v.drug} {format_quantity(v.dose)} (as {v.dose_basis}) {v.route}"
     figures = [{"title": "Time course", "caption": f"{r['analyte']} in dialysate as % of each animal's baseline "
                                                    "(mean ± SEM per group and fraction, at the fraction's midpoint); "
                                                    "groups differ by marker, fill and line style; dotted line: 100%.",
                 "svg": plots.timecourse(series, dose_label=dose, y_label=f"{r['analyte']} (% of baseline)",
                                         key="timecourse", title=f"{r['analyte']} time course")}]
     data_figures, data_tables = [], []
-    headline = [line("Animals", f"{r['n_included']} of {r['n_animals']} included",
+    headline = [line("Dose", dose, "", f"dose solution {format_quantity(protocol.dose_concentration)} as {v.dose_basis}; "
+                                       f"weighed: {protocol.weighing_text(protocol.drug_mass)}"),
+                line("Animals", f"{r['n_included']} of {r['n_animals']} included",
                      "", "; ".join(f"{a}: {why}" for a, why in r["excluded"]) or "none excluded")]
     if curve:
         std = curve["tables"]["standards"]
