@@ -167,6 +167,17 @@ def fmt_number(x: float, digits: int = 4) -> str:
     return text
 
 
+P_FLOOR = 0.0001
+
+
+def format_p(p: float) -> str:
+    """A p value as printed: 2 significant figures (:func:`fmt_number`), and below 0.0001 as
+    "< 0.0001" (a smaller p is worth no more figures, and would need an exponent)."""
+    if not math.isfinite(p):
+        return f"{p:g}"
+    return f"< {fmt_number(P_FLOOR)}" if p < P_FLOOR else fmt_number(p, 2)
+
+
 def clean_magnitude(x: float) -> float:
     """``x`` rounded to 15 significant figures: a unit conversion's binary residue removed
     (12.5 µM is 12499.999999999998 nM in floating point; cleaned, 12500 nM). 15 figures are

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from ..units import fmt_number, format_molar
+from ..units import fmt_number, format_molar, format_p
 
 DASH = "—"
 
@@ -19,15 +19,11 @@ def num(x, digits: int = 3) -> str:
     return fmt_number(float(x), digits)
 
 
-P_FLOOR = 0.0001
-
-
 def pvalue(p) -> str:
-    """A p value to 2 significant figures, and below 0.0001 as '< 0.0001' (a smaller p is not
-    worth more figures, and would need an exponent); '—' for a missing one."""
+    """A p value by :func:`protocol_kit.units.format_p` ('0.031', '< 0.0001'); '—' for a missing one."""
     if p is None or isinstance(p, str) or not math.isfinite(p):
         return DASH
-    return f"< {fmt_number(P_FLOOR)}" if p < P_FLOOR else fmt_number(p, 2)
+    return format_p(p)
 
 
 def fixed(x, decimals: int = 2) -> str:
