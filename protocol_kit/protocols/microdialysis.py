@@ -148,6 +148,16 @@ class Microdialysis(Protocol):
         given = [None if q is None else float(q.to("g/mol").magnitude) for q in (v.salt_molar_mass, v.base_molar_mass)]
         return salt_form(v.drug, v.salt_form, salt_molar_mass=given[0], base_molar_mass=given[1])
 
+    def filled_values(self) -> dict[str, str]:
+        """Empty molar masses as the plan uses them: '342.69 g/mol (on file)', for the sheet."""
+        s = self.salt
+        if s.where == "given":
+            return {}
+        if s.is_free_base:
+            return dict.fromkeys(("salt_molar_mass", "base_molar_mass"), "not needed (free base)")
+        return {"salt_molar_mass": f"{fmt_number(s.salt_molar_mass, 5)} g/mol (on file: salts.csv)",
+                "base_molar_mass": f"{fmt_number(s.base_molar_mass, 5)} g/mol (on file: salts.csv)"}
+
     @property
     def weighing_factor(self) -> float:
         """Mass of the form weighed per mass of the dose basis: M(salt) / M(base) for a dose meant

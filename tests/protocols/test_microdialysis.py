@@ -121,3 +121,13 @@ def test_coordinates_are_the_users_and_may_be_left_for_the_sheet():
 def test_microdialysis_has_no_plate_layout():
     with pytest.raises(pk.ProtocolKitError, match="fraction schedule"):
         pk.Microdialysis().layout
+
+
+def test_the_sheet_shows_the_molar_masses_used():
+    from protocol_kit.reports.render import param_groups
+
+    shown = {i["name"]: i["value"] for i in param_groups(pk.Microdialysis())["Dosing"]}
+    assert shown["salt_molar_mass"] == "342.69 g/mol (on file: salts.csv)"
+    assert shown["base_molar_mass"] == "306.23 g/mol (on file: salts.csv)"
+    shown = {i["name"]: i["value"] for i in param_groups(pk.Microdialysis(salt_form="free base"))["Dosing"]}
+    assert shown["salt_molar_mass"] == "not needed (free base)"
