@@ -80,7 +80,8 @@ def param_groups(p: Protocol) -> dict[str, list[dict]]:
         shown = filled[param.name] if value is None and param.name in filled else param.display(value)
         groups.setdefault(param.group, []).append({
             "label": param.label, "name": param.name, "value": shown,
-            "default": param.display(default), "changed": value != default, "help": param.help,
+            "default": "empty (filled by the plan)" if default is None and param.name in filled
+            else param.display(default), "changed": value != default, "help": param.help,
         })
     return groups
 

@@ -40,13 +40,14 @@ def significant_figures(token: str) -> int:
     return max(len(digits), 1)
 
 
-def problems(page: str, max_figures: int = 4) -> list[str]:
+def problems(page: str, max_figures: int | None = 4) -> list[str]:
     """What in ``page`` does not print as a person pipettes and weighs: scientific notation,
-    float residue (runs of 0s or 9s inside a number), more than ``max_figures`` figures."""
+    float residue (runs of 0s or 9s inside a number), more than ``max_figures`` figures (None:
+    not checked)."""
     text = visible_text(page)
     found = [f"scientific notation: {m.group(0)!r} in {text[max(0, m.start() - 50):m.end() + 10]!r}"
              for m in SCIENTIFIC.finditer(_NOT_NUMBERS.sub(" ", text))]
     found += [f"float residue: {m.group(0)!r}" for m in RESIDUE.finditer(_NOT_NUMBERS.sub(" ", text))]
     found += [f"{significant_figures(t)} figures: {t!r}" for t in numbers_in(text)
-              if significant_figures(t) > max_figures]
+              if max_figures is not None and significant_figures(t) > max_figures]
     return found

@@ -59,6 +59,16 @@ def test_sheet_numbers_read_as_a_person_pipettes_them(name):
     assert len(numbers_in(visible_text(page))) > 50  # the scan sees the sheet's numbers
 
 
+@pytest.mark.parametrize("name", ["competition", "saturation", "uptake", "microdialysis"])
+def test_report_numbers_have_no_exponent_or_residue(name):
+    # the golden reports, rendered from recorded runs (test_golden.py keeps them current); a
+    # report also prints whole numbers whole (AUC 16808 %.min, 41347 CPM) and F with 2 decimals
+    from tests.reports.golden_cases import GOLDEN
+
+    page = (GOLDEN / f"report_{name}.html").read_text(encoding="utf-8")
+    assert problems(page, max_figures=None) == []
+
+
 def test_the_scan_finds_what_the_old_sheets_printed():
     # strings from the issue: each is found, so a sheet printing them fails the test above
     for bad in ("1.094e+04 µL", "(1e+04 nM)", "2.274e-13 µL", "12499.999999999998 nM", "0.30000000000000004"):
