@@ -54,7 +54,7 @@ DEMO_RUNS = (
                                          "sertraline binding is at equilibrium either way.")),
     DemoRun("microdialysis", "C. Lee", options={"weighting": "1/x"},
             lots=(("NaCl", "S-7741"), ("KCl", "P-1182"), ("CaCl2·2H2O", "C-2207"), ("MgCl2·6H2O", "M-4410"),
-                  ("sertraline", "SRT-HCl-0007")),
+                  ("sertraline HCl", "SRT-HCl-0007")),
             deviation=("md-equilibrate", "Equilibration extended to 150 min: the R07 outflow line was re-seated "
                                          "and the fraction volume checked before the baseline.")),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -95,7 +96,7 @@ def parse_quantity(value: object, expected_unit: str, *, field: str = "value") -
     q = q.to(target)
     if not math.isfinite(float(q.magnitude)):
         raise ParameterError(field, value, allowed, reason="is not a finite number")
-    return Q_(float(q.magnitude), target)
+    return Q_(clean_magnitude(float(q.magnitude)), target)  # 12.5 µM is 12500 nM, not 12499.999999999998
 
 
 # a number as typed (digits with points or commas, an exponent), then the unit, if any
@@ -143,15 +144,65 @@ def unit_text(u: pint.Unit | str) -> str:
 
 
 def format_quantity(q: pint.Quantity, digits: int = 4) -> str:
-    """A quantity as short text with ``digits`` significant digits, e.g. ``"2.5 nM"``."""
+    """A quantity as a person pipettes or weighs it: :func:`fmt_number` of its magnitude, and a
+    volume, concentration or mass in the unit of its family (:data:`UNIT_FAMILIES`) that puts it
+    in [1, 1000), chosen after rounding: "10.94 mL" (not 10940 µL), "10 µM" (not 10000 nM),
+    "999.96 µL" at 4 figures is "1 mL". Other units (min, mg/kg, µL/min) are kept as given."""
+    family = unit_family(q.units)
+    if family is not None and math.isfinite(float(q.magnitude)) and q.magnitude != 0:
+        q = best_unit(Q_(round_sig(float(q.magnitude), digits), q.units), family)
     return f"{fmt_number(float(q.magnitude), digits)} {unit_text(q.units)}"
 
 
-def fmt_number(x: float, digits: int = 4) -> str:
-    """A number with ``digits`` significant digits, without a needless exponent."""
+def round_sig(x: float, digits: int) -> float:
+    """``x`` rounded half-up to ``digits`` significant figures, on its shortest decimal form
+    (so 2.675 rounds to 2.68 at 3 figures, as by hand, although its binary value is 2.67499...).
+    Whole numbers of ``digits`` or more figures are rounded to a whole number only."""
     if x == 0 or not math.isfinite(x):
+        return x
+    d = Decimal(repr(x))
+    exponent = min(d.adjusted() - digits + 1, 0)
+    return float(d.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP))
+
+
+def fmt_number(x: float, digits: int = 4) -> str:
+    """The one rule for printing a number on a sheet, a reagent table, a step or a report.
+
+    - ``digits`` significant figures, rounded half-up as by hand (:func:`round_sig`); a number
+      of more than ``digits`` whole figures is printed whole: 41347, not 4.135e+04;
+    - written out, never in scientific notation: 0.000956, 12500;
+    - no float residue: 12499.999999999998 is 12500 (a residue that stands for zero, such as
+      a volume of 2.274e-13 µL, is removed where it arises; see :func:`clean_magnitude`);
+    - trailing zeros and a trailing point dropped (1.5, not 1.500), and never "-0";
+    - NaN and infinities as Python writes them ("nan", "inf"), for the caller to replace.
+    """
+    if not math.isfinite(x):
         return f"{x:g}"
-    return f"{x:.{digits}g}"
+    r = round_sig(float(x), digits)
+    if r == 0:
+        return "0"
+    text = format(Decimal(repr(r)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+P_FLOOR = 0.0001
+
+
+def format_p(p: float) -> str:
+    """A p value as printed: 2 significant figures (:func:`fmt_number`), and below 0.0001 as
+    "< 0.0001" (a smaller p is worth no more figures, and would need an exponent)."""
+    if not math.isfinite(p):
+        return f"{p:g}"
+    return f"< {fmt_number(P_FLOOR)}" if p < P_FLOOR else fmt_number(p, 2)
+
+
+def clean_magnitude(x: float) -> float:
+    """``x`` rounded to 15 significant figures: a unit conversion's binary residue removed
+    (12.5 µM is 12499.999999999998 nM in floating point; cleaned, 12500 nM). 15 figures are
+    below a float's 15.95-digit precision and far beyond any measured or typed value."""
+    return round_sig(float(x), 15) if math.isfinite(x) else x
 
 
 def best_unit(q: pint.Quantity, candidates: Sequence[str]) -> pint.Quantity:
@@ -167,9 +218,8 @@ def best_unit(q: pint.Quantity, candidates: Sequence[str]) -> pint.Quantity:
 
 
 def format_molar(molar: float, digits: int = 3) -> str:
-    """A molar float as short text in a readable unit ("10 µM", "56.5 pM"); "" for NaN."""
+    """A molar float as short text in a readable unit ("10 µM", "56.5 pM"), by
+    :func:`format_quantity`, with a no-break space; "" for NaN."""
     if not math.isfinite(molar):
         return ""
-    rounded = float(f"{molar:.{digits}g}")  # round first: 9.9999e-7 M is "1 µM", not "1e+03 nM"
-    q = best_unit(Q_(rounded, "M"), CONC_UNITS) if molar else Q_(0, "M")
-    return format_quantity(q, digits).replace(" ", "\u00a0")
+    return format_quantity(Q_(molar, "M"), digits).replace(" ", "\u00a0")

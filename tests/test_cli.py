@@ -23,7 +23,7 @@ def test_params_shows_unit_default_allowed_and_help(capsys):
     code, out, _ = run(capsys, "params", "radioligand-binding")
     assert code == 0
     assert "top_conc = 10 µM" in out
-    assert "allowed: a quantity > 0 µM and <= 1e+04 µM (any compatible unit)" in out
+    assert "allowed: a quantity > 0 µM and <= 10000 µM (any compatible unit)" in out
     assert "[Nonspecific binding]" in out
 
 

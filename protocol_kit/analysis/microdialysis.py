@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError, ParameterError, UnknownNameError
+from ..units import fmt_number
 from .assay_results import AssayResult
 from .stats import AnovaResult, mixed_model, rm_anova
 from .stdcurve import StandardCurve, standard_curve
@@ -57,9 +58,9 @@ class MicrodialysisResult(AssayResult):
     def summary(self) -> str:
         lines = []
         for _, g in self.tables["groups"].iterrows():
-            lines.append(f"{g['group']} (n={g['n']}): basal {self.analyte} {g['basal_mean']:.3g} +/- "
-                         f"{g['basal_sem']:.2g} {self.unit}, Emax {g['emax_mean']:.0f} +/- {g['emax_sem']:.0f}% "
-                         f"at {g['tmax_mean']:.0f} min, AUC {self.auc_window[0]:g}-{self.auc_window[1]:g} min "
+            lines.append(f"{g['group']} (n={g['n']}): basal {self.analyte} {fmt_number(g['basal_mean'], 3)} +/- "
+                         f"{fmt_number(g['basal_sem'], 2)} {self.unit}, Emax {g['emax_mean']:.0f} +/- {g['emax_sem']:.0f}% "
+                         f"at {g['tmax_mean']:.0f} min, AUC {fmt_number(self.auc_window[0])}-{fmt_number(self.auc_window[1])} min "
                          f"{g['auc_mean']:.0f} +/- {g['auc_sem']:.0f} %.min")
         if self.anova is not None:
             lines.append(self.anova.summary())
@@ -86,9 +87,9 @@ def _concentrations(samples: pd.DataFrame, standards: pd.DataFrame | None, weigh
         flags += list(curve.flags)
         qc += list(curve.qc)
         conc = curve.concentration(samples["peak_area"].astype(float))
-        bands = (("below_lod", conc < curve.lod, f"under the LOD ({curve.lod:.3g})"),
+        bands = (("below_lod", conc < curve.lod, f"under the LOD ({fmt_number(curve.lod, 3)})"),
                  ("below_loq", (conc >= curve.lod) & (conc < curve.loq),
-                  f"between the LOD and the LOQ ({curve.loq:.3g}): detected, not quantified"))
+                  f"between the LOD and the LOQ ({fmt_number(curve.loq, 3)}): detected, not quantified"))
         for name, mask, what in bands:
             below = samples.loc[np.asarray(mask)]
             if len(below):

@@ -28,6 +28,7 @@ from scipy import stats as sps
 from scipy.linalg import null_space
 
 from ..errors import AnalysisError
+from ..units import fmt_number, format_p
 from ._inputs import require_columns
 from .assay_results import AssayResult
 
@@ -60,11 +61,17 @@ class AnovaResult(AssayResult):
             if "F" in r:
                 gg = np.isfinite(r.get("p_gg", np.nan))
                 p, d1, d2 = (r["p_gg"], r["df1_gg"], r["df2_gg"]) if gg else (r["p"], r["df1"], r["df2"])
-                parts.append(f"{r['effect']} F({d1:.3g}, {d2:.3g}) = {r['F']:.2f}, p = {p:.3g}")
+                parts.append(f"{r['effect']} F({fmt_number(d1, 3)}, {fmt_number(d2, 3)}) = {r['F']:.2f}, {_p(p)}")
             else:
-                parts.append(f"{r['effect']} chi2({r['df']:.0f}) = {r['chi2']:.2f}, p = {r['p']:.3g}")
+                parts.append(f"{r['effect']} chi2({r['df']:.0f}) = {r['chi2']:.2f}, {_p(r['p'])}")
         eps = f" (Greenhouse-Geisser epsilon {self.epsilon:.2f})" if np.isfinite(self.epsilon) else ""
         return f"{self.method}{eps}: " + "; ".join(parts)
+
+
+def _p(p: float) -> str:
+    """'p = 0.031' or 'p < 0.0001' (:func:`protocol_kit.units.format_p`)."""
+    text = format_p(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
 def _check(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:

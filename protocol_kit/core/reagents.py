@@ -14,7 +14,7 @@ import pandas as pd
 import pint
 
 from ..errors import ParameterError
-from ..units import CONC_UNITS, MASS_UNITS, VOLUME_UNITS, Q_, best_unit, format_quantity, unit_text
+from ..units import CONC_UNITS, MASS_UNITS, VOLUME_UNITS, Q_, best_unit, clean_magnitude, format_quantity, unit_text
 
 
 
@@ -91,18 +91,26 @@ def working_solution(final: pint.Quantity, fold: float, volume: pint.Quantity,
     """Working concentration (fold x final), and the stock and diluent volumes for ``volume``.
 
     C1 V1 = C2 V2: V_stock = volume x C_working / C_stock. A working solution more concentrated
-    than its stock is impossible and raises a ParameterError naming ``field``.
+    than its stock is impossible and raises a ParameterError naming ``field``. A working solution
+    as strong as its stock is the stock used neat: 0 µL diluent, not a unit conversion's residue.
     """
-    working = (final * fold).to(stock.units)
-    if working > stock:
+    working = Q_(clean_magnitude(float((final * fold).to(stock.units).magnitude)), stock.units)
+    ratio = dilution_ratio(working, stock)
+    if ratio > 1:
         raise ParameterError(
             field, format_quantity(stock),
             f"a stock of at least {format_quantity(best_unit(working, CONC_UNITS))} "
             f"(the {fold:g}x working solution of {format_quantity(best_unit(final, CONC_UNITS))})",
             reason="is too dilute for the working solution",
         )
-    v_stock = (volume * (working / stock)).to(volume.units)
-    return working, v_stock, volume - v_stock
+    return working, volume * ratio, volume * (1 - ratio)
+
+
+def dilution_ratio(working: pint.Quantity, stock: pint.Quantity) -> float:
+    """C_working / C_stock as a plain number, cleaned of the binary residue of unit conversion
+    (:func:`protocol_kit.units.clean_magnitude`): 35000 nM / 35 µM is exactly 1, so the diluent
+    volume (1 - ratio) x V is 0, not 2.274e-13 µL."""
+    return clean_magnitude(float((working / stock).to("dimensionless").magnitude))
 
 
 @dataclass(frozen=True)
@@ -132,7 +140,12 @@ class SerialDilution:
     @property
     def stock_volume(self) -> pint.Quantity:
         """Stock drawn into the first tube: (D + T) x top working / stock (C1 V1 = C2 V2)."""
-        return (self.first_total * (self.top_working / self.stock)).to("uL")
+        return (self.first_total * dilution_ratio(self.top_working, self.stock)).to("uL")
+
+    @property
+    def first_diluent(self) -> pint.Quantity:
+        """Diluent in the first tube: (D + T) x (1 - top working / stock); 0 for a neat stock."""
+        return (self.first_total * (1 - dilution_ratio(self.top_working, self.stock))).to("uL")
 
     def concentrations(self) -> list[pint.Quantity]:
         return [self.top_working / self.factor ** i for i in range(self.n)]
@@ -143,7 +156,7 @@ class SerialDilution:
         v_stock = self.stock_volume
         for i, c in enumerate(self.concentrations()):
             if i == 0:
-                source, v_in, v_dil = "stock", v_stock, (self.first_total - v_stock).to("uL")
+                source, v_in, v_dil = "stock", v_stock, self.first_diluent
             else:
                 source, v_in, v_dil = f"tube {i}", self.transfer.to("uL"), self.keep.to("uL")
             rows.append({
@@ -161,4 +174,4 @@ class SerialDilution:
 
     def diluent_total(self) -> pint.Quantity:
         """Diluent for all tubes: (first tube's diluent) + (n - 1) x D."""
-        return (self.first_total - self.stock_volume + self.keep * (self.n - 1)).to("uL")
+        return (self.first_diluent + self.keep * (self.n - 1)).to("uL")

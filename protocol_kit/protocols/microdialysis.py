@@ -2,7 +2,10 @@
 
 Fraction times are relative to the dose (t = 0): baseline fractions end at 0, post-dose
 fractions start at 0. Expected volume = flow x interval. aCSF = flow x total perfusion time x
-animals x (1 + overage). Dose solution (mg/mL) = dose (mg/kg) / injection volume (mL/kg).
+animals x (1 + overage). Dose solution (mg/mL) = dose (mg/kg) / injection volume (mL/kg), as
+``dose_basis`` (base or salt); the mass weighed is of the ``salt_form``, so a dose meant as base is
+weighed as salt x M(salt) / M(base) (:mod:`protocol_kit.reference.salts`; sertraline HCl 342.69 /
+306.23 = 1.119: 21.6 mg base is 24.17 mg of the salt).
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from ..core.protocol import Protocol, register
 from ..core.reagents import BufferRecipe, Component, reagent_row
 from ..core.steps import ANIMAL, CHEMICAL, ICE_COLD, SHARPS, TIMING_CRITICAL, Step
 from ..errors import ParameterError
-from ..units import Q_, format_quantity
+from ..reference.salts import BASES, SaltForm, salt_form
+from ..units import Q_, fmt_number, format_quantity
 from .common import scaled
 
 # aCSF as in DOMAIN.md: 147 mM NaCl, 2.7 mM KCl, 1.2 mM CaCl2, 0.85 mM MgCl2 (hydrates weighed).
@@ -39,7 +43,7 @@ class Microdialysis(Protocol):
 
     id = "microdialysis"
     title = "In vivo microdialysis"
-    version = "1.0"
+    version = "1.1"  # 1.1: salt form and dose basis; the drug mass weighed is of the salt
     summary = "Extracellular neurotransmitter before and after a dose, as % of baseline."
     plan_kind = "schedule"
     parameters = (
@@ -79,7 +83,21 @@ class Microdialysis(Protocol):
                   "Collection time after the dose (a whole number of fractions).", G_PERF, unit="h",
                   low=0, high=48, low_exclusive=True),
         Parameter("drug", "Drug", "sertraline", "Drug given.", G_DOSE),
-        Parameter("dose", "Dose", "10 mg/kg", "Dose per body weight.", G_DOSE, unit="mg/kg", low=0, high=2000),
+        Parameter("salt_form", "Salt form weighed", "HCl",
+                  "Form of the drug as supplied and weighed (see its certificate of analysis): a salt on file in "
+                  "protocol_kit/reference/data/salts.csv, or 'free base'; for another salt give both molar masses.",
+                  G_DOSE, choices=("HCl", "free base", "HBr", "oxalate", "HCl hemihydrate"), free_text=True),
+        Parameter("dose", "Dose", "10 mg/kg", "Dose per body weight, as the dose basis (base or salt).", G_DOSE,
+                  unit="mg/kg", low=0, high=2000),
+        Parameter("dose_basis", "Dose expressed as", "base",
+                  "base: the dose is mg of free base per kg, and the salt weighed is corrected by M(salt) / M(base); "
+                  "salt: the dose is mg of the salt form per kg, weighed as it is.", G_DOSE, choices=BASES),
+        Parameter("salt_molar_mass", "Molar mass of the salt form", None,
+                  "Only for a drug or salt form not on file (with the base's): from the supplier's CoA or PubChem.",
+                  G_DOSE, unit="g/mol", low=1, high=5000, optional=True),
+        Parameter("base_molar_mass", "Molar mass of the free base", None,
+                  "Only for a drug or salt form not on file (with the salt's).", G_DOSE, unit="g/mol", low=1,
+                  high=5000, optional=True),
         Parameter("route", "Route", "i.p.", "Route of administration.", G_DOSE,
                   choices=("i.p.", "s.c.", "p.o.", "i.v.")),
         Parameter("vehicle", "Vehicle", "0.9% saline", "Vehicle of the dose solution.", G_DOSE),
@@ -112,8 +130,56 @@ class Microdialysis(Protocol):
         """Dose solution (mg/mL) = dose (mg/kg) / injection volume (mL/kg)."""
         return (self.params.dose / self.params.injection_volume).to("mg/mL")
 
+    @property
+    def dose_volume(self):
+        """Dose solution for the drug group: injection volume x body weight x drug animals x (1 + overage)."""
+        v = self.params
+        return scaled((v.injection_volume * v.body_weight).to("mL"), v.n_animals - v.vehicle_animals, v.overage).to("mL")
+
+    @property
+    def drug_mass(self):
+        """Drug in the dose solution, as the dose basis: dose solution volume x dose concentration."""
+        return (self.dose_volume * self.dose_concentration).to("mg")
+
+    @property
+    def salt(self) -> SaltForm:
+        """The drug's form as weighed, with both molar masses (from the data file or as given)."""
+        v = self.params
+        given = [None if q is None else float(q.to("g/mol").magnitude) for q in (v.salt_molar_mass, v.base_molar_mass)]
+        return salt_form(v.drug, v.salt_form, salt_molar_mass=given[0], base_molar_mass=given[1])
+
+    def filled_values(self) -> dict[str, str]:
+        """Empty molar masses as the plan uses them: '342.69 g/mol (on file)', for the sheet."""
+        s = self.salt
+        if s.where == "given":
+            return {}
+        if s.is_free_base:
+            return dict.fromkeys(("salt_molar_mass", "base_molar_mass"), "not needed (free base)")
+        return {"salt_molar_mass": f"{fmt_number(s.salt_molar_mass, 5)} g/mol (on file: salts.csv)",
+                "base_molar_mass": f"{fmt_number(s.base_molar_mass, 5)} g/mol (on file: salts.csv)"}
+
+    @property
+    def weighing_factor(self) -> float:
+        """Mass of the form weighed per mass of the dose basis: M(salt) / M(base) for a dose meant
+        as base, 1 for a dose meant as the salt (or for the free base)."""
+        return self.salt.factor if self.params.dose_basis == "base" else 1.0
+
+    def weighing_text(self, basis_mass) -> str:
+        """'24.17 mg sertraline HCl (= 21.6 mg base; factor 1.119)' for ``basis_mass`` of the dose basis."""
+        v, s = self.params, self.salt
+        weighed = basis_mass * self.weighing_factor
+        name = f"{v.drug} {s.salt_form}"
+        if s.is_free_base or v.dose_basis == "salt":
+            return f"{format_quantity(weighed)} {name} (dose as {'base' if s.is_free_base else 'salt'}; factor 1)"
+        return (f"{format_quantity(weighed)} {name} (= {format_quantity(basis_mass)} base; "
+                f"factor {fmt_number(self.weighing_factor)})")
+
     def _check(self) -> None:
         v = self.params
+        s = self.salt  # an unknown drug or salt form is refused here, with the near miss
+        if s.is_free_base and v.dose_basis == "salt":
+            raise ParameterError("dose_basis", v.dose_basis, "base, for a drug weighed as the free base "
+                                 "(or give the salt_form the dose refers to)", reason="names no salt")
         if v.vehicle_animals > v.n_animals:
             raise ParameterError("vehicle_animals", v.vehicle_animals, f"at most n_animals ({v.n_animals})",
                                  reason="is more than the animals planned")
@@ -207,17 +273,21 @@ class Microdialysis(Protocol):
                                        f"({format_quantity(v.flow_rate)} x {format_quantity(self.perfusion_time)}); "
                                        "filter 0.22 um")
         per_dose = (v.injection_volume * v.body_weight).to("mL")
-        dose_volume = scaled(per_dose, v.n_animals - v.vehicle_animals, v.overage).to("mL")
+        dose_volume = self.dose_volume
         vehicle_volume = scaled(per_dose, v.vehicle_animals, v.overage).to("mL")
-        drug_mass = (dose_volume * self.dose_concentration).to("mg")
+        basis_mass = self.drug_mass
+        s = self.salt
         rows.append(reagent_row(
             f"{v.drug} dose solution in {v.vehicle}", dose_volume, section="Dosing",
             per=per_dose, per_what=f"{format_quantity(v.body_weight)} animal",
-            notes=f"{format_quantity(self.dose_concentration)} = {format_quantity(v.dose)} / "
-                  f"{format_quantity(v.injection_volume)}; {v.n_animals - v.vehicle_animals} animals; "
-                  "state whether the dose is as salt or base"))
-        rows.append(reagent_row(f"  {v.drug}", drug_mass, section="Dosing",
-                                notes=f"dissolved to {format_quantity(dose_volume)}"))
+            notes=f"{format_quantity(self.dose_concentration)} as {v.dose_basis} = {format_quantity(v.dose)} / "
+                  f"{format_quantity(v.injection_volume)}; {v.n_animals - v.vehicle_animals} animals"))
+        how = "" if self.weighing_factor == 1 else (
+            f"factor = M(salt) / M(base) = {fmt_number(s.salt_molar_mass, 5)} / {fmt_number(s.base_molar_mass, 5)} "
+            f"g/mol ({s.source}); ")
+        rows.append(reagent_row(f"  {v.drug} {s.salt_form}", basis_mass * self.weighing_factor, section="Dosing",
+                                notes=f"weigh {self.weighing_text(basis_mass)}; {how}dissolve to "
+                                      f"{format_quantity(dose_volume)}"))
         if v.vehicle_animals:
             rows.append(reagent_row(
                 f"{v.vehicle} (vehicle group)", vehicle_volume, section="Dosing", per=per_dose,
@@ -247,9 +317,11 @@ class Microdialysis(Protocol):
                  f"{format_quantity(v.fraction_interval)} ({format_quantity(self.fraction_volume)} each) "
                  "into labelled tubes on ice.", "Experiment day", duration=v.baseline_fractions * v.fraction_interval,
                  timer=True, temperature="on ice", hazards=(ICE_COLD,)),
-            Step("md-dose-solution", f"Prepare the {v.drug} dose solution ({format_quantity(self.dose_concentration)} "
-                 f"in {v.vehicle}) and the vehicle.", "Experiment day"),
-            Step("md-dose", f"Dose at t = 0: {format_quantity(v.dose)} {v.drug} {v.route}, "
+            Step("md-dose-solution", f"Prepare the {v.drug} dose solution: weigh {self.weighing_text(self.drug_mass)}, "
+                 f"dissolve in {v.vehicle} to {format_quantity(self.dose_volume)} "
+                 f"({format_quantity(self.dose_concentration)} as {v.dose_basis}); prepare the vehicle.",
+                 "Experiment day", note="Check the salt form on the certificate of analysis of the lot weighed."),
+            Step("md-dose", f"Dose at t = 0: {format_quantity(v.dose)} {v.drug} (as {v.dose_basis}) {v.route}, "
                  f"{format_quantity(v.injection_volume)} x body weight; note the time.", "Experiment day",
                  hazards=animal + (SHARPS, TIMING_CRITICAL), note="t = 0 for every fraction time."),
             Step("md-collect", f"Collect {self.post_dose_fractions} post-dose fractions of "

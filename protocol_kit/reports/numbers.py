@@ -1,20 +1,29 @@
 """Numbers as the reports print them: significant figures, fixed decimals, molar values in a
-readable unit, 95% intervals. A recorded number may be None (NaN when analysed) or text
-('inf'); both print as a dash or as they are."""
+readable unit, p values, 95% intervals, all by the one rule of :func:`protocol_kit.units.fmt_number`
+(no scientific notation, no float residue). A recorded number may be None (NaN when analysed)
+or text ('inf'); both print as a dash or as they are."""
 from __future__ import annotations
 
 import math
 
-from ..units import format_molar
+from ..units import fmt_number, format_molar, format_p
 
 DASH = "—"
 
 
 def num(x, digits: int = 3) -> str:
-    """A number to ``digits`` significant figures ('—' for a missing one)."""
+    """A number to ``digits`` significant figures, written out (:func:`fmt_number`: 41347 and
+    0.000956, never 4.13e+04 or 9.56e-05); '—' for a missing one."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)) or isinstance(x, str):
         return DASH if x is None or not isinstance(x, str) else x
-    return f"{x:.{digits}g}" if abs(x) < 10 ** digits else f"{x:.0f}"
+    return fmt_number(float(x), digits)
+
+
+def pvalue(p) -> str:
+    """A p value by :func:`protocol_kit.units.format_p` ('0.031', '< 0.0001'); '—' for a missing one."""
+    if p is None or isinstance(p, str) or not math.isfinite(p):
+        return DASH
+    return format_p(p)
 
 
 def fixed(x, decimals: int = 2) -> str:

@@ -32,7 +32,7 @@ def decade_label(exponent: int) -> str:
     """10^exponent M as '1 pM', '10 nM', '100 µM' ..."""
     units = ((-12, "pM"), (-9, "nM"), (-6, "µM"), (-3, "mM"), (0, "M"))
     base, unit = max((u for u in units if u[0] <= exponent), default=units[0])
-    return f"{10 ** (exponent - base):g} {unit}"
+    return f"{num(10.0 ** (exponent - base))} {unit}"
 
 
 def _molar_ticks(ax, lo: float, hi: float, control_x: float, control_label: str) -> None:
@@ -192,7 +192,7 @@ def standard_curve(conc: Sequence[float], area: Sequence[float], *, slope: float
         ax.plot(conc, area, "o", mfc="white", mec="black", label=f"standards (n = {len(conc)})")
         ax.plot(grid, intercept + slope * grid, "-", color="black", label="fit")
         for value, name, style in ((lod, "LOD", ":"), (loq, "LOQ", "--")):
-            ax.axvline(value, color="black", lw=0.8, ls=style, label=f"{name} {value:.3g} {unit}")
+            ax.axvline(value, color="black", lw=0.8, ls=style, label=f"{name} {num(value)} {unit}")
         ax.set_xlabel(f"concentration ({unit})")
         ax.set_ylabel("peak area")
         ax.legend(loc="upper left")

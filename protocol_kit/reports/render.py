@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..core.plates import plate_format, plate_grid
 from ..errors import ParameterError
+from ..units import fmt_number
 from ..units import format_molar as fmt_conc
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["num"] = fmt_number  # the one rule for numbers (protocol_kit.units.fmt_number)
     return env
 
 
@@ -67,14 +69,19 @@ def check_output(path: str | os.PathLike, *, pdfa: bool = False) -> Path:
 
 
 def param_groups(p: Protocol) -> dict[str, list[dict]]:
-    """The plan's parameters by group: label, name, value and default as shown, whether changed, help."""
+    """The plan's parameters by group: label, name, value and default as shown, whether changed, help.
+    An empty optional value the plan fills itself is shown as the plan uses it (``p.filled_values()``,
+    e.g. a molar mass from the data file)."""
     groups: dict[str, list[dict]] = {}
+    filled = p.filled_values() if hasattr(p, "filled_values") else {}
     for param in p.parameters:
         value = getattr(p.params, param.name)
         default = param.validate(param.default)
+        shown = filled[param.name] if value is None and param.name in filled else param.display(value)
         groups.setdefault(param.group, []).append({
-            "label": param.label, "name": param.name, "value": param.display(value),
-            "default": param.display(default), "changed": value != default, "help": param.help,
+            "label": param.label, "name": param.name, "value": shown,
+            "default": "empty (filled by the plan)" if default is None and param.name in filled
+            else param.display(default), "changed": value != default, "help": param.help,
         })
     return groups
 

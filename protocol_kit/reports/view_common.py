@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from . import plots
-from .numbers import DASH, ci, fixed, molar, num  # noqa: F401  (the views import them from here)
+from .numbers import DASH, ci, fixed, molar, num, pvalue  # noqa: F401  (the views import them from here)
 
 
 def code(label) -> str:

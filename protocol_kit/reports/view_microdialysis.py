@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..units import format_quantity
 from . import plots
-from .view_common import DASH, fixed, frame, line, num
+from .view_common import DASH, fixed, frame, line, num, pvalue
 
 
 def _pm(mean, sem, digits=3) -> str:
@@ -24,7 +24,7 @@ def _anova_rows(anova: dict | None) -> list[list]:
               f"{num(e.get('df1'))}, {num(e.get('df2'))}" if e.get("df1") is not None else num(e.get("df")))
         stat = f"F = {fixed(e['F'])}" if e.get("F") is not None else f"chi2 = {fixed(e['chi2'])}"
         p = e.get("p_gg") if gg else e.get("p")
-        rows.append([e["effect"], "Greenhouse-Geisser" if gg else "none", stat, df, num(p, 2)])
+        rows.append([e["effect"], "Greenhouse-Geisser" if gg else "none", stat, df, pvalue(p)])
     return rows
 
 
@@ -38,14 +38,16 @@ def microdialysis(result: dict, protocol) -> dict:
     unit = r["unit"]
     series = [(f"{g} (n = {int(part['n'].max())})", part["time_min"].tolist(), part["mean"].tolist(),
                [s if s is not None else 0.0 for s in part["sem"]]) for g, part in tc.groupby("group", sort=False)]
-    dose = f"{v.drug} {format_quantity(v.dose)} {v.route}"
+    dose = f"{v.drug} {format_quantity(v.dose)} (as {v.dose_basis}) {v.route}"
     figures = [{"title": "Time course", "caption": f"{r['analyte']} in dialysate as % of each animal's baseline "
                                                    "(mean ± SEM per group and fraction, at the fraction's midpoint); "
                                                    "groups differ by marker, fill and line style; dotted line: 100%.",
                 "svg": plots.timecourse(series, dose_label=dose, y_label=f"{r['analyte']} (% of baseline)",
                                         key="timecourse", title=f"{r['analyte']} time course")}]
     data_figures, data_tables = [], []
-    headline = [line("Animals", f"{r['n_included']} of {r['n_animals']} included",
+    headline = [line("Dose", dose, "", f"dose solution {format_quantity(protocol.dose_concentration)} as {v.dose_basis}; "
+                                       f"weighed: {protocol.weighing_text(protocol.drug_mass)}"),
+                line("Animals", f"{r['n_included']} of {r['n_animals']} included",
                      "", "; ".join(f"{a}: {why}" for a, why in r["excluded"]) or "none excluded")]
     if curve:
         std = curve["tables"]["standards"]
@@ -75,7 +77,7 @@ def microdialysis(result: dict, protocol) -> dict:
         "rows": [[a, g, *[num(grid.loc[a, f]) if a in grid.index and f in grid.columns else DASH for f in fractions]]
                  for a, g in dict(zip(samples["animal"], samples["group"])).items()]})
     result_tables = [
-        {"title": "Groups", "note": f"Mean ± SEM over animals; AUC of % baseline {lo:g}-{hi:g} min (trapezoid).",
+        {"title": "Groups", "note": f"Mean ± SEM over animals; AUC of % baseline {num(lo)}-{num(hi)} min (trapezoid).",
          "columns": ["Group", "n", f"Basal ({unit})", "Emax (%)", "Tmax (min)", "AUC (%·min)", "AUC above 100%"],
          "rows": [[g["group"], g["n"], _pm(g["basal_mean"], g["basal_sem"]), _pm(g["emax_mean"], g["emax_sem"]),
                    _pm(g["tmax_mean"], g["tmax_sem"]), _pm(g["auc_mean"], g["auc_sem"], 4),

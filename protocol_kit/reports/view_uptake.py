@@ -34,7 +34,7 @@ def uptake(result: dict, protocol) -> dict:
              ci(r["ki_direct_ci"], molar)),
         line("Z' (worst plate)", fixed(r["z_prime"]), "", "limit 0.5"),
         line("Signal / background (worst plate)", fixed(r["signal_to_background"], 1), "", "limit 2"),
-        line("Readout", r["readout"], "", f"rate over {window[0]:g}-{window[1]:g} s" if window else ""),
+        line("Readout", r["readout"], "", f"rate over {num(window[0])}-{num(window[1])} s" if window else ""),
         line("Wells", f"{r['n_wells']} analysed, {r['n_missing']} missing"),
     ]
     return {

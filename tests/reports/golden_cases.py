@@ -27,7 +27,7 @@ CASES = {
     "uptake": ("reuptake-inhibition", {"top_conc": "1 uM"}, {},
                (("HEPES", "H-5521", "2031-12-31"),), "ru-preincubate", "ru-waste"),
     "microdialysis": ("microdialysis", {}, {"weighting": "1/x", "exclude": {"R03": "probe outside the hippocampus"}},
-                      (("sertraline", "SRT-0007", "2031-12-31"),), "md-equilibrate", "md-histology"),
+                      (("sertraline HCl", "SRT-0007", "2031-12-31"),), "md-equilibrate", "md-histology"),
 }
 
 
