@@ -71,7 +71,7 @@ def param_groups(p: Protocol) -> dict[str, list[dict]]:
     groups: dict[str, list[dict]] = {}
     for param in p.parameters:
         value = getattr(p.params, param.name)
-        default = param.validate(param.default)
+        default = p.default_of(param.name)
         groups.setdefault(param.group, []).append({
             "label": param.label, "name": param.name, "value": param.display(value),
             "default": param.display(default), "changed": value != default, "help": param.help,
