@@ -293,7 +293,7 @@ class RadioligandBinding(TargetDefaults, Protocol):
         """What goes into the wells, per role (see :class:`~protocol_kit.core.steps.Addition`)."""
         v = self.params
         add, buffer = self.addition_volume, BINDING_BUFFER.name
-        every = ("total", "nsb", "compound")
+        every = ("total", "nsb") if self.saturation else ("total", "nsb", "compound")
         out = [Addition("rb-add-buffer", "assay buffer", buffer, self.buffer_fill, every)]
         if self.saturation:
             out += [Addition("rb-add-buffer", "assay buffer in the NSB-drug slot", buffer, add, ("total",)),
