@@ -108,6 +108,11 @@ class Protocol:
         raise NotImplementedError
 
     # -- the plan ---------------------------------------------------------------------------
+    def default_of(self, name: str) -> Any:
+        """The default of parameter ``name`` for this plan, validated (a protocol may derive it
+        from other choices, e.g. the target's radioligand)."""
+        return self.parameter(name).default_value
+
     @property
     def values(self) -> dict[str, Any]:
         """Validated values by name (quantities as pint Quantities)."""

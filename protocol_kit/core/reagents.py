@@ -26,10 +26,20 @@ class Component:
     molarity: pint.Quantity
     molar_mass: pint.Quantity  # g/mol of the form weighed (e.g. a hydrate)
     source: str = ""
+    stock: pint.Quantity | None = None  # added from an aqueous stock of this molarity, not weighed
+    stock_volume: pint.Quantity = Q_(10, "mL")  # the batch of that stock
 
     def mass(self, volume: pint.Quantity) -> pint.Quantity:
         """Mass to weigh for ``volume`` of buffer: molarity x volume x molar mass."""
         return (self.molarity * volume * self.molar_mass).to("g")
+
+    def stock_draw(self, volume: pint.Quantity) -> pint.Quantity:
+        """Stock added to ``volume`` of buffer: volume x molarity / stock (C1 V1 = C2 V2)."""
+        return (volume * (self.molarity / self.stock)).to("uL")
+
+    def stock_mass(self) -> pint.Quantity:
+        """Mass weighed for the stock batch: stock molarity x stock volume x molar mass."""
+        return (self.stock * self.stock_volume * self.molar_mass).to("mg")
 
 
 @dataclass(frozen=True)
@@ -48,11 +58,41 @@ class BufferRecipe:
                             notes=f"{purpose}{ph}")]
         for c in self.components:
             per_litre = c.mass(Q_(1, "L"))
-            rows.append(reagent_row(
-                f"  {c.name}", c.mass(volume), section="Buffers", final=c.molarity,
-                notes=f"{format_quantity(per_litre)} per litre; M = {c.molar_mass.to('g/mol').magnitude:g} g/mol",
-            ))
+            molar = f"M = {c.molar_mass.to('g/mol').magnitude:g} g/mol"
+            if c.stock is None:
+                rows.append(reagent_row(f"  {c.name}", c.mass(volume), section="Buffers", final=c.molarity,
+                                        notes=f"{format_quantity(per_litre)} per litre; {molar}"))
+            else:
+                rows.append(reagent_row(
+                    f"  {c.name}", c.stock_draw(volume), section="Buffers", final=c.molarity,
+                    stock=c.stock,
+                    notes=f"added from a {format_quantity(best_unit(c.stock, CONC_UNITS))} stock in water "
+                          f"({format_quantity(c.stock_mass())} in {format_quantity(c.stock_volume)}; {molar}): "
+                          f"{format_quantity(per_litre, 3)} per litre would be too little to weigh"))
         return rows
+
+    def measures(self, volume: pint.Quantity) -> list[Measure]:
+        """What is weighed (or drawn from a component's stock) for ``volume`` of buffer. The fix
+        for a mass under 1 mg: a larger batch (the volume at which it reaches 1 mg) or a stock."""
+        out = []
+        for c in self.components:
+            if c.stock is not None:
+                out.append(Measure(f"{c.name} stock into the {self.name}", c.stock_draw(volume), f"  {c.name}",
+                                   "a more dilute stock of it", ()))
+                out.append(Measure(f"{c.name} for its {format_quantity(c.stock_volume)} stock", c.stock_mass(),
+                                   f"  {c.name}", "a larger batch of the stock", ()))
+                continue
+            batch = (Q_(1, "mg") / (c.molarity * c.molar_mass)).to("mL")
+            k = 10
+            while (c.molarity * k * Q_(10, "mL") * c.molar_mass).to("mg") < Q_(1, "mg"):
+                k *= 10
+            stock = best_unit(c.molarity * k, CONC_UNITS)
+            fix = (f"make a larger batch of {self.name} (at least {format_quantity(batch, 3)}, which needs 1 mg), or "
+                   f"add {c.name} from a {k}x stock ({format_quantity(stock)}: "
+                   f"{format_quantity((c.molarity * k * Q_(10, 'mL') * c.molar_mass).to('mg'), 3)} in 10 mL water; "
+                   f"{format_quantity(best_unit(volume / k, VOLUME_UNITS), 3)} of it per {format_quantity(best_unit(volume, VOLUME_UNITS), 3)})")
+            out.append(Measure(f"{c.name} weighed for the {self.name}", c.mass(volume).to("mg"), f"  {c.name}", fix))
+        return out
 
 
 def reagent_row(reagent: str, total: pint.Quantity, *, section: str,
@@ -114,6 +154,34 @@ def dilution_ratio(working: pint.Quantity, stock: pint.Quantity) -> float:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """One volume pipetted or mass weighed to make a reagent of the plan, for the design checks.
+
+    ``what`` says what is measured ("fluoxetine stock into its working solution"), ``amount``
+    the quantity, ``reagent`` the reagent-table row it belongs to, ``fix`` how to make it larger,
+    ``fields`` the parameters to change."""
+
+    what: str
+    amount: pint.Quantity
+    reagent: str
+    fix: str
+    fields: tuple[str, ...] = ()
+
+
+def intermediate_dilution_fix(amount: pint.Quantity, stock: pint.Quantity, name: str, field: str,
+                              minimum: pint.Quantity = Q_(1, "uL")) -> str:
+    """The fix for a stock draw below ``minimum``: dilute the stock 1:k first (k the smallest
+    power of 10 that lifts the draw to ``minimum``), then draw k times the volume."""
+    k = 10
+    while amount * k < minimum:
+        k *= 10
+    diluted = best_unit(stock / k, CONC_UNITS) if _is_conc(stock) else stock / k
+    return (f"dilute the {name} stock 1:{k} first ({format_quantity(diluted)}) and draw "
+            f"{format_quantity((amount * k).to('uL'))} of it ({field} = {format_quantity(diluted)}), "
+            "or make a larger batch")
+
+
+@dataclass(frozen=True)
 class SerialDilution:
     """A serial dilution plan at working strength (the plate receives 1/fold of each tube).
 
@@ -150,15 +218,20 @@ class SerialDilution:
     def concentrations(self) -> list[pint.Quantity]:
         return [self.top_working / self.factor ** i for i in range(self.n)]
 
-    def table(self, *, fold: float, diluent: str) -> pd.DataFrame:
-        """One row per tube: working and final concentrations, what goes in, what it keeps."""
+    def table(self, *, fold: float, diluent: str, first_diluent: str | None = None) -> pd.DataFrame:
+        """One row per tube: working and final concentrations, what goes in, what it keeps.
+
+        ``first_diluent`` (default ``diluent``) dilutes the stock in tube 1; ``diluent`` the
+        transfers into tubes 2..n (a solvent-matched diluent keeps the solvent equal in every tube)."""
         rows = []
         v_stock = self.stock_volume
         for i, c in enumerate(self.concentrations()):
             if i == 0:
                 source, v_in, v_dil = "stock", v_stock, self.first_diluent
+                into = first_diluent or diluent
             else:
                 source, v_in, v_dil = f"tube {i}", self.transfer.to("uL"), self.keep.to("uL")
+                into = diluent
             rows.append({
                 "tube": i + 1,
                 "working_conc": format_quantity(best_unit(c, CONC_UNITS)),
@@ -167,7 +240,7 @@ class SerialDilution:
                 "from": source,
                 "transfer": format_quantity(v_in),
                 "transfer_uL": float(v_in.magnitude),
-                "diluent": f"{format_quantity(v_dil)} {diluent}",
+                "diluent": f"{format_quantity(v_dil)} {into}",
                 "diluent_uL": float(v_dil.magnitude),
             })
         return pd.DataFrame(rows)

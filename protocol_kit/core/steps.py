@@ -55,6 +55,20 @@ class Step:
         }
 
 
+@dataclass(frozen=True)
+class Addition:
+    """One thing added to wells: ``material`` in words, the ``reagent`` row of the reagent table
+    it comes from, its ``volume`` per well (None: nothing pipetted, e.g. cells seeded the day
+    before), the layout ``roles`` that receive it and the checklist step ``step_id`` that says so.
+    A plan's additions per role add up to its well volume."""
+
+    step_id: str
+    material: str
+    reagent: str
+    volume: pint.Quantity | None
+    roles: tuple[str, ...]
+
+
 def checklist_frame(steps: list[Step] | tuple[Step, ...]) -> pd.DataFrame:
     """The checklist as a table, one row per step."""
     return pd.DataFrame([s.to_dict() for s in steps])

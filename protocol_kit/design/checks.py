@@ -25,7 +25,15 @@
    biased. Nonspecific and filter binding deplete further and are not counted here.
 5. ``volume-below-pipettable``: a pipetting of the series (stock into the first tube,
    tube-to-tube transfer, addition per well; :mod:`.volumes`) below ``min_volume`` (1 uL):
-   under 1 uL even a 2 uL pipette's error reaches 5-10%, more with DMSO.
+   under 1 uL even a 2 uL pipette's error reaches 5-10%, more with DMSO. The same code for any
+   other volume drawn to make a reagent of the table (a stock into its working solution, the
+   membrane stock, the solvent of the solvent-matched diluent: ``protocol.measures``), each with
+   its fix (an intermediate dilution, a larger batch); ``mass-below-weighable`` for a buffer
+   component weighed under ``min_mass`` (1 mg), which an analytical balance (readability 0.1 mg)
+   weighs only to +/- 10% or worse; the fix is a larger batch or a stock solution.
+6. ``inconsistent-system``: a radioligand, membrane source, NSB drug, substrate, system or
+   reference inhibitor that the assay-system file lists for another target
+   (:mod:`.consistency`).
 """
 from __future__ import annotations
 
@@ -34,6 +42,7 @@ import math
 from ..errors import ParameterError
 from ..reference import Library
 from ..units import CONC_UNITS, Q_, best_unit, format_molar, format_quantity, parse_quantity
+from .consistency import check_consistency
 from .expected import ExpectedIC50, expected_ic50
 from .plan import Design, read_design
 from .volumes import series_volumes
@@ -45,7 +54,7 @@ _TOL = 1e-9  # in log units and ratios: a design exactly on a threshold passes
 def design_warnings(protocol, *, ki=None, bmax=None, library: Library | None = None,
                     margin_decades: float = 1.0, ligand_band: tuple[float, float] = (0.1, 10.0),
                     saturation_occupancy: tuple[float, float] = (0.2, 0.8), min_points: int = 3,
-                    max_depletion: float = 0.10, min_volume="1 uL") -> list[DesignWarning]:
+                    max_depletion: float = 0.10, min_volume="1 uL", min_mass="1 mg") -> list[DesignWarning]:
     """Warnings for a planned protocol (binding or uptake; any other gives []).
 
     ``ki``: the compound's expected Ki at the target ("5 nM", a number in nM, a quantity or a
@@ -81,6 +90,9 @@ def design_warnings(protocol, *, ki=None, bmax=None, library: Library | None = N
     if bmax is not None and design.kind != "uptake":
         out += check_depletion(design, parse_quantity(bmax, "fmol/mg", field="bmax"), max_depletion)
     out += check_pipetting(design, parse_quantity(min_volume, "uL", field="min_volume"))
+    out += check_measures(getattr(protocol, "measures", ()), parse_quantity(min_volume, "uL", field="min_volume"),
+                          parse_quantity(min_mass, "mg", field="min_mass"))
+    out += check_consistency(design)
     return out
 
 
@@ -262,3 +274,24 @@ def check_pipetting(design: Design, min_volume) -> list[DesignWarning]:
     numbers = {"min_volume_uL": floor, "stock_draw_uL": vols.stock_draw, "transfer_uL": vols.transfer,
                "addition_uL": vols.addition}
     return [DesignWarning("volume-below-pipettable", msg, numbers, tuple(dict.fromkeys(f for _, _, f in small)))]
+
+
+def check_measures(measures, min_volume, min_mass) -> list[DesignWarning]:
+    """Check 5, the rest of the reagent table: every volume drawn >= ``min_volume`` and every mass
+    weighed >= ``min_mass``, one warning per measure with its fix."""
+    out = []
+    for m in measures:
+        if m.amount.check("[volume]"):
+            floor, code, what, unit = min_volume, "volume-below-pipettable", "pipetted", "uL"
+        else:
+            floor, code, what, unit = min_mass, "mass-below-weighable", "weighed", "mg"
+        amount = m.amount.to(unit)
+        if amount.magnitude >= floor.to(unit).magnitude * (1 - _TOL):
+            continue
+        shown = amount.to("ug") if unit == "mg" else amount
+        msg = (f"{m.reagent.strip()}: {m.what} is {format_quantity(shown, 3)}, below the {format_quantity(floor)} "
+               f"that can be {what} accurately. Fix: {m.fix}.")
+        key = "volume_uL" if unit == "uL" else "mass_mg"
+        out.append(DesignWarning(code, msg, {key: float(amount.magnitude), f"min_{key}": float(floor.to(unit).magnitude)},
+                                 m.fields))
+    return out

@@ -64,8 +64,11 @@ def binding_plan(compound: str, target: str, ki_molar: float):
     ic50 = ki_molar * cheng_prusoff_factor(parse_quantity(s.conc, "M"), parse_quantity(s.kd, "M"))
     top = min(10.0 ** math.ceil(math.log10(ic50) + 2), MAX_TOP)
     stock = min(1e-2, 1000 * top)  # working solution 10x top; the first draw stays >= 1 uL
+    # radioligand stock at most 1000 x [L] (supplied 12.5 uM, diluted): its draw stays >= 1 uL
+    ligand_stock = min(12.5e-6, 1000 * parse_quantity(s.conc, "M").magnitude)
     p = RadioligandBinding(
         target=t, radioligand=s.radioligand, radioligand_kd=s.kd, radioligand_conc=s.conc, nsb_drug=s.nsb_drug,
+        radioligand_stock=f"{ligand_stock!r} M",
         membrane_source=f"HEK293 cells expressing human {t}", compound=compound, top_conc=f"{top!r} M",
         compound_stock=f"{stock!r} M", expected_ki=f"{ki_molar!r} M")
     if p.warnings:

@@ -8,7 +8,7 @@ import pint
 from ..core.params import Parameter
 from ..core.plates import WellGroup
 from ..core.steps import Step
-from ..core.reagents import SerialDilution, reagent_row, working_solution
+from ..core.reagents import Measure, SerialDilution, intermediate_dilution_fix, reagent_row, working_solution
 from ..units import CONC_UNITS, Q_, best_unit, format_quantity
 from ..units import format_molar as fmt_conc
 
@@ -66,13 +66,60 @@ def compound_groups(v, extra: tuple = ()) -> list[WellGroup]:
             for i in range(v.n_conc)]
 
 
-def compound_series_step(step_id: str, v) -> Step:
-    """The checklist step that makes the compound series in ``v`` (the params)."""
+def compound_series_step(step_id: str, v, diluent: str) -> Step:
+    """The checklist step that makes the compound series in ``v`` (the params) in ``diluent``."""
+    f = solvent_fraction(v)
+    if f is None:
+        how = f"Dilute the stock in {diluent} (tube 1) and each next tube in {diluent}."
+        note = f"Stock in {v.compound_solvent}: no organic solvent to match."
+    else:
+        how = (f"Tube 1: stock + {diluent}; tubes 2-{v.n_conc}: {solvent_diluent_name(v, diluent)} "
+               f"(reagent table), so every tube holds {pct(f)} {v.compound_solvent}.")
+        note = (f"Same {pct(f)} {v.compound_solvent} in every tube and in the vehicle wells' diluent "
+                f"({pct(f / v.working_fold)} final in the well).")
     return Step(step_id, f"Make the {v.compound} series: {v.n_conc} tubes, 1:{v.dilution_factor:g}, at "
-                f"{v.working_fold:g}x final (top {format_quantity(v.top_conc)} final).", "Preparation",
-                note=f"Stock in {v.compound_solvent}; keep the solvent the same in every tube.")
+                f"{v.working_fold:g}x final (top {format_quantity(v.top_conc)} final). {how}", "Preparation",
+                note=note)
 
 
+def pct(fraction: float) -> str:
+    return f"{100 * fraction:.3g}%"
+
+
+def solvent_fraction(v) -> float | None:
+    """Volume fraction of stock solvent in every tube of the compound series: tube 1 holds the
+    stock diluted top working / stock (C1 V1 = C2 V2); None for a stock in water."""
+    if v.compound_solvent == "water":
+        return None
+    return float((v.top_conc * v.working_fold / v.compound_stock).to("").magnitude)
+
+
+def solvent_diluent_name(v, diluent: str) -> str:
+    """The solvent-matched diluent's name as the reagent table and steps write it."""
+    f = solvent_fraction(v)
+    return diluent if f is None else f"{diluent} + {pct(f)} {v.compound_solvent}"
+
+
+def solvent_diluent_row(v, series: SerialDilution, vehicle_volume: pint.Quantity, diluent: str,
+                        used_for: str) -> tuple[list[dict], pint.Quantity, list[Measure]]:
+    """The solvent-matched diluent for tubes 2..n of the series and the vehicle wells' compound
+    slot: (n - 1) x D + ``vehicle_volume``, made of solvent (fraction f) and ``diluent``.
+
+    Returns the rows (none for a stock in water), the plain diluent it uses and its measures."""
+    f = solvent_fraction(v)
+    volume = (series.keep * (series.n - 1) + vehicle_volume).to("uL")
+    if f is None:
+        return [], volume, []
+    solvent = volume * f
+    name = solvent_diluent_name(v, diluent)
+    row = reagent_row(name, volume, section="Serial dilution",
+                      notes=f"{format_quantity(solvent.to('uL'))} {v.compound_solvent} + "
+                            f"{format_quantity((volume - solvent).to('uL'))} {diluent}: dilutes tubes 2-{series.n} "
+                            f"and fills {used_for}, so the solvent is {pct(f)} in every tube")
+    fix = (f"a larger batch of the diluent, or a more dilute compound stock (compound_stock) so that "
+           f"tube 1 holds more {v.compound_solvent}")
+    return [row], volume - solvent, [Measure(f"{v.compound_solvent} into the solvent-matched diluent", solvent.to("uL"),
+                                              name, fix, ("compound_stock",))]
 def working_solution_step(step_id: str, name: str, final: pint.Quantity, fold: float, **kw) -> Step:
     """The checklist step that makes ``name``'s working solution at ``fold`` x ``final``."""
     return Step(step_id, f"Make the {name} working solution at {fold:g}x ({format_quantity(final * fold)}).",
@@ -85,9 +132,10 @@ def activity_row(name: str, amount: pint.Quantity, specific_activity: pint.Quant
                        notes=f"isotope {isotope or 'not stated'}; log in the radioactivity register")
 
 
-def dilution_rows(series: SerialDilution, *, name: str, fold: float, diluent: str) -> list[dict]:
+def dilution_rows(series: SerialDilution, *, name: str, fold: float, diluent: str,
+                  first_diluent: str | None = None) -> list[dict]:
     """Reagent rows for a serial dilution: the stock used and each tube's transfer."""
-    table = series.table(fold=fold, diluent=diluent)
+    table = series.table(fold=fold, diluent=diluent, first_diluent=first_diluent)
     stock_used = Q_(table.loc[0, "transfer_uL"], "uL")
     rows = [reagent_row(f"{name} stock", stock_used, section="Serial dilution", stock=series.stock,
                         notes=f"{series.n} tubes, 1:{series.factor:g} at {fold:g}x final")]
@@ -107,20 +155,23 @@ def scaled(q: pint.Quantity, wells: int, overage_pct: float) -> pint.Quantity:
 
 def working_solution_row(label: str, *, final: pint.Quantity, stock: pint.Quantity, fold: float, wells: int,
                          addition: pint.Quantity, overage: float, diluent: str, field: str,
-                         per_what: str = "well") -> tuple[dict, pint.Quantity, pint.Quantity]:
+                         per_what: str = "well") -> tuple[dict, pint.Quantity, pint.Quantity, Measure]:
     """A working solution at ``fold`` x ``final`` for ``wells`` additions of ``addition``.
 
-    Returns the reagent row, the diluent it uses and the amount of solute drawn from the stock
-    (C1 V1 = C2 V2, see :func:`working_solution`).
+    Returns the reagent row, the diluent it uses, the amount of solute drawn from the stock
+    (C1 V1 = C2 V2, see :func:`working_solution`) and the stock draw as a :class:`Measure`.
     """
     volume = scaled(addition, wells, overage)
     working, v_stock, v_dil = working_solution(final, fold, volume, stock, field=field)
+    reagent = f"{label} working solution"
     row = reagent_row(
-        f"{label} working solution", volume, section="Working solutions", stock=stock, final=final,
+        reagent, volume, section="Working solutions", stock=stock, final=final,
         per=addition, per_what=per_what,
         notes=f"{format_quantity(v_stock.to('uL'))} stock + {format_quantity(v_dil.to('uL'))} {diluent} = "
               f"{format_quantity(best_unit(working, CONC_UNITS))} ({fold:g}x)")
-    return row, v_dil, working * volume
+    measure = Measure(f"{label} stock into its working solution", v_stock.to("uL"), reagent,
+                      intermediate_dilution_fix(v_stock.to("uL"), stock, label, field), (field,))
+    return row, v_dil, working * volume, measure
 
 
 def dilution_series(v, addition: pint.Quantity, *, top: pint.Quantity, factor: float, n: int, stock: pint.Quantity,

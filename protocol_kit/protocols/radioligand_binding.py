@@ -13,14 +13,17 @@ import pandas as pd
 from ..core.params import Parameter
 from ..core.plates import WellGroup, build_layout, plate_format
 from ..core.protocol import Protocol, register
-from ..core.reagents import BufferRecipe, Component, SerialDilution, reagent_row
-from ..core.steps import CHEMICAL, ICE_COLD, RADIOACTIVE, TIMING_CRITICAL, Step
+from ..core.reagents import BufferRecipe, Component, Measure, SerialDilution, intermediate_dilution_fix, reagent_row
+from ..core.steps import CHEMICAL, ICE_COLD, RADIOACTIVE, TIMING_CRITICAL, Addition, Step
 from ..errors import ParameterError
+from ..reference.systems import systems
 from ..units import Q_, format_quantity
 from .common import (
     activity_row, compound_groups, compound_parameters, compound_series, compound_series_step, dilution_rows,
-    dilution_series, fmt_conc, isotope_of, plate_parameters, scaled, working_solution_row, working_solution_step,
+    dilution_series, fmt_conc, isotope_of, plate_parameters, scaled, solvent_diluent_name, solvent_diluent_row,
+    working_solution_row, working_solution_step,
 )
+from .defaults import SystemChoice, TargetDefaults, quantity_text
 
 TARGETS = ("SERT", "NET", "DAT", "sigma-1", "H1", "muscarinic", "alpha-1")
 RADIOLIGANDS = ("[3H]citalopram", "[3H]nisoxetine", "[3H]WIN 35,428", "[3H]pyrilamine", "[3H]QNB",
@@ -44,8 +47,11 @@ G_TARGET, G_LIGAND, G_NSB, G_INC, G_SAT = ("Target and membranes", "Radioligand"
 
 
 @register
-class RadioligandBinding(Protocol):
-    """Radioligand binding to membranes, counted by liquid scintillation."""
+class RadioligandBinding(TargetDefaults, Protocol):
+    """Radioligand binding to membranes, counted by liquid scintillation.
+
+    The radioligand, its Kd, [L], the membrane source and the NSB drug follow ``target`` from
+    the assay-system file (:mod:`protocol_kit.protocols.defaults`) unless given."""
 
     id = "radioligand-binding"
     title = "Radioligand binding"
@@ -56,10 +62,12 @@ class RadioligandBinding(Protocol):
                   "competition: one radioligand concentration, a compound series (IC50, Ki); "
                   "saturation: a radioligand series with and without the NSB drug (Kd, Bmax).",
                   "Experiment", choices=("competition", "saturation")),
-        Parameter("target", "Target", "SERT", "Transporter or receptor studied.", G_TARGET,
+        Parameter("target", "Target", "SERT",
+                  "Transporter or receptor studied; sets the defaults of the radioligand, its Kd, [L], the "
+                  "membrane source and the NSB drug (assay-system file).", G_TARGET,
                   choices=TARGETS, free_text=True),
         Parameter("membrane_source", "Membrane source", "HEK293 cells expressing human SERT",
-                  "Cells or tissue the membranes were prepared from.", G_TARGET),
+                  "Cells or tissue the membranes were prepared from (default: the target's).", G_TARGET),
         Parameter("protein_per_well", "Protein per well", "10 ug", "Membrane protein in each well.",
                   G_TARGET, unit="ug", low=0, high=1000, low_exclusive=True),
         Parameter("membrane_stock", "Membrane stock (protein)", "2 mg/mL",
@@ -71,7 +79,8 @@ class RadioligandBinding(Protocol):
         Parameter("membrane_volume", "Membrane volume per well", "100 uL",
                   "Volume of diluted membranes added last to start the reaction.",
                   G_TARGET, unit="uL", low=1, high=1000),
-        Parameter("radioligand", "Radioligand", "[3H]citalopram", "Labelled ligand, e.g. [3H]citalopram.",
+        Parameter("radioligand", "Radioligand", "[3H]citalopram",
+                  "Labelled ligand (default: the target's, e.g. [3H]citalopram at SERT).",
                   G_LIGAND, choices=RADIOLIGANDS, free_text=True),
         Parameter("radioligand_stock", "Radioligand stock", "12.5 uM",
                   "Concentration of the radioligand as supplied (e.g. 1 mCi/mL at 80 Ci/mmol = 12.5 uM).",
@@ -80,18 +89,21 @@ class RadioligandBinding(Protocol):
                   "Specific activity of the radioligand batch (from its certificate).",
                   G_LIGAND, unit="Ci/mmol", low=0, high=10_000, low_exclusive=True),
         Parameter("radioligand_kd", "Radioligand Kd", "1.5 nM",
-                  "Kd of the radioligand at this target, your own measured value (saturation mode).",
+                  "Kd of the radioligand at this target: your own measured value (saturation mode); default the "
+                  "assay-system file's, with its source.",
                   G_LIGAND, unit="nM", low=0, high=1e6, low_exclusive=True),
         Parameter("radioligand_conc", "Radioligand final [L]", "1.5 nM",
-                  "Final radioligand concentration in competition mode, usually near Kd.",
+                  "Final radioligand concentration in competition mode, usually near Kd (default: = Kd).",
                   G_LIGAND, unit="nM", low=0, high=1e6, low_exclusive=True),
         *compound_parameters(compound="sertraline"),
-        Parameter("nsb_drug", "NSB drug", "fluoxetine", "Unlabelled drug that defines nonspecific binding.",
+        Parameter("nsb_drug", "NSB drug", "fluoxetine",
+                  "Unlabelled drug that defines nonspecific binding (default: the target's).",
                   G_NSB, choices=NSB_DRUGS, free_text=True),
         Parameter("nsb_conc", "NSB drug final concentration", "10 uM",
                   "Final concentration of the NSB drug (saturating: >= 100 x its Ki).",
                   G_NSB, unit="uM", low=0, high=10_000, low_exclusive=True),
-        Parameter("nsb_stock", "NSB drug stock", "10 mM", "Concentration of the NSB drug stock.",
+        Parameter("nsb_stock", "NSB drug stock", "1 mM",
+                  "Concentration of the NSB drug stock (1 mM keeps the draw into its working solution >= 1 uL).",
                   G_NSB, unit="mM", low=0, high=1000, low_exclusive=True),
         *plate_parameters(well_volume="250 uL"),
         Parameter("incubation_time", "Incubation time", "60 min", "Time to equilibrium.", G_INC,
@@ -114,6 +126,40 @@ class RadioligandBinding(Protocol):
         Parameter("sat_n_conc", "Saturation: concentrations", 8, "Radioligand concentrations.", G_SAT,
                   low=3, high=16),
     )
+
+    system_fields = ("radioligand", "radioligand_kd", "radioligand_conc", "membrane_source", "nsb_drug")
+
+    @classmethod
+    def _system_defaults(cls, values: dict) -> SystemChoice:
+        """The target's row of the assay-system file: radioligand, membranes, NSB drug; the Kd (and
+        [L] = Kd) only from the row of the radioligand used; [L] = the user's Kd when one is given."""
+        target = values.get("target", cls.parameter("target").default)
+        if not isinstance(target, str):
+            return SystemChoice(None, {}, {})
+        table = systems()
+        row = table.default("binding", target)
+        if row is None:
+            why = (f"a value of your own: the assay-system file has no binding system for target {target.strip()!r} "
+                   f"(it has {', '.join(table.targets('binding'))})")
+            return SystemChoice(None, {}, {f: why for f in cls.system_fields})
+        out = {"radioligand": row.labelled, "membrane_source": row.system, "nsb_drug": row.control}
+        reasons = {}
+        ligand = values.get("radioligand", row.labelled)
+        match = table.match("binding", target, labelled=ligand) if isinstance(ligand, str) else None
+        if match is not None and match.k is not None:
+            out["radioligand_kd"] = quantity_text(match.k)
+        else:
+            listed = ", ".join(r.labelled for r in table.of("binding", target))
+            reasons["radioligand_kd"] = (
+                f"your own measured Kd of {ligand} at {row.target}: the assay-system file "
+                + (f"has no published Kd for it ({match.where}: {match.note})" if match is not None
+                   else f"lists no Kd of {ligand} at {row.target} (it has {listed})"))
+        if "radioligand_kd" in values:
+            out["radioligand_conc"] = values["radioligand_kd"]
+        elif "radioligand_kd" in out:
+            out["radioligand_conc"] = out["radioligand_kd"]
+        reasons["radioligand_conc"] = "a final [L] near your Kd"
+        return SystemChoice(match or row, out, reasons)
 
     # -- derived quantities -------------------------------------------------------------------
     @property
@@ -241,11 +287,44 @@ class RadioligandBinding(Protocol):
             what = f"({v.n_conc} concentrations + total + NSB) x {v.replicates} replicates"
         return build_layout(groups, plate, what=what)
 
+    @property
+    def measures(self) -> list[Measure]:
+        """Every volume drawn from a stock and every mass weighed to make this plan's reagents
+        (the dilution series' own pipettings are :func:`protocol_kit.design.series_volumes`)."""
+        self._reagent_frame
+        return list(self._measures)
+
+    @property
+    def additions(self) -> list[Addition]:
+        """What goes into the wells, per role (see :class:`~protocol_kit.core.steps.Addition`)."""
+        v = self.params
+        add, buffer = self.addition_volume, BINDING_BUFFER.name
+        every = ("total", "nsb") if self.saturation else ("total", "nsb", "compound")
+        out = [Addition("rb-add-buffer", "assay buffer", buffer, self.buffer_fill, every)]
+        if self.saturation:
+            out += [Addition("rb-add-buffer", "assay buffer in the NSB-drug slot", buffer, add, ("total",)),
+                    Addition("rb-add-compound", f"{v.nsb_drug} working solution", f"{v.nsb_drug} (NSB) working solution",
+                             add, ("nsb",)),
+                    Addition("rb-add-radioligand", f"the {v.radioligand} tube of the well's [L]", f"{v.radioligand} stock",
+                             add, ("total", "nsb"))]
+        else:
+            diluent = solvent_diluent_name(v, "assay buffer")
+            out += [Addition("rb-add-compound", f"each {v.compound} dilution", f"{v.compound} stock", add, ("compound",)),
+                    Addition("rb-add-compound", diluent, diluent if diluent != "assay buffer" else buffer, add,
+                             ("total",)),
+                    Addition("rb-add-compound", f"{v.nsb_drug} working solution", f"{v.nsb_drug} (NSB) working solution",
+                             add, ("nsb",)),
+                    Addition("rb-add-radioligand", f"{v.radioligand} working solution",
+                             f"{v.radioligand} working solution", add, every)]
+        out.append(Addition("rb-add-membranes", "membranes", "Membrane suspension", v.membrane_volume, every))
+        return out
+
     def _reagents(self) -> list[dict]:
         v = self.params
         ov = v.overage
         add = self.addition_volume
         rows: list[dict] = []
+        measures: list[Measure] = []
         diluent = Q_(0, "uL")
         wells = self.n_wells
         # compound or ligand series
@@ -254,26 +333,35 @@ class RadioligandBinding(Protocol):
             rows += dilution_rows(series, name=v.radioligand, fold=v.working_fold, diluent="assay buffer")
             diluent += series.diluent_total()
             nsb_wells = v.replicates * v.sat_n_conc
-            vehicle_wells = nsb_wells  # total-binding wells take buffer in the compound slot
+            buffer_slots = nsb_wells  # total-binding wells take buffer in the NSB-drug slot
             ligand_amount = series.first_total * series.top_working  # drawn from the stock
         else:
             series = compound_series(v, add)
-            rows += dilution_rows(series, name=v.compound, fold=v.working_fold, diluent="assay buffer")
-            diluent += series.diluent_total()
+            matched = solvent_diluent_name(v, "assay buffer")
+            rows += dilution_rows(series, name=v.compound, fold=v.working_fold, diluent=matched,
+                                  first_diluent="assay buffer")
+            diluent += series.first_total - series.stock_volume  # tube 1: stock + plain buffer
+            extra, plain, m = solvent_diluent_row(v, series, scaled(add, v.replicates, ov), "assay buffer",
+                                                  "the total-binding wells' compound slot")
+            rows += extra
+            measures += m
+            diluent += plain
             nsb_wells = v.replicates
-            vehicle_wells = v.replicates
-            row, v_dil, ligand_amount = working_solution_row(
+            buffer_slots = 0  # the total-binding wells' compound slot takes the solvent-matched diluent
+            row, v_dil, ligand_amount, m = working_solution_row(
                 v.radioligand, final=v.radioligand_conc, stock=v.radioligand_stock, fold=v.working_fold,
                 wells=wells, addition=add, overage=ov, diluent="assay buffer", field="radioligand_stock")
             rows.append(row)
+            measures.append(m)
             diluent += v_dil
         # radioactivity handled
         rows.append(activity_row(v.radioligand, ligand_amount, v.specific_activity, self.isotope))
         # NSB drug
-        row, v_dil, _ = working_solution_row(
+        row, v_dil, _, m = working_solution_row(
             f"{v.nsb_drug} (NSB)", final=v.nsb_conc, stock=v.nsb_stock, fold=v.working_fold, wells=nsb_wells,
             addition=add, overage=ov, diluent="assay buffer", field="nsb_stock", per_what="NSB well")
         rows.append(row)
+        measures.append(m)
         diluent += v_dil
         # membranes
         mem_conc = (v.protein_per_well / v.membrane_volume).to("mg/mL")
@@ -289,14 +377,18 @@ class RadioligandBinding(Protocol):
             notes=f"{format_quantity(mem_stock)} membrane stock ({format_quantity(v.membrane_stock)}) + "
                   f"{format_quantity(mem_volume - mem_stock)} assay buffer = {format_quantity(mem_conc)} "
                   f"({format_quantity(v.protein_per_well)} per well); keep on ice"))
+        measures.append(Measure("membrane stock into the membrane suspension", mem_stock, "Membrane suspension",
+                                intermediate_dilution_fix(mem_stock, v.membrane_stock, "membrane", "membrane_stock"),
+                                ("membrane_stock",)))
         diluent += mem_volume - mem_stock
         # buffer
-        fill = scaled(self.buffer_fill * wells + add * vehicle_wells, 1, ov).to("uL")
+        fill = scaled(self.buffer_fill * wells + add * buffer_slots, 1, ov).to("uL")
         assay_buffer = (fill + diluent).to("mL")
         wash = scaled(v.wash_volume * v.wash_count, wells, ov).to("mL")
         buffer_rows = BINDING_BUFFER.rows(
             assay_buffer + wash,
             purpose=f"assay {format_quantity(assay_buffer)} + ice-cold wash {format_quantity(wash)}")
+        self._measures = tuple(BINDING_BUFFER.measures(assay_buffer + wash) + measures)
         return buffer_rows + rows
 
     def _checklist(self) -> list[Step]:
@@ -317,7 +409,7 @@ class RadioligandBinding(Protocol):
                               "Preparation", hazards=hot, temperature="on ice",
                               note="Count an aliquot of each tube to measure the [L] actually added."))
         else:
-            steps.append(compound_series_step("rb-dilutions", v))
+            steps.append(compound_series_step("rb-dilutions", v, "assay buffer"))
             steps.append(working_solution_step("rb-radioligand", v.radioligand, v.radioligand_conc, v.working_fold,
                                                hazards=hot, temperature="on ice",
                                                note="Count two aliquots to measure the [L] actually added."))
@@ -328,14 +420,20 @@ class RadioligandBinding(Protocol):
                  temperature="on ice", hazards=(ICE_COLD,)),
             Step("rb-plate", f"Label a {v.plate_format}-well plate as in the plate map ({self.n_wells} wells).",
                  "Plate"),
-            Step("rb-add-buffer", f"Add {format_quantity(self.buffer_fill)} assay buffer to every well, and "
-                 f"{add} more to the total-binding wells.", "Plate"),
+            Step("rb-add-buffer",
+                 (f"Add {format_quantity(self.buffer_fill)} assay buffer to every well, and {add} more to the "
+                  "total-binding wells." if self.saturation else
+                  f"Add {format_quantity(self.buffer_fill)} assay buffer to every well."), "Plate"),
             Step("rb-add-compound",
                  (f"Add {add} of the {v.nsb_drug} working solution to the NSB wells."
                   if self.saturation else
-                  f"Add {add} of each compound dilution to its wells and {add} {v.nsb_drug} to the NSB wells."),
+                  f"Add {add} of each compound dilution to its wells, {add} {solvent_diluent_name(v, 'assay buffer')} "
+                  f"to the total-binding wells and {add} {v.nsb_drug} working solution to the NSB wells."),
                  "Plate"),
-            Step("rb-add-radioligand", f"Add {add} of {v.radioligand} to every well.", "Plate", hazards=hot),
+            Step("rb-add-radioligand",
+                 (f"Add {add} of the {v.radioligand} tube of each well's [L] to its total and NSB wells."
+                  if self.saturation else f"Add {add} of the {v.radioligand} working solution to every well."),
+                 "Plate", hazards=hot),
             Step("rb-add-membranes", f"Start the reaction: add {format_quantity(v.membrane_volume)} membranes "
                  "to every well, last; note the time.", "Plate", hazards=(TIMING_CRITICAL,),
                  note="Membranes last: the incubation time starts here."),

@@ -13,14 +13,17 @@ import pandas as pd
 from ..core.params import Parameter
 from ..core.plates import WellGroup, build_layout, plate_format
 from ..core.protocol import Protocol, register
-from ..core.reagents import BufferRecipe, Component
-from ..core.steps import CHEMICAL, ICE_COLD, RADIOACTIVE, TIMING_CRITICAL, Step
+from ..core.reagents import BufferRecipe, Component, Measure, reagent_row
+from ..core.steps import CHEMICAL, ICE_COLD, RADIOACTIVE, TIMING_CRITICAL, Addition, Step
 from ..errors import ParameterError
+from ..reference.systems import systems
 from ..units import Q_, format_quantity
 from .common import (
     activity_row, compound_groups, compound_parameters, compound_series, compound_series_step, dilution_rows,
-    isotope_of, plate_parameters, scaled, working_solution_row, working_solution_step,
+    isotope_of, plate_parameters, scaled, solvent_diluent_name, solvent_diluent_row, working_solution_row,
+    working_solution_step,
 )
+from .defaults import SystemChoice, TargetDefaults, quantity_text
 
 # Krebs-Ringer-HEPES with ascorbic acid (antioxidant) and pargyline (MAO inhibitor).
 # Molar masses (g/mol) of the forms usually weighed, from standard atomic weights.
@@ -35,7 +38,8 @@ KRH_BUFFER = BufferRecipe(
         Component("HEPES", Q_(10, "mM"), Q_(238.30, "g/mol")),
         Component("D-glucose", Q_(5, "mM"), Q_(180.16, "g/mol")),
         Component("L-ascorbic acid", Q_(0.1, "mM"), Q_(176.12, "g/mol")),
-        Component("pargyline HCl", Q_(0.01, "mM"), Q_(195.69, "g/mol")),
+        # 10 uM pargyline is 0.11 mg in 57 mL: added from a 1 mM stock (1.957 mg in 10 mL), not weighed
+        Component("pargyline HCl", Q_(0.01, "mM"), Q_(195.69, "g/mol"), stock=Q_(1, "mM")),
     ),
     ph=7.4, ph_with="NaOH",
 )
@@ -44,44 +48,71 @@ SUBSTRATES = ("[3H]5-HT", "[3H]NE", "[3H]DA", "fluorescent substrate")
 READOUTS = ("scintillation", "fluorescence endpoint", "fluorescence kinetic")
 TERMINATIONS = ("aspirate and wash", "rapid filtration")
 G_SYS, G_SUB, G_CTRL, G_INC = "System", "Substrate", "Controls", "Uptake and readout"
+CELLS_PER_WELL = 50_000
+
+
+def system_kind(system: str) -> str | None:
+    """cells or synaptosomes: from the assay-system file, else from the words of the name."""
+    kind = systems().kind_of(system)
+    if kind is not None:
+        return kind
+    text = system.lower()
+    if "synaptosom" in text:
+        return "synaptosomes"
+    if "cell" in text:
+        return "cells"
+    return None
 
 
 @register
-class ReuptakeInhibition(Protocol):
-    """Inhibition of transporter-mediated uptake of a labelled or fluorescent substrate."""
+class ReuptakeInhibition(TargetDefaults, Protocol):
+    """Inhibition of transporter-mediated uptake of a labelled or fluorescent substrate.
+
+    The system, substrate, its Km, [S], the reference inhibitor, the termination and the cells
+    per well follow ``transporter`` (and a chosen ``system``) from the assay-system file
+    (:mod:`protocol_kit.protocols.defaults`) unless given."""
 
     id = "reuptake-inhibition"
     title = "Neurotransmitter reuptake inhibition"
     version = "1.0"
     summary = "Uptake of [3H]5-HT, [3H]NE, [3H]DA or a fluorescent substrate; IC50 and Ki with [S]/Km."
     parameters = (
-        Parameter("transporter", "Transporter", "SERT", "Transporter studied.", G_SYS,
-                  choices=("SERT", "NET", "DAT"), free_text=True),
+        Parameter("transporter", "Transporter", "SERT",
+                  "Transporter studied; sets the defaults of the system, substrate, Km and reference inhibitor "
+                  "(assay-system file).", G_SYS, choices=("SERT", "NET", "DAT"), free_text=True),
         Parameter("system", "System", "hSERT-HEK293 cells",
                   "Cells expressing the transporter, or synaptosomes from a brain region "
-                  "(striatum for DAT; hippocampus or cortex for SERT and NET).", G_SYS,
+                  "(striatum for DAT; hippocampus or cortex for SERT and NET); default: the transporter's "
+                  "cell line. A name of your own must say 'cells' or 'synaptosomes'.", G_SYS,
                   choices=("hSERT-HEK293 cells", "hNET-HEK293 cells", "hDAT-HEK293 cells",
                            "rat hippocampal synaptosomes", "rat cortical synaptosomes",
                            "rat striatal synaptosomes"), free_text=True),
-        Parameter("cells_per_well", "Cells per well", 50_000,
-                  "Cells seeded per well the day before (leave empty for synaptosomes).", G_SYS,
+        Parameter("cells_per_well", "Cells per well", CELLS_PER_WELL,
+                  "Cells seeded per well the day before (empty for synaptosomes, the default there).", G_SYS,
                   low=1, high=10_000_000, optional=True),
-        Parameter("substrate", "Substrate", "[3H]5-HT", "Labelled or fluorescent substrate.", G_SUB,
+        Parameter("synaptosome_volume", "Synaptosome suspension per well", "50 uL",
+                  "Synaptosome suspension added to each well before the pre-incubation (synaptosomes only).",
+                  G_SYS, unit="uL", low=1, high=1000),
+        Parameter("substrate", "Substrate", "[3H]5-HT",
+                  "Labelled or fluorescent substrate (default: the transporter's).", G_SUB,
                   choices=SUBSTRATES, free_text=True),
-        Parameter("substrate_stock", "Substrate stock", "35 uM",
+        Parameter("substrate_stock", "Substrate stock", "35.7 uM",
                   "Substrate concentration as supplied (1 mCi/mL at 28 Ci/mmol = 35.7 uM).", G_SUB,
                   unit="uM", low=0, high=1e6, low_exclusive=True),
         Parameter("specific_activity", "Specific activity", "28 Ci/mmol",
                   "Specific activity of a labelled substrate (from its certificate).", G_SUB,
                   unit="Ci/mmol", low=0, high=10_000, low_exclusive=True),
-        Parameter("substrate_conc", "Substrate final [S]", "20 nM", "Final substrate concentration.",
+        Parameter("substrate_conc", "Substrate final [S]", "20 nM",
+                  "Final substrate concentration (default 20 nM, a tracer well below Km).",
                   G_SUB, unit="nM", low=0, high=1e7, low_exclusive=True),
-        Parameter("substrate_km", "Substrate Km", "500 nM",
-                  "Km of the substrate at this transporter, your own measured value (for Cheng-Prusoff).",
+        Parameter("substrate_km", "Substrate Km", "463 nM",
+                  "Km of the substrate at this transporter in this system, your own measured value (for "
+                  "Cheng-Prusoff); default the assay-system file's published value, with its source.",
                   G_SUB, unit="nM", low=0, high=1e7, low_exclusive=True),
         *compound_parameters(compound="sertraline", top="1 uM", stock="1 mM"),
         Parameter("reference_inhibitor", "Reference inhibitor (100% inhibition)", "fluoxetine",
-                  "Inhibitor at a saturating concentration that defines nonspecific uptake.", G_CTRL,
+                  "Inhibitor at a saturating concentration that defines nonspecific uptake (default: the "
+                  "transporter's).", G_CTRL,
                   choices=("fluoxetine", "paroxetine", "desipramine", "nisoxetine", "GBR 12909", "mazindol"),
                   free_text=True),
         Parameter("reference_conc", "Reference inhibitor final concentration", "10 uM",
@@ -101,13 +132,71 @@ class ReuptakeInhibition(Protocol):
         Parameter("uptake_temp", "Uptake temperature", "37 degC", "Temperature of uptake.", G_INC,
                   unit="degC", low=0, high=40),
         Parameter("termination", "Termination", "aspirate and wash",
-                  "aspirate and wash (adherent cells) or rapid filtration (synaptosomes).", G_INC,
+                  "aspirate and wash (adherent cells) or rapid filtration (synaptosomes); default: the system's.",
+                  G_INC,
                   choices=TERMINATIONS),
         Parameter("wash_count", "Washes", 3, "Ice-cold washes at termination.", G_INC, low=1, high=10),
         Parameter("wash_volume", "Wash volume", "200 uL", "Volume of each ice-cold wash per well.", G_INC,
                   unit="uL", low=10, high=5000),
         Parameter("readout", "Readout", "scintillation", "How uptake is measured.", G_INC, choices=READOUTS),
     )
+
+    system_fields = ("system", "substrate", "substrate_km", "reference_inhibitor")
+
+    @classmethod
+    def _system_defaults(cls, values: dict) -> SystemChoice:
+        """The transporter's rows of the assay-system file: its first system unless one is chosen;
+        the substrate, reference inhibitor and [S] of the chosen system's row; the Km only from
+        the row of that system and substrate; termination and cells per well from the system kind."""
+        transporter = values.get("transporter", cls.parameter("transporter").default)
+        system = values.get("system")
+        if not isinstance(transporter, str) or not isinstance(system, (str, type(None))):
+            return SystemChoice(None, {}, {})
+        table = systems()
+        rows = table.of("uptake", transporter)
+        out: dict = {}
+        reasons: dict = {}
+        if not rows:
+            why = (f"a value of your own: the assay-system file has no uptake system for transporter "
+                   f"{transporter.strip()!r} (it has {', '.join(table.targets('uptake'))})")
+            reasons = {f: why for f in cls.system_fields}
+            row = None
+        else:
+            out["system"] = rows[0].system
+            system = system if system is not None else rows[0].system
+            row = table.match("uptake", transporter, system=system) or rows[0]
+            out.update(substrate=row.labelled, reference_inhibitor=row.control, substrate_conc=quantity_text(row.conc))
+            substrate = values.get("substrate", row.labelled)
+            match = table.match("uptake", transporter, system=system, labelled=substrate) \
+                if isinstance(substrate, str) else None
+            if match is not None and match.k is not None:
+                out["substrate_km"] = quantity_text(match.k)
+                row = match
+            else:
+                reasons["substrate_km"] = (
+                    f"your own measured Km of {substrate} in {system}: the assay-system file "
+                    + (f"has no published Km for it ({match.where}: {match.note})" if match is not None
+                       else f"lists no Km of {substrate} in {system} at {rows[0].target}"))
+        kind = system_kind(system) if isinstance(system, str) else None
+        if kind == "synaptosomes":
+            out.update(termination="rapid filtration", cells_per_well=None)
+        elif kind == "cells":
+            out.update(termination="aspirate and wash", cells_per_well=CELLS_PER_WELL)
+        return SystemChoice(row, out, reasons)
+
+    @property
+    def system_kind(self) -> str:
+        """cells or synaptosomes (checked when the plan is made)."""
+        return system_kind(self.params.system)
+
+    @property
+    def synaptosomes(self) -> bool:
+        return self.system_kind == "synaptosomes"
+
+    @property
+    def material(self) -> str:
+        """What is in the wells, in the plan's words: "cells" or "synaptosomes"."""
+        return self.system_kind
 
     @property
     def isotope(self) -> str | None:
@@ -126,9 +215,14 @@ class ReuptakeInhibition(Protocol):
         return (self.params.well_volume / self.params.working_fold).to("uL")
 
     @property
+    def system_volume(self):
+        """Volume of the system added per well: the synaptosome suspension, or 0 for adherent cells."""
+        return self.params.synaptosome_volume.to("uL") if self.synaptosomes else Q_(0, "uL")
+
+    @property
     def buffer_fill(self):
-        """Buffer per well: well volume - compound slot - substrate slot."""
-        return (self.params.well_volume - 2 * self.addition_volume).to("uL")
+        """Buffer per well: well volume - compound slot - substrate slot - synaptosome suspension."""
+        return (self.params.well_volume - 2 * self.addition_volume - self.system_volume).to("uL")
 
     @property
     def n_blanks(self) -> int:
@@ -141,6 +235,26 @@ class ReuptakeInhibition(Protocol):
 
     def _check(self) -> None:
         v = self.params
+        kind = system_kind(v.system)
+        if kind is None:
+            raise ParameterError("system", v.system, "a name that says 'cells' or 'synaptosomes' (e.g. 'hSERT-JAR "
+                                 "cells'), or one of " + ", ".join(self.parameter("system").choices),
+                                 reason="does not say whether the wells hold cells or synaptosomes")
+        if kind == "synaptosomes":
+            if v.termination == "aspirate and wash":
+                raise ParameterError("termination", v.termination, "rapid filtration for synaptosomes",
+                                     reason="cannot stop uptake in a synaptosome suspension")
+            if v.cells_per_well is not None:
+                raise ParameterError("cells_per_well", v.cells_per_well, f"empty for {v.system} (synaptosomes are "
+                                     "added as a suspension, synaptosome_volume)", reason="is for seeded cells")
+            if v.readout == "fluorescence endpoint":
+                raise ParameterError("readout", v.readout, "scintillation or fluorescence kinetic for synaptosomes",
+                                     reason="needs washed cells left in their wells; synaptosomes are filtered")
+        if self.buffer_fill.magnitude < 0:
+            raise ParameterError(
+                "synaptosome_volume", format_quantity(v.synaptosome_volume),
+                f"at most {format_quantity(v.well_volume - 2 * self.addition_volume)} (well volume minus two "
+                f"{format_quantity(self.addition_volume)} additions)", reason="does not fit in the well")
         if self.fluorescent and self.labelled:
             raise ParameterError("readout", v.readout, "scintillation for a radiolabelled substrate",
                                  reason=f"does not measure {v.substrate}")
@@ -235,66 +349,160 @@ class ReuptakeInhibition(Protocol):
                   WellGroup("positive", float("nan"), f"P {v.reference_inhibitor}", v.control_replicates, extra)]
         groups += compound_groups(v, extra)
         if self.n_blanks:
-            groups.append(WellGroup("blank", float("nan"), "B blank (no cells)", self.n_blanks, extra))
+            groups.append(WellGroup("blank", float("nan"), f"B blank (no {self.material})", self.n_blanks, extra))
         what = (f"2 x {v.control_replicates} control wells + {v.n_conc} concentrations x {v.replicates} "
                 f"replicates" + (f" + {self.n_blanks} blanks" if self.n_blanks else ""))
         return build_layout(groups, plate, what=what)
+
+    @property
+    def measures(self) -> list[Measure]:
+        """Every volume drawn from a stock and every mass weighed to make this plan's reagents
+        (the dilution series' own pipettings are :func:`protocol_kit.design.series_volumes`)."""
+        self._reagent_frame
+        return list(self._measures)
+
+    @property
+    def additions(self) -> list[Addition]:
+        """What goes into the wells, per role (see :class:`~protocol_kit.core.steps.Addition`).
+        Blank wells get KRH in place of the system and of the substrate, so every well holds the
+        well volume."""
+        v = self.params
+        add, krh = self.addition_volume, KRH_BUFFER.name
+        with_system = ("vehicle", "positive", "compound")
+        every = with_system + (("blank",) if self.n_blanks else ())
+        diluent = solvent_diluent_name(v, "KRH")
+        out = [Addition("ru-wash-cells", "KRH", krh, self.buffer_fill, every)]
+        if not self.synaptosomes:
+            out.append(Addition("ru-cells", v.system, self._system_row_name, None, with_system))
+        out += [Addition("ru-add-compound", f"each {v.compound} dilution", f"{v.compound} stock", add, ("compound",)),
+                Addition("ru-add-compound", diluent, diluent if diluent != "KRH" else krh, add,
+                         ("vehicle",) + (("blank",) if self.n_blanks else ())),
+                Addition("ru-add-compound", f"{v.reference_inhibitor} working solution",
+                         f"{v.reference_inhibitor} (100% inhibition) working solution", add, ("positive",))]
+        if self.synaptosomes:
+            out.append(Addition("ru-add-system", v.system, self._system_row_name, self.system_volume, with_system))
+            if self.n_blanks:
+                out.append(Addition("ru-add-system", "KRH in place of synaptosomes", krh, self.system_volume,
+                                    ("blank",)))
+        out.append(Addition("ru-start", f"{v.substrate} working solution", f"{v.substrate} working solution", add,
+                            with_system))
+        if self.n_blanks:
+            out.append(Addition("ru-start", "KRH in place of the substrate", krh, add, ("blank",)))
+        return out
+
+    @property
+    def _system_row_name(self) -> str:
+        v = self.params
+        return f"Synaptosome suspension ({v.system})" if self.synaptosomes else f"Cells: {v.system}"
+
+    def _system_row(self, wells: int) -> dict:
+        """The reagent row of what is in the wells: synaptosome suspension, or the cells seeded."""
+        v = self.params
+        if self.synaptosomes:
+            volume = scaled(self.system_volume, wells, v.overage)
+            return reagent_row(self._system_row_name, volume, section="System", per=self.system_volume,
+                               per_what="well",
+                               notes="prepared fresh in ice-cold KRH (counted in the KRH above) and kept on ice; "
+                                     "measure and record its protein concentration")
+        seeded = "not given: write the number seeded" if v.cells_per_well is None else f"{v.cells_per_well:,} per well"
+        count = 0 if v.cells_per_well is None else round(v.cells_per_well * wells * (1 + v.overage / 100))
+        return {"section": "System", "reagent": self._system_row_name, "stock": "", "final": "",
+                "per": seeded, "total": float(count), "unit": "cells", "amount": f"{count:,} cells" if count else "",
+                "notes": f"seeded the day before in {wells} wells (+{v.overage:g}%), poly-D-lysine plate"
+                         + ("; leave the blank wells without cells" if self.n_blanks else "")}
 
     def _reagents(self) -> list[dict]:
         v = self.params
         ov = v.overage
         add = self.addition_volume
         wells = self.n_wells
+        system_wells = wells - self.n_blanks
+        measures: list[Measure] = []
         series = compound_series(v, add)
-        rows = dilution_rows(series, name=v.compound, fold=v.working_fold, diluent="KRH")
-        diluent = series.diluent_total()
-        row, v_dil, substrate_amount = working_solution_row(
+        rows = dilution_rows(series, name=v.compound, fold=v.working_fold, diluent=solvent_diluent_name(v, "KRH"),
+                             first_diluent="KRH")
+        diluent = series.first_total - series.stock_volume  # tube 1: stock + plain KRH
+        extra, plain, m = solvent_diluent_row(
+            v, series, scaled(add, v.control_replicates + self.n_blanks, ov), "KRH",
+            "the vehicle" + (" and blank" if self.n_blanks else "") + " wells' compound slot")
+        rows += extra
+        measures += m
+        diluent += plain
+        row, v_dil, substrate_amount, m = working_solution_row(
             v.substrate, final=v.substrate_conc, stock=v.substrate_stock, fold=v.working_fold,
-            wells=wells - self.n_blanks, addition=add, overage=ov, diluent="KRH", field="substrate_stock")
+            wells=system_wells, addition=add, overage=ov, diluent="KRH", field="substrate_stock")
         rows.append(row)
+        measures.append(m)
         diluent += v_dil
         if self.labelled:
             rows.append(activity_row(v.substrate, substrate_amount, v.specific_activity, self.isotope))
-        row, v_dil, _ = working_solution_row(
+        row, v_dil, _, m = working_solution_row(
             f"{v.reference_inhibitor} (100% inhibition)", final=v.reference_conc, stock=v.reference_stock,
             fold=v.working_fold, wells=v.control_replicates, addition=add, overage=ov, diluent="KRH",
             field="reference_stock", per_what="control well")
         rows.append(row)
+        measures.append(m)
         diluent += v_dil
-        # buffer in the wells: the fill, the vehicle wells' compound slot, the blanks' substrate slot,
-        # and one wash before the pre-incubation
-        fill = scaled(self.buffer_fill * wells + add * (v.control_replicates + self.n_blanks)
-                      + v.wash_volume * wells, 1, ov)
-        warm = (fill + diluent).to("mL")
+        rows.append(self._system_row(system_wells))
+        # buffer in the wells: the fill; in the blanks, KRH for the system and the substrate slots;
+        # the synaptosome suspension itself; cells: one wash before the pre-incubation
+        in_wells = self.buffer_fill * wells + (self.system_volume + add) * self.n_blanks
+        in_wells += self.system_volume * system_wells if self.synaptosomes else v.wash_volume * wells
+        warm = (scaled(in_wells, 1, ov) + diluent).to("mL")
         if v.readout == "fluorescence kinetic":  # read live, no stop washes
-            return KRH_BUFFER.rows(warm, purpose=f"warm {format_quantity(warm)}") + rows
-        cold = scaled(v.wash_volume * v.wash_count, wells, ov).to("mL")
-        return KRH_BUFFER.rows(warm + cold, purpose=f"warm {format_quantity(warm)} + ice-cold "
-                                                    f"{format_quantity(cold)} for the stop washes") + rows
+            total, purpose = warm, f"warm {format_quantity(warm)}"
+        else:
+            cold = scaled(v.wash_volume * v.wash_count, wells, ov).to("mL")
+            total = warm + cold
+            purpose = f"warm {format_quantity(warm)} + ice-cold {format_quantity(cold)} for the stop washes"
+        self._measures = tuple(KRH_BUFFER.measures(total) + measures)
+        return KRH_BUFFER.rows(total, purpose=purpose) + rows
 
     def _checklist(self) -> list[Step]:
         v = self.params
         add = format_quantity(self.addition_volume)
         hot = (RADIOACTIVE,) if self.labelled else ()
-        seeded = (f"Seed {v.cells_per_well:,} cells per well the day before (poly-D-lysine plate)."
-                  if v.cells_per_well else "Prepare synaptosomes fresh and keep them on ice until use.")
+        what = self.material
+        blanks = self.n_blanks > 0
+        diluent = solvent_diluent_name(v, "KRH")
+        if self.synaptosomes:
+            prepare = Step("ru-cells", f"Prepare {v.system} fresh, resuspend in ice-cold KRH "
+                           f"({format_quantity(scaled(self.system_volume, self.n_wells - self.n_blanks, v.overage))}, "
+                           "reagent table) and keep on ice; record the protein concentration.", "Preparation",
+                           temperature="on ice", hazards=(ICE_COLD,))
+        else:
+            seeded = (f"{v.cells_per_well:,} {v.system}" if v.cells_per_well else f"{v.system} (write the number)")
+            prepare = Step("ru-cells", f"Seed {seeded} per well the day before (poly-D-lysine plate)"
+                           + (", leaving the blank wells empty." if blanks else "."), "Preparation")
         steps = [
-            Step("ru-cells", f"{seeded} System: {v.system}.", "Preparation"),
+            prepare,
             Step("ru-buffer", "Prepare KRH buffer with ascorbic acid and pargyline (reagent table); warm one "
                  f"portion to {format_quantity(v.uptake_temp)} and chill the wash portion on ice.",
                  "Preparation", hazards=(ICE_COLD,)),
-            compound_series_step("ru-dilutions", v),
+            compound_series_step("ru-dilutions", v, "KRH"),
             working_solution_step("ru-reference", v.reference_inhibitor, v.reference_conc, v.working_fold),
             working_solution_step("ru-substrate", v.substrate, v.substrate_conc, v.working_fold, hazards=hot,
                                   note="Count two aliquots to measure the [S] actually added." if self.labelled else ""),
-            Step("ru-wash-cells", f"Wash the cells once with {format_quantity(v.wash_volume)} warm KRH, then add "
-                 f"{format_quantity(self.buffer_fill)} KRH to every well.", "Plate"),
-            Step("ru-add-compound", f"Add {add} of each compound dilution, {add} {v.reference_inhibitor} to the "
-                 f"100% wells and {add} KRH to the vehicle wells.", "Plate"),
+        ]
+        if self.synaptosomes:
+            steps.append(Step("ru-wash-cells", f"Add {format_quantity(self.buffer_fill)} warm KRH to every well.",
+                              "Plate"))
+        else:
+            steps.append(Step("ru-wash-cells", f"Wash the cells once with {format_quantity(v.wash_volume)} warm KRH, "
+                              f"then add {format_quantity(self.buffer_fill)} KRH to every well.", "Plate"))
+        steps.append(Step("ru-add-compound", f"Add {add} of each compound dilution, {add} {v.reference_inhibitor} "
+                          f"working solution to the 100% wells and {add} {diluent} to the vehicle"
+                          + (" and blank" if blanks else "") + " wells.", "Plate"))
+        if self.synaptosomes:
+            steps.append(Step("ru-add-system", f"Add {format_quantity(self.system_volume)} synaptosome suspension to "
+                              "every well" + (f" except the blanks ({format_quantity(self.system_volume)} KRH there)"
+                                             if blanks else "") + "; mix gently.", "Plate", temperature="on ice"))
+        steps += [
             Step("ru-preincubate", f"Pre-incubate {format_quantity(v.preincubation_time)} at "
                  f"{format_quantity(v.uptake_temp)}.", "Uptake", duration=v.preincubation_time,
                  temperature=format_quantity(v.uptake_temp), timer=True),
-            Step("ru-start", f"Start uptake: add {add} {v.substrate} to every well with cells; note the time.",
+            Step("ru-start", f"Start uptake: add {add} {v.substrate} working solution to every well with {what}"
+                 + (f" ({add} KRH to the blanks)" if blanks else "") + "; note the time.",
                  "Uptake", hazards=hot + (TIMING_CRITICAL,)),
         ]
         kinetic = v.readout == "fluorescence kinetic"
@@ -308,15 +516,24 @@ class ReuptakeInhibition(Protocol):
                           f"{format_quantity(v.uptake_temp)}.", "Uptake", duration=v.uptake_time,
                           temperature=format_quantity(v.uptake_temp), timer=True, hazards=(TIMING_CRITICAL,),
                           note="Short and exact: uptake must stay in its linear phase."))
-        how = "rapid filtration and wash" if v.termination == "rapid filtration" else "aspirate and wash"
-        steps.append(Step("ru-stop", f"Stop: {how} {v.wash_count} x {format_quantity(v.wash_volume)} ice-cold KRH.",
-                          "Stop", temperature="ice-cold", hazards=hot + (ICE_COLD, TIMING_CRITICAL)))
-        if self.fluorescent:
-            steps.append(Step("ru-read", "Read fluorescence (endpoint) and export the plate.", "Readout"))
+        if v.termination == "rapid filtration":
+            stop = (f"Stop: filter the {what} rapidly onto glass-fibre filters and wash {v.wash_count} x "
+                    f"{format_quantity(v.wash_volume)} ice-cold KRH.")
         else:
+            stop = (f"Stop: aspirate and wash the {what} {v.wash_count} x {format_quantity(v.wash_volume)} "
+                    "ice-cold KRH.")
+        steps.append(Step("ru-stop", stop, "Stop", temperature="ice-cold", hazards=hot + (ICE_COLD, TIMING_CRITICAL)))
+        if self.fluorescent:
+            steps.append(Step("ru-read", f"Read the {what}' fluorescence (endpoint) and export the plate.", "Readout"))
+        else:
+            if v.termination == "rapid filtration":
+                count = Step("ru-lyse", f"Dry the filters with the {what} and add scintillant.", "Readout",
+                             hazards=hot + (CHEMICAL,))
+            else:
+                count = Step("ru-lyse", f"Lyse the {what} (e.g. 1% SDS) and add scintillant.", "Readout",
+                             hazards=hot + (CHEMICAL,))
             steps += [
-                Step("ru-lyse", "Lyse the cells (e.g. 1% SDS) and add scintillant.", "Readout",
-                     hazards=hot + (CHEMICAL,)),
+                count,
                 Step("ru-count", "Count each well (CPM) and export the per-well list, with the [S] aliquots.",
                      "Readout", hazards=hot),
                 Step("ru-waste", f"Dispose of {self.isotope} waste by the local rules and log the "

@@ -2,7 +2,9 @@
 
 The shipped library is a data file, ``protocol_kit/reference/data/antidepressants.csv``: six
 antidepressants at SERT, NET and DAT and at muscarinic, H1 and alpha-1 receptors (seed 004,
-Tables 1 and 2), and sertraline's human point values and rat sigma-1 range (seed 000). Users add
+Tables 1 and 2), and sertraline's human point values and rat sigma-1 range (seed 000). The assay systems
+(radioligand or substrate, Kd or Km, membranes, cells or synaptosomes, control drug per target)
+are a second file, read by :mod:`protocol_kit.reference.systems`. Users add
 their own files of the same format (:mod:`protocol_kit.reference.reading`) with :func:`add_file`.
 
 >>> import protocol_kit.reference as ref

@@ -76,7 +76,7 @@ def param_groups(p: Protocol) -> dict[str, list[dict]]:
     filled = p.filled_values() if hasattr(p, "filled_values") else {}
     for param in p.parameters:
         value = getattr(p.params, param.name)
-        default = param.validate(param.default)
+        default = p.default_of(param.name)
         shown = filled[param.name] if value is None and param.name in filled else param.display(value)
         groups.setdefault(param.group, []).append({
             "label": param.label, "name": param.name, "value": shown,

@@ -2,9 +2,10 @@
 
 Numbers worked by hand. Defaults shared by both assays: compound sertraline, top 10 uM, 12
 concentrations 1:3, so the series is 10 uM / 3^k, k = 0..11, lowest 10 uM / 177147 = 56.45 pM.
-Binding: [L] = Kd = 1.5 nM, Cheng-Prusoff factor 1 + 1.5/1.5 = 2; uptake: [S] 20 nM, Km 500 nM,
-factor 1 + 20/500 = 1.04. Sertraline's reference Ki at SERT is the human point value 0.29 nM
-(seed 000), so the expected IC50 is 0.58 nM (binding) and 0.3016 nM (uptake).
+Binding: [L] = Kd = 1.5 nM, Cheng-Prusoff factor 1 + 1.5/1.5 = 2; uptake: [S] 20 nM, Km 463 nM
+(Ramamoorthy 1993, the assay-system file), factor 1 + 20/463 = 1.043197. Sertraline's reference Ki
+at SERT is the human point value 0.29 nM (seed 000), so the expected IC50 is 0.58 nM (binding) and
+0.29 x 1.043197 = 0.302527 nM (uptake).
 """
 import math
 import types
@@ -49,19 +50,19 @@ def test_microdialysis_has_no_design_checks():
 
 # -- 1. bracketing --------------------------------------------------------------------------------
 def test_uptake_from_10_uM_does_not_bracket_sertralines_ic50():
-    # IC50 = 0.29 x 1.04 = 0.3016 nM; log10(0.3016 nM / 56.45 pM) = log10(5.343) = 0.728 < 1
+    # IC50 = 0.29 x 1.043197 = 0.302527 nM; log10(0.302527 nM / 56.45 pM) = log10(5.3592) = 0.7291 < 1
     uptake = pk.ReuptakeInhibition(top_conc="10 uM", compound_stock="10 mM")
     w = only(design_warnings(uptake), "ic50-not-bracketed")
-    assert w.numbers["ic50_nM"] == pytest.approx(0.3016)
-    assert w.numbers["decades_below"] == pytest.approx(0.7278, abs=1e-4)
-    assert w.numbers["decades_above"] == pytest.approx(4.5206, abs=1e-4)  # log10(10 uM / 0.3016 nM)
+    assert w.numbers["ic50_nM"] == pytest.approx(0.302527, rel=1e-5)
+    assert w.numbers["decades_below"] == pytest.approx(0.7291, abs=1e-4)
+    assert w.numbers["decades_above"] == pytest.approx(4.5192, abs=1e-4)  # log10(10 uM / 0.302527 nM)
     assert "0.29 nM (human; seed 000" in w.message
-    assert "lowest concentration <= 30.2 pM" in w.message  # 0.3016 nM / 10
+    assert "lowest concentration <= 30.3 pM" in w.message  # 0.302527 nM / 10
     assert w.fields == ("top_conc", "dilution_factor", "n_conc")
 
 
 def test_uptake_bracketed_with_a_lower_top_concentration():
-    # top 1 uM: lowest 1 uM / 177147 = 5.645 pM, log10(0.3016 nM / 5.645 pM) = 1.73; log10(1 uM / 0.3016 nM) = 3.52
+    # top 1 uM: lowest 1 uM / 177147 = 5.645 pM, log10(0.3025 nM / 5.645 pM) = 1.73; log10(1 uM / 0.3025 nM) = 3.52
     assert "ic50-not-bracketed" not in codes(design_warnings(pk.ReuptakeInhibition(top_conc="1 uM")))
 
 
@@ -232,16 +233,19 @@ def test_a_concentrated_stock_needs_sub_microlitre_pipetting():
 def test_a_hundred_fold_series_transfers_under_a_microlitre():
     # T = 90 uL / (100 - 1) = 0.909 uL; the stock draw, (90 + 0.909) x 10 uM / 100 uM = 9.09 uL, is fine
     p = pk.RadioligandBinding(dilution_factor=100, n_conc=3, top_conc="1 uM", compound_stock="0.1 mM")
-    w = only(design_warnings(p), "volume-below-pipettable")
-    assert w.numbers["transfer_uL"] == pytest.approx(90 / 99)
-    assert w.fields == ("dilution_factor",)
+    series, ligand = [w for w in design_warnings(p) if w.code == "volume-below-pipettable"]
+    assert series.numbers["transfer_uL"] == pytest.approx(90 / 99)
+    assert series.fields == ("dilution_factor",)
+    # 15 wells: the radioligand working solution 15 x 25 x 1.2 = 450 uL x 15 nM / 12.5 uM = 0.54 uL of stock
+    assert ligand.numbers["volume_uL"] == pytest.approx(0.54) and ligand.fields == ("radioligand_stock",)
 
 
 def test_the_threshold_is_a_parameter(binding):
-    # the default 1.35 uL stock draw passes 1 uL but not 2 uL
+    # the default 1.35 uL stock draw passes 1 uL but not 2 uL; so does the 1.512 uL radioligand draw
     assert design_warnings(binding) == []
-    w = only(design_warnings(binding, min_volume="2 uL"), "volume-below-pipettable")
-    assert w.numbers["min_volume_uL"] == 2
+    series, ligand = [w for w in design_warnings(binding, min_volume="2 uL") if w.code == "volume-below-pipettable"]
+    assert series.numbers["min_volume_uL"] == 2 and series.numbers["stock_draw_uL"] == pytest.approx(1.35)
+    assert ligand.numbers["volume_uL"] == pytest.approx(1.512) and ligand.numbers["min_volume_uL"] == 2
 
 
 # -- the warning object -----------------------------------------------------------------------------

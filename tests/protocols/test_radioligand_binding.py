@@ -58,16 +58,42 @@ def test_serial_dilution_volumes():
     # each tube keeps 3 x 25 uL x 1.2 = 90 uL; 1:3 -> transfer 90 / (3 - 1) = 45 uL
     # tube 1 holds 90 + 45 = 135 uL at 100 uM (10x of 10 uM): 135 x 100 / 10000 = 1.35 uL stock
     assert amount(p, "sertraline stock")["amount"] == "1.35 µL"
+    # tube 1 is diluted in plain buffer: 135 - 1.35 = 133.65 uL, so it holds 1.35 / 135 = 1% DMSO; tubes 2-12
+    # in buffer + 1% DMSO, so every tube keeps 1% (45 uL at 1% + 90 uL at 1%)
+    assert amount(p, "tube 1: 100 µM (10 µM final)")["notes"] == "1.35 µL from stock + 133.7 µL assay buffer"
     tube2 = amount(p, "tube 2: 33.33 µM (3.333 µM final)")
-    assert tube2["notes"] == "45 µL from tube 1 + 90 µL assay buffer"
+    assert tube2["notes"] == "45 µL from tube 1 + 90 µL assay buffer + 1% DMSO"
     assert tube2["total"] == pytest.approx(135)
+
+
+def test_solvent_is_equal_in_every_tube_and_in_the_vehicle_wells():
+    # Old plan: every tube diluted with plain buffer (1%, 0.33%, 0.11% ... DMSO) while step 3 said to keep
+    # the solvent equal. The matched diluent: 11 tubes x 90 uL + 3 total-binding wells x 25 uL x 1.2 = 1080 uL,
+    # 1% of it DMSO = 10.8 uL, the rest 1069.2 uL buffer.
+    p = pk.RadioligandBinding()
+    diluent = amount(p, "assay buffer + 1% DMSO")
+    assert diluent["total"] == pytest.approx(1.08) and diluent["unit"] == "mL"
+    assert diluent["notes"].startswith("10.8 µL DMSO + 1069 µL assay buffer")
+    # solvent in tube k: tube 1 = 1.35 / 135 = 0.01; tube k = (45 x s(k-1) + 90 x 0.01) / 135 = 0.01
+    s = 1.35 / 135
+    for _ in range(11):
+        s = (45 * s + 90 * 0.01) / 135
+    assert s == pytest.approx(0.01)
+    steps = {st.id: st for st in p.checklist}
+    assert "every tube holds 1% DMSO" in steps["rb-dilutions"].text
+    assert "25 µL assay buffer + 1% DMSO to the total-binding wells" in steps["rb-add-compound"].text
+    # a stock in water needs no matching: plain buffer throughout, and the step says why
+    w = pk.RadioligandBinding(compound_solvent="water")
+    assert "no organic solvent to match" in {st.id: st for st in w.checklist}["rb-dilutions"].note
+    assert not (w.reagents["reagent"].str.contains("DMSO")).any()
 
 
 def test_nsb_and_membranes():
     p = pk.RadioligandBinding()
-    # NSB: 3 wells x 25 uL x 1.2 = 90 uL at 100 uM from 10 mM: 90 x 100 / 10000 = 0.9 uL
+    # NSB: 3 wells x 25 uL x 1.2 = 90 uL at 100 uM from 1 mM: 90 x 100 / 1000 = 9 uL (a 10 mM stock, the
+    # old default, needed 0.9 uL: see tests/design for the warning)
     nsb = amount(p, "fluoxetine (NSB) working solution")
-    assert nsb["amount"] == "90 µL" and nsb["notes"].startswith("0.9 µL stock")
+    assert nsb["amount"] == "90 µL" and nsb["notes"].startswith("9 µL stock")
     # membranes: 10 ug / 100 uL = 0.1 mg/mL; 42 x 100 uL x 1.2 = 5040 uL; stock 5040 x 0.1 / 2 = 252 uL
     mem = amount(p, "Membrane suspension")
     assert mem["amount"] == "5.04 mL" and mem["notes"].startswith("252 µL membrane stock")
@@ -75,13 +101,14 @@ def test_nsb_and_membranes():
 
 def test_buffer_masses_from_molarity_volume_and_molar_mass():
     p = pk.RadioligandBinding()
-    # assay buffer: wells 42 x 100 uL fill + 3 total-binding wells x 25 uL = 4275 uL x 1.2 = 5130 uL
-    #   + diluents: dilutions 133.65 + 11 x 90 = 1123.65; radioligand 1258.488; NSB 89.1;
-    #     membranes 4788  -> 12389.238 uL
-    # wash: 42 x 3 x 0.5 mL x 1.2 = 75.6 mL; total 87.989238 mL
+    # assay buffer: wells 42 x 100 uL fill = 4200 uL x 1.2 = 5040 uL
+    #   + diluents: tube 1 135 - 1.35 = 133.65; matched diluent 1080 x 0.99 = 1069.2 (it also fills the
+    #     total-binding wells' compound slot); radioligand 1260 - 1.512 = 1258.488; NSB 90 - 9 = 81;
+    #     membranes 5040 - 252 = 4788  -> 5040 + 133.65 + 1069.2 + 1258.488 + 81 + 4788 = 12370.338 uL
+    # wash: 42 x 3 x 0.5 mL x 1.2 = 75.6 mL; total 87.970338 mL
     buf = amount(p, "Assay buffer (Tris-NaCl-KCl)")
-    assert buf["total"] == pytest.approx(87.989238)
-    volume_l = 87.989238e-3
+    assert buf["total"] == pytest.approx(87.970338)
+    volume_l = 87.970338e-3
     # Tris: 0.050 mol/L x V x 121.14 g/mol = 0.53295 g
     assert amount(p, "Tris base")["total"] == pytest.approx(0.050 * volume_l * 121.14 * 1000)
     assert amount(p, "NaCl")["total"] == pytest.approx(0.120 * volume_l * 58.44 * 1000)

@@ -1,7 +1,8 @@
 """ReuptakeInhibition.simulate and .analyse: hand-worked plates (endpoint and kinetic),
 recovery of the simulated Ki, plate quality and bad data.
 
-Plan defaults: [S] 20 nM, Km 500 nM (so Ki = IC50 / 1.04), 6 vehicle + 6 reference-inhibitor
+Plans here: [S] 20 nM, Km 500 nM given (so Ki = IC50 / 1.04; a fluorescent substrate has no
+published Km in the assay-system file, so the plan asks for one), 6 vehicle + 6 reference-inhibitor
 wells, sertraline 10 uM / 3^k (12 concentrations) x 3 replicates.
 """
 import math
@@ -17,8 +18,8 @@ from protocol_kit.io import join_layout
 
 # the hand-worked values below are for a series from 10 uM (10 mM stock), 1:3
 FLUO = {"readout": "fluorescence endpoint", "substrate": "fluorescent substrate", "top_conc": "10 uM",
-        "compound_stock": "10 mM"}
-KINETIC = {"readout": "fluorescence kinetic", "substrate": "fluorescent substrate"}
+        "compound_stock": "10 mM", "substrate_km": "500 nM"}
+KINETIC = {"readout": "fluorescence kinetic", "substrate": "fluorescent substrate", "substrate_km": "500 nM"}
 
 
 def expected(lay, *, vehicle, full, ic50):
