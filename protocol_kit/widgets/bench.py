@@ -50,10 +50,16 @@ class BenchController:
     def __init__(self, session) -> None:
         self.session = session
         self.timers: dict[str, Countdown] = {}
+        self._timers_plan = None  # the plan whose durations the timers count
 
     @property
     def run(self):
         return self.session.run
+
+    @property
+    def protocol(self):
+        """The plan at the bench: the run's own once it is started, else the form's."""
+        return self.session.protocol
 
     def _open_run(self):
         if self.run is None:
@@ -97,23 +103,27 @@ class BenchController:
         """The checklist with who ticked each step and when ('' when not yet)."""
         done = self.run.steps if self.run is not None else {}
         out = []
-        for s in self.session.protocol.checklist:
+        for s in self.protocol.checklist:
             check = done.get(s.id)
             out.append({**s.to_dict(), "timer": bool(s.timer and s.duration is not None),  # a timer needs a time
                         "done_by": check.operator if check else "", "done_at": check.time if check else ""})
         return out
 
     def timer(self, step_id: str) -> Countdown:
-        """The countdown of a timed step (created on first use)."""
+        """The countdown of a timed step of the current plan (created on first use; a new plan,
+        such as the run's own when it starts, gets new countdowns of its own durations)."""
+        if self._timers_plan is not self.protocol:
+            self.timers.clear()
+            self._timers_plan = self.protocol
         if step_id not in self.timers:
-            step = next(s for s in self.session.protocol.checklist if s.id == step_id)
-            if not step.timer or step.duration is None:
-                raise ParameterError("step_id", step_id, "a step with a timer")
+            step = next((s for s in self.protocol.checklist if s.id == step_id), None)
+            if step is None or not step.timer or step.duration is None:
+                raise ParameterError("step_id", step_id, "a step with a timer of this plan")
             self.timers[step_id] = Countdown(step.duration.to("s").magnitude)
         return self.timers[step_id]
 
     def reagent_names(self) -> list[str]:
-        return [str(r).strip() for r in self.session.protocol.reagents["reagent"]]
+        return [str(r).strip() for r in self.protocol.reagents["reagent"]]
 
     def lots(self) -> list[dict]:
         """Every reagent with its recorded lot and expiry ('' when not recorded)."""

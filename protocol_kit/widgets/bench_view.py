@@ -35,20 +35,19 @@ class BenchView:
         self.start_message = ui.message_box()
         self.start_button.on_click(lambda _: self.start())
         self.operator.observe(lambda ch: self._operator_changed(), names="value")
-        self.steps = [self._step_row(i, s) for i, s in enumerate(self.bench.steps(), start=1)]
+        self.steps: list[StepRow] = []
+        self.checklist = w.VBox()
         self.step_message = ui.message_box()
-        self.lot_reagent = w.Dropdown(options=self.bench.reagent_names(), description="Reagent", style=LABEL,
-                                      layout=w.Layout(width="460px"))
+        self.lot_reagent = w.Dropdown(description="Reagent", style=LABEL, layout=w.Layout(width="460px"))
         self.lot_text = w.Text(description="Lot", placeholder="lot or batch on the label", style=LABEL)
         self.lot_expiry = w.DatePicker(description="Expiry date", style=LABEL)
         self.lot_button = ui.button("Record lot", "Record this reagent's lot and expiry", "pk-lot")
         self.lot_message = ui.message_box()
         self.lot_table = w.HTML()
         self.lot_button.on_click(lambda _: self.record_lot())
-        step_options = [("(no particular step)", "")] + [(f"{r.step_id}", r.step_id) for r in self.steps]
         self.dev_text = w.Textarea(description="Deviation", placeholder="what was done differently, and why",
                                    style=LABEL, layout=w.Layout(width="460px"))
-        self.dev_step = w.Dropdown(options=step_options, description="Step", style=LABEL)
+        self.dev_step = w.Dropdown(description="Step", style=LABEL)
         self.dev_button = ui.button("Record deviation", "Record a departure from the plan", "pk-deviation")
         self.dev_message = ui.message_box()
         self.dev_button.on_click(lambda _: self.record_deviation())
@@ -61,7 +60,7 @@ class BenchView:
         self.widget = w.VBox([
             ui.heading("Start"), w.HBox([self.operator, self.start_button, self.start_message]),
             ui.heading("Checklist (a tick records the time and your name at once)"),
-            *[r.box for r in self.steps], self.step_message,
+            self.checklist, self.step_message,
             ui.heading("Reagent lots"), self.lot_reagent, w.HBox([self.lot_text, self.lot_expiry]),
             w.HBox([self.lot_button, self.lot_message]), self.lot_table,
             ui.heading("Deviation"), self.dev_text, self.dev_step, w.HBox([self.dev_button, self.dev_message]),
@@ -69,6 +68,7 @@ class BenchView:
             ui.heading("The record so far"), self.record,
         ])
         self.widget.add_class("pk-bench")
+        self._plan = None  # the plan whose steps and reagents are drawn
         session.listeners.append(self.refresh)
         self.refresh()
 
@@ -164,7 +164,24 @@ class BenchView:
         row.timer_button.disabled = countdown.started is not None and not countdown.done
 
     # -- reading back ------------------------------------------------------------------------
+    def _draw_plan(self) -> None:
+        """Draw the steps, timers, reagents and step choices of the plan the bench works on (the
+        run's own once started), when it is not the one drawn: a plan edited after this view was
+        built, or the plan the run recorded, is what is shown and tickable."""
+        plan = self.bench.protocol
+        if plan is self._plan:
+            return
+        self._plan = plan
+        self.steps = [self._step_row(i, s) for i, s in enumerate(self.bench.steps(), start=1)]
+        self.checklist.children = [r.box for r in self.steps]
+        names = self.bench.reagent_names()
+        self.lot_reagent.options = names
+        self.lot_reagent.value = names[0] if names else None
+        self.dev_step.options = [("(no particular step)", "")] + [(r.step_id, r.step_id) for r in self.steps]
+        self.dev_step.value = ""
+
     def refresh(self) -> None:
+        self._draw_plan()
         started = self.session.run is not None
         locked = started and self.session.run.locked
         self.start_button.disabled = started

@@ -43,6 +43,7 @@ class Session:
             else default_store_path()
         self.out_dir = Path(out_dir) if out_dir is not None else Path.cwd() / "protocol_kit_files"
         self.run_id: str | None = None
+        self._run_protocol: Protocol | None = None
         self.operator = operator
         self._local = threading.local()
         self.plan = PlanController(protocol)
@@ -69,13 +70,14 @@ class Session:
 
     @property
     def protocol(self) -> Protocol:
-        """The plan: the run's once a run is started or resumed (attach loads it into the form), else
-        the form's."""
-        return self.plan.protocol
+        """The plan: the run's own once a run is started or resumed (what it recorded, whatever the
+        form holds), else the form's."""
+        return self._run_protocol if self._run_protocol is not None else self.plan.protocol
 
     def attach(self, run: Run) -> None:
         """Bind a started run; the plan is fixed from here on."""
         self.run_id, self._local.run = run.id, run
+        self._run_protocol = run.protocol
         self.operator = self.operator or run.operator or run.state.operator
         self.plan.load(run.protocol)
         self.plan.locked = True
