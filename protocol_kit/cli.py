@@ -208,8 +208,8 @@ def _options(items: Sequence[str]) -> dict[str, object]:
 
 
 def _stored(run, path: Path) -> str:
-    if run.locked:
-        return "not stored: the run is signed"
+    if not run.state.data_open:
+        return "not stored: the run's review closed its reports"
     f = run.reports[-1]
     return f"stored in the run as {f.name}, SHA-256 {f.sha256[:16]}..."
 
@@ -239,6 +239,19 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     print(f"run {run.id} in {run.store.path}")
     print(result.summary())
     print(f"wrote {out} ({_stored(run, out)})")
+    return 0
+
+
+def cmd_runs_analyse(args: argparse.Namespace) -> int:
+    """Analyse a stored run's attached data file (the latest, or --data NAME) and record the result;
+    the --option names are those of 'protocol-kit analyse'."""
+    from .records.run import open_run
+
+    run = open_run(args.run, args.store, operator=_login(args))
+    result = run.analyse(args.data, **_options(args.option or []))
+    event = run.latest_analysis()
+    print(f"run {run.id}: analysis recorded (event {event.seq}, data {event.result['data']['name']})")
+    print(result.summary())
     return 0
 
 
@@ -276,7 +289,7 @@ def make_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_sheet)
 
     s = sub.add_parser("runs", help="start and record runs; list, show, verify, export and import them")
-    runs = s.add_subparsers(dest="runs_command", metavar="start|check|note|deviation|lot|value|attach|amend|sign|list|show|verify|export|import", required=True,
+    runs = s.add_subparsers(dest="runs_command", metavar="start|check|note|deviation|lot|value|attach|analyse|amend|sign|list|show|verify|export|import", required=True,
                             parser_class=_Parser)
     store_opt = argparse.ArgumentParser(add_help=False)
     store_opt.add_argument("--store", help="store file (default: $PROTOCOL_KIT_STORE, else ./protocol_kit.db)")
@@ -304,7 +317,17 @@ def make_parser() -> argparse.ArgumentParser:
             r.add_argument(name, **kw)
         r.add_argument("--operator", required=True, help="who records this")
         r.set_defaults(func=cmd_runs_record)
-    r = runs.add_parser("sign", parents=[store_opt], help="sign the run (the first signature locks it)")
+    r = runs.add_parser("analyse", parents=[store_opt],
+                        help="analyse the run's attached data file and record the result (also after 'performed')")
+    r.add_argument("run", help="run id")
+    r.add_argument("--data", help="the attached file's name in the run (default: the latest attached)")
+    r.add_argument("--option", action="append", metavar="NAME=VALUE",
+                   help="an analysis option, e.g. --option weighting=1/x or --option bottom=0 (repeatable)")
+    r.add_argument("--operator", help="who analyses (default: your login name)")
+    r.set_defaults(func=cmd_runs_analyse)
+    r = runs.add_parser("sign", parents=[store_opt],
+                        help="sign the run (the first signature closes the bench record; data, analyses "
+                             "and reports may follow 'performed' until a review)")
     r.add_argument("run", help="run id")
     r.add_argument("--name", required=True, help="the signer")
     r.add_argument("--meaning", required=True, help="performed, reviewed, approved, witnessed or verified")

@@ -156,7 +156,14 @@ class RunState:
 
     @property
     def locked(self) -> bool:
+        """Signed: the bench record (steps, lots, values, notes, deviations) is closed."""
         return bool(self.signatures)
+
+    @property
+    def data_open(self) -> bool:
+        """Data files, analyses and reports may still be added: unsigned, or signed only as
+        performed (or witnessed); a review closes them (:func:`~.events.allowed_after_signing`)."""
+        return ev.allowed_after_signing(ev.ANALYSIS, [s.meaning for s in self.signatures])
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -100,7 +100,7 @@ class Session:
         run = self.run
         if run is None:
             return "Plan"
-        if run.locked or run.reports or run.analyses:
+        if not run.state.data_open or run.reports or run.analyses:
             return "Report"
         if run.data_files:
             return "Analysis" if self.data.frame is not None else "Data"

@@ -147,13 +147,15 @@ def test_signature_covers_record_and_locks(store, run):
     assert (sig.name, sig.meaning, sig.record_hash, sig.covers_seq, sig.seq) == ("A. Smith", "performed", head, 2, 3)
     assert sig_event.operator == "A. Smith" and run.locked
     for call in (lambda: run.check("rb-filters"), lambda: run.note("late note"),
-                 lambda: run.record_lot("NaCl", "L1"), lambda: run.enter_value("x", 1),
-                 lambda: run.attach_data(pd.DataFrame({"a": [1]}))):
+                 lambda: run.record_lot("NaCl", "L1"), lambda: run.enter_value("x", 1)):
         with pytest.raises(RecordLockedError, match="is signed \\(performed by A. Smith"):
             call()
-    # a second signature (review) is still allowed
+    # data may follow the bench work's signature (issue 14); a review closes it
+    run.attach_data(pd.DataFrame({"a": [1]}))
     run.sign("B. Jones", "reviewed")
     assert [s.meaning for s in pk.open_run(run.id, store).signatures] == ["performed", "reviewed"]
+    with pytest.raises(RecordLockedError, match="reviewed by B. Jones"):
+        run.attach_data(pd.DataFrame({"a": [2]}), name="late.csv")
 
 
 def test_lock_holds_for_another_handle_on_the_same_run(store, run):
