@@ -119,7 +119,10 @@ def cmd_runs_record(args: argparse.Namespace) -> int:
     elif what == "deviation":
         events = [run.deviation(args.reason, step_id=args.step)]
     elif what == "lot":
-        events = [run.record_lot(args.reagent, args.lot, args.expiry)]
+        events = [run.record_lot(args.reagent, args.lot, _cli_expiry(args.expiry, args.expired_ok),
+                                 acknowledge_expired=args.expired_ok)]
+    elif what == "handover":
+        events = [run.hand_over(args.to)]
     elif what == "value":
         events = [run.enter_value(args.name, _cli_value(args.value))]
     elif what == "attach":
@@ -132,6 +135,17 @@ def cmd_runs_record(args: argparse.Namespace) -> int:
     for e in events:
         print(f"{run.id}: event {e.seq} {e.type} by {e.operator}")
     return 0
+
+
+def _cli_expiry(expiry: str | None, expired_ok: bool) -> str | None:
+    """--expiry as the record will take it; a past date is refused here in the command's words."""
+    from .records.run import parse_expiry, utc_today
+
+    iso = parse_expiry(expiry)
+    if iso is not None and iso < utc_today() and not expired_ok:
+        raise ParameterError("--expiry", iso, f"a date from today ({utc_today()}) on, or --expired-ok to "
+                             "record an expired lot on purpose (the event says so)", reason="is past: the lot has expired")
+    return iso
 
 
 def cmd_runs_list(args: argparse.Namespace) -> int:
@@ -289,7 +303,7 @@ def make_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_sheet)
 
     s = sub.add_parser("runs", help="start and record runs; list, show, verify, export and import them")
-    runs = s.add_subparsers(dest="runs_command", metavar="start|check|note|deviation|lot|value|attach|analyse|amend|sign|list|show|verify|export|import", required=True,
+    runs = s.add_subparsers(dest="runs_command", metavar="start|check|note|deviation|lot|value|attach|handover|analyse|amend|sign|list|show|verify|export|import", required=True,
                             parser_class=_Parser)
     store_opt = argparse.ArgumentParser(add_help=False)
     store_opt.add_argument("--store", help="store file (default: $PROTOCOL_KIT_STORE, else ./protocol_kit.db)")
@@ -303,7 +317,11 @@ def make_parser() -> argparse.ArgumentParser:
         "check": ("tick checklist steps as done", [("steps", {"nargs": "+", "metavar": "STEP"})]),
         "note": ("add a note", [("text", {})]),
         "deviation": ("record a deviation from the plan", [("reason", {}), ("--step", {"help": "step id"})]),
-        "lot": ("record a reagent lot", [("reagent", {}), ("lot", {}), ("--expiry", {"help": "YYYY-MM-DD"})]),
+        "lot": ("record a reagent lot", [("reagent", {}), ("lot", {}), ("--expiry", {"help": "YYYY-MM-DD"}),
+                                         ("--expired-ok", {"action": "store_true",
+                                                           "help": "record a lot past its expiry on purpose"})]),
+        "handover": ("hand the run over to another person (--operator hands over)",
+                     [("to", {"help": "who takes over"})]),
         "value": ("enter a value", [("name", {}), ("value", {"help": "a number or a text such as '1.5 nM'"})]),
         "attach": ("attach a data file (stored unchanged)", [("file", {}), ("--name", {"help": "name in the run"})]),
         "amend": ("correct an earlier value, lot, note or deviation (the earlier value stays visible)",

@@ -28,8 +28,9 @@ ANALYSIS = "analysis_recorded"
 REPORT = "report_rendered"
 SIGNATURE = "signature"
 AMENDMENT = "amendment"
+HANDOVER = "handed_over"
 EVENT_TYPES = (STARTED, STEP_CHECKED, NOTE, DEVIATION, LOT, VALUE, DATA, ANALYSIS, REPORT,
-               SIGNATURE, AMENDMENT)
+               SIGNATURE, AMENDMENT, HANDOVER)
 AFTER_LOCK = (SIGNATURE, AMENDMENT)
 # The work on the data that may follow a "performed" signature (the bench work is signed, the
 # data comes later): data files, analyses and reports, until a signature of another meaning

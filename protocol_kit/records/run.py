@@ -46,7 +46,7 @@ def _operator(value: object) -> str:
     return _text("operator", value, "the name of the person doing the work, e.g. operator='A. Smith'")
 
 
-def _expiry(value: object) -> str | None:
+def parse_expiry(value: object) -> str | None:
     """An expiry date as ISO text (YYYY-MM-DD), from a date or such a text; None stays None."""
     if value is None:
         return None
@@ -59,6 +59,11 @@ def _expiry(value: object) -> str | None:
     except ValueError:
         raise ParameterError("expiry", value, "a date, e.g. '2026-03-31' or datetime.date(2026, 3, 31)",
                              reason="is not a date") from None
+
+
+def utc_today() -> str:
+    """Today in UTC (the day an event recorded now is dated) as YYYY-MM-DD."""
+    return dt.datetime.now(dt.timezone.utc).date().isoformat()
 
 
 def _json_value(field: str, value: object) -> Any:
@@ -225,9 +230,12 @@ class Run:
         step = None if step_id is None else self._step_id("step_id", step_id)
         return self._append(ev.DEVIATION, {"reason": reason, "step_id": step}, who)
 
-    def record_lot(self, reagent: str, lot: str, expiry: object = None, *,
+    def record_lot(self, reagent: str, lot: str, expiry: object = None, *, acknowledge_expired: bool = False,
                    operator: str | None = None) -> ev.Event:
-        """Record the lot (and expiry date) of a reagent of the plan's reagent table."""
+        """Record the lot (and expiry date) of a reagent of the plan's reagent table.
+
+        A lot whose expiry date is before today (UTC, the day the event is dated) is refused
+        unless ``acknowledge_expired=True``; the event then says ``expired_acknowledged``."""
         who = self._who(operator)
         self._writable("a reagent lot", ev.LOT)
         names = [str(r).strip() for r in self.protocol.reagents["reagent"]]
@@ -235,8 +243,27 @@ class Run:
         if key not in names:
             raise UnknownNameError(f"reagent (of the {self.state.protocol} reagent table)", str(reagent), names)
         payload = {"reagent": key, "lot": _text("lot", lot, "the lot or batch number on the label"),
-                   "expiry": _expiry(expiry)}
+                   "expiry": parse_expiry(expiry)}
+        today = utc_today()
+        if payload["expiry"] is not None and payload["expiry"] < today:
+            if acknowledge_expired is not True:
+                raise ParameterError("expiry", payload["expiry"], f"a date from today ({today}) on, or "
+                                     "acknowledge_expired=True to record an expired lot on purpose",
+                                     reason=f"is past: lot {payload['lot']} of {key} has expired")
+            payload["expired_acknowledged"] = True
         return self._append(ev.LOT, payload, who)
+
+    def hand_over(self, to: str, *, operator: str | None = None) -> ev.Event:
+        """Record that ``to`` does the work from now on (recorded by the one handing over); this
+        object then records as ``to``."""
+        who = self._who(operator)
+        self._writable("a hand-over", ev.HANDOVER)
+        to = _text("to", to, "the name of the person taking over, e.g. 'B. Jones'")
+        if to == who:
+            raise ParameterError("to", to, "someone other than the person handing over", reason="is the same person")
+        event = self._append(ev.HANDOVER, {"from": who, "to": to}, who)
+        self.operator = to
+        return event
 
     def enter_value(self, name: str, value: object, *, operator: str | None = None) -> ev.Event:
         """Record a measured or read value (a number, text or quantity) under a name."""
@@ -416,7 +443,7 @@ class Run:
         for key in changes:
             if key not in fields:
                 raise UnknownNameError(f"field of a {target.type} event", key, fields)
-        clean = {k: (_expiry(v) if k == "expiry" else _json_value(k, v) if k == "value"
+        clean = {k: (parse_expiry(v) if k == "expiry" else _json_value(k, v) if k == "value"
                      else _text(k, v, f"a non-empty {k}")) for k, v in changes.items()}
         payload = {"target_seq": seq, "target_type": target.type, "reason": reason, "changes": clean}
         return self._append(ev.AMENDMENT, payload, who)

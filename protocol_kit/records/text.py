@@ -26,6 +26,12 @@ def _amended(item) -> str:
         for a in item.amendments)
 
 
+def _status(s) -> str:
+    if not s.locked:
+        return "open"
+    return "bench work signed; data, analysis and reports open until reviewed" if s.data_open else "signed, locked"
+
+
 def describe(run: Run) -> str:
     """A run as text: header, steps, lots, values, deviations, notes, files, signatures."""
     s = run.state
@@ -33,7 +39,7 @@ def describe(run: Run) -> str:
              f"protocol  {s.protocol} v{s.version}  (plan hash {s.plan_hash[:16]}...)",
              f"started   {when(s.started)} by {s.operator}",
              f"events    {s.n_events}  (head {s.head[:16]}...)",
-             f"status    {'signed, locked' if s.locked else 'open'}", ""]
+             f"status    {_status(s)}", ""]
     try:
         step_ids = [st.id for st in run.protocol.checklist]
     except ProtocolKitError:  # protocol not available here: show what was checked
@@ -44,7 +50,8 @@ def describe(run: Run) -> str:
         lines.append(f"  [x] {sid:24s} {c.operator}, {when(c.time)}" if c else f"  [ ] {sid}")
     sections = [
         ("lots", s.lots, lambda x: f"{x.reagent}: lot {x.lot}"
-         + (f", expires {x.expiry}" + (" (EXPIRED when recorded)" if x.expired else "") if x.expiry else "")),
+         + (f", expires {x.expiry}" + (" (EXPIRED when recorded" + ("; acknowledged" if x.acknowledged else "")
+                                       + ")" if x.expired else "") if x.expiry else "")),
         ("values", list(s.values.values()), lambda x: f"{x.name} = {x.value}"),
         ("deviations", s.deviations, lambda x: (f"[{x.step_id}] " if x.step_id else "") + x.reason),
         ("notes", s.notes, lambda x: x.text),
@@ -57,6 +64,9 @@ def describe(run: Run) -> str:
             lines += ["", title]
             lines += [f"  {i.seq:>4}  {fmt(i)}  ({i.operator}, {when(i.time)}){_amended(i) if hasattr(i, 'amendments') else ''}"
                       for i in items]
+    if s.handovers:
+        lines += ["", "hand-overs"]
+        lines += [f"  {h.seq:>4}  {h.previous} -> {h.to}, {when(h.time)}" for h in s.handovers]
     if s.signatures:
         lines += ["", "signatures"]
         lines += [f"  {g.seq:>4}  {g.meaning} by {g.name}, {when(g.time)}, covers events 1-{g.covers_seq} "

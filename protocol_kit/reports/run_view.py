@@ -27,7 +27,7 @@ EVENT_WORDS = {
     "started": "run started", "step_checked": "steps ticked", "note": "notes", "deviation": "deviations",
     "lot_recorded": "lots recorded", "value_entered": "values entered", "data_attached": "data files attached",
     "analysis_recorded": "analyses recorded", "report_rendered": "reports stored", "signature": "signatures",
-    "amendment": "amendments",
+    "amendment": "amendments", "handed_over": "hand-overs",
 }
 
 
@@ -100,6 +100,7 @@ def reagents(run: Run) -> list[dict]:
         recorded = lots.get(name, [])
         rows.append({"section": r["section"], "reagent": r["reagent"], "amount": r["amount"],
                      "lots": [{"lot": x.lot, "expiry": x.expiry or "not given", "expired": x.expired,
+                               "acknowledged": x.acknowledged,
                                "operator": x.operator, "time": when(x.time), "amended": _amended(x)}
                               for x in recorded]})
     return rows + ([_series_row(tubes)] if tubes else [])
@@ -128,6 +129,8 @@ def audit(run: Run) -> dict:
                         "reason": a.reason} for a in s.amendments],
         "reports": [{"name": f.name, "sha256": f.sha256, "size": f.size, "operator": f.operator,
                      "time": when(f.time), "seq": f.seq} for f in s.reports],
+        "handovers": [{"seq": h.seq, "previous": h.previous, "to": h.to, "time": when(h.time)}
+                      for h in s.handovers],
     }
 
 
@@ -146,8 +149,17 @@ def title_block(run: Run) -> dict:
     s = run.state
     return {"id": s.run_id, "protocol": s.protocol, "version": s.version, "operator": s.operator,
             "operators": sorted({e.operator for e in run.events}), "started": when(s.started),
-            "last": when(run.events[-1].time), "status": "signed, locked" if s.locked else "open (not signed)",
-            "plan_hash": s.plan_hash, "locked": s.locked}
+            "last": when(run.events[-1].time), "status": status(s),
+            "plan_hash": s.plan_hash, "locked": s.locked, "data_open": s.data_open}
+
+
+def status(s) -> str:
+    """The run's status in words: open, signed as performed (the data still open), or locked."""
+    if not s.locked:
+        return "open (not signed)"
+    if s.data_open:
+        return "bench work signed; data, analysis and reports open until reviewed"
+    return "signed, locked"
 
 
 def record_items(run: Run) -> dict:

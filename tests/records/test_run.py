@@ -39,9 +39,12 @@ def test_open_run_rebuilds_state_from_events(store, run):
     assert again.protocol.plan_hash == run.protocol.plan_hash
 
 
-def test_expired_lot_is_recorded_and_flagged(run):
-    run.record_lot("KCl", "K9", "2001-05-01")
-    assert run.lots[0].expired is True
+def test_expired_lot_is_recorded_only_acknowledged_and_flagged(run):
+    with pytest.raises(ParameterError, match="has expired"):
+        run.record_lot("KCl", "K9", "2001-05-01")
+    assert run.lots == ()
+    run.record_lot("KCl", "K9", "2001-05-01", acknowledge_expired=True)
+    assert run.lots[0].expired is True and run.lots[0].acknowledged is True
 
 
 def test_component_reagent_names_are_matched_without_their_indent(binding, run):
