@@ -73,6 +73,9 @@ class BenchController:
         if self.run is not None:
             raise ProtocolKitError(f"run {self.run.id} is already started")
         plan = self.session.plan
+        if not isinstance(operator, str) or not operator.strip():
+            raise ParameterError("Your name", operator, "the name of the person doing the work, e.g. A. Smith",
+                                 reason="is empty")
         if not plan.valid:
             raise ProtocolKitError(f"the plan has problems; {plan.status}")
         run = plan.protocol.start_run(operator=operator, store=self.session.store)

@@ -106,6 +106,9 @@ class PlanView:
         for n, other in self.fields.items():  # a cross-field message may appear or clear elsewhere
             msg = self.plan.message(n)
             ui.show(other.message, "Error" if msg else None, msg or "")
+        # a sheet made (or refused) for the plan as it was is not this plan's: clear its message and link
+        ui.show(self.sheet_message, None)
+        self.sheet_link.value = ""
         self.refresh_preview()
 
     def _refuse(self, name: str) -> None:

@@ -11,7 +11,7 @@ from .conftest import events, start
 def test_start_needs_a_name_and_fixes_the_plan(app, store_path):
     app.bench_view.start_button.click()
     assert app.session.run is None
-    assert "Error:" in app.bench_view.start_message.value and "operator" in app.bench_view.start_message.value
+    assert "Error:" in app.bench_view.start_message.value and "Your name" in app.bench_view.start_message.value
     run = start(app, "A. Smith")
     assert events(store_path, run.id)[0][0] == "started"
     assert events(store_path, run.id)[0][1]["params"]["top_conc"] == "10.0 uM"

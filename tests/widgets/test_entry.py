@@ -97,3 +97,28 @@ def test_a_hand_over_is_recorded_and_then_the_new_person_records(app, store_path
     assert bv.operator.value == "B. Jones"
     # the record shows it (runs show) and the hand-over event is recorded by the one handing over
     assert [e.operator for e in state.events if e.type == "handed_over"] == ["A. Smith"]
+
+
+# -- messages in the form's words (issue 14, small items) --------------------------------------
+def test_field_messages_use_the_forms_labels_not_internal_names(app):
+    f = app.plan_view.fields["top_conc"]
+    f.control.value = "-1"
+    label = app.plan_view.plan.specs["top_conc"].label
+    assert f"{label}: " in f.message.value and "top_conc" not in f.message.value
+
+
+def test_an_empty_name_at_start_speaks_of_your_name(app):
+    app.bench_view.start_button.click()
+    msg = app.bench_view.start_message.value
+    assert "Your name" in msg and "operator=" not in msg and app.session.run is None
+
+
+def test_a_sheet_error_is_cleared_once_the_plan_is_fixed(app):
+    pv = app.plan_view
+    pv.fields["n_conc"].control.value = "40"          # out of range: the sheet is refused
+    pv.sheet_html_button.click()
+    assert "Error:" in pv.sheet_message.value
+    pv.fields["n_conc"].control.value = "8"
+    assert pv.sheet_message.value == ""
+    pv.sheet_html_button.click()
+    assert "Done:" in pv.sheet_message.value
