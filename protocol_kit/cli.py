@@ -172,7 +172,11 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
 
 def cmd_runs_verify(args: argparse.Namespace) -> int:
     report = _store(args).verify(args.run)
-    print(report)
+    if report.ok:
+        print(report)
+    else:  # the summary names no problem, so each is printed once below it
+        print(f"BROKEN: {len(report.problems)} problem(s) in {len(report.runs)} run(s), "
+              f"{report.events_checked} event(s) checked")
     for problem in report.problems:
         print(f"  {problem}")
     return 0 if report.ok else 1

@@ -26,6 +26,19 @@ def _amended(item) -> str:
         for a in item.amendments)
 
 
+def _analysis(a) -> str:
+    """An analysis in a few lines: its summary, the data file and the options (the whole result
+    is in 'runs show --json')."""
+    r = a.result if isinstance(a.result, dict) else {}
+    if "summary" not in r:  # recorded with record_analysis: its keys only
+        return f"{a.name}: {', '.join(map(str, r))} (see --json)"
+    data = r.get("data") or {}
+    options = ", ".join(f"{k}={v}" for k, v in (r.get("options") or {}).items()) or "defaults"
+    summary = "\n        ".join(str(r["summary"]).splitlines())
+    return (f"{a.name} of {data.get('name') or 'data given in memory'} (options: {options})"
+            f"\n        {summary}\n       ")
+
+
 def _status(s) -> str:
     if not s.locked:
         return "open"
@@ -57,7 +70,7 @@ def describe(run: Run) -> str:
         ("notes", s.notes, lambda x: x.text),
         ("data files", s.data, lambda x: f"{x.name}  {x.size} bytes  sha256 {x.sha256}"),
         ("reports", s.reports, lambda x: f"{x.name}  {x.size} bytes  sha256 {x.sha256}"),
-        ("analyses", s.analyses, lambda x: f"{x.name}: {', '.join(f'{k}={v}' for k, v in x.result.items())}"),
+        ("analyses", s.analyses, _analysis),
     ]
     for title, items, fmt in sections:
         if items:

@@ -54,7 +54,9 @@ def _amended(item) -> list[str]:
 def checklist(run: Run) -> tuple[list[dict], list[dict]]:
     """(one row per planned step, deviations not tied to a step). Elapsed time is measurable
     for a step with a planned duration when it and the step before it were both ticked: the
-    time between the two ticks."""
+    time between the two ticks. It is compared with the plan (shorter below 0.9x, longer above
+    1.5x) only when it can say something: a step with a deviation is described by the deviation,
+    and ticks less than 5% of the planned time apart were entered together, not timed."""
     s = run.state
     by_step: dict[str | None, list] = {}
     for d in s.deviations:
@@ -67,8 +69,13 @@ def checklist(run: Run) -> tuple[list[dict], list[dict]]:
             seconds = _seconds(previous.time, tick.time)
             planned = float(step.duration.to("s").magnitude)
             elapsed = duration_text(seconds)
-            compare = ("shorter than planned" if seconds < 0.9 * planned
-                       else "longer than planned" if seconds > 1.5 * planned else "as planned")
+            if by_step.get(step.id):
+                compare = "see the deviation recorded for this step"
+            elif seconds < 0.05 * planned:
+                compare = "ticked together with the step before: the ticks do not time this step"
+            else:
+                compare = ("shorter than planned" if seconds < 0.9 * planned
+                           else "longer than planned" if seconds > 1.5 * planned else "as planned")
         rows.append({
             "n": i, "id": step.id, "text": step.text, "hazards": step.hazards, "planned": step.duration_text,
             "temperature": step.temperature or "", "done": tick is not None,
