@@ -96,8 +96,12 @@ def test_saturation_mode_bench_lists_the_runs_steps_and_each_can_be_ticked(tmp_p
     app = _app(pk.RadioligandBinding(), tmp_path)
     app.go("Bench")
     competition = [r.step_id for r in app.bench_view.steps]
-    _edit(app, mode="saturation")
+    _edit(app, mode="saturation", sat_top_conc=("10", "nM"), sat_n_conc="6")
     run = start(app)
+    bench = _bench_text(app)
+    # 6 tubes, 1:2, top 10 nM: 10, 5, 2.5, 1.25, 0.625, 0.3125 nM
+    assert "series: 6 tubes, 1:2, at 10x final (top 10 nM final)" in bench
+    assert "8 tubes" not in bench and "top 20 nM" not in bench
     shown = [r.step_id for r in app.bench_view.steps]
     assert shown == [s.id for s in run.protocol.checklist]
     assert shown != competition and "rb-dilutions" in competition and "rb-dilutions" not in shown
@@ -107,6 +111,11 @@ def test_saturation_mode_bench_lists_the_runs_steps_and_each_can_be_ticked(tmp_p
     assert set(run.refresh().steps) == set(shown)
     choices = [v for _, v in app.bench_view.dev_step.options if v]
     assert choices == shown
+    frame = _attach_simulated(app, tmp_path)
+    concs = sorted(frame.loc[frame["role"] == "total", "conc"].unique())
+    assert concs == pytest.approx([10e-9 / 2 ** k for k in range(5, -1, -1)])
+    report = _report_text(app)
+    assert "10 nM" in report and "Bmax" in report
 
 
 def test_microdialysis_flow_1_5_uL_per_min_is_on_the_bench_and_in_the_report(tmp_path):
