@@ -78,7 +78,8 @@ class Session:
         """Bind a started run; the plan is fixed from here on."""
         self.run_id, self._local.run = run.id, run
         self._run_protocol = run.protocol
-        self.operator = self.operator or run.operator or run.state.operator
+        handovers = run.state.handovers  # who records: the last hand-over's, else who started it
+        self.operator = self.operator or run.operator or (handovers[-1].to if handovers else run.state.operator)
         self.plan.load(run.protocol)
         self.plan.locked = True
         self.changed()

@@ -122,3 +122,13 @@ def test_a_sheet_error_is_cleared_once_the_plan_is_fixed(app):
     assert pv.sheet_message.value == ""
     pv.sheet_html_button.click()
     assert "Done:" in pv.sheet_message.value
+
+
+def test_a_resumed_run_records_as_the_person_it_was_handed_over_to(app, binding, store_path, tmp_path):
+    run = start(app, "A. Smith")
+    app.bench_view.handover_to.value = "B. Jones"
+    app.bench_view.handover_button.click()
+    again = binding.form(run_id=run.id, store=store_path, out_dir=tmp_path)
+    assert again.bench_view.operator.value == "B. Jones" and again.bench_view.operator.disabled
+    again.bench_view.steps[0].tick.value = True
+    assert open_run(run.id, store_path).steps["rb-buffer"].operator == "B. Jones"
