@@ -127,7 +127,10 @@ def cmd_runs_record(args: argparse.Namespace) -> int:
     elif what == "deviation":
         events = [run.deviation(args.reason, step_id=args.step)]
     elif what == "lot":
-        events = [run.record_lot(args.reagent, args.lot, args.expiry)]
+        events = [run.record_lot(args.reagent, args.lot, _cli_expiry(args.expiry, args.expired_ok),
+                                 acknowledge_expired=args.expired_ok)]
+    elif what == "handover":
+        events = [run.hand_over(args.to)]
     elif what == "value":
         events = [run.enter_value(args.name, _cli_value(args.value))]
     elif what == "attach":
@@ -140,6 +143,17 @@ def cmd_runs_record(args: argparse.Namespace) -> int:
     for e in events:
         print(f"{run.id}: event {e.seq} {e.type} by {e.operator}")
     return 0
+
+
+def _cli_expiry(expiry: str | None, expired_ok: bool) -> str | None:
+    """--expiry as the record will take it; a past date is refused here in the command's words."""
+    from .records.run import parse_expiry, utc_today
+
+    iso = parse_expiry(expiry)
+    if iso is not None and iso < utc_today() and not expired_ok:
+        raise ParameterError("--expiry", iso, f"a date from today ({utc_today()}) on, or --expired-ok to "
+                             "record an expired lot on purpose (the event says so)", reason="is past: the lot has expired")
+    return iso
 
 
 def cmd_runs_list(args: argparse.Namespace) -> int:
@@ -166,7 +180,11 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
 
 def cmd_runs_verify(args: argparse.Namespace) -> int:
     report = _store(args).verify(args.run)
-    print(report)
+    if report.ok:
+        print(report)
+    else:  # the summary names no problem, so each is printed once below it
+        print(f"BROKEN: {len(report.problems)} problem(s) in {len(report.runs)} run(s), "
+              f"{report.events_checked} event(s) checked")
     for problem in report.problems:
         print(f"  {problem}")
     return 0 if report.ok else 1
@@ -216,8 +234,8 @@ def _options(items: Sequence[str]) -> dict[str, object]:
 
 
 def _stored(run, path: Path) -> str:
-    if run.locked:
-        return "not stored: the run is signed"
+    if not run.state.data_open:
+        return "not stored: the run's review closed its reports"
     f = run.reports[-1]
     return f"stored in the run as {f.name}, SHA-256 {f.sha256[:16]}..."
 
@@ -265,6 +283,19 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_runs_analyse(args: argparse.Namespace) -> int:
+    """Analyse a stored run's attached data file (the latest, or --data NAME) and record the result;
+    the --option names are those of 'protocol-kit analyse'."""
+    from .records.run import open_run
+
+    run = open_run(args.run, args.store, operator=_login(args))
+    result = run.analyse(args.data, **_options(args.option or []))
+    event = run.latest_analysis()
+    print(f"run {run.id}: analysis recorded (event {event.seq}, data {event.result['data']['name']})")
+    print(result.summary())
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """The report of a stored run's latest analysis (analysing its data first if needed)."""
     from .records.run import open_run
@@ -306,7 +337,7 @@ def make_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_sheet)
 
     s = sub.add_parser("runs", help="start and record runs; list, show, verify, export and import them")
-    runs = s.add_subparsers(dest="runs_command", metavar="start|check|note|deviation|lot|value|attach|amend|sign|list|show|verify|export|import", required=True,
+    runs = s.add_subparsers(dest="runs_command", metavar="start|check|note|deviation|lot|value|attach|handover|analyse|amend|sign|list|show|verify|export|import", required=True,
                             parser_class=_Parser)
     store_opt = argparse.ArgumentParser(add_help=False)
     store_opt.add_argument("--store", help="store file (default: $PROTOCOL_KIT_STORE, else ./protocol_kit.db)")
@@ -320,7 +351,11 @@ def make_parser() -> argparse.ArgumentParser:
         "check": ("tick checklist steps as done", [("steps", {"nargs": "+", "metavar": "STEP"})]),
         "note": ("add a note", [("text", {})]),
         "deviation": ("record a deviation from the plan", [("reason", {}), ("--step", {"help": "step id"})]),
-        "lot": ("record a reagent lot", [("reagent", {}), ("lot", {}), ("--expiry", {"help": "YYYY-MM-DD"})]),
+        "lot": ("record a reagent lot", [("reagent", {}), ("lot", {}), ("--expiry", {"help": "YYYY-MM-DD"}),
+                                         ("--expired-ok", {"action": "store_true",
+                                                           "help": "record a lot past its expiry on purpose"})]),
+        "handover": ("hand the run over to another person (--operator hands over)",
+                     [("to", {"help": "who takes over"})]),
         "value": ("enter a value", [("name", {}), ("value", {"help": "a number or a text such as '1.5 nM'"})]),
         "attach": ("attach a data file (stored unchanged)", [("file", {}), ("--name", {"help": "name in the run"})]),
         "amend": ("correct an earlier value, lot, note or deviation (the earlier value stays visible)",
@@ -334,7 +369,17 @@ def make_parser() -> argparse.ArgumentParser:
             r.add_argument(name, **kw)
         r.add_argument("--operator", required=True, help="who records this")
         r.set_defaults(func=cmd_runs_record)
-    r = runs.add_parser("sign", parents=[store_opt], help="sign the run (the first signature locks it)")
+    r = runs.add_parser("analyse", parents=[store_opt],
+                        help="analyse the run's attached data file and record the result (also after 'performed')")
+    r.add_argument("run", help="run id")
+    r.add_argument("--data", help="the attached file's name in the run (default: the latest attached)")
+    r.add_argument("--option", action="append", metavar="NAME=VALUE",
+                   help="an analysis option, e.g. --option weighting=1/x or --option bottom=0 (repeatable)")
+    r.add_argument("--operator", help="who analyses (default: your login name)")
+    r.set_defaults(func=cmd_runs_analyse)
+    r = runs.add_parser("sign", parents=[store_opt],
+                        help="sign the run (the first signature closes the bench record; data, analyses "
+                             "and reports may follow 'performed' until a review)")
     r.add_argument("run", help="run id")
     r.add_argument("--name", required=True, help="the signer")
     r.add_argument("--meaning", required=True, help="performed, reviewed, approved, witnessed or verified")

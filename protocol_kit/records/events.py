@@ -28,9 +28,25 @@ ANALYSIS = "analysis_recorded"
 REPORT = "report_rendered"
 SIGNATURE = "signature"
 AMENDMENT = "amendment"
+HANDOVER = "handed_over"
 EVENT_TYPES = (STARTED, STEP_CHECKED, NOTE, DEVIATION, LOT, VALUE, DATA, ANALYSIS, REPORT,
-               SIGNATURE, AMENDMENT)
+               SIGNATURE, AMENDMENT, HANDOVER)
 AFTER_LOCK = (SIGNATURE, AMENDMENT)
+# The work on the data that may follow a "performed" signature (the bench work is signed, the
+# data comes later): data files, analyses and reports, until a signature of another meaning
+# ("reviewed", "approved", "verified") closes them. "witnessed" co-signs the bench work.
+ANALYSIS_EVENTS = (DATA, ANALYSIS, REPORT)
+BENCH_MEANINGS = ("performed", "witnessed")
+
+
+def allowed_after_signing(type: str, meanings: list[str] | tuple[str, ...]) -> bool:
+    """Whether an event of ``type`` may be appended to a run signed with ``meanings`` (in order).
+
+    Unsigned: anything. Signed: signatures and amendments always; data files, analyses and
+    reports while every signature is one of :data:`BENCH_MEANINGS`; nothing else."""
+    if not meanings or type in AFTER_LOCK:
+        return True
+    return type in ANALYSIS_EVENTS and all(m in BENCH_MEANINGS for m in meanings)
 # Events whose payload names a stored file by its SHA-256 (``payload["sha256"]``).
 WITH_BLOB = (DATA, REPORT)
 

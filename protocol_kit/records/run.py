@@ -46,7 +46,7 @@ def _operator(value: object) -> str:
     return _text("operator", value, "the name of the person doing the work, e.g. operator='A. Smith'")
 
 
-def _expiry(value: object) -> str | None:
+def parse_expiry(value: object) -> str | None:
     """An expiry date as ISO text (YYYY-MM-DD), from a date or such a text; None stays None."""
     if value is None:
         return None
@@ -59,6 +59,11 @@ def _expiry(value: object) -> str | None:
     except ValueError:
         raise ParameterError("expiry", value, "a date, e.g. '2026-03-31' or datetime.date(2026, 3, 31)",
                              reason="is not a date") from None
+
+
+def utc_today() -> str:
+    """Today in UTC (the day an event recorded now is dated) as YYYY-MM-DD."""
+    return dt.datetime.now(dt.timezone.utc).date().isoformat()
 
 
 def _json_value(field: str, value: object) -> Any:
@@ -171,13 +176,24 @@ class Run:
                                  reason="is required to record; pass operator= to open_run or to this call")
         return self.operator
 
-    def _writable(self, what: str) -> None:
-        """Refuse early, before validating input, when the run is signed."""
+    def _writable(self, what: str, type: str) -> None:
+        """Refuse early, before validating input, what the run's signatures close (the rule:
+        :func:`~.events.allowed_after_signing`), saying what can still be done."""
         self.refresh()
-        if self.locked:
-            sig = self.signatures[0]
-            raise RecordLockedError(f"run {self.id} is signed ({sig.meaning} by {sig.name}, {sig.time}), so "
-                                    f"{what} cannot be recorded; use run.amend(seq, reason, ...) to correct")
+        sigs = self.signatures
+        if ev.allowed_after_signing(type, [s.meaning for s in sigs]):
+            return
+        signed = "; ".join(f"{s.meaning} by {s.name} at {s.time[:19]} UTC" for s in sigs)
+        if type in ev.ANALYSIS_EVENTS:
+            then = ("data files, analyses and reports may follow a 'performed' signature, but not a "
+                    f"'{next(s.meaning for s in sigs if s.meaning not in ev.BENCH_MEANINGS)}' one; "
+                    "a new analysis needs a new run")
+        elif type in AMENDABLE:
+            then = (f"the bench record is closed; run.amend(seq, reason, ...) corrects {what} recorded "
+                    "before signing, but cannot add one")
+        else:
+            then = "the bench record is closed; what was not recorded before signing stays unrecorded"
+        raise RecordLockedError(f"run {self.id} is signed ({signed}), so {what} cannot be recorded: {then}")
 
     def _append(self, type: str, payload: dict, operator: str, **kw: Any) -> ev.Event:
         event = self.store.append(self.id, operator, type, payload, **kw)
@@ -187,7 +203,7 @@ class Run:
     def check(self, step_id: str, *, operator: str | None = None) -> ev.Event:
         """Tick a checklist step as done now."""
         who = self._who(operator)
-        self._writable("a step check")
+        self._writable("a step check", ev.STEP_CHECKED)
         step_id = self._step_id("step_id", step_id)
         done = self.state.steps.get(step_id)
         if done is not None:
@@ -203,34 +219,56 @@ class Run:
 
     def note(self, text: str, *, operator: str | None = None) -> ev.Event:
         who = self._who(operator)
-        self._writable("a note")
+        self._writable("a note", ev.NOTE)
         return self._append(ev.NOTE, {"text": _text("text", text, "a non-empty note")}, who)
 
     def deviation(self, reason: str, step_id: str | None = None, *, operator: str | None = None) -> ev.Event:
         """Record a departure from the plan, with its reason (and the step, if one)."""
         who = self._who(operator)
-        self._writable("a deviation")
+        self._writable("a deviation", ev.DEVIATION)
         reason = _text("reason", reason, "what was done differently and why")
         step = None if step_id is None else self._step_id("step_id", step_id)
         return self._append(ev.DEVIATION, {"reason": reason, "step_id": step}, who)
 
-    def record_lot(self, reagent: str, lot: str, expiry: object = None, *,
+    def record_lot(self, reagent: str, lot: str, expiry: object = None, *, acknowledge_expired: bool = False,
                    operator: str | None = None) -> ev.Event:
-        """Record the lot (and expiry date) of a reagent of the plan's reagent table."""
+        """Record the lot (and expiry date) of a reagent of the plan's reagent table.
+
+        A lot whose expiry date is before today (UTC, the day the event is dated) is refused
+        unless ``acknowledge_expired=True``; the event then says ``expired_acknowledged``."""
         who = self._who(operator)
-        self._writable("a reagent lot")
+        self._writable("a reagent lot", ev.LOT)
         names = [str(r).strip() for r in self.protocol.reagents["reagent"]]
         key = reagent.strip() if isinstance(reagent, str) else reagent
         if key not in names:
             raise UnknownNameError(f"reagent (of the {self.state.protocol} reagent table)", str(reagent), names)
         payload = {"reagent": key, "lot": _text("lot", lot, "the lot or batch number on the label"),
-                   "expiry": _expiry(expiry)}
+                   "expiry": parse_expiry(expiry)}
+        today = utc_today()
+        if payload["expiry"] is not None and payload["expiry"] < today:
+            if acknowledge_expired is not True:
+                raise ParameterError("expiry", payload["expiry"], f"a date from today ({today}) on, or "
+                                     "acknowledge_expired=True to record an expired lot on purpose",
+                                     reason=f"is past: lot {payload['lot']} of {key} has expired")
+            payload["expired_acknowledged"] = True
         return self._append(ev.LOT, payload, who)
+
+    def hand_over(self, to: str, *, operator: str | None = None) -> ev.Event:
+        """Record that ``to`` does the work from now on (recorded by the one handing over); this
+        object then records as ``to``."""
+        who = self._who(operator)
+        self._writable("a hand-over", ev.HANDOVER)
+        to = _text("to", to, "the name of the person taking over, e.g. 'B. Jones'")
+        if to == who:
+            raise ParameterError("to", to, "someone other than the person handing over", reason="is the same person")
+        event = self._append(ev.HANDOVER, {"from": who, "to": to}, who)
+        self.operator = to
+        return event
 
     def enter_value(self, name: str, value: object, *, operator: str | None = None) -> ev.Event:
         """Record a measured or read value (a number, text or quantity) under a name."""
         who = self._who(operator)
-        self._writable("a value")
+        self._writable("a value", ev.VALUE)
         name = _text("name", name, "a name for the value, e.g. 'protein_mg_per_mL'")
         if name in self.state.values:
             old = self.state.values[name]
@@ -243,14 +281,14 @@ class Run:
                     operator: str | None = None) -> ev.Event:
         """Store a data file unchanged (or a DataFrame as CSV) with its SHA-256."""
         who = self._who(operator)
-        self._writable("a data file")
+        self._writable("a data file", ev.DATA)
         data, default_name, source = _file_bytes("path_or_frame", path_or_frame)
         return self._attach(ev.DATA, data, name or default_name, source, who, self.data_files)
 
     def record_report(self, path: str | os.PathLike, *, operator: str | None = None) -> ev.Event:
         """Store a rendered sheet or report (HTML, PDF) unchanged with its SHA-256."""
         who = self._who(operator)
-        self._writable("a report")
+        self._writable("a report", ev.REPORT)
         data, default_name, source = _file_bytes("path", path, frames=False)
         return self._attach(ev.REPORT, data, default_name, source, who, self.reports)
 
@@ -269,7 +307,7 @@ class Run:
                         operator: str | None = None) -> ev.Event:
         """Record an analysis result (an object with ``to_dict()`` or a dict of JSON values)."""
         who = self._who(operator)
-        self._writable("an analysis result")
+        self._writable("an analysis result", ev.ANALYSIS)
         d = result.to_dict() if hasattr(result, "to_dict") else result
         if not isinstance(d, dict):
             raise ParameterError("result", type(result).__name__, "a result with to_dict() or a dict")
@@ -297,7 +335,7 @@ class Run:
         from ..io.analysis_input import split_options
 
         who = self._who(operator)
-        self._writable("an analysis result")
+        self._writable("an analysis result", ev.ANALYSIS)
         reading, analysis = split_options(self.protocol, options)
         if data is None:
             if not self.data_files:
@@ -338,8 +376,9 @@ class Run:
                operator: str | None = None) -> Path:
         """Render the report of the latest analysis to ``path`` (.html or .pdf) and store it
         in the record (bytes and SHA-256); analyses first when data is attached but not yet
-        analysed. ``pdfa``: PDF/A-3b with the run record (JSON) attached. A signed run is
-        locked: its report is written with the signatures filled in, but not stored."""
+        analysed. ``pdfa``: PDF/A-3b with the run record (JSON) attached. A run signed as
+        performed still takes reports (the signatures filled in); once reviewed (or approved,
+        verified) its report is written but not stored."""
         from ..reports.render import check_output
         from ..reports.report import write_report
 
@@ -350,7 +389,7 @@ class Run:
                 raise ProtocolKitError(f"run {self.id}: no analysis and no data file to analyse; attach the "
                                        "instrument file first (run.attach_data(path), or protocol-kit runs attach)")
             self.analyse(operator=operator)
-        who = None if self.locked else self._who(operator)
+        who = self._who(operator) if self.state.data_open else None
         write_report(self, path, paper=paper, pdfa=pdfa)
         if who is not None:
             data, _, source = _file_bytes("path", path, frames=False)
@@ -425,7 +464,7 @@ class Run:
         for key in changes:
             if key not in fields:
                 raise UnknownNameError(f"field of a {target.type} event", key, fields)
-        clean = {k: (_expiry(v) if k == "expiry" else _json_value(k, v) if k == "value"
+        clean = {k: (parse_expiry(v) if k == "expiry" else _json_value(k, v) if k == "value"
                      else _text(k, v, f"a non-empty {k}")) for k, v in changes.items()}
         payload = {"target_seq": seq, "target_type": target.type, "reason": reason, "changes": clean}
         return self._append(ev.AMENDMENT, payload, who)

@@ -42,7 +42,8 @@ class StepCheck(_Item):
 
 @dataclass(frozen=True)
 class LotRecord(_Item):
-    """A reagent lot; ``expired`` is True when the expiry date is before the day it was recorded."""
+    """A reagent lot; ``expired`` is True when the expiry date is before the day it was recorded;
+    ``acknowledged``: whoever recorded it said, in the event, that they knew it had expired."""
 
     reagent: str
     lot: str
@@ -52,6 +53,17 @@ class LotRecord(_Item):
     time: str
     seq: int
     amendments: tuple[Amendment, ...] = ()
+    acknowledged: bool = False
+
+
+@dataclass(frozen=True)
+class HandOver(_Item):
+    """The person recording changed from ``previous`` to ``to`` (recorded by ``previous``)."""
+
+    previous: str
+    to: str
+    time: str
+    seq: int
 
 
 @dataclass(frozen=True)
@@ -151,12 +163,20 @@ class RunState:
     reports: tuple[DataFile, ...] = ()
     signatures: tuple[Signature, ...] = ()
     amendments: tuple[Amendment, ...] = ()
+    handovers: tuple[HandOver, ...] = ()
     n_events: int = 0
     head: str = ev.GENESIS
 
     @property
     def locked(self) -> bool:
+        """Signed: the bench record (steps, lots, values, notes, deviations) is closed."""
         return bool(self.signatures)
+
+    @property
+    def data_open(self) -> bool:
+        """Data files, analyses and reports may still be added: unsigned, or signed only as
+        performed (or witnessed); a review closes them (:func:`~.events.allowed_after_signing`)."""
+        return ev.allowed_after_signing(ev.ANALYSIS, [s.meaning for s in self.signatures])
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -175,14 +195,17 @@ def build_state(events: Iterable[Event]) -> RunState:
                 operator=events[0].operator)
     items: dict[int, Any] = {}  # amendable items by the seq of the event that made them
     steps: dict[str, StepCheck] = {}
-    data, analyses, reports, signatures, amendments = [], [], [], [], []
+    data, analyses, reports, signatures, amendments, handovers = [], [], [], [], [], []
     for e in events[1:]:
         p, who = e.payload, (e.operator, e.time, e.seq)
         if e.type == ev.STEP_CHECKED:
             steps[p["step_id"]] = StepCheck(p["step_id"], *who)
         elif e.type == ev.LOT:
             items[e.seq] = LotRecord(p["reagent"], p["lot"], p.get("expiry"),
-                                     lot_expired(p.get("expiry"), e.time), *who)
+                                     lot_expired(p.get("expiry"), e.time), *who,
+                                     acknowledged=bool(p.get("expired_acknowledged")))
+        elif e.type == ev.HANDOVER:
+            handovers.append(HandOver(p["from"], p["to"], e.time, e.seq))
         elif e.type == ev.DEVIATION:
             items[e.seq] = Deviation(p["reason"], p.get("step_id"), *who)
         elif e.type == ev.NOTE:
@@ -215,6 +238,6 @@ def build_state(events: Iterable[Event]) -> RunState:
         notes=tuple(i for i in kinds if isinstance(i, Note)),
         values={i.name: i for i in kinds if isinstance(i, ValueEntry)},
         data=tuple(data), analyses=tuple(analyses), reports=tuple(reports),
-        signatures=tuple(signatures), amendments=tuple(amendments),
+        signatures=tuple(signatures), amendments=tuple(amendments), handovers=tuple(handovers),
         n_events=len(events), head=events[-1].hash,
     )

@@ -24,7 +24,8 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from ..errors import ProtocolKitError, RecordLockedError, UnknownNameError
-from .events import AFTER_LOCK, GENESIS, SIGNATURE, WITH_BLOB, Event, canonical_json, event_hash, utc_now
+from .events import (AFTER_LOCK, GENESIS, SIGNATURE, WITH_BLOB, Event, allowed_after_signing, canonical_json,
+                     event_hash, utc_now)
 from .verify import Problem, Row, VerifyReport, check_chain
 
 STORE_ENV = "PROTOCOL_KIT_STORE"
@@ -160,12 +161,16 @@ class Store:
         return Event(run_id, seq, time, operator, type, payload, prev, digest)
 
     def _refuse_if_signed(self, con: sqlite3.Connection, run_id: str, type: str) -> None:
-        sig = con.execute("SELECT seq, operator, time FROM events WHERE run_id=? AND type=? ORDER BY seq LIMIT 1",
-                          (run_id, SIGNATURE)).fetchone()
-        if sig is not None:
+        """Inside the append's transaction: refuse what the run's signatures close
+        (:func:`~.events.allowed_after_signing`)."""
+        sigs = con.execute("SELECT seq, operator, time, payload FROM events WHERE run_id=? AND type=? ORDER BY seq",
+                           (run_id, SIGNATURE)).fetchall()
+        meanings = [json.loads(row[3]).get("meaning", "") for row in sigs]
+        if not allowed_after_signing(type, meanings):
+            seq, who, time = sigs[-1][:3]
             raise RecordLockedError(
-                f"run {run_id} is signed (event {sig[0]}, {sig[1]}, {sig[2]}), so {type!r} cannot be "
-                f"recorded; record a correction with run.amend(seq, reason, ...)")
+                f"run {run_id} is signed ({', '.join(meanings)}; last signature event {seq}, {who}, {time}), "
+                f"so {type!r} cannot be recorded")
 
     def import_rows(self, rows: list[Row], blobs: Mapping[str, bytes]) -> None:
         """Write a whole run's rows verbatim (times, operators and hashes kept), with its files,

@@ -26,6 +26,25 @@ def _amended(item) -> str:
         for a in item.amendments)
 
 
+def _analysis(a) -> str:
+    """An analysis in a few lines: its summary, the data file and the options (the whole result
+    is in 'runs show --json')."""
+    r = a.result if isinstance(a.result, dict) else {}
+    if "summary" not in r:  # recorded with record_analysis: its keys only
+        return f"{a.name}: {', '.join(map(str, r))} (see --json)"
+    data = r.get("data") or {}
+    options = ", ".join(f"{k}={v}" for k, v in (r.get("options") or {}).items()) or "defaults"
+    summary = "\n        ".join(str(r["summary"]).splitlines())
+    return (f"{a.name} of {data.get('name') or 'data given in memory'} (options: {options})"
+            f"\n        {summary}\n       ")
+
+
+def _status(s) -> str:
+    if not s.locked:
+        return "open"
+    return "bench work signed; data, analysis and reports open until reviewed" if s.data_open else "signed, locked"
+
+
 def describe(run: Run) -> str:
     """A run as text: header, steps, lots, values, deviations, notes, files, signatures."""
     s = run.state
@@ -33,7 +52,7 @@ def describe(run: Run) -> str:
              f"protocol  {s.protocol} v{s.version}  (plan hash {s.plan_hash[:16]}...)",
              f"started   {when(s.started)} by {s.operator}",
              f"events    {s.n_events}  (head {s.head[:16]}...)",
-             f"status    {'signed, locked' if s.locked else 'open'}", ""]
+             f"status    {_status(s)}", ""]
     try:
         step_ids = [st.id for st in run.protocol.checklist]
     except ProtocolKitError:  # protocol not available here: show what was checked
@@ -44,19 +63,23 @@ def describe(run: Run) -> str:
         lines.append(f"  [x] {sid:24s} {c.operator}, {when(c.time)}" if c else f"  [ ] {sid}")
     sections = [
         ("lots", s.lots, lambda x: f"{x.reagent}: lot {x.lot}"
-         + (f", expires {x.expiry}" + (" (EXPIRED when recorded)" if x.expired else "") if x.expiry else "")),
+         + (f", expires {x.expiry}" + (" (EXPIRED when recorded" + ("; acknowledged" if x.acknowledged else "")
+                                       + ")" if x.expired else "") if x.expiry else "")),
         ("values", list(s.values.values()), lambda x: f"{x.name} = {x.value}"),
         ("deviations", s.deviations, lambda x: (f"[{x.step_id}] " if x.step_id else "") + x.reason),
         ("notes", s.notes, lambda x: x.text),
         ("data files", s.data, lambda x: f"{x.name}  {x.size} bytes  sha256 {x.sha256}"),
         ("reports", s.reports, lambda x: f"{x.name}  {x.size} bytes  sha256 {x.sha256}"),
-        ("analyses", s.analyses, lambda x: f"{x.name}: {', '.join(f'{k}={v}' for k, v in x.result.items())}"),
+        ("analyses", s.analyses, _analysis),
     ]
     for title, items, fmt in sections:
         if items:
             lines += ["", title]
             lines += [f"  {i.seq:>4}  {fmt(i)}  ({i.operator}, {when(i.time)}){_amended(i) if hasattr(i, 'amendments') else ''}"
                       for i in items]
+    if s.handovers:
+        lines += ["", "hand-overs"]
+        lines += [f"  {h.seq:>4}  {h.previous} -> {h.to}, {when(h.time)}" for h in s.handovers]
     if s.signatures:
         lines += ["", "signatures"]
         lines += [f"  {g.seq:>4}  {g.meaning} by {g.name}, {when(g.time)}, covers events 1-{g.covers_seq} "

@@ -27,7 +27,7 @@ EVENT_WORDS = {
     "started": "run started", "step_checked": "steps ticked", "note": "notes", "deviation": "deviations",
     "lot_recorded": "lots recorded", "value_entered": "values entered", "data_attached": "data files attached",
     "analysis_recorded": "analyses recorded", "report_rendered": "reports stored", "signature": "signatures",
-    "amendment": "amendments",
+    "amendment": "amendments", "handed_over": "hand-overs",
 }
 
 
@@ -54,7 +54,9 @@ def _amended(item) -> list[str]:
 def checklist(run: Run) -> tuple[list[dict], list[dict]]:
     """(one row per planned step, deviations not tied to a step). Elapsed time is measurable
     for a step with a planned duration when it and the step before it were both ticked: the
-    time between the two ticks."""
+    time between the two ticks. It is compared with the plan (shorter below 0.9x, longer above
+    1.5x) only when it can say something: a step with a deviation is described by the deviation,
+    and ticks less than 5% of the planned time apart were entered together, not timed."""
     s = run.state
     by_step: dict[str | None, list] = {}
     for d in s.deviations:
@@ -67,8 +69,13 @@ def checklist(run: Run) -> tuple[list[dict], list[dict]]:
             seconds = _seconds(previous.time, tick.time)
             planned = float(step.duration.to("s").magnitude)
             elapsed = duration_text(seconds)
-            compare = ("shorter than planned" if seconds < 0.9 * planned
-                       else "longer than planned" if seconds > 1.5 * planned else "as planned")
+            if by_step.get(step.id):
+                compare = "see the deviation recorded for this step"
+            elif seconds < 0.05 * planned:
+                compare = "ticked together with the step before: the ticks do not time this step"
+            else:
+                compare = ("shorter than planned" if seconds < 0.9 * planned
+                           else "longer than planned" if seconds > 1.5 * planned else "as planned")
         rows.append({
             "n": i, "id": step.id, "text": step.text, "hazards": step.hazards, "planned": step.duration_text,
             "temperature": step.temperature or "", "done": tick is not None,
@@ -100,6 +107,7 @@ def reagents(run: Run) -> list[dict]:
         recorded = lots.get(name, [])
         rows.append({"section": r["section"], "reagent": r["reagent"], "amount": r["amount"],
                      "lots": [{"lot": x.lot, "expiry": x.expiry or "not given", "expired": x.expired,
+                               "acknowledged": x.acknowledged,
                                "operator": x.operator, "time": when(x.time), "amended": _amended(x)}
                               for x in recorded]})
     return rows + ([_series_row(tubes)] if tubes else [])
@@ -128,6 +136,8 @@ def audit(run: Run) -> dict:
                         "reason": a.reason} for a in s.amendments],
         "reports": [{"name": f.name, "sha256": f.sha256, "size": f.size, "operator": f.operator,
                      "time": when(f.time), "seq": f.seq} for f in s.reports],
+        "handovers": [{"seq": h.seq, "previous": h.previous, "to": h.to, "time": when(h.time)}
+                      for h in s.handovers],
     }
 
 
@@ -146,8 +156,17 @@ def title_block(run: Run) -> dict:
     s = run.state
     return {"id": s.run_id, "protocol": s.protocol, "version": s.version, "operator": s.operator,
             "operators": sorted({e.operator for e in run.events}), "started": when(s.started),
-            "last": when(run.events[-1].time), "status": "signed, locked" if s.locked else "open (not signed)",
-            "plan_hash": s.plan_hash, "locked": s.locked}
+            "last": when(run.events[-1].time), "status": status(s),
+            "plan_hash": s.plan_hash, "locked": s.locked, "data_open": s.data_open}
+
+
+def status(s) -> str:
+    """The run's status in words: open, signed as performed (the data still open), or locked."""
+    if not s.locked:
+        return "open (not signed)"
+    if s.data_open:
+        return "bench work signed; data, analysis and reports open until reviewed"
+    return "signed, locked"
 
 
 def record_items(run: Run) -> dict:

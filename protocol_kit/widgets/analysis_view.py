@@ -56,7 +56,7 @@ class AnalysisView:
 
     def refresh(self) -> None:
         s = self.session
-        ready = s.run is not None and s.data.frame is not None and not s.run.locked
+        ready = s.run is not None and s.data.frame is not None and s.run.state.data_open
         self.run_button.disabled = not ready
         if self.analysis.view is not None:
             self.show_result()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
+from ..errors import ProtocolKitError
 from . import html, ui
 
 LABEL = {"description_width": "120px"}
@@ -34,21 +35,29 @@ class BenchView:
         self.start_button = ui.button("Start run", "Start recording a run of this plan", "pk-start", "primary")
         self.start_message = ui.message_box()
         self.start_button.on_click(lambda _: self.start())
-        self.operator.observe(lambda ch: self._operator_changed(), names="value")
-        self.steps = [self._step_row(i, s) for i, s in enumerate(self.bench.steps(), start=1)]
+        self.handover_to = w.Text(description="Hand over to", placeholder="who takes over", style=LABEL)
+        self.handover_button = ui.button("Hand over", "Record that another person does the work from now on",
+                                         "pk-handover")
+        self.handover_message = ui.message_box()
+        self.handover_button.on_click(lambda _: self.hand_over())
+        self.steps: list[StepRow] = []
+        self.checklist = w.VBox()
         self.step_message = ui.message_box()
-        self.lot_reagent = w.Dropdown(options=self.bench.reagent_names(), description="Reagent", style=LABEL,
-                                      layout=w.Layout(width="460px"))
+        self.lot_reagent = w.Dropdown(description="Reagent", style=LABEL, layout=w.Layout(width="460px"))
         self.lot_text = w.Text(description="Lot", placeholder="lot or batch on the label", style=LABEL)
-        self.lot_expiry = w.DatePicker(description="Expiry date", style=LABEL)
+        self.lot_expiry = w.Text(description="Expiry date", placeholder="YYYY-MM-DD, or empty", style=LABEL,
+                                 continuous_update=True)
+        self.lot_expiry_message = ui.message_box()
+        self.lot_expiry.observe(lambda ch: self._expiry_typed(), names="value")
+        self.lot_expired_ok = w.Checkbox(description="Record although expired (the record says so)", value=False,
+                                         indent=False, layout=w.Layout(width="auto"))
         self.lot_button = ui.button("Record lot", "Record this reagent's lot and expiry", "pk-lot")
         self.lot_message = ui.message_box()
         self.lot_table = w.HTML()
         self.lot_button.on_click(lambda _: self.record_lot())
-        step_options = [("(no particular step)", "")] + [(f"{r.step_id}", r.step_id) for r in self.steps]
         self.dev_text = w.Textarea(description="Deviation", placeholder="what was done differently, and why",
                                    style=LABEL, layout=w.Layout(width="460px"))
-        self.dev_step = w.Dropdown(options=step_options, description="Step", style=LABEL)
+        self.dev_step = w.Dropdown(description="Step", style=LABEL)
         self.dev_button = ui.button("Record deviation", "Record a departure from the plan", "pk-deviation")
         self.dev_message = ui.message_box()
         self.dev_button.on_click(lambda _: self.record_deviation())
@@ -60,15 +69,18 @@ class BenchView:
         self.record = w.HTML()
         self.widget = w.VBox([
             ui.heading("Start"), w.HBox([self.operator, self.start_button, self.start_message]),
+            w.HBox([self.handover_to, self.handover_button, self.handover_message]),
             ui.heading("Checklist (a tick records the time and your name at once)"),
-            *[r.box for r in self.steps], self.step_message,
-            ui.heading("Reagent lots"), self.lot_reagent, w.HBox([self.lot_text, self.lot_expiry]),
+            self.checklist, self.step_message,
+            ui.heading("Reagent lots"), self.lot_reagent, w.HBox([self.lot_text, self.lot_expiry, self.lot_expiry_message]),
+            self.lot_expired_ok,
             w.HBox([self.lot_button, self.lot_message]), self.lot_table,
             ui.heading("Deviation"), self.dev_text, self.dev_step, w.HBox([self.dev_button, self.dev_message]),
             ui.heading("Note"), self.note_text, w.HBox([self.note_button, self.note_message]),
             ui.heading("The record so far"), self.record,
         ])
         self.widget.add_class("pk-bench")
+        self._plan = None  # the plan whose steps and reagents are drawn
         session.listeners.append(self.refresh)
         self.refresh()
 
@@ -105,9 +117,12 @@ class BenchView:
         if run is not None:
             self.session.changed()
 
-    def _operator_changed(self) -> None:
-        if self.session.run is not None and self.operator.value.strip():
-            ui.attempt(lambda: self.bench.set_operator(self.operator.value), self.start_message)
+    def hand_over(self) -> None:
+        """Record a hand-over; the name shown is the new person's from now on."""
+        if ui.attempt(lambda: self.bench.hand_over(self.handover_to.value), self.handover_message,
+                      lambda e: f"{e.payload['from']} handed over to {e.payload['to']}; recorded.") is not None:
+            self.handover_to.value = ""
+            self.session.changed()
 
     def _ticked(self, row: StepRow, value: bool) -> None:
         if not value or row.tick.disabled:
@@ -120,11 +135,32 @@ class BenchView:
         self.session.changed()
 
     def record_lot(self) -> None:
+        def done(e) -> str:
+            p = e.payload
+            expiry = (f", expiry {p['expiry']}" + (" (EXPIRED, acknowledged)" if p.get("expired_acknowledged") else "")
+                      if p.get("expiry") else ", no expiry date")
+            return f"lot {p['lot']} of {p['reagent']} recorded{expiry}."
+
         if ui.attempt(lambda: self.bench.record_lot(self.lot_reagent.value, self.lot_text.value,
-                                                    self.lot_expiry.value),
-                      self.lot_message, lambda e: f"lot of {e.payload['reagent']} recorded.") is not None:
-            self.lot_text.value = ""
+                                                    self.lot_expiry.value, self.lot_expired_ok.value),
+                      self.lot_message, done) is not None:
+            self.lot_text.value = self.lot_expiry.value = ""
+            self.lot_expired_ok.value = False
             self.session.changed()
+
+    def _expiry_typed(self) -> None:
+        """Parse the expiry date as typed and say beside it what it is read as, or why not."""
+        from .bench import expiry_date
+
+        try:
+            date = expiry_date(self.lot_expiry.value)
+        except ProtocolKitError as exc:
+            ui.show(self.lot_expiry_message, "Error", str(exc))
+            return
+        if date is None:
+            ui.show(self.lot_expiry_message, None)
+        else:
+            ui.show(self.lot_expiry_message, "Note", f"read as {date:%d %B %Y}.")
 
     def record_deviation(self) -> None:
         if ui.attempt(lambda: self.bench.deviation(self.dev_text.value, self.dev_step.value),
@@ -164,12 +200,31 @@ class BenchView:
         row.timer_button.disabled = countdown.started is not None and not countdown.done
 
     # -- reading back ------------------------------------------------------------------------
+    def _draw_plan(self) -> None:
+        """Draw the steps, timers, reagents and step choices of the plan the bench works on (the
+        run's own once started), when it is not the one drawn: a plan edited after this view was
+        built, or the plan the run recorded, is what is shown and tickable."""
+        plan = self.bench.protocol
+        if plan is self._plan:
+            return
+        self._plan = plan
+        self.steps = [self._step_row(i, s) for i, s in enumerate(self.bench.steps(), start=1)]
+        self.checklist.children = [r.box for r in self.steps]
+        names = self.bench.reagent_names()
+        self.lot_reagent.options = names
+        self.lot_reagent.value = names[0] if names else None
+        self.dev_step.options = [("(no particular step)", "")] + [(r.step_id, r.step_id) for r in self.steps]
+        self.dev_step.value = ""
+
     def refresh(self) -> None:
+        self._draw_plan()
         started = self.session.run is not None
         locked = started and self.session.run.locked
         self.start_button.disabled = started
-        if started and not self.operator.value:
-            self.operator.value = self.session.run.operator or ""
+        if started:  # fixed at the start: who records is changed by a hand-over, not by typing
+            self.operator.value = self.session.operator or self.session.run.operator or ""
+        self.operator.disabled = started
+        self.handover_to.disabled = self.handover_button.disabled = not started or locked
         for row, step in zip(self.steps, self.bench.steps()):
             done = bool(step["done_by"])
             if done:

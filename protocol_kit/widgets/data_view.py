@@ -95,7 +95,7 @@ class DataView:
         self.session.changed()
 
     def refresh(self) -> None:
-        started = self.session.run is not None and not self.session.run.locked
+        started = self.session.run is not None and self.session.run.state.data_open
         self.upload.disabled = not started
         self.path_button.disabled = not started
         self.reread_button.disabled = not started or self.data.name is None

@@ -8,6 +8,7 @@ plan, and says when it is out of date.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +60,7 @@ class PlanController:
             self.cls.parameter(name).validate(join_value(spec, value, unit))
             self.field_errors.pop(name, None)
         except ProtocolKitError as exc:
-            self.field_errors[name] = str(exc)
+            self.field_errors[name] = self.form_words(str(exc))
         self._rebuild()
         return self.message(name)
 
@@ -73,11 +74,20 @@ class PlanController:
             self.protocol = self.cls(**values)
         except ParameterError as exc:
             if exc.field in self.specs:
-                self.plan_errors[exc.field] = str(exc)
+                self.plan_errors[exc.field] = self.form_words(str(exc))
             else:
-                self.plan_error = str(exc)
+                self.plan_error = self.form_words(str(exc))
         except ProtocolKitError as exc:
-            self.plan_error = str(exc)
+            self.plan_error = self.form_words(str(exc))
+
+    def form_words(self, message: str) -> str:
+        """A message in the form's words: each parameter's internal name (``top_conc``) becomes
+        its label as the form shows it ("Top concentration"). Only names with an underscore are
+        replaced, so a name that is also an English word ("mode", "dose") is never rewritten."""
+        for name, spec in self.specs.items():
+            if "_" in name:
+                message = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w)", spec.label, message)
+        return message
 
     def message(self, name: str) -> str | None:
         """The one-line message beside field ``name``, or None."""

@@ -100,12 +100,28 @@ class PlanView:
     def _changed(self, name: str) -> None:
         f = self.fields[name]
         if self.plan.locked:
+            self._refuse(name)
             return
         self.plan.set(name, f.control.value, f.unit.value if f.unit is not None else None)
         for n, other in self.fields.items():  # a cross-field message may appear or clear elsewhere
             msg = self.plan.message(n)
             ui.show(other.message, "Error" if msg else None, msg or "")
+        # a sheet made (or refused) for the plan as it was is not this plan's: clear its message and link
+        ui.show(self.sheet_message, None)
+        self.sheet_link.value = ""
         self.refresh_preview()
+
+    def _refuse(self, name: str) -> None:
+        """A field changed after the run started: put the run's value back and say why."""
+        f = self.fields[name]
+        value, unit = self.plan.value(name)
+        if f.control.value == value and (f.unit is None or f.unit.value == unit):
+            return
+        f.control.value = value
+        if f.unit is not None:
+            f.unit.value = unit
+        ui.show(f.message, "Error", f"{f.spec.label} cannot change: the plan is fixed once the run has "
+                                    "started (it is what the run records). Open a new form to plan another run.")
 
     def refresh(self) -> None:
         """Show the controller's values (e.g. after a resumed run) and lock a started plan.

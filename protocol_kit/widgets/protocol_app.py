@@ -40,6 +40,12 @@ class ProtocolApp(w.VBox):
         self.session.listeners.append(self._status)
         self._status()
         self.steps.selected_index = STEPS.index(self.session.stage())
+        self.steps.observe(lambda ch: self._shown(ch["new"]), names="selected_index")
+
+    def _shown(self, index) -> None:
+        """Opening the Bench draws the plan as it is now (edited in the form since, or the run's)."""
+        if index == STEPS.index("Bench"):
+            self.bench_view.refresh()
 
     def _status(self) -> None:
         ui.show(self.status, "Note", self.session.status())

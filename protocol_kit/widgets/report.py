@@ -49,4 +49,6 @@ class ReportController:
 
     @property
     def locked(self) -> bool:
-        return self.session.run is not None and self.session.run.locked
+        """Reports are no longer recorded: the run's review closed them (a 'performed' signature
+        leaves them open)."""
+        return self.session.run is not None and not self.session.run.state.data_open

@@ -35,7 +35,7 @@ class ReportView:
         self.widget = w.VBox([
             ui.heading("Report"), self.paper, w.HBox([self.html_button, self.pdf_button, self.progress]),
             self.message, self.link,
-            ui.heading("Signature (the first signature locks the run)"), self.signer, self.meaning,
+            ui.heading("Signature ('performed' closes the bench record; data, analysis and reports stay open until a review)"), self.signer, self.meaning,
             w.HBox([self.sign_button, self.sign_message]), self.signatures,
         ])
         self.widget.add_class("pk-report")

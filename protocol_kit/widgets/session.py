@@ -43,6 +43,7 @@ class Session:
             else default_store_path()
         self.out_dir = Path(out_dir) if out_dir is not None else Path.cwd() / "protocol_kit_files"
         self.run_id: str | None = None
+        self._run_protocol: Protocol | None = None
         self.operator = operator
         self._local = threading.local()
         self.plan = PlanController(protocol)
@@ -69,14 +70,16 @@ class Session:
 
     @property
     def protocol(self) -> Protocol:
-        """The plan: the run's once a run is started or resumed (attach loads it into the form), else
-        the form's."""
-        return self.plan.protocol
+        """The plan: the run's own once a run is started or resumed (what it recorded, whatever the
+        form holds), else the form's."""
+        return self._run_protocol if self._run_protocol is not None else self.plan.protocol
 
     def attach(self, run: Run) -> None:
         """Bind a started run; the plan is fixed from here on."""
         self.run_id, self._local.run = run.id, run
-        self.operator = self.operator or run.operator or run.state.operator
+        self._run_protocol = run.protocol
+        handovers = run.state.handovers  # who records: the last hand-over's, else who started it
+        self.operator = self.operator or run.operator or (handovers[-1].to if handovers else run.state.operator)
         self.plan.load(run.protocol)
         self.plan.locked = True
         self.changed()
@@ -98,7 +101,7 @@ class Session:
         run = self.run
         if run is None:
             return "Plan"
-        if run.locked or run.reports or run.analyses:
+        if not run.state.data_open or run.reports or run.analyses:
             return "Report"
         if run.data_files:
             return "Analysis" if self.data.frame is not None else "Data"

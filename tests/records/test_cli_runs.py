@@ -53,7 +53,12 @@ def test_verify_reports_tampering_with_exit_1(capsys, store, worked):
     con.close()
     code, out, _ = cli(capsys, "runs", "verify", "--store", str(store.path))
     assert code == 1
-    assert out.splitlines()[0].startswith(f"BROKEN: run {worked.id}: event 4: content altered: stored hash")
+    lines = out.splitlines()
+    assert lines[0].startswith("BROKEN: ") and "problem(s) in 1 run(s)" in lines[0]
+    problems = [ln.strip() for ln in lines[1:]]
+    assert problems[0].startswith(f"run {worked.id}: event 4: content altered: stored hash")
+    # each problem is printed once (the summary line names none of them)
+    assert len(problems) == len(set(problems)) and "event 4: content altered" not in lines[0]
 
 
 def test_store_from_environment(capsys, monkeypatch, store, worked):

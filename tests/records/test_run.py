@@ -39,9 +39,12 @@ def test_open_run_rebuilds_state_from_events(store, run):
     assert again.protocol.plan_hash == run.protocol.plan_hash
 
 
-def test_expired_lot_is_recorded_and_flagged(run):
-    run.record_lot("KCl", "K9", "2001-05-01")
-    assert run.lots[0].expired is True
+def test_expired_lot_is_recorded_only_acknowledged_and_flagged(run):
+    with pytest.raises(ParameterError, match="has expired"):
+        run.record_lot("KCl", "K9", "2001-05-01")
+    assert run.lots == ()
+    run.record_lot("KCl", "K9", "2001-05-01", acknowledge_expired=True)
+    assert run.lots[0].expired is True and run.lots[0].acknowledged is True
 
 
 def test_component_reagent_names_are_matched_without_their_indent(binding, run):
@@ -147,13 +150,15 @@ def test_signature_covers_record_and_locks(store, run):
     assert (sig.name, sig.meaning, sig.record_hash, sig.covers_seq, sig.seq) == ("A. Smith", "performed", head, 2, 3)
     assert sig_event.operator == "A. Smith" and run.locked
     for call in (lambda: run.check("rb-filters"), lambda: run.note("late note"),
-                 lambda: run.record_lot("NaCl", "L1"), lambda: run.enter_value("x", 1),
-                 lambda: run.attach_data(pd.DataFrame({"a": [1]}))):
+                 lambda: run.record_lot("NaCl", "L1"), lambda: run.enter_value("x", 1)):
         with pytest.raises(RecordLockedError, match="is signed \\(performed by A. Smith"):
             call()
-    # a second signature (review) is still allowed
+    # data may follow the bench work's signature (issue 14); a review closes it
+    run.attach_data(pd.DataFrame({"a": [1]}))
     run.sign("B. Jones", "reviewed")
     assert [s.meaning for s in pk.open_run(run.id, store).signatures] == ["performed", "reviewed"]
+    with pytest.raises(RecordLockedError, match="reviewed by B. Jones"):
+        run.attach_data(pd.DataFrame({"a": [2]}), name="late.csv")
 
 
 def test_lock_holds_for_another_handle_on_the_same_run(store, run):

@@ -40,7 +40,7 @@ def build(name: str, store, folder: Path):
         if step.id != skip:
             run.check(step.id, operator="B. Jones" if step.id == deviation else None)
     for reagent, lot, expiry in lots:
-        run.record_lot(reagent, lot, expiry)
+        run.record_lot(reagent, lot, expiry, acknowledge_expired=True)   # one case has an expired lot
     run.deviation(f"{deviation}: done differently (golden case)", step_id=deviation)
     run.note("golden-file run; readings simulated with seed 1")
     seq = run.enter_value("room_temperature_C", 21.5).seq

@@ -120,17 +120,24 @@ def test_report_shows_the_record_and_the_recorded_numbers(binding_run, tmp_path)
     assert list(rows) == [s.id for s in p.checklist]
     assert "B. Jones" in rows["rb-filters"] and "DEVIATION" not in rows["rb-filters"]  # CSS adds the word
     assert "filters soaked 2 h instead of 1 h" in rows["rb-filters"]
+    # rb-filters (planned 60 min) was ticked a fraction of a second after rb-buffer: the ticks
+    # do not time it, and its deviation, not "0 s shorter than planned", describes it
+    assert "shorter than planned" not in rows["rb-filters"]
+    assert "see the deviation recorded for this step" in rows["rb-filters"]
     assert "not ticked" in rows["rb-plate"]
     assert "L-4711" in text and "2030-01-31" in text
     # the head hash when rendered, which the report's own event then chains to
     assert head in html and run.events[-1].prev_hash == head
     assert "performed" in text and "Not signed in the record yet" in text
+    # the signing hint is a command that works: --name is required
+    assert f'protocol-kit runs sign {run.id} --name "YOUR NAME" --meaning performed' in text
 
 
 def test_signed_run_report_fills_the_signatures_and_is_not_stored(binding_run, tmp_path):
     run = binding_run
     run.analyse()
     run.sign("A. Smith", "performed")
+    run.sign("B. Jones", "reviewed")      # a review closes the reports ('performed' alone does not)
     n_reports, head = len(run.reports), run.head
     html = run.report(tmp_path / "signed.html").read_text(encoding="utf-8")
     assert len(run.reports) == n_reports and run.head == head
@@ -140,7 +147,7 @@ def test_signed_run_report_fills_the_signatures_and_is_not_stored(binding_run, t
     meaning, name, signed, _ = sign_rows[0]
     assert (meaning, name) == ("performed", "A. Smith")
     assert run.signatures[0].record_hash[:16] in signed and signed.startswith(run.signatures[0].time[:10])
-    assert sign_rows[1][:3] == ["reviewed", "", ""] and "Not signed in the record yet" in sign_rows[1][3]
+    assert sign_rows[1][:2] == ["reviewed", "B. Jones"]
     assert "signed and locked" in _text(html)
 
 
@@ -177,3 +184,14 @@ def test_instrument_files_read_back_give_the_same_analysis(store, tmp_path):
             a, b = from_file.table("groups"), direct.table("groups")
             assert list(a["group"]) == list(b["group"]) == ["vehicle", "sertraline 10 mg/kg"]
             assert a["auc_mean"].to_numpy() == pytest.approx(b["auc_mean"].to_numpy(), rel=1e-6)
+
+
+def test_ticks_entered_together_are_not_called_shorter_than_planned(binding_run, tmp_path):
+    run = binding_run
+    run.check("rb-buffer")
+    run.check("rb-filters")     # planned 60 min; ticked well under 5% of that (3 min) later
+    html = run.report(tmp_path / "r.html").read_text(encoding="utf-8")
+    root = tinyhtml5.parse(html)
+    row = next(" ".join("".join(tr.itertext()).split())
+               for tr in root.findall(f".//{NS}table[@class='checklist']/{NS}tbody/{NS}tr") if tr.get("id") == "rb-filters")
+    assert "ticked together with the step before" in row and "shorter than planned" not in row

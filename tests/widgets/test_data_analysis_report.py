@@ -146,11 +146,16 @@ def test_report_render_download_and_sign(app, store_path, counts_csv):
     assert events(store_path, run.id)[-1][0] == "signature"
     assert app.session.run.locked and "signed and locked" in app.status.value
     assert "A. Smith" in rv.signatures.value and "performed" in rv.signatures.value
-    # locked: nothing more can be recorded from the app; a report can still be rendered (with
-    # the signature filled in) but is not stored
+    # performed: the bench record is closed, the data, analysis and reports stay open
     assert all(r.tick.disabled for r in app.bench_view.steps)
-    assert app.bench_view.note_button.disabled and app.data_view.upload.disabled
-    assert app.analysis_view.run_button.disabled
+    assert app.bench_view.note_button.disabled and not app.data_view.upload.disabled
+    assert not app.analysis_view.run_button.disabled
+    rv.html_button.click()
+    assert events(store_path, run.id)[-1][0] == "report_rendered"
+    # reviewed: nothing more from the app; a report is rendered (signatures filled in), not stored
+    rv.signer.value, rv.meaning.value = "B. Jones", "reviewed"
+    rv.sign_button.click()
+    assert app.data_view.upload.disabled and app.analysis_view.run_button.disabled
     n = len(events(store_path, run.id))
     rv.html_button.click()
     assert "A. Smith" in app.session.report.path.read_text() and len(events(store_path, run.id)) == n

@@ -50,7 +50,7 @@ def test_a_bad_value_shows_one_line_beside_the_field_and_the_preview_keeps_the_l
     field = app.plan_view.fields["top_conc"]
     before = app.plan_view.reagents.value
     field.control.value = "ten"
-    assert "top_conc" in field.message.value and "ten" in field.message.value
+    assert "Top final concentration:" in field.message.value and "ten" in field.message.value
     assert "allowed" in field.message.value and "Error:" in field.message.value
     assert "Not updated" in app.plan_view.status.value and "Top final concentration" in app.plan_view.status.value
     assert app.plan_view.reagents.value == before
@@ -70,7 +70,7 @@ def test_the_unit_dropdown_changes_the_value(app):
 def test_whole_numbers_and_ranges_are_checked_as_you_type(app):
     f = app.plan_view.fields["n_conc"]
     f.control.value = "2.5"
-    assert "n_conc" in f.message.value and "whole number" in f.message.value
+    assert "Number of concentrations:" in f.message.value and "whole number" in f.message.value
     f.control.value = "40"
     assert "from 2 to 24" in f.message.value
     f.control.value = "8"
@@ -90,7 +90,7 @@ def test_a_cross_field_problem_is_shown_beside_the_field_it_names(store_path, tm
     app = pk.Microdialysis().form(store=store_path, out_dir=tmp_path)
     f = app.plan_view.fields
     f["n_animals"].control.value = "4"  # 6 vehicle animals planned
-    assert "vehicle_animals" in f["vehicle_animals"].message.value
+    assert "Vehicle-treated animals:" in f["vehicle_animals"].message.value
     assert f["n_animals"].message.value == ""
     f["n_animals"].control.value = "12"
     assert f["vehicle_animals"].message.value == ""
