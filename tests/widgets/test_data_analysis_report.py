@@ -194,3 +194,31 @@ def test_pick_a_protocol_first(store_path, tmp_path):
     picker.open_button.click()
     assert picker.app.session.protocol.id == "reuptake-inhibition"
     assert picker.holder.children == (picker.app,)
+
+
+def test_the_picker_keeps_ipywidgets_open_so_it_displays(store_path, tmp_path):
+    # ipywidgets' Widget.__init__ calls self.open() to create the front-end model; a picker
+    # method called open() replaced it, so no model existed ("model not found") and constructing
+    # the picker opened an app of the first protocol instead.
+    import ipywidgets as w
+
+    from protocol_kit.widgets.protocol_app import ProtocolPicker
+
+    assert ProtocolPicker.open is w.Widget.open
+    picker = pk.app(store=store_path, out_dir=tmp_path)
+    assert picker.model_id and picker.app is None and picker.holder.children == ()
+
+
+def test_the_picker_resumes_a_run_typed_by_id(app, store_path, tmp_path):
+    run = start(app)
+    picker = pk.app(store=store_path, out_dir=tmp_path)
+    picker.resume_button.click()
+    assert "Error:" in picker.message.value and "Run id" in picker.message.value and picker.app is None
+    picker.run_field.value = run.id[:-1] + "x"
+    picker.resume_button.click()
+    assert "Error:" in picker.message.value and picker.app is None
+    picker.run_field.value = f" {run.id} "
+    picker.resume_button.click()
+    assert picker.message.value == "" and picker.app.session.run_id == run.id
+    assert picker.choice.value == "radioligand-binding" and picker.holder.children == (picker.app,)
+    assert picker.app.steps.selected_index == 1                             # Bench: started, no data yet
