@@ -28,8 +28,12 @@ ANALYSIS = "analysis_recorded"
 REPORT = "report_rendered"
 SIGNATURE = "signature"
 AMENDMENT = "amendment"
+# Analysis choices: a well or animal left out of the analysis, a data file superseded by a later
+# one (kept in the record, left out of the analysis); each with its reason.
+EXCLUSION = "excluded"
+SUPERSEDED = "data_superseded"
 EVENT_TYPES = (STARTED, STEP_CHECKED, NOTE, DEVIATION, LOT, VALUE, DATA, ANALYSIS, REPORT,
-               SIGNATURE, AMENDMENT)
+               SIGNATURE, AMENDMENT, EXCLUSION, SUPERSEDED)
 AFTER_LOCK = (SIGNATURE, AMENDMENT)
 # Events whose payload names a stored file by its SHA-256 (``payload["sha256"]``).
 WITH_BLOB = (DATA, REPORT)
