@@ -75,3 +75,21 @@ def test_a_superseded_file_stays_in_the_record_but_is_not_analysed(binding, stor
         run.analyse()
     assert [(s.name, s.reason) for s in run.superseded] == [("wrong.csv", "exported the wrong plate"),
                                                            ("right.csv", "both wrong")]
+
+
+def test_the_report_lists_exclusions_superseded_files_and_choices_made_after_the_analysis(binding, store, tmp_path):
+    data = binding.simulate(seed=1)
+    run = binding.start_run(operator="A. Smith", store=store)
+    run.attach_data(data.assign(cpm=data["cpm"] * 0.5), name="wrong.csv")
+    run.attach_data(data, name="right.csv")
+    run.supersede_data("wrong.csv", "exported the wrong plate")
+    run.exclude("A10", "bubble in the well")
+    run.analyse()
+    html = run.report(tmp_path / "r.html").read_text()
+    assert "superseded</strong>, not analysed: exported the wrong plate (A. Smith" in html
+    assert "Excluded from the analysis:</strong> well A10: bubble in the well (A. Smith" in html
+    assert "not applied" not in html
+    run.exclude("B1", "late choice")
+    html = run.report(tmp_path / "r2.html").read_text()
+    assert "Recorded after this analysis and not applied to it" in html and "well B1 excluded (late choice" in html
+    assert "well A10: bubble in the well" in html and "B1: late choice (" not in html
