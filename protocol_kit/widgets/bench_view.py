@@ -113,7 +113,7 @@ class BenchView:
         if not value or row.tick.disabled:
             return
         event = ui.attempt(lambda: self.bench.check(row.step_id), self.step_message,
-                           lambda e: f"{row.step_id} checked by {e.operator} at {e.time[11:19]} UTC.")
+                           lambda e: f"{row.step_id} checked by {e.operator} at {html.local_time(e.time)}.")
         if event is None:
             row.tick.value = False  # not recorded: the box does not stay ticked
             return

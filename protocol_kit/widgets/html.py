@@ -6,6 +6,7 @@ wells carry their code (and reading), messages start with a word ("Error:", "Don
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 from collections.abc import Iterable, Sequence
 
@@ -33,6 +34,17 @@ STYLE = """<style>
 .pk-app .pk-table td:nth-child(2) {min-width: 14em}
 .pk-app .pk-msg {line-height: 1.4}
 </style>"""
+
+
+def local_time(time: str | None) -> str:
+    """A recorded time (ISO 8601, stored in UTC with microseconds) as the person at the bench
+    reads it: in the kernel's local zone, to the second, with the zone's name or offset,
+    e.g. '2025-03-01 10:30:00 CET'; '' for None or ''."""
+    if not time:
+        return ""
+    local = dt.datetime.fromisoformat(time).astimezone()
+    zone = local.strftime("%Z") or local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M:%S} {zone}"
 
 
 def message(kind: str, text: str) -> str:
