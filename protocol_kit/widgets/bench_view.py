@@ -182,6 +182,6 @@ class BenchView:
             b.disabled = not started or locked
         self.lot_table.value = html.table(self.bench.lots(), [("reagent", "reagent"), ("lot", "lot"),
                                                               ("expiry", "expiry"), ("status", "status")])
-        self.record.value = html.table(self.bench.events(), [("seq", "#"), ("time", "time (UTC)"),
+        self.record.value = html.table(self.bench.events(), [("seq", "#"), ("time", "time (local)"),
                                                              ("operator", "operator"), ("event", "event"),
                                                              ("what", "what")], css="pk-record")
