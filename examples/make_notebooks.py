@@ -25,8 +25,8 @@ The app below walks you through five steps; everything you do is recorded at onc
 4. **Analysis**: choose the options and press *Run analysis*.
 5. **Report**: render the report (HTML or PDF), download it, and sign.
 
-To continue a run later, put its id (shown at the top of the app) in `RUN_ID` and run the
-cell again: the app opens where the run stopped."""
+To continue a run later (here or in Voilà), use the last cell: type the run's id (shown at
+the top of the app) under *Run id* and press *Resume*; the app opens where the run stopped."""
 
 EXAMPLES = {
     "radioligand_binding": dict(
@@ -66,8 +66,10 @@ def notebook(name: str, e: dict) -> nbformat.NotebookNode:
                           "of `protocol_kit.reference`)."),
         new_code_cell(f'{e.get("imports", "")}DATA_FILE = "{e["data"]}"\n{e["write"]}\nprint("wrote", DATA_FILE)'),
         new_markdown_cell("## The guided app\n\n" + STEPS.format(data=e["data"], plan=e["plan"])),
-        new_code_cell("RUN_ID = None  # e.g. \"20250101-" + name.replace("_", "-")
-                      + "-1a2b3c\" to continue that run\napp = p.form(run_id=RUN_ID)\napp"),
+        new_code_cell("app = p.form()\napp"),
+        new_markdown_cell("## Continue a recorded run\n\nType its id and press *Resume* (or pick a "
+                          "protocol and press *Open* for a new plan)."),
+        new_code_cell("pk.app()"),
     ]
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

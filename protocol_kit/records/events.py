@@ -29,13 +29,18 @@ REPORT = "report_rendered"
 SIGNATURE = "signature"
 AMENDMENT = "amendment"
 HANDOVER = "handed_over"
+# Analysis choices: a well or animal left out of the analysis, a data file superseded by a later
+# one (kept in the record, left out of the analysis); each with its reason.
+EXCLUSION = "excluded"
+SUPERSEDED = "data_superseded"
 EVENT_TYPES = (STARTED, STEP_CHECKED, NOTE, DEVIATION, LOT, VALUE, DATA, ANALYSIS, REPORT,
-               SIGNATURE, AMENDMENT, HANDOVER)
+               SIGNATURE, AMENDMENT, HANDOVER, EXCLUSION, SUPERSEDED)
 AFTER_LOCK = (SIGNATURE, AMENDMENT)
 # The work on the data that may follow a "performed" signature (the bench work is signed, the
-# data comes later): data files, analyses and reports, until a signature of another meaning
-# ("reviewed", "approved", "verified") closes them. "witnessed" co-signs the bench work.
-ANALYSIS_EVENTS = (DATA, ANALYSIS, REPORT)
+# data comes later): data files, the analysis choices on them, analyses and reports, until a
+# signature of another meaning ("reviewed", "approved", "verified") closes them. "witnessed"
+# co-signs the bench work.
+ANALYSIS_EVENTS = (DATA, EXCLUSION, SUPERSEDED, ANALYSIS, REPORT)
 BENCH_MEANINGS = ("performed", "witnessed")
 
 

@@ -185,7 +185,7 @@ class Run:
             return
         signed = "; ".join(f"{s.meaning} by {s.name} at {s.time[:19]} UTC" for s in sigs)
         if type in ev.ANALYSIS_EVENTS:
-            then = ("data files, analyses and reports may follow a 'performed' signature, but not a "
+            then = ("data files, exclusions, analyses and reports may follow a 'performed' signature, but not a "
                     f"'{next(s.meaning for s in sigs if s.meaning not in ev.BENCH_MEANINGS)}' one; "
                     "a new analysis needs a new run")
         elif type in AMENDABLE:
@@ -318,6 +318,72 @@ class Run:
                                  reason=f"cannot be recorded ({exc})") from None
         return self._append(ev.ANALYSIS, {"name": _text("name", name, "a name"), "result": d}, who)
 
+    # -- analysis choices ----------------------------------------------------------------------
+    exclusions = property(lambda self: self.state.exclusions, doc="Wells or animals left out of the analysis.")
+    superseded = property(lambda self: self.state.superseded, doc="Data files left out of the analysis.")
+
+    @property
+    def current_data_files(self) -> tuple:
+        """The attached data files not superseded, in order (the analysis reads the last)."""
+        gone = {s.name for s in self.state.superseded}
+        return tuple(f for f in self.data_files if f.name not in gone)
+
+    def exclude(self, item: str, reason: str, *, operator: str | None = None) -> ev.Event:
+        """Leave a well (plate protocols: a well of the plan's layout, e.g. 'A3', on every plate
+        of the data) or an animal (microdialysis: its id as written in the data) out of every
+        later :meth:`analyse`, with the reason. Its readings stay in the record; the analysis
+        and the report list each exclusion with its reason."""
+        who = self._who(operator)
+        self._writable("an exclusion", ev.EXCLUSION)
+        p = self.protocol
+        if p.plan_kind == "layout":
+            kind, wells = "well", [str(x) for x in p.layout["well"]]
+            key = item.strip() if isinstance(item, str) else item
+            if key not in wells:
+                raise UnknownNameError(f"well to exclude (of the {self.state.protocol} layout)", str(item), wells)
+        else:
+            kind, key = "animal", _text("animal", item, "an animal id as written in the data, e.g. 'R03'")
+        reason = _text("reason", reason, f"why the {kind} is left out, e.g. 'probe outside the target region'")
+        done = next((x for x in self.state.exclusions if (x.kind, x.item) == (kind, key)), None)
+        if done is not None:
+            raise ParameterError(kind, key, f"a {kind} not excluded yet",
+                                 reason=f"is already excluded (event {done.seq}: {done.reason})")
+        return self._append(ev.EXCLUSION, {"kind": kind, "item": key, "reason": reason}, who)
+
+    def supersede_data(self, name: str, reason: str, *, operator: str | None = None) -> ev.Event:
+        """Mark the attached data file ``name`` as superseded (e.g. the wrong file was uploaded):
+        it stays in the record, byte for byte, but is left out of the analysis; the report lists
+        it with the reason."""
+        who = self._who(operator)
+        self._writable("a superseded data file", ev.SUPERSEDED)
+        files = {f.name: f for f in self.data_files}
+        if name not in files:
+            raise UnknownNameError("data file to supersede", str(name), files)
+        done = next((s for s in self.state.superseded if s.name == name), None)
+        if done is not None:
+            raise ParameterError("name", name, "a data file not superseded yet",
+                                 reason=f"is already superseded (event {done.seq}: {done.reason})")
+        reason = _text("reason", reason, "why the file is left out, e.g. 'wrong plate exported'")
+        return self._append(ev.SUPERSEDED, {"name": name, "sha256": files[name].sha256, "reason": reason}, who)
+
+    def _apply_exclusions(self, frame: pd.DataFrame, options: dict) -> tuple[pd.DataFrame, dict]:
+        """The frame without the excluded wells (joined to the plan first, so the plan's other
+        wells are still required) and ``options`` with the excluded animals added to
+        ``exclude`` (an animal given in both is refused: one reason per animal)."""
+        wells = [x.item for x in self.state.exclusions if x.kind == "well"]
+        animals = {x.item: x.reason for x in self.state.exclusions if x.kind == "animal"}
+        if wells:
+            frame = self.protocol._joined(frame)
+            frame = frame[~frame["well"].astype(str).isin(wells)].reset_index(drop=True)
+        if animals:
+            given = dict(options.get("exclude") or {})
+            both = sorted(set(given) & set(animals))
+            if both:
+                raise ParameterError("exclude", both, "animals not already excluded in the record",
+                                     reason="are excluded by a recorded exclusion already (run.exclusions)")
+            options = {**options, "exclude": {**animals, **given}}
+        return frame, options
+
     # -- analysis and report -------------------------------------------------------------------
     def analyse(self, data: str | pd.DataFrame | None = None, *, operator: str | None = None, **options: Any):
         """Analyse the run's data with its protocol, record the result and return it.
@@ -341,7 +407,11 @@ class Run:
             if not self.data_files:
                 raise ProtocolKitError(f"run {self.id}: no data file attached, nothing to analyse; "
                                        "attach one first (run.attach_data(path))")
-            data = self.data_files[-1].name
+            if not self.current_data_files:
+                raise ProtocolKitError(f"run {self.id}: every attached data file is superseded "
+                                       f"({', '.join(f.name for f in self.data_files)}); attach the right one "
+                                       "first (run.attach_data(path))")
+            data = self.current_data_files[-1].name
         if isinstance(data, pd.DataFrame):
             unused = [k for k in reading if k not in analysis]
             if unused:
@@ -354,15 +424,22 @@ class Run:
             files = {f.name: f for f in self.data_files}
             if data not in files:
                 raise UnknownNameError("data file", data, files)
+            gone = next((g for g in self.state.superseded if g.name == data), None)
+            if gone is not None:
+                raise ParameterError("data", data, "a data file not superseded",
+                                     reason=f"was superseded (event {gone.seq}: {gone.reason})")
             frame = read_for_analysis(self.protocol, self.data_bytes(data), name=data, **reading)
             file = files[data]
             source = {"name": data, "sha256": file.sha256, "rows": len(frame), "seq": file.seq}
         else:
             raise ParameterError("data", type(data).__name__, "None (the latest attached file), the name of an "
                                  "attached file, or a pandas DataFrame")
-        result = self.protocol.analyse(frame, **analysis)
+        frame, applied = self._apply_exclusions(frame, analysis)
+        result = self.protocol.analyse(frame, **applied)
         record = {"kind": ANALYSIS_KIND, "protocol": self.state.protocol, "result_type": type(result).__name__,
                   "summary": result.summary(), "data": source, "options": _json_safe(options),
+                  "exclusions": [x.to_dict() for x in self.state.exclusions],
+                  "superseded": [g.to_dict() for g in self.state.superseded],
                   "protocol_kit": __version__, "result": _json_safe(result.to_dict())}
         self.record_analysis(record, name="analysis", operator=who)
         return result

@@ -118,6 +118,28 @@ class AnalysisRecord(_Item):
 
 
 @dataclass(frozen=True)
+class Exclusion(_Item):
+    """A well (plate protocols) or an animal (microdialysis) left out of the analysis."""
+    kind: str
+    item: str
+    reason: str
+    operator: str
+    time: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class Superseded(_Item):
+    """A data file kept in the record but left out of the analysis (``name`` of the file)."""
+    name: str
+    sha256: str
+    reason: str
+    operator: str
+    time: str
+    seq: int
+
+
+@dataclass(frozen=True)
 class Signature(_Item):
     """``record_hash`` is the hash of the last event the signature covers (``covers_seq``)."""
 
@@ -164,6 +186,8 @@ class RunState:
     signatures: tuple[Signature, ...] = ()
     amendments: tuple[Amendment, ...] = ()
     handovers: tuple[HandOver, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    superseded: tuple[Superseded, ...] = ()
     n_events: int = 0
     head: str = ev.GENESIS
 
@@ -196,6 +220,7 @@ def build_state(events: Iterable[Event]) -> RunState:
     items: dict[int, Any] = {}  # amendable items by the seq of the event that made them
     steps: dict[str, StepCheck] = {}
     data, analyses, reports, signatures, amendments, handovers = [], [], [], [], [], []
+    exclusions, superseded = [], []
     for e in events[1:]:
         p, who = e.payload, (e.operator, e.time, e.seq)
         if e.type == ev.STEP_CHECKED:
@@ -221,6 +246,10 @@ def build_state(events: Iterable[Event]) -> RunState:
         elif e.type == ev.SIGNATURE:
             signatures.append(Signature(p["name"], p["meaning"], p["record_hash"], p["covers_seq"],
                                         e.time, e.seq))
+        elif e.type == ev.EXCLUSION:
+            exclusions.append(Exclusion(p["kind"], p["item"], p["reason"], *who))
+        elif e.type == ev.SUPERSEDED:
+            superseded.append(Superseded(p["name"], p["sha256"], p["reason"], *who))
         elif e.type == ev.AMENDMENT:
             target = items[p["target_seq"]]
             before = {k: getattr(target, k) for k in p["changes"]}
@@ -239,5 +268,6 @@ def build_state(events: Iterable[Event]) -> RunState:
         values={i.name: i for i in kinds if isinstance(i, ValueEntry)},
         data=tuple(data), analyses=tuple(analyses), reports=tuple(reports),
         signatures=tuple(signatures), amendments=tuple(amendments), handovers=tuple(handovers),
+        exclusions=tuple(exclusions), superseded=tuple(superseded),
         n_events=len(events), head=events[-1].hash,
     )

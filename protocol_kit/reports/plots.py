@@ -8,6 +8,7 @@ the same. Concentrations are molar.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -66,7 +67,13 @@ def inhibition_curve(conc: Sequence[float], y: Sequence[float], *, fit: dict, ic
             yi = float(shown(logistic(np.array([xi]), *params))[0])
             ax.plot([xi, xi], [ax.get_ylim()[0], yi], ":", color="black", lw=1.0)
             ax.plot([xi], [yi], "D", color="black", ms=5, label=f"IC50 {ic50_text}")
-            ax.annotate(f"IC50 {ic50_text}", (xi, yi), xytext=(8, 4), textcoords="offset points")
+            # the label goes where the curve is not: above right of a falling curve, below right
+            # of a rising one, on a white box drawn over any point that still falls there
+            ends = shown(logistic(np.array([lo, hi]), *params))
+            falling = float(ends[1]) < float(ends[0])
+            ax.annotate(f"IC50 {ic50_text}", (xi, yi), xytext=(10, 10 if falling else -10),
+                        textcoords="offset points", va="bottom" if falling else "top", zorder=5,
+                        bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none"})
         else:
             ax.text(0.98, 0.5, f"IC50 {ic50_text}", transform=ax.transAxes, ha="right")
         ax.axvline((cx + lo) / 2, color="black", lw=0.6, ls=(0, (2, 2)))
@@ -75,7 +82,8 @@ def inhibition_curve(conc: Sequence[float], y: Sequence[float], *, fit: dict, ic
         res.axhline(0, color="black", lw=0.8)
         res.plot(x, shown(y) - shown(model), "o", mfc="white", mec="black", mew=0.9, ms=3.5)
         res.axvline((cx + lo) / 2, color="black", lw=0.6, ls=(0, (2, 2)))
-        res.set_ylabel("residual")
+        unit = re.search(r"\(([^()]*)\)$", y_label)
+        res.set_ylabel(f"residual ({unit.group(1)})" if unit else "residual")
         res.set_xlabel("concentration (log scale)")
         _molar_ticks(res, lo, hi, cx, control_label)
 
@@ -181,20 +189,34 @@ def timecourse(groups: Sequence[tuple[str, Sequence[float], Sequence[float], Seq
 
 
 def standard_curve(conc: Sequence[float], area: Sequence[float], *, slope: float, intercept: float, lod: float,
-                   loq: float, unit: str, key: str, title: str) -> str:
-    """The HPLC standards (peak area against nominal concentration) with the fitted line and
-    the LOD and LOQ marked."""
+                   loq: float, unit: str, key: str, title: str, area_unit: str = "detector units") -> str:
+    """The HPLC standards (peak area against nominal concentration) with the fitted line: the
+    whole range on the left, the low end on the right (0 to twice the LOQ, or to the lowest
+    standard above it) where the LOD (dotted) and LOQ (dashed) are drawn and named at the line,
+    apart from each other and clear of the legend, which sits in the empty lower right."""
     conc, area = np.asarray(conc, float), np.asarray(area, float)
     grid = np.linspace(0, float(conc.max()) * 1.05, 50)
+    above = conc[conc > loq]
+    zoom = max(2.0 * loq, float(above.min()) * 1.15 if above.size else 0.0)
 
     def paint(fig):
-        ax = fig.subplots()
-        ax.plot(conc, area, "o", mfc="white", mec="black", label=f"standards (n = {len(conc)})")
-        ax.plot(grid, intercept + slope * grid, "-", color="black", label="fit")
-        for value, name, style in ((lod, "LOD", ":"), (loq, "LOQ", "--")):
-            ax.axvline(value, color="black", lw=0.8, ls=style, label=f"{name} {num(value)} {unit}")
-        ax.set_xlabel(f"concentration ({unit})")
-        ax.set_ylabel("peak area")
-        ax.legend(loc="upper left")
+        ax, low = fig.subplots(1, 2, width_ratios=(3, 2))
+        for a in (ax, low):
+            a.plot(conc, area, "o", mfc="white", mec="black", label=f"standards (n = {len(conc)})")
+            a.plot(grid, intercept + slope * grid, "-", color="black", lw=0.9, label="fit")
+            a.set_xlabel(f"concentration ({unit})")
+        ax.set_ylabel(f"peak area ({area_unit})")
+        ax.legend(loc="lower right")
+        shown = conc <= zoom
+        top = max(float(area[shown].max()) if shown.any() else 0.0, intercept + slope * zoom)
+        bottom = min(float(area[shown].min()) if shown.any() else 0.0, intercept, 0.0)
+        low.set_xlim(0, zoom)
+        low.set_ylim(bottom - 0.05 * (top - bottom), top + 0.2 * (top - bottom))
+        for value, name, style, y in ((lod, "LOD", ":", 0.99), (loq, "LOQ", "--", 0.88)):
+            low.axvline(value, color="black", lw=1.0, ls=style)
+            low.annotate(f"{name} {value:.3g} {unit}", (value, y), xycoords=("data", "axes fraction"),
+                         xytext=(3, 0), textcoords="offset points", ha="left", va="top", fontsize=7.5,
+                         bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"})
+        low.set_title("low end", fontsize=8)
 
-    return draw(WIDTH * 0.62, 2.6, key, title, paint)
+    return draw(WIDTH, 2.8, key, title, paint)

@@ -53,7 +53,7 @@ def report_context(run: Run, record: AnalysisRecord, *, paper: str = "A4",
         **run_view.record_items(run),
         "analysis": {"seq": record.seq, "time": run_view.when(record.time), "operator": record.operator,
                      "summary": rec["summary"], "data": rec["data"], "options": rec["options"],
-                     "protocol_kit": rec.get("protocol_kit", "")},
+                     "protocol_kit": rec.get("protocol_kit", ""), **run_view.choices(run, record)},
         "results": results, "flags": flag_rows(result.get("flags"), result.get("qc")),
         "audit": run_view.audit(run), "signatures": run_view.signatures(run),
     }

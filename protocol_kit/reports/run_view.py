@@ -27,7 +27,8 @@ EVENT_WORDS = {
     "started": "run started", "step_checked": "steps ticked", "note": "notes", "deviation": "deviations",
     "lot_recorded": "lots recorded", "value_entered": "values entered", "data_attached": "data files attached",
     "analysis_recorded": "analyses recorded", "report_rendered": "reports stored", "signature": "signatures",
-    "amendment": "amendments", "handed_over": "hand-overs",
+    "amendment": "amendments", "handed_over": "hand-overs", "excluded": "exclusions",
+    "data_superseded": "data files superseded",
 }
 
 
@@ -170,13 +171,28 @@ def status(s) -> str:
 
 
 def record_items(run: Run) -> dict:
-    """Values, notes and data files, each with who and when."""
+    """Values, notes and data files, each with who and when (and a superseded file's
+    superseded record: reason, who, when)."""
     s = run.state
+    gone = {g.name: {"reason": g.reason, "operator": g.operator, "time": when(g.time), "seq": g.seq}
+            for g in s.superseded}
     return {
         "values": [{"name": v.name, "value": v.value, "operator": v.operator, "time": when(v.time),
                     "amended": _amended(v)} for v in s.values.values()],
         "notes": [{"text": n.text, "operator": n.operator, "time": when(n.time), "amended": _amended(n)}
                   for n in s.notes],
         "files": [{"name": f.name, "sha256": f.sha256, "size": f.size, "operator": f.operator,
-                   "time": when(f.time), "seq": f.seq} for f in s.data],
+                   "time": when(f.time), "seq": f.seq, "superseded": gone.get(f.name)} for f in s.data],
     }
+
+
+def choices(run: Run, record) -> dict:
+    """The analysis choices of the recorded analysis ``record``: the exclusions it applied
+    (from its own record, so later ones are not shown as applied) and the exclusions or
+    superseded files recorded after it (``pending``: the report then says to analyse again)."""
+    applied = record.result.get("exclusions", [])
+    pending = [f"{x.kind} {x.item} excluded ({x.reason}; event {x.seq})" for x in run.state.exclusions
+               if x.seq > record.seq]
+    pending += [f"data file {g.name} superseded ({g.reason}; event {g.seq})" for g in run.state.superseded
+                if g.seq > record.seq]
+    return {"exclusions": [{**x, "time": when(x["time"])} for x in applied], "pending": pending}

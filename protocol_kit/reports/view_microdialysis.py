@@ -52,7 +52,8 @@ def microdialysis(result: dict, protocol) -> dict:
     if curve:
         std = curve["tables"]["standards"]
         data_figures.append({"title": "Standard curve", "caption": "HPLC-ECD standards with the fitted line "
-                                                                   f"({curve['weighting'] or 'unweighted'}).",
+                                                                   f"({curve['weighting'] or 'unweighted'}); right: the "
+                                                                   "low end with the LOD (dotted) and LOQ (dashed).",
                              "svg": plots.standard_curve([s["conc"] for s in std], [s["area"] for s in std],
                                                          slope=curve["slope"], intercept=curve["intercept"],
                                                          lod=curve["lod"], loq=curve["loq"], unit=unit,

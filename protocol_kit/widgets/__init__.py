@@ -32,7 +32,7 @@ def app(run_id: str | None = None, *, store=None, operator: str | None = None,
     from .protocol_app import ProtocolApp, ProtocolPicker
 
     if run_id is None:
-        return ProtocolPicker(store=store, out_dir=out_dir)
+        return ProtocolPicker(store=store, out_dir=out_dir, operator=operator)
     from ..records import open_run
 
     protocol = open_run(run_id, store).protocol

@@ -81,6 +81,40 @@ class AnalysisController:
         self.resume()
         return self.result
 
+    # -- analysis choices recorded in the run -----------------------------------------------------
+    def _run(self):
+        run = self.session.run
+        if run is None:
+            raise ProtocolKitError("no run yet: start the run on the Bench step first")
+        return run
+
+    def exclusion_kind(self) -> str:
+        """'well' for a plate protocol, 'animal' for microdialysis."""
+        return "well" if self.session.protocol.plan_kind == "layout" else "animal"
+
+    def exclude(self, item: str, reason: str):
+        """Record that ``item`` (a well or an animal) is left out of the analysis, and why."""
+        return self._run().exclude(item, reason)
+
+    def supersede(self, name: str, reason: str):
+        """Record that the attached file ``name`` is superseded (kept, not analysed), and why."""
+        return self._run().supersede_data(name, reason)
+
+    def exclusions(self) -> list[dict]:
+        run = self.session.run
+        return [] if run is None else [{"item": f"{x.kind} {x.item}", "reason": x.reason,
+                                        "by": f"{x.operator}, event {x.seq}"} for x in run.exclusions]
+
+    def superseded(self) -> list[dict]:
+        run = self.session.run
+        return [] if run is None else [{"item": f"file {g.name}", "reason": g.reason,
+                                        "by": f"{g.operator}, event {g.seq}"} for g in run.superseded]
+
+    def current_files(self) -> list[str]:
+        """Attached data files that are not superseded."""
+        run = self.session.run
+        return [] if run is None else [f.name for f in run.current_data_files]
+
     def resume(self) -> None:
         """Show the run's latest recorded analysis (e.g. of a resumed run)."""
         from ..reports.report import report_context

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ..errors import ParameterError, ProtocolKitError
 from ..records.run import utc_today
+from .html import local_time
 
 
 class Countdown:
@@ -120,7 +121,7 @@ class BenchController:
         for s in self.protocol.checklist:
             check = done.get(s.id)
             out.append({**s.to_dict(), "timer": bool(s.timer and s.duration is not None),  # a timer needs a time
-                        "done_by": check.operator if check else "", "done_at": check.time if check else ""})
+                        "done_by": check.operator if check else "", "done_at": local_time(check.time) if check else ""})
         return out
 
     def timer(self, step_id: str) -> Countdown:
@@ -154,7 +155,7 @@ class BenchController:
         """The run's record, one row per event, oldest first."""
         if self.run is None:
             return []
-        return [{"seq": e.seq, "time": e.time, "operator": e.operator, "event": e.type,
+        return [{"seq": e.seq, "time": local_time(e.time), "operator": e.operator, "event": e.type,
                  "what": _describe(e.payload)} for e in self.run.events]
 
 

@@ -128,7 +128,7 @@ class BenchView:
         if not value or row.tick.disabled:
             return
         event = ui.attempt(lambda: self.bench.check(row.step_id), self.step_message,
-                           lambda e: f"{row.step_id} checked by {e.operator} at {e.time[11:19]} UTC.")
+                           lambda e: f"{row.step_id} checked by {e.operator} at {html.local_time(e.time)}.")
         if event is None:
             row.tick.value = False  # not recorded: the box does not stay ticked
             return
@@ -237,6 +237,6 @@ class BenchView:
             b.disabled = not started or locked
         self.lot_table.value = html.table(self.bench.lots(), [("reagent", "reagent"), ("lot", "lot"),
                                                               ("expiry", "expiry"), ("status", "status")])
-        self.record.value = html.table(self.bench.events(), [("seq", "#"), ("time", "time (UTC)"),
+        self.record.value = html.table(self.bench.events(), [("seq", "#"), ("time", "time (local)"),
                                                              ("operator", "operator"), ("event", "event"),
                                                              ("what", "what")], css="pk-record")

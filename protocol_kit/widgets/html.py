@@ -6,6 +6,7 @@ wells carry their code (and reading), messages start with a word ("Error:", "Don
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 from collections.abc import Iterable, Sequence
 
@@ -16,7 +17,14 @@ esc = html.escape
 # Role shading and border style: the code in the well says the role; these only help the eye.
 ROLE_STYLE = {"total": ("#dbe9f6", "solid"), "nsb": ("#eeeeee", "dashed"), "compound": ("#fff6d8", "solid"),
               "vehicle": ("#dbe9f6", "solid"), "positive": ("#eeeeee", "dashed"), "blank": ("#ffffff", "dotted")}
-CELL = "border:1px {border} #555;padding:2px 3px;text-align:center;min-width:2.6em;font-size:11px;"
+# Text in a well is black on every shade (explicit, so a dark theme's light text cannot land on a
+# light well); each shade keeps a contrast of at least 4.5:1 with it (WCAG 2.1 AA, tested).
+CELL = ("border:1px {border} #555;padding:2px 3px;text-align:center;min-width:2.6em;font-size:11px;"
+        "color:#000;")
+# Readings shade from rgb(245, 245, 255) (lowest) to rgb(120, 120, 255) (highest): black text
+# on the darkest is 5.9:1 (relative luminance 0.2126·0.188 + 0.7152·0.188 + 0.0722·1 = 0.247;
+# (0.247 + 0.05) / (0 + 0.05)). The old range down to rgb(95, 95, 255) with white text was 2.5-3.9:1.
+SHADE_LIGHT, SHADE_DARK = 245, 120
 
 
 STYLE = """<style>
@@ -26,6 +34,17 @@ STYLE = """<style>
 .pk-app .pk-table td:nth-child(2) {min-width: 14em}
 .pk-app .pk-msg {line-height: 1.4}
 </style>"""
+
+
+def local_time(time: str | None) -> str:
+    """A recorded time (ISO 8601, stored in UTC with microseconds) as the person at the bench
+    reads it: in the kernel's local zone, to the second, with the zone's name or offset,
+    e.g. '2025-03-01 10:30:00 CET'; '' for None or ''."""
+    if not time:
+        return ""
+    local = dt.datetime.fromisoformat(time).astimezone()
+    zone = local.strftime("%Z") or local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M:%S} {zone}"
 
 
 def message(kind: str, text: str) -> str:
@@ -79,12 +98,11 @@ def readings_map(plate: dict) -> str:
         cells = []
         for c in r["cells"]:
             if c["level"] is None:
-                cells.append(f"<td style='{CELL.format(border='dotted')}'>·</td>")
+                cells.append(f"<td style='{CELL.format(border='dotted')}background:#fff'>·</td>")
                 continue
-            light = round(245 - 150 * c["level"])
-            fg = "#000" if c["level"] < 0.6 else "#fff"
+            light = round(SHADE_LIGHT - (SHADE_LIGHT - SHADE_DARK) * c["level"])
             cells.append(f"<td title='{esc(c['well'])}: {esc(c['code'])} = {esc(c['value'])}' "
-                         f"style='{CELL.format(border='solid')}background:rgb({light},{light},255);color:{fg}'>"
+                         f"style='{CELL.format(border='solid')}background:rgb({light},{light},255)'>"
                          f"{esc(c['code'])}<br>{esc(c['value'])}</td>")
         rows.append(f"<tr><th>{r['letter']}</th>{''.join(cells)}</tr>")
     return (f"<p><b>Plate {esc(str(plate['plate']))}</b>: readings from {esc(plate['low'])} (lightest) to "

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..errors import ParameterError, ProtocolKitError
 from ..records import SIGNATURE_MEANINGS
+from .html import local_time
 
 FORMATS = ("html", "pdf")
 
@@ -45,7 +46,7 @@ class ReportController:
         run = self.session.run
         if run is None:
             return []
-        return [{"name": s.name, "meaning": s.meaning, "time": s.time} for s in run.signatures]
+        return [{"name": s.name, "meaning": s.meaning, "time": local_time(s.time)} for s in run.signatures]
 
     @property
     def locked(self) -> bool:

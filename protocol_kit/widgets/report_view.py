@@ -63,5 +63,5 @@ class ReportView:
         if started and not self.signer.value:
             self.signer.value = self.session.run.operator or ""
         rows = self.report.signatures()
-        self.signatures.value = (html.table(rows, [("name", "name"), ("meaning", "meaning"), ("time", "time (UTC)")],
+        self.signatures.value = (html.table(rows, [("name", "name"), ("meaning", "meaning"), ("time", "time (local)")],
                                             css="pk-signatures") if rows else "<i>not signed yet</i>")

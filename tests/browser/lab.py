@@ -84,3 +84,32 @@ def start_lab(base: Path, timeout: float = 90) -> Lab:
             time.sleep(0.3)
     lab.stop()
     raise RuntimeError(f"jupyter lab did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def start_voila(base: Path, notebook: str, timeout: float = 90) -> Lab:
+    """Start Voilà serving ``base / 'root' / notebook`` on 127.0.0.1 (a token, a free port, the
+    same isolated folders and store as :func:`start_lab`); wait until the page answers."""
+    root, home = base / "root", base / "jupyter"
+    token, port = secrets.token_hex(16), free_port()
+    store = base / "store.db"
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+           "JUPYTER_DATA_DIR": str(home / "data"), "PROTOCOL_KIT_STORE": str(store), "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "voila", notebook, "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
+           f"--token={token}", f"--Voila.root_dir={root}"]
+    log = base / "voila.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    server = Lab(process, f"http://127.0.0.1:{port}/", token, root, store, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"voila exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{server.url}?token={token}", timeout=5) as r:
+                if r.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.5)
+    server.stop()
+    raise RuntimeError(f"voila did not answer within {timeout} s:\n{log.read_text()[-3000:]}")

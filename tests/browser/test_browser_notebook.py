@@ -135,6 +135,19 @@ def test_browser_plan_to_analysis_in_the_example_notebook(lab, page):
         page.locator("button.pk-sign").click()
         expect(page.locator(".pk-status")).to_contain_text("signed and locked")
         expect(page.locator(".pk-report")).to_contain_text("performed")
+
+        # pk.app() (the last cell) renders, and resumes the signed run typed by its id
+        picker = page.locator(".pk-picker")
+        picker.scroll_into_view_if_needed()
+        expect(picker).to_be_visible()
+        expect(page.locator(".jp-Notebook")).not_to_contain_text("Error displaying widget")
+        run_id = re.search(r"\b\d{8}-radioligand-binding-[0-9a-f]{6}\b",
+                           page.locator(".pk-status").first.inner_text()).group(0)
+        picker.locator(".pk-run-id input").fill(run_id)
+        picker.locator("button.pk-resume").click()
+        expect(picker.locator(".pk-status")).to_contain_text("signed and locked", timeout=60_000)
+        picker.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "binding-resumed.png"))
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "failure.png"))
         raise

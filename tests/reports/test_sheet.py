@@ -80,6 +80,10 @@ def test_pdf_sheet_has_pages_of_the_paper_and_the_checklist(tmp_path, protocol_i
     assert f"Page 1 of {len(reader.pages)}" in flat
     for step in p.checklist[:3]:
         assert " ".join(step.text.split()[:4]) in flat
+    # a heading is kept with its content: the page that holds "3. Checklist" holds its first step
+    # (the binding sheet's page 4 held only the heading and its one-line note)
+    page = next(pg.extract_text() for pg in reader.pages if "3. Checklist" in pg.extract_text())
+    assert " ".join(p.checklist[0].text.split()[:4]) in " ".join(page.split())
 
 
 def test_unknown_paper_and_extension_are_errors(tmp_path):

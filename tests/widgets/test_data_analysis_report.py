@@ -199,3 +199,60 @@ def test_pick_a_protocol_first(store_path, tmp_path):
     picker.open_button.click()
     assert picker.app.session.protocol.id == "reuptake-inhibition"
     assert picker.holder.children == (picker.app,)
+
+
+def test_the_picker_keeps_ipywidgets_open_so_it_displays(store_path, tmp_path):
+    # ipywidgets' Widget.__init__ calls self.open() to create the front-end model; a picker
+    # method called open() replaced it, so no model existed ("model not found") and constructing
+    # the picker opened an app of the first protocol instead.
+    import ipywidgets as w
+
+    from protocol_kit.widgets.protocol_app import ProtocolPicker
+
+    assert ProtocolPicker.open is w.Widget.open
+    picker = pk.app(store=store_path, out_dir=tmp_path)
+    assert picker.model_id and picker.app is None and picker.holder.children == ()
+
+
+def test_the_picker_resumes_a_run_typed_by_id(app, store_path, tmp_path):
+    run = start(app)
+    picker = pk.app(store=store_path, out_dir=tmp_path)
+    picker.resume_button.click()
+    assert "Error:" in picker.message.value and "Run id" in picker.message.value and picker.app is None
+    picker.run_field.value = run.id[:-1] + "x"
+    picker.resume_button.click()
+    assert "Error:" in picker.message.value and picker.app is None
+    picker.run_field.value = f" {run.id} "
+    picker.resume_button.click()
+    assert picker.message.value == "" and picker.app.session.run_id == run.id
+    assert picker.choice.value == "radioligand-binding" and picker.holder.children == (picker.app,)
+    assert picker.app.steps.selected_index == 1                             # Bench: started, no data yet
+
+
+def test_exclusions_and_a_superseded_file_are_recorded_from_the_analysis_step(app, binding, store_path, counts_csv):
+    run = start(app)
+    av = app.analysis_view
+    upload(app.data_view, "wrong.csv", counts_csv.read_bytes().replace(b"1,A1,", b"1,A1,9"))
+    upload(app.data_view, "counts.csv", counts_csv.read_bytes())
+    assert av.supersede_file.options == ("wrong.csv", "counts.csv")
+    av.supersede_file.value = "wrong.csv"
+    av.supersede_button.click()                           # no reason: refused beside the field
+    assert "Error:" in av.choice_message.value and "reason" in av.choice_message.value
+    av.supersede_reason.value = "exported before the counter finished"
+    av.supersede_button.click()
+    assert "Done:" in av.choice_message.value and av.supersede_file.options == ("counts.csv",)
+    av.exclude_item.value, av.exclude_reason.value = "A1O", "bubble"
+    av.exclude_button.click()
+    assert "Error:" in av.choice_message.value and "A10" in av.choice_message.value   # the near miss named
+    av.exclude_item.value = "A10"
+    av.exclude_button.click()
+    assert "well A10 excluded" in av.choice_message.value
+    assert "well A10" in av.choices.value and "file wrong.csv" in av.choices.value and "bubble" in av.choices.value
+    av.run_button.click()
+    assert "Done:" in av.message.value
+    (kind, record), = [(k, p) for k, p in events(store_path, run.id) if k == "analysis_recorded"]
+    result = record["result"]
+    assert result["data"]["name"] == "counts.csv" and [x["item"] for x in result["exclusions"]] == ["A10"]
+    joined = binding._joined(pd.read_csv(counts_csv))
+    expected = binding.analyse(joined[joined["well"] != "A10"])   # the plate without A10, analysed directly
+    assert result["result"]["ic50"] == pytest.approx(expected.ic50, rel=1e-9)
