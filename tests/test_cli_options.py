@@ -20,6 +20,9 @@ THREE_WL = CORPUS / "softmaxpro_MD_SMP_fluorescence_endpoint_example07.txt"
 TRUE_KI_PM = 290.0
 UNIT_PM = {"fM": 1e-3, "pM": 1.0, "nM": 1e3}
 
+# a fluorescent substrate has no listed Km: the plan asks for one
+FLUOR_ENDPOINT = ["--set", "substrate=fluorescent substrate", "--set", "substrate_km=500 nM",
+                  "--set", "readout=fluorescence endpoint"]
 
 def run(capsys, *argv):
     code = main([str(a) for a in argv])
@@ -75,16 +78,14 @@ def test_decimal_comma_as_the_error_says_it(tmp_path, capsys, counts):
 
 
 def test_a_reader_option_the_reader_does_not_take_is_refused_by_name(tmp_path, capsys):
-    code, _, err = _analyse(tmp_path, capsys, "reuptake-inhibition", THREE_WL, "--set",
-                            "substrate=fluorescent substrate", "--set", "readout=fluorescence endpoint",
+    code, _, err = _analyse(tmp_path, capsys, "reuptake-inhibition", THREE_WL, *FLUOR_ENDPOINT,
                             "--option", "cpm=Counts")
     # a counter's option given for a SoftMax file: refused by name (before: TypeError, or unknown)
     assert code == 2 and "cpm: 'Counts' is not an option of the softmax reader" in err
 
 
 def test_wavelength_chooses_a_read_of_the_three_wavelength_file(tmp_path, capsys):
-    base = ["--set", "substrate=fluorescent substrate", "--set", "readout=fluorescence endpoint",
-            "--option", "extra_wells=ignore"]
+    base = [*FLUOR_ENDPOINT, "--option", "extra_wells=ignore"]
     code, _, err = _analyse(tmp_path, capsys, "reuptake-inhibition", THREE_WL, *base)
     assert code == 2 and "holds 3 reads" in err
     assert "--option wavelength=445, --option wavelength=535 or --option wavelength=780" in err
@@ -94,10 +95,10 @@ def test_wavelength_chooses_a_read_of_the_three_wavelength_file(tmp_path, capsys
 
 
 def test_kinetic_conversion_from_the_command_line_is_recorded(tmp_path, capsys):
-    kin = pk.ReuptakeInhibition(readout="fluorescence kinetic", substrate="fluorescent substrate")
+    kin = pk.ReuptakeInhibition(readout="fluorescence kinetic", substrate="fluorescent substrate", substrate_km="500 nM")
     path = tmp_path / "kinetic.csv"
     kin.simulate(seed=1).to_csv(path, index=False)
-    endpoint = ["--set", "substrate=fluorescent substrate", "--set", "readout=fluorescence endpoint"]
+    endpoint = FLUOR_ENDPOINT
     code, _, err = _analyse(tmp_path, capsys, "reuptake-inhibition", path, *endpoint)
     assert code == 2 and "pass --option kinetic=rate or --option kinetic=last" in err
     code, out, err = _analyse(tmp_path, capsys, "reuptake-inhibition", path, *endpoint,
@@ -134,9 +135,8 @@ def test_subprocess_speaks_the_command_lines_language(tmp_path, counts):
 
 
 def test_a_bad_option_value_is_named_as_the_option_given(tmp_path, capsys):
-    kin = pk.ReuptakeInhibition(readout="fluorescence kinetic", substrate="fluorescent substrate")
+    kin = pk.ReuptakeInhibition(readout="fluorescence kinetic", substrate="fluorescent substrate", substrate_km="500 nM")
     path = tmp_path / "kinetic.csv"
     kin.simulate(seed=1).to_csv(path, index=False)
-    code, _, err = _analyse(tmp_path, capsys, "reuptake-inhibition", path, "--set", "substrate=fluorescent substrate",
-                            "--set", "readout=fluorescence endpoint", "--option", "kinetic=299")
+    code, _, err = _analyse(tmp_path, capsys, "reuptake-inhibition", path, *FLUOR_ENDPOINT, "--option", "kinetic=299")
     assert code == 2 and err.startswith("error: --option kinetic: 299.0 is not a time of the kinetic read")

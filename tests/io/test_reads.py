@@ -18,7 +18,7 @@ from protocol_kit.io.reads import describe_reads, one_read
 from .corpus import CORPUS
 
 THREE_WL = CORPUS / "softmaxpro_MD_SMP_fluorescence_endpoint_example07.txt"
-FLUOR = {"substrate": "fluorescent substrate"}
+FLUOR = {"substrate": "fluorescent substrate", "substrate_km": "500 nM"}  # no listed Km: the plan asks for one
 # Truth of the simulation (DOMAIN.md): sertraline Ki 0.29 nM at SERT; [S] 20 nM, Km 500 nM, so
 # IC50 = Ki (1 + [S]/Km) = 0.29 x 1.04 = 0.3016 nM.
 TRUE_IC50 = 0.29e-9 * (1 + 20 / 500)

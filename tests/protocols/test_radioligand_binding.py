@@ -69,11 +69,11 @@ def test_serial_dilution_volumes():
 def test_solvent_is_equal_in_every_tube_and_in_the_vehicle_wells():
     # Old plan: every tube diluted with plain buffer (1%, 0.33%, 0.11% ... DMSO) while step 3 said to keep
     # the solvent equal. The matched diluent: 11 tubes x 90 uL + 3 total-binding wells x 25 uL x 1.2 = 1080 uL,
-    # 1% of it DMSO = 10.8 uL, the rest 1069.2 uL buffer.
+    # 1% of it DMSO = 10.8 uL, the rest 1069.2 uL = 1.069 mL (4 figures) buffer.
     p = pk.RadioligandBinding()
     diluent = amount(p, "assay buffer + 1% DMSO")
     assert diluent["total"] == pytest.approx(1.08) and diluent["unit"] == "mL"
-    assert diluent["notes"].startswith("10.8 µL DMSO + 1069 µL assay buffer")
+    assert diluent["notes"].startswith("10.8 µL DMSO + 1.069 mL assay buffer")
     # solvent in tube k: tube 1 = 1.35 / 135 = 0.01; tube k = (45 x s(k-1) + 90 x 0.01) / 135 = 0.01
     s = 1.35 / 135
     for _ in range(11):

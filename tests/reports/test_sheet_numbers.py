@@ -15,7 +15,7 @@ from protocol_kit.reports.render import render_plan_summary, render_sheet
 from protocol_kit.units import Q_, fmt_number, format_p, format_quantity
 from tests.reports.sheet_text import numbers_in, problems, significant_figures, visible_text
 
-FLUORESCENT = {"substrate": "fluorescent substrate"}
+FLUORESCENT = {"substrate": "fluorescent substrate", "substrate_km": "500 nM"}  # no listed Km: the plan asks for one
 VARIANTS = {
     "binding competition": ("radioligand-binding", {"mode": "competition"}),
     "binding saturation": ("radioligand-binding", {"mode": "saturation"}),
@@ -116,12 +116,12 @@ def test_p_values_and_report_numbers():
 
 
 def test_residue_is_removed_where_it_arises():
-    # 3.5 µM x 10 = 35 µM = the substrate stock: the working solution is the stock used neat.
+    # 3.57 µM x 10 = 35.7 µM = the substrate stock: the working solution is the stock used neat.
     # wells 2 x 6 controls + 12 x 3 = 48; 20 µL each x 1.2 = 1152 µL of stock, 0 µL of KRH
     # (the old sheet: "1152 µL stock + 2.274e-13 µL KRH").
-    r = pk.ReuptakeInhibition(substrate_conc="3.5 uM").reagents
+    r = pk.ReuptakeInhibition(substrate_conc="3.57 uM").reagents
     row = r[r["reagent"] == "[3H]5-HT working solution"].iloc[0]
-    assert row["notes"] == "1.152 mL stock + 0 µL KRH = 35 µM (10x)"
+    assert row["notes"] == "1.152 mL stock + 0 µL KRH = 35.7 µM (10x)"
     # 12.5 µM is stored as 12500 nM, not 12499.999999999998 nM
     assert pk.RadioligandBinding().to_dict()["params"]["radioligand_stock"] == "12500.0 nM"
     # [L] 1250 nM at 10x is the 12.5 µM stock itself: the old code refused it as "too dilute"

@@ -78,7 +78,7 @@ def test_binding_top_300_nM_and_another_nsb_drug_are_what_the_bench_offers(tmp_p
     _edit(app, top_conc=("300", "nM"), nsb_drug="paroxetine", n_conc="8")
     start(app)
     bench = _bench_text(app)
-    assert "top 0.3 µM final" in bench and "top 10 µM" not in bench   # 300 nM = 0.3 µM
+    assert "top 300 nM final" in bench and "top 10 µM" not in bench
     reagents = list(app.bench_view.lot_reagent.options)
     assert any("paroxetine" in r for r in reagents) and not any("fluoxetine" in r for r in reagents)
     # every reagent offered is one the run knows: recording a lot of each is accepted

@@ -10,7 +10,7 @@ from .conftest import events, start, upload
 
 # Simulated truth (DOMAIN.md): sertraline Ki 0.29 nM at SERT; binding with [L] = Kd: IC50 = 2 Ki.
 TRUE_IC50 = 2 * 0.29e-9
-FLUOR = {"substrate": "fluorescent substrate"}
+FLUOR = {"substrate": "fluorescent substrate", "substrate_km": "500 nM"}  # no listed Km: the plan asks for one
 
 
 def _msg(view) -> str:
