@@ -248,6 +248,8 @@ def one_read(frame: pd.DataFrame, *, read: object = None, wavelength: object = N
             f"{name}: holds {len(chosen)} reads that no option tells apart: {what}; export them to separate files",
             hints)
     info = chosen[0]
+    if not info.kinetic:
+        _untimed_repeats(data, info, str(frame.attrs.get("source", "data")))
     if info.kinetic and expect == "endpoint":
         hints = list(kinetic_hints)
         tail = (f"; to convert it, pass {_or(len(hints))}" if hints else
@@ -260,13 +262,32 @@ def one_read(frame: pd.DataFrame, *, read: object = None, wavelength: object = N
         raise DataFormatError(f"{frame.attrs.get('source', 'data')}: {info.describe()} is an endpoint read (one "
                               "value per well), but this analysis fits a kinetic time course per well; use "
                               "the endpoint readout for endpoint data")
-    key = read_key(data)
-    keep = pd.Series(True, index=data.index)
-    for col, value in zip(key, info.key):
-        keep &= data[col].isna() if (isinstance(value, float) and np.isnan(value)) else data[col] == value
-    out = data[keep]
+    out = data[_rows_of(data, info)]
     out.attrs = dict(frame.attrs)
     return out
+
+
+def _rows_of(data: pd.DataFrame, info: ReadInfo) -> pd.Series:
+    """Which rows of ``data`` belong to the read ``info``."""
+    keep = pd.Series(True, index=data.index)
+    for col, value in zip(read_key(data), info.key):
+        keep &= data[col].isna() if (isinstance(value, float) and np.isnan(value)) else data[col] == value
+    return keep
+
+
+def _untimed_repeats(data: pd.DataFrame, info: ReadInfo, name: str) -> None:
+    """Refuse an untimed read holding several values of one well: nothing says which is which."""
+    rows = data[_rows_of(data, info)]
+    at = [c for c in ("plate", "well") if c in rows.columns]
+    if "well" not in at:
+        return
+    counts = rows.groupby(at, sort=False).size()
+    if counts.max() > 1:
+        where = counts[counts > 1].index[0]
+        well = where if isinstance(where, str) else " of plate ".join(map(str, reversed(where)))
+        raise DataFormatError(f"{name}: well {well} has {counts.max()} values in {info.describe()} and no time "
+                              "or read number to tell them apart; export each read with its time (a kinetic "
+                              "read) or as separate reads, as they are never merged")
 
 
 def exclusion(exclude_wells: object) -> dict[str, str]:

@@ -10,7 +10,8 @@ have no cells.
 - fluorescence endpoint: RFU = blank + uptake + normal read noise (plate, well, value);
 - fluorescence kinetic: RFU(t) = blank + A (1 - exp(-t/tau)) + read noise, with the initial
   rate A/tau = the well's uptake per minute, read every minute for the uptake time
-  (plate, well, read, time_s, value; as a plate reader's kinetic export).
+  (plate, well, read, time_s, value; as a plate reader's kinetic export: one read, its time
+  points told apart by time_s).
 """
 from __future__ import annotations
 
@@ -42,4 +43,4 @@ def simulate_uptake(layout: pd.DataFrame, *, readout: str, ki: float, substrate_
     rate = np.repeat(uptake, times.size)
     rfu = blank + rate * tau_min * (1 - np.exp(-t / 60.0 / tau_min)) + rng.normal(0, read_sd, t.size)
     return pd.DataFrame({"plate": "1", "well": np.repeat(base["well"], times.size),
-                         "read": np.tile(np.arange(1, times.size + 1), role.size), "time_s": t, "value": rfu})
+                         "read": 1, "time_s": t, "value": rfu})

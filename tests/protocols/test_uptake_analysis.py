@@ -121,8 +121,9 @@ def test_bad_data():
     with pytest.raises(AnalysisError, match="cpm of well A1: -3 is negative"):
         p.analyse(joined.assign(cpm=np.where(joined["well"] == "A1", -3.0, joined["cpm"])))
     k = pk.ReuptakeInhibition(**KINETIC)
-    # without its times, a kinetic file is 11 reads of each well: refused, never merged (issue 13)
-    with pytest.raises(DataFormatError, match="holds 11 reads, and an analysis uses one, never several merged"):
+    # without its times, a kinetic read is 11 values of each well (0-10 min, every minute) that
+    # nothing tells apart: refused, never merged (issue 13)
+    with pytest.raises(DataFormatError, match=r"well A1 of plate 1 has 11 values in read 1 \(endpoint, plate 1\) and no time"):
         k.analyse(join_layout(k.simulate(seed=0), k.layout).drop(columns=["time_s"]))
 
 
