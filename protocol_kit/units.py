@@ -187,6 +187,18 @@ def fmt_number(x: float, digits: int = 4) -> str:
     return text
 
 
+def fmt_count(n: int) -> str:
+    """A count (cells, wells) as a person reads it: digits grouped in threes with a thin space
+    from 10 000 on (ISO 80000-1, 7.3.1: a space, never a comma or point, since either may be the
+    decimal sign): 2 880 000, 50 000, 9600."""
+    text = str(int(n))
+    if abs(int(n)) < 10000:
+        return text
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    groups = [digits[max(0, i - 3):i] for i in range(len(digits), 0, -3)][::-1]
+    return sign + "\u202f".join(groups)
+
+
 P_FLOOR = 0.0001
 
 

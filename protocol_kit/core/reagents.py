@@ -14,7 +14,7 @@ import pandas as pd
 import pint
 
 from ..errors import ParameterError
-from ..units import CONC_UNITS, MASS_UNITS, VOLUME_UNITS, Q_, best_unit, clean_magnitude, format_quantity, unit_text
+from ..units import CONC_UNITS, MASS_UNITS, VOLUME_UNITS, Q_, best_unit, clean_magnitude, format_quantity, unit_text, fmt_number
 
 
 
@@ -53,12 +53,12 @@ class BufferRecipe:
 
     def rows(self, volume: pint.Quantity, *, purpose: str) -> list[dict]:
         """Reagent-table rows: the buffer itself, then each component's mass for ``volume``."""
-        ph = f"; pH {self.ph:g}" + (f" with {self.ph_with}" if self.ph_with else "") if self.ph else ""
+        ph = f"; pH {fmt_number(self.ph)}" + (f" with {self.ph_with}" if self.ph_with else "") if self.ph else ""
         rows = [reagent_row(self.name, volume, section="Buffers", per=None,
                             notes=f"{purpose}{ph}")]
         for c in self.components:
             per_litre = c.mass(Q_(1, "L"))
-            molar = f"M = {c.molar_mass.to('g/mol').magnitude:g} g/mol"
+            molar = f"M = {fmt_number(c.molar_mass.to('g/mol').magnitude, 6)} g/mol"
             if c.stock is None:
                 rows.append(reagent_row(f"  {c.name}", c.mass(volume), section="Buffers", final=c.molarity,
                                         notes=f"{format_quantity(per_litre)} per litre; {molar}"))
@@ -140,7 +140,7 @@ def working_solution(final: pint.Quantity, fold: float, volume: pint.Quantity,
         raise ParameterError(
             field, format_quantity(stock),
             f"a stock of at least {format_quantity(best_unit(working, CONC_UNITS))} "
-            f"(the {fold:g}x working solution of {format_quantity(best_unit(final, CONC_UNITS))})",
+            f"(the {fmt_number(fold)}x working solution of {format_quantity(best_unit(final, CONC_UNITS))})",
             reason="is too dilute for the working solution",
         )
     return working, volume * ratio, volume * (1 - ratio)

@@ -9,7 +9,7 @@ from ..core.params import Parameter
 from ..core.plates import WellGroup
 from ..core.steps import Step
 from ..core.reagents import Measure, SerialDilution, intermediate_dilution_fix, reagent_row, working_solution
-from ..units import CONC_UNITS, Q_, best_unit, format_quantity
+from ..units import CONC_UNITS, Q_, best_unit, format_quantity, fmt_number
 from ..units import format_molar as fmt_conc
 
 SOLVENTS = ("DMSO", "water", "ethanol")
@@ -77,8 +77,8 @@ def compound_series_step(step_id: str, v, diluent: str) -> Step:
                f"(reagent table), so every tube holds {pct(f)} {v.compound_solvent}.")
         note = (f"Same {pct(f)} {v.compound_solvent} in every tube and in the vehicle wells' diluent "
                 f"({pct(f / v.working_fold)} final in the well).")
-    return Step(step_id, f"Make the {v.compound} series: {v.n_conc} tubes, 1:{v.dilution_factor:g}, at "
-                f"{v.working_fold:g}x final (top {format_quantity(v.top_conc)} final). {how}", "Preparation",
+    return Step(step_id, f"Make the {v.compound} series: {v.n_conc} tubes, 1:{fmt_number(v.dilution_factor)}, at "
+                f"{fmt_number(v.working_fold)}x final (top {format_quantity(v.top_conc)} final). {how}", "Preparation",
                 note=note)
 
 
@@ -122,7 +122,7 @@ def solvent_diluent_row(v, series: SerialDilution, vehicle_volume: pint.Quantity
                                               name, fix, ("compound_stock",))]
 def working_solution_step(step_id: str, name: str, final: pint.Quantity, fold: float, **kw) -> Step:
     """The checklist step that makes ``name``'s working solution at ``fold`` x ``final``."""
-    return Step(step_id, f"Make the {name} working solution at {fold:g}x ({format_quantity(final * fold)}).",
+    return Step(step_id, f"Make the {name} working solution at {fmt_number(fold)}x ({format_quantity(final * fold)}).",
                 "Preparation", **kw)
 
 
@@ -138,7 +138,7 @@ def dilution_rows(series: SerialDilution, *, name: str, fold: float, diluent: st
     table = series.table(fold=fold, diluent=diluent, first_diluent=first_diluent)
     stock_used = Q_(table.loc[0, "transfer_uL"], "uL")
     rows = [reagent_row(f"{name} stock", stock_used, section="Serial dilution", stock=series.stock,
-                        notes=f"{series.n} tubes, 1:{series.factor:g} at {fold:g}x final")]
+                        notes=f"{series.n} tubes, 1:{fmt_number(series.factor)} at {fmt_number(fold)}x final")]
     for _, t in table.iterrows():
         rows.append(reagent_row(
             f"  tube {t['tube']}: {t['working_conc']} ({t['final_conc']} final)",
@@ -168,7 +168,7 @@ def working_solution_row(label: str, *, final: pint.Quantity, stock: pint.Quanti
         reagent, volume, section="Working solutions", stock=stock, final=final,
         per=addition, per_what=per_what,
         notes=f"{format_quantity(v_stock.to('uL'))} stock + {format_quantity(v_dil.to('uL'))} {diluent} = "
-              f"{format_quantity(best_unit(working, CONC_UNITS))} ({fold:g}x)")
+              f"{format_quantity(best_unit(working, CONC_UNITS))} ({fmt_number(fold)}x)")
     measure = Measure(f"{label} stock into its working solution", v_stock.to("uL"), reagent,
                       intermediate_dilution_fix(v_stock.to("uL"), stock, label, field), (field,))
     return row, v_dil, working * volume, measure

@@ -17,7 +17,7 @@ from ..core.reagents import BufferRecipe, Component, Measure, SerialDilution, in
 from ..core.steps import CHEMICAL, ICE_COLD, RADIOACTIVE, TIMING_CRITICAL, Addition, Step
 from ..errors import ParameterError
 from ..reference.systems import systems
-from ..units import Q_, format_quantity
+from ..units import Q_, format_quantity, fmt_number
 from .common import (
     activity_row, compound_groups, compound_parameters, compound_series, compound_series_step, dilution_rows,
     dilution_series, fmt_conc, isotope_of, plate_parameters, scaled, solvent_diluent_name, solvent_diluent_row,
@@ -404,8 +404,8 @@ class RadioligandBinding(TargetDefaults, Protocol):
         ]
         if self.saturation:
             steps.append(Step("rb-ligand-series",
-                              f"Make the {v.radioligand} series: {v.sat_n_conc} tubes, 1:{v.sat_dilution_factor:g}, "
-                              f"at {v.working_fold:g}x final (top {format_quantity(v.sat_top_conc)} final).",
+                              f"Make the {v.radioligand} series: {v.sat_n_conc} tubes, 1:{fmt_number(v.sat_dilution_factor)}, "
+                              f"at {fmt_number(v.working_fold)}x final (top {format_quantity(v.sat_top_conc)} final).",
                               "Preparation", hazards=hot, temperature="on ice",
                               note="Count an aliquot of each tube to measure the [L] actually added."))
         else:

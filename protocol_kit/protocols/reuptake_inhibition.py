@@ -17,7 +17,7 @@ from ..core.reagents import BufferRecipe, Component, Measure, reagent_row
 from ..core.steps import CHEMICAL, ICE_COLD, RADIOACTIVE, TIMING_CRITICAL, Addition, Step
 from ..errors import ParameterError
 from ..reference.systems import systems
-from ..units import Q_, format_quantity
+from ..units import Q_, fmt_count, fmt_number, format_quantity
 from .common import (
     activity_row, compound_groups, compound_parameters, compound_series, compound_series_step, dilution_rows,
     isotope_of, plate_parameters, scaled, solvent_diluent_name, solvent_diluent_row, working_solution_row,
@@ -336,7 +336,7 @@ class ReuptakeInhibition(TargetDefaults, Protocol):
         if choice == "rate" and not kinetic_readout:
             start, end = result.rate_window_s
             result = dataclasses.replace(result, conversion=(
-                f"kinetic read converted to one initial rate per well over {start:g}-{end:g} s, as asked "
+                f"kinetic read converted to one initial rate per well over {fmt_number(start)}-{fmt_number(end)} s, as asked "
                 f"(kinetic='rate'; the plan's readout is {v.readout})"))
         return result
 
@@ -404,11 +404,11 @@ class ReuptakeInhibition(TargetDefaults, Protocol):
                                per_what="well",
                                notes="prepared fresh in ice-cold KRH (counted in the KRH above) and kept on ice; "
                                      "measure and record its protein concentration")
-        seeded = "not given: write the number seeded" if v.cells_per_well is None else f"{v.cells_per_well:,} per well"
+        seeded = "not given: write the number seeded" if v.cells_per_well is None else f"{fmt_count(v.cells_per_well)} per well"
         count = 0 if v.cells_per_well is None else round(v.cells_per_well * wells * (1 + v.overage / 100))
         return {"section": "System", "reagent": self._system_row_name, "stock": "", "final": "",
-                "per": seeded, "total": float(count), "unit": "cells", "amount": f"{count:,} cells" if count else "",
-                "notes": f"seeded the day before in {wells} wells (+{v.overage:g}%), poly-D-lysine plate"
+                "per": seeded, "total": float(count), "unit": "cells", "amount": f"{fmt_count(count)} cells" if count else "",
+                "notes": f"seeded the day before in {wells} wells (+{fmt_number(v.overage)}%), poly-D-lysine plate"
                          + ("; leave the blank wells without cells" if self.n_blanks else "")}
 
     def _reagents(self) -> list[dict]:
@@ -471,7 +471,7 @@ class ReuptakeInhibition(TargetDefaults, Protocol):
                            "reagent table) and keep on ice; record the protein concentration.", "Preparation",
                            temperature="on ice", hazards=(ICE_COLD,))
         else:
-            seeded = (f"{v.cells_per_well:,} {v.system}" if v.cells_per_well else f"{v.system} (write the number)")
+            seeded = (f"{fmt_count(v.cells_per_well)} {v.system}" if v.cells_per_well else f"{v.system} (write the number)")
             prepare = Step("ru-cells", f"Seed {seeded} per well the day before (poly-D-lysine plate)"
                            + (", leaving the blank wells empty." if blanks else "."), "Preparation")
         steps = [

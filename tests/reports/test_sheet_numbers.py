@@ -12,7 +12,7 @@ import protocol_kit as pk
 from protocol_kit.core.protocol import protocol_ids
 from protocol_kit.reports.numbers import num, pvalue
 from protocol_kit.reports.render import render_plan_summary, render_sheet
-from protocol_kit.units import Q_, fmt_number, format_p, format_quantity
+from protocol_kit.units import Q_, fmt_number, format_p, format_quantity, fmt_count
 from tests.reports.sheet_text import numbers_in, problems, significant_figures, visible_text
 
 FLUORESCENT = {"substrate": "fluorescent substrate", "substrate_km": "500 nM"}  # no listed Km: the plan asks for one
@@ -129,3 +129,19 @@ def test_residue_is_removed_where_it_arises():
     r = pk.RadioligandBinding(radioligand_conc="1250 nM").reagents
     row = r[r["reagent"] == "[3H]citalopram working solution"].iloc[0]
     assert row["notes"] == "1.26 mL stock + 0 µL assay buffer = 12.5 µM (10x)"
+
+
+@pytest.mark.parametrize("n, text", [(9600, "9600"), (50000, "50\u202f000"), (2880000, "2\u202f880\u202f000"),
+                                     (-12345, "-12\u202f345")])
+def test_counts_are_grouped_with_a_thin_space_never_a_comma(n, text):
+    # the uptake sheet printed "50,000 cells": read as 50 where the comma is the decimal sign
+    assert fmt_count(n) == text
+
+
+def test_the_uptake_sheet_seeds_cells_in_grouped_digits():
+    # 50 000 cells per well (the default) x 48 wells x 1.2 overage = 2 880 000 cells
+    p = pk.ReuptakeInhibition()
+    step = next(s for s in p.checklist if s.id == "ru-cells")
+    assert "Seed 50\u202f000 hSERT-HEK293 cells per well" in step.text
+    cells = p.reagents[p.reagents["unit"] == "cells"].iloc[0]
+    assert cells["total"] == 50000 * 48 * 1.2 and cells["amount"] == "2\u202f880\u202f000 cells"
