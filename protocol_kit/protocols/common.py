@@ -187,3 +187,15 @@ def compound_series(v, addition: pint.Quantity) -> SerialDilution:
     """The test compound's series: each tube serves the replicates of one concentration."""
     return dilution_series(v, addition, top=v.top_conc, factor=v.dilution_factor, n=v.n_conc, stock=v.compound_stock,
                   wells=v.replicates, field="compound_stock", unit="uM")
+
+
+class ReagentMeasures:
+    """For a protocol whose reagent table records its measures (``_measures``, set while the
+    table ``_reagent_frame`` is built): the volumes and masses the design checks look at."""
+
+    @property
+    def measures(self) -> list[Measure]:
+        """Every volume drawn from a stock and every mass weighed to make this plan's reagents
+        (the dilution series' own pipettings are :func:`protocol_kit.design.series_volumes`)."""
+        self._reagent_frame
+        return list(self._measures)

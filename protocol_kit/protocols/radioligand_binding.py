@@ -19,6 +19,7 @@ from ..errors import ParameterError
 from ..reference.systems import systems
 from ..units import Q_, format_quantity, fmt_number
 from .common import (
+    ReagentMeasures,
     activity_row, compound_groups, compound_parameters, compound_series, compound_series_step, dilution_rows,
     dilution_series, fmt_conc, isotope_of, plate_parameters, scaled, solvent_diluent_name, solvent_diluent_row,
     working_solution_row, working_solution_step,
@@ -47,7 +48,7 @@ G_TARGET, G_LIGAND, G_NSB, G_INC, G_SAT = ("Target and membranes", "Radioligand"
 
 
 @register
-class RadioligandBinding(TargetDefaults, Protocol):
+class RadioligandBinding(TargetDefaults, ReagentMeasures, Protocol):
     """Radioligand binding to membranes, counted by liquid scintillation.
 
     The radioligand, its Kd, [L], the membrane source and the NSB drug follow ``target`` from
@@ -286,13 +287,6 @@ class RadioligandBinding(TargetDefaults, Protocol):
             groups += compound_groups(v, extra)
             what = f"({v.n_conc} concentrations + total + NSB) x {v.replicates} replicates"
         return build_layout(groups, plate, what=what)
-
-    @property
-    def measures(self) -> list[Measure]:
-        """Every volume drawn from a stock and every mass weighed to make this plan's reagents
-        (the dilution series' own pipettings are :func:`protocol_kit.design.series_volumes`)."""
-        self._reagent_frame
-        return list(self._measures)
 
     @property
     def additions(self) -> list[Addition]:

@@ -19,6 +19,7 @@ from ..errors import ParameterError
 from ..reference.systems import systems
 from ..units import Q_, fmt_count, fmt_number, format_quantity
 from .common import (
+    ReagentMeasures,
     activity_row, compound_groups, compound_parameters, compound_series, compound_series_step, dilution_rows,
     isotope_of, plate_parameters, scaled, solvent_diluent_name, solvent_diluent_row, working_solution_row,
     working_solution_step,
@@ -65,7 +66,7 @@ def system_kind(system: str) -> str | None:
 
 
 @register
-class ReuptakeInhibition(TargetDefaults, Protocol):
+class ReuptakeInhibition(TargetDefaults, ReagentMeasures, Protocol):
     """Inhibition of transporter-mediated uptake of a labelled or fluorescent substrate.
 
     The system, substrate, its Km, [S], the reference inhibitor, the termination and the cells
@@ -353,13 +354,6 @@ class ReuptakeInhibition(TargetDefaults, Protocol):
         what = (f"2 x {v.control_replicates} control wells + {v.n_conc} concentrations x {v.replicates} "
                 f"replicates" + (f" + {self.n_blanks} blanks" if self.n_blanks else ""))
         return build_layout(groups, plate, what=what)
-
-    @property
-    def measures(self) -> list[Measure]:
-        """Every volume drawn from a stock and every mass weighed to make this plan's reagents
-        (the dilution series' own pipettings are :func:`protocol_kit.design.series_volumes`)."""
-        self._reagent_frame
-        return list(self._measures)
 
     @property
     def additions(self) -> list[Addition]:

@@ -13,14 +13,8 @@ from hypothesis import strategies as st
 from protocol_kit import io as pkio
 from protocol_kit.errors import DataFormatError
 
+from .test_instruments import at
 
-def at(frame, **where):
-    """The one row matching ``where``."""
-    mask = np.ones(len(frame), dtype=bool)
-    for k, v in where.items():
-        mask &= (frame[k] == v).to_numpy()
-    (i,) = np.flatnonzero(mask)
-    return frame.iloc[i]
 
 
 def text(*lines: str) -> bytes:
