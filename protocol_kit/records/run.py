@@ -578,11 +578,25 @@ class Run:
         self.refresh()
         return self._append(ev.SIGNATURE, {"name": who, "meaning": meaning}, who, covers_head=True)
 
-    def amend(self, seq: int, reason: str, *, operator: str | None = None, **changes: object) -> ev.Event:
+    def amend(self, seq: int, reason: str, *, operator: str | None = None,
+              changes: Mapping[str, object] | None = None, **fields: object) -> ev.Event:
         """Correct an earlier event: ``run.amend(7, 'misread label', lot='B123')``. The earlier
-        value stays in the record and in the item's ``amendments``."""
+        value stays in the record and in the item's ``amendments``.
+
+        ``reason`` says why. The fields to change are keywords (``value=``, ``lot=``,
+        ``expiry=``, ``text=``) or the mapping ``changes``, the one way to correct a deviation's
+        own ``reason`` (a keyword ``reason=`` would be this method's reason):
+        ``run.amend(6, 'wrong duration noted', changes={'reason': 'filters soaked 3 h'})``."""
         who = self._who(operator)
         reason = _text("reason", reason, "why the earlier entry is corrected")
+        if changes is not None and not isinstance(changes, Mapping):
+            raise ParameterError("changes", changes, "a dict of field -> new value, e.g. {'reason': '...'}",
+                                 reason=f"is a {type(changes).__name__}")
+        both = sorted(set(changes or {}) & set(fields))
+        if both:
+            raise ParameterError(both[0], fields[both[0]], "one new value per field",
+                                 reason="is given both as a keyword and in changes=")
+        changes = {**(changes or {}), **fields}
         self.refresh()
         target = next((e for e in self._events if e.seq == seq), None)
         amendable = [str(e.seq) for e in self._events if e.type in AMENDABLE]
