@@ -212,15 +212,23 @@ class Run:
 
     def _append(self, type: str, payload: dict, operator: str, *,
                 once: Callable[[RunState], None] | None = None, **kw: Any) -> ev.Event:
-        """Append one event; ``once(state)`` raises if a once-only rule refuses it. It is called
-        inside the store's write transaction on the state refreshed there (see the class
-        docstring), after the caller has already called it on the state it had."""
+        """Append one event; ``once(state)`` raises if a once-only rule refuses it.
+
+        ``once`` is called on the state this object holds, then again inside the store's write
+        transaction on the events appended since by others (with the run's first event, as a
+        state needs), which is all a once-only rule can newly object to: the rules look for an
+        item of a name, step, well or file, and amendments, left out of that second look (their
+        targets may be earlier), change none of those. So the write lock is held for the new
+        events' fold only, not the whole run's."""
         with self._lock:
             if once is not None:
                 once(self.state)
+                seen = self._events[-1].seq
 
                 def guard() -> None:
-                    once(self.refresh().state)
+                    new = [e for e in self.refresh()._events if e.seq > seen and e.type != ev.AMENDMENT]
+                    if new:
+                        once(build_state([self._events[0], *new]))
 
                 kw["guard"] = guard
             event = self.store.append(self.id, operator, type, payload, **kw)

@@ -192,3 +192,25 @@ def test_a_hand_over_to_whoever_already_records_is_refused(run):
         run.hand_over("B. Jones", operator="A. Smith")
     run.hand_over("A. Smith")                      # B. Jones hands back: allowed
     assert [(h.previous, h.to) for h in run.state.handovers] == [("A. Smith", "B. Jones"), ("B. Jones", "A. Smith")]
+
+
+def test_an_event_committed_between_the_early_check_and_the_write_is_seen(store, run, monkeypatch):
+    """Deterministic form of the race: another connection commits an amendment and the same
+    value name after this Run's early check passed and before its transaction starts. The
+    in-transaction check sees the value (the amendment, whose target is earlier, is no obstacle)."""
+    run.enter_value("protein_mg_per_mL", 2.1)                                    # seq 2
+    real_append = store.append
+
+    def other_writer_first(*args, **kw):
+        with Store(store.path) as other:
+            other.append(run.id, "B. Jones", "amendment", {"target_seq": 2, "target_type": "value_entered",
+                                                           "reason": "misread", "changes": {"value": 2.4}})
+            other.append(run.id, "B. Jones", "value_entered", {"name": "Kd_nM", "value": 1.5})  # seq 4
+        return real_append(*args, **kw)
+
+    monkeypatch.setattr(store, "append", other_writer_first)
+    with pytest.raises(ParameterError, match=r"name: 'Kd_nM' was already entered \(event 4\)"):
+        run.enter_value("Kd_nM", 1.7)
+    monkeypatch.undo()
+    assert [e.type for e in run.refresh().events] == ["started", "value_entered", "amendment", "value_entered"]
+    assert run.values["Kd_nM"].value == 1.5 and run.values["protein_mg_per_mL"].value == 2.4
