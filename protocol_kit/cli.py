@@ -137,7 +137,7 @@ def cmd_runs_record(args: argparse.Namespace) -> int:
         events = [run.attach_data(args.file, name=args.name)]
     elif what == "amend":
         changes = {k: _cli_value(v) if k == "value" else v for k, v in _parse_set(args.set or []).items()}
-        events = [run.amend(args.seq, args.reason, **changes)]
+        events = [run.amend(args.seq, args.reason, changes=changes)]
     else:
         events = [run.sign(args.name, args.meaning)]
     for e in events:
@@ -360,7 +360,8 @@ def make_parser() -> argparse.ArgumentParser:
         "attach": ("attach a data file (stored unchanged)", [("file", {}), ("--name", {"help": "name in the run"})]),
         "amend": ("correct an earlier value, lot, note or deviation (the earlier value stays visible)",
                   [("seq", {"type": int, "help": "the event to correct (see 'runs show')"}), ("reason", {}),
-                   ("--set", {"action": "append", "metavar": "FIELD=VALUE", "help": "e.g. --set lot=B123"})]),
+                   ("--set", {"action": "append", "metavar": "FIELD=VALUE",
+                               "help": "e.g. --set lot=B123; a deviation's text: --set reason=..."})]),
     }
     for command, (text, arguments) in recorders.items():
         r = runs.add_parser(command, parents=[store_opt], help=text)

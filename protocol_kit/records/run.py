@@ -13,6 +13,8 @@ import json
 import math
 import os
 import secrets
+import threading
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,29 +96,42 @@ class Run:
 
     ``operator`` is who records events through this object; a method's ``operator=`` overrides
     it for one event. Reading needs no operator.
+
+    Once-only rules (a step ticked once; a value name, a data file or report name used once; a
+    well or animal excluded once; a data file superseded once; no hand-over to whoever already
+    records) are checked twice: early, for a quick refusal, and again inside the store's write
+    transaction on the run as it stands then (events of other processes and threads
+    included), so of several writers racing to do the same thing exactly one records it and the
+    others get the same error a single writer would.
+
+    Threads: a Run may be shared between threads (its store serialises the connection; the
+    Run's own lock keeps its cached events in order), at the cost of the threads taking turns.
     """
 
     def __init__(self, store: Store, run_id: str, operator: str | None = None) -> None:
         self.store = store
         self.id = run_id
         self.operator = _operator(operator) if operator is not None else None
+        self._lock = threading.RLock()  # taken before the store's lock, never after it
         self._events: list[ev.Event] = store.events(run_id)
         self._state: RunState | None = None
 
     # -- state -------------------------------------------------------------------------------
     def refresh(self) -> Run:
         """Read events appended since (by this or another process)."""
-        new = self.store.events(self.id, after=self._events[-1].seq)
-        if new:
-            self._events += new
-            self._state = None
+        with self._lock:
+            new = self.store.events(self.id, after=self._events[-1].seq)
+            if new:
+                self._events += new
+                self._state = None
         return self
 
     @property
     def state(self) -> RunState:
-        if self._state is None:
-            self._state = build_state(self._events)
-        return self._state
+        with self._lock:
+            if self._state is None:
+                self._state = build_state(self._events)
+            return self._state
 
     @property
     def events(self) -> list[ev.Event]:
@@ -195,21 +210,44 @@ class Run:
             then = "the bench record is closed; what was not recorded before signing stays unrecorded"
         raise RecordLockedError(f"run {self.id} is signed ({signed}), so {what} cannot be recorded: {then}")
 
-    def _append(self, type: str, payload: dict, operator: str, **kw: Any) -> ev.Event:
-        event = self.store.append(self.id, operator, type, payload, **kw)
-        self.refresh()
-        return event
+    def _append(self, type: str, payload: dict, operator: str, *,
+                once: Callable[[RunState], None] | None = None, **kw: Any) -> ev.Event:
+        """Append one event; ``once(state)`` raises if a once-only rule refuses it.
+
+        ``once`` is called on the state this object holds, then again inside the store's write
+        transaction on the events appended since by others (with the run's first event, as a
+        state needs), which is all a once-only rule can newly object to: the rules look for an
+        item of a name, step, well or file, and amendments, left out of that second look (their
+        targets may be earlier), change none of those. So the write lock is held for the new
+        events' fold only, not the whole run's."""
+        with self._lock:
+            if once is not None:
+                once(self.state)
+                seen = self._events[-1].seq
+
+                def guard() -> None:
+                    new = [e for e in self.refresh()._events if e.seq > seen and e.type != ev.AMENDMENT]
+                    if new:
+                        once(build_state([self._events[0], *new]))
+
+                kw["guard"] = guard
+            event = self.store.append(self.id, operator, type, payload, **kw)
+            self.refresh()
+            return event
 
     def check(self, step_id: str, *, operator: str | None = None) -> ev.Event:
         """Tick a checklist step as done now."""
         who = self._who(operator)
         self._writable("a step check", ev.STEP_CHECKED)
         step_id = self._step_id("step_id", step_id)
-        done = self.state.steps.get(step_id)
-        if done is not None:
-            raise ParameterError("step_id", step_id, "a step not checked yet",
-                                 reason=f"was already checked by {done.operator} at {done.time}")
-        return self._append(ev.STEP_CHECKED, {"step_id": step_id}, who)
+
+        def not_checked(state: RunState) -> None:
+            done = state.steps.get(step_id)
+            if done is not None:
+                raise ParameterError("step_id", step_id, "a step not checked yet",
+                                     reason=f"was already checked by {done.operator} at {done.time}")
+
+        return self._append(ev.STEP_CHECKED, {"step_id": step_id}, who, once=not_checked)
 
     def _step_id(self, field: str, step_id: object) -> str:
         ids = [s.id for s in self.protocol.checklist]
@@ -261,7 +299,15 @@ class Run:
         to = _text("to", to, "the name of the person taking over, e.g. 'B. Jones'")
         if to == who:
             raise ParameterError("to", to, "someone other than the person handing over", reason="is the same person")
-        event = self._append(ev.HANDOVER, {"from": who, "to": to}, who)
+
+        def not_holding(state: RunState) -> None:
+            last = state.handovers[-1] if state.handovers else None
+            if last is not None and last.to == to:
+                raise ParameterError("to", to, "someone who does not record this run already",
+                                     reason=f"already records it (hand-over event {last.seq}, "
+                                            f"{last.previous} -> {last.to}, {last.time})")
+
+        event = self._append(ev.HANDOVER, {"from": who, "to": to}, who, once=not_holding)
         self.operator = to
         return event
 
@@ -270,12 +316,16 @@ class Run:
         who = self._who(operator)
         self._writable("a value", ev.VALUE)
         name = _text("name", name, "a name for the value, e.g. 'protein_mg_per_mL'")
-        if name in self.state.values:
-            old = self.state.values[name]
-            raise ParameterError("name", name, "a name not entered yet",
-                                 reason=f"was already entered (event {old.seq}); correct it with "
-                                        f"run.amend({old.seq}, reason, value=...)")
-        return self._append(ev.VALUE, {"name": name, "value": _json_value("value", value)}, who)
+        payload = {"name": name, "value": _json_value("value", value)}
+
+        def not_entered(state: RunState) -> None:
+            old = state.values.get(name)
+            if old is not None:
+                raise ParameterError("name", name, "a name not entered yet",
+                                     reason=f"was already entered (event {old.seq}); correct it with "
+                                            f"run.amend({old.seq}, reason, value=...)")
+
+        return self._append(ev.VALUE, payload, who, once=not_entered)
 
     def attach_data(self, path_or_frame: str | os.PathLike | pd.DataFrame, *, name: str | None = None,
                     operator: str | None = None) -> ev.Event:
@@ -283,25 +333,28 @@ class Run:
         who = self._who(operator)
         self._writable("a data file", ev.DATA)
         data, default_name, source = _file_bytes("path_or_frame", path_or_frame)
-        return self._attach(ev.DATA, data, name or default_name, source, who, self.data_files)
+        return self._attach(ev.DATA, data, name or default_name, source, who)
 
     def record_report(self, path: str | os.PathLike, *, operator: str | None = None) -> ev.Event:
         """Store a rendered sheet or report (HTML, PDF) unchanged with its SHA-256."""
         who = self._who(operator)
         self._writable("a report", ev.REPORT)
         data, default_name, source = _file_bytes("path", path, frames=False)
-        return self._attach(ev.REPORT, data, default_name, source, who, self.reports)
+        return self._attach(ev.REPORT, data, default_name, source, who)
 
-    def _attach(self, type: str, data: bytes, name: str, source: str | None, who: str,
-                existing: tuple) -> ev.Event:
+    def _attach(self, type: str, data: bytes, name: str, source: str | None, who: str) -> ev.Event:
+        """A data file (``type`` DATA) or a report (REPORT), under a name not used by one yet."""
         name = _text("name", name, "a file name")
-        used = [f.name for f in existing]
-        if name in used:
-            raise ParameterError("name", name, "a name not used yet in this run; pass name=...",
-                                 reason=f"is already attached (attached: {', '.join(used)})")
+
+        def name_free(state: RunState) -> None:
+            used = [f.name for f in (state.data if type == ev.DATA else state.reports)]
+            if name in used:
+                raise ParameterError("name", name, "a name not used yet in this run; pass name=...",
+                                     reason=f"is already attached (attached: {', '.join(used)})")
+
         sha = hashlib.sha256(data).hexdigest()
         payload = {"name": name, "sha256": sha, "size": len(data), "source": source}
-        return self._append(type, payload, who, blobs={sha: data})
+        return self._append(type, payload, who, blobs={sha: data}, once=name_free)
 
     def record_analysis(self, result: object, *, name: str = "analysis",
                         operator: str | None = None) -> ev.Event:
@@ -344,11 +397,14 @@ class Run:
         else:
             kind, key = "animal", _text("animal", item, "an animal id as written in the data, e.g. 'R03'")
         reason = _text("reason", reason, f"why the {kind} is left out, e.g. 'probe outside the target region'")
-        done = next((x for x in self.state.exclusions if (x.kind, x.item) == (kind, key)), None)
-        if done is not None:
-            raise ParameterError(kind, key, f"a {kind} not excluded yet",
-                                 reason=f"is already excluded (event {done.seq}: {done.reason})")
-        return self._append(ev.EXCLUSION, {"kind": kind, "item": key, "reason": reason}, who)
+
+        def not_excluded(state: RunState) -> None:
+            done = next((x for x in state.exclusions if (x.kind, x.item) == (kind, key)), None)
+            if done is not None:
+                raise ParameterError(kind, key, f"a {kind} not excluded yet",
+                                     reason=f"is already excluded (event {done.seq}: {done.reason})")
+
+        return self._append(ev.EXCLUSION, {"kind": kind, "item": key, "reason": reason}, who, once=not_excluded)
 
     def supersede_data(self, name: str, reason: str, *, operator: str | None = None) -> ev.Event:
         """Mark the attached data file ``name`` as superseded (e.g. the wrong file was uploaded):
@@ -359,12 +415,17 @@ class Run:
         files = {f.name: f for f in self.data_files}
         if name not in files:
             raise UnknownNameError("data file to supersede", str(name), files)
-        done = next((s for s in self.state.superseded if s.name == name), None)
-        if done is not None:
-            raise ParameterError("name", name, "a data file not superseded yet",
-                                 reason=f"is already superseded (event {done.seq}: {done.reason})")
+
+        def not_superseded(state: RunState) -> None:
+            done = next((s for s in state.superseded if s.name == name), None)
+            if done is not None:
+                raise ParameterError("name", name, "a data file not superseded yet",
+                                     reason=f"is already superseded (event {done.seq}: {done.reason})")
+
+        not_superseded(self.state)  # before the reason's check, as the user reads the refusals
         reason = _text("reason", reason, "why the file is left out, e.g. 'wrong plate exported'")
-        return self._append(ev.SUPERSEDED, {"name": name, "sha256": files[name].sha256, "reason": reason}, who)
+        payload = {"name": name, "sha256": files[name].sha256, "reason": reason}
+        return self._append(ev.SUPERSEDED, payload, who, once=not_superseded)
 
     def _apply_exclusions(self, frame: pd.DataFrame, options: dict) -> tuple[pd.DataFrame, dict]:
         """The frame without the excluded wells (joined to the plan first, so the plan's other
@@ -475,7 +536,7 @@ class Run:
             while name in used:
                 n += 1
                 name = f"{path.stem}-{n}{path.suffix}"
-            self._attach(ev.REPORT, data, name, source, who, self.reports)
+            self._attach(ev.REPORT, data, name, source, who)
         return path
 
     def data_bytes(self, name: str) -> bytes:
@@ -525,11 +586,25 @@ class Run:
         self.refresh()
         return self._append(ev.SIGNATURE, {"name": who, "meaning": meaning}, who, covers_head=True)
 
-    def amend(self, seq: int, reason: str, *, operator: str | None = None, **changes: object) -> ev.Event:
+    def amend(self, seq: int, reason: str, *, operator: str | None = None,
+              changes: Mapping[str, object] | None = None, **fields: object) -> ev.Event:
         """Correct an earlier event: ``run.amend(7, 'misread label', lot='B123')``. The earlier
-        value stays in the record and in the item's ``amendments``."""
+        value stays in the record and in the item's ``amendments``.
+
+        ``reason`` says why. The fields to change are keywords (``value=``, ``lot=``,
+        ``expiry=``, ``text=``) or the mapping ``changes``, the one way to correct a deviation's
+        own ``reason`` (a keyword ``reason=`` would be this method's reason):
+        ``run.amend(6, 'wrong duration noted', changes={'reason': 'filters soaked 3 h'})``."""
         who = self._who(operator)
         reason = _text("reason", reason, "why the earlier entry is corrected")
+        if changes is not None and not isinstance(changes, Mapping):
+            raise ParameterError("changes", changes, "a dict of field -> new value, e.g. {'reason': '...'}",
+                                 reason=f"is a {type(changes).__name__}")
+        both = sorted(set(changes or {}) & set(fields))
+        if both:
+            raise ParameterError(both[0], fields[both[0]], "one new value per field",
+                                 reason="is given both as a keyword and in changes=")
+        changes = {**(changes or {}), **fields}
         self.refresh()
         target = next((e for e in self._events if e.seq == seq), None)
         amendable = [str(e.seq) for e in self._events if e.type in AMENDABLE]

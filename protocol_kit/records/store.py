@@ -7,7 +7,13 @@
 - Files are stored unchanged in ``blobs``, keyed by their SHA-256, in the same transaction as
   the event that names them, so an event never points at a file that was not written.
 - The lock rule (nothing but signatures and amendments after a signature) is checked inside
-  the same transaction, so it holds against a concurrent writer too.
+  the same transaction, so it holds against a concurrent writer too; so are the caller's
+  once-only rules (``guard``: a step ticked once, a value name entered once, ...), so two
+  processes or threads racing to record the same thing record it once and the other is refused.
+- Threads: a Store (and a Run on it) may be shared between threads. Its one connection is
+  opened with ``check_same_thread=False`` and every statement, and every write transaction
+  from ``BEGIN IMMEDIATE`` to ``COMMIT``, runs under the store's re-entrant lock, so threads take
+  turns and never see each other's uncommitted writes.
 
 Default location: ``$PROTOCOL_KIT_STORE`` if set, else ``protocol_kit.db`` in the working
 directory.
@@ -18,7 +24,8 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 from pathlib import Path
@@ -47,6 +54,37 @@ _SCHEMA = (
     """INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')""",
 )
 _COLUMNS = "run_id, seq, time, operator, type, payload, prev_hash, hash"
+
+
+class _Rows(list):
+    """The rows of one statement, read whole under the lock (a cursor's fetchone/fetchall)."""
+
+    def fetchone(self):
+        return self[0] if self else None
+
+    def fetchall(self) -> list:
+        return list(self)
+
+
+class _SerialConnection:
+    """An sqlite3 connection shared by threads: each statement runs and its rows are read under
+    ``lock`` (re-entrant; a write transaction holds it from BEGIN to COMMIT)."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self._con = con
+        self.lock = threading.RLock()
+
+    def execute(self, sql: str, params=()) -> _Rows:
+        with self.lock:
+            return _Rows(self._con.execute(sql, params).fetchall())
+
+    def executemany(self, sql: str, rows) -> None:
+        with self.lock:
+            self._con.executemany(sql, rows)
+
+    def close(self) -> None:
+        with self.lock:
+            self._con.close()
 
 
 def default_store_path() -> Path:
@@ -84,7 +122,8 @@ class Store:
         if self.path.is_dir():
             raise ProtocolKitError(f"store: {str(self.path)!r} is a folder; give a file such as {DEFAULT_NAME}")
         try:
-            self._con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self._con = _SerialConnection(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                                          check_same_thread=False))
             tables = {r[0] for r in self._con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if (tables or not create) and "meta" not in tables:
                 self._con.close()
@@ -117,26 +156,32 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, holding SQLite's write lock from the start."""
+        """One write transaction, holding SQLite's write lock (other processes) and the store's
+        lock (other threads) from the start."""
         con = self._con
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            yield con
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
+        with con.lock:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
 
     # -- writing -----------------------------------------------------------------------------
     def append(self, run_id: str, operator: str, type: str, payload: Mapping, *,
                blobs: Mapping[str, bytes] | None = None, new_run: bool = False,
-               covers_head: bool = False) -> Event:
+               covers_head: bool = False, guard: Callable[[], None] | None = None) -> Event:
         """Append one event (and the files it names) in one transaction; returns it as stored.
 
         ``new_run`` must be True for the run's first event and only then. Raises
         :class:`RecordLockedError` when the run is signed and the event is not a signature or
         an amendment. ``covers_head`` adds ``record_hash`` and ``covers_seq`` (the run's last
         event before this one) to the payload inside the transaction, as a signature needs.
+        ``guard`` is called inside the transaction, after the lock rule and before the write:
+        whatever it reads from this store is every event committed so far (no other writer can
+        commit until this one ends), and an exception it raises refuses the event (nothing is
+        written). :class:`~.run.Run` passes its once-only rules this way.
         """
         payload = json.loads(canonical_json(dict(payload)))  # exactly what a reader will parse
         with self._write() as con:
@@ -148,6 +193,8 @@ class Store:
                 raise UnknownNameError("run", run_id, self.run_ids())
             if not new_run and type not in AFTER_LOCK:
                 self._refuse_if_signed(con, run_id, type)
+            if guard is not None:
+                guard()
             seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
             if covers_head:
                 payload = {**payload, "record_hash": prev, "covers_seq": seq - 1}
