@@ -191,6 +191,14 @@ def check_receipts(rows: list[Row], receipts: Iterable[Receipt]) -> list[Problem
     return problems
 
 
+def check_runs_present(run_ids: Iterable[str], receipts: Iterable[Receipt]) -> list[Problem]:
+    """A receipt whose run the store no longer holds at all: the whole run was removed."""
+    present = set(run_ids)
+    return [Problem(r.run_id, r.seq, f"run missing: receipt {r.file_name} ({r.meaning} by {r.name}) names run "
+                                     f"{r.run_id}, which the store does not hold (the run was removed)")
+            for r in dict.fromkeys(receipts) if r.run_id not in present]
+
+
 def _same_signature(row: Row, r: Receipt) -> bool:
     try:
         p = json.loads(row.payload)

@@ -250,7 +250,7 @@ class Store:
         signatures' keys (:func:`.keys.check_signatures`) and every receipt given or found
         beside the store (:func:`.receipts.check_receipts`)."""
         from .keys import check_registry, check_signatures, registered_keys, registry_rows
-        from .receipts import as_receipts, check_receipts, find_receipts
+        from .receipts import as_receipts, check_receipts, check_runs_present, find_receipts
 
         ids = [run_id] if run_id is not None else self.run_ids()
         if run_id is not None and not self._con.execute(
@@ -261,6 +261,10 @@ class Store:
         key_rows = registry_rows(self)
         registry = registered_keys(key_rows)
         given = as_receipts(receipts)
+        other = sorted({r.run_id for r in given} - {run_id}) if run_id is not None else []
+        if other:
+            raise ProtocolKitError(f"verify {run_id}: receipt(s) given of another run ({', '.join(other)}); "
+                                   "give the receipts of this run, or verify the whole store")
         for rid in ids:
             rows = self.rows(rid)
             n += len(rows)
@@ -269,6 +273,8 @@ class Store:
             problems += check_signatures(rows, registry)
             problems += check_receipts(rows, [*given, *find_receipts(self.path, rid)])
         problems.sort(key=lambda p: (ids.index(p.run_id), p.seq))
+        if run_id is None:  # a receipt of a run the store no longer holds
+            problems += check_runs_present(ids, [*given, *find_receipts(self.path)])
         return VerifyReport(tuple(ids), n, tuple(check_registry(key_rows) + problems))
 
     def _check_blobs(self, rows: list[Row]) -> list[Problem]:

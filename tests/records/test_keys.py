@@ -280,3 +280,26 @@ def test_cli_keys_init_sign_and_verify_with_a_receipt(tmp_path, monkeypatch, cap
     monkeypatch.setenv(keys.PASSPHRASE_ENV, "wrong passphrase")
     code, _, err = cli("keys", "register", "--name", "E. Fischer", "--store", db)
     assert code == 2 and err == f"error: keys: wrong passphrase for 'E. Fischer' (key {keys.key_path('E. Fischer')})\n"
+
+
+def test_a_signed_run_removed_whole_is_found_by_its_receipt(signed, store, binding):
+    run, _ = signed
+    other = binding.start_run("B. Jones", store)
+    con = sqlite3.connect(store.path)
+    con.execute("DROP TRIGGER events_no_delete")
+    con.execute("DELETE FROM events WHERE run_id=?", (run.id,))
+    con.commit()
+    con.close()
+    report = store.verify()  # the receipt beside the store still names the run
+    assert report.runs == (other.id,)
+    assert [str(p) for p in report.problems] == [
+        f"run {run.id}: event 4: run missing: receipt {run.id}.4.json (performed by A. Smith) names run {run.id}, "
+        "which the store does not hold (the run was removed)"]
+
+
+def test_a_receipt_of_another_run_is_refused_when_verifying_one_run(signed, store, binding):
+    run, _ = signed
+    other = binding.start_run("B. Jones", store)
+    receipt = receipt_dir(store.path) / f"{run.id}.4.json"
+    with pytest.raises(ProtocolKitError, match=rf"receipt\(s\) given of another run \({run.id}\)"):
+        store.verify(other.id, receipts=[receipt])
