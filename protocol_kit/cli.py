@@ -139,7 +139,7 @@ def cmd_runs_record(args: argparse.Namespace) -> int:
         changes = {k: _cli_value(v) if k == "value" else v for k, v in _parse_set(args.set or []).items()}
         events = [run.amend(args.seq, args.reason, changes=changes)]
     else:
-        events = [run.sign(args.name, args.meaning)]
+        events = [run.sign(args.name, args.meaning, passphrase=_passphrase(args.name))]
     for e in events:
         print(f"{run.id}: event {e.seq} {e.type} by {e.operator}")
     return 0
@@ -178,8 +178,59 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _passphrase(name: str, *, confirm: bool = False) -> str | None:
+    """None when $PROTOCOL_KIT_PASSPHRASE is set (the record layer reads it); else asked for
+    without echo in a terminal; else an error saying how to give it."""
+    import getpass
+    import os
+
+    from .records.keys import PASSPHRASE_ENV
+
+    if os.environ.get(PASSPHRASE_ENV):
+        return None
+    if not sys.stdin.isatty():
+        raise ProtocolKitError(f"the passphrase of {name!r} is needed: set ${PASSPHRASE_ENV} (not a terminal, "
+                               "so it cannot be asked for)")
+    secret = getpass.getpass(f"passphrase of {name}: ")
+    if confirm and getpass.getpass("the same passphrase again: ") != secret:
+        raise ProtocolKitError("keys: the two passphrases differ; nothing was written")
+    return secret
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """keys init / register / list: a person's signing key, and the keys a store holds."""
+    from .records import keys
+    from .records.store import Store
+
+    what = args.keys_command
+    if what == "list":
+        with Store(args.store, create=False) as store:
+            rows = keys.registry_rows(store)
+            for name, found in sorted(keys.registered_keys(rows).items()):
+                mine = keys.key_path(name)
+                print(f"{name}: key {', '.join(keys.fingerprint(k) for k in found)}"
+                      f"{f' (private key here: {mine})' if mine.is_file() else ''}")
+            if not rows:
+                print(f"no keys registered in {store.path}")
+        return 0
+    secret = _passphrase(args.name, confirm=what == "init")
+    if what == "init":
+        path = keys.init_key(args.name, secret)
+        print(f"made the signing key of {args.name.strip()!r}: {path}")
+        if args.store is None:
+            print(f"it is registered in a store on its first signature there, or now with "
+                  f"'protocol-kit keys register --name {args.name.strip()!r} --store FILE'")
+            return 0
+    key = keys.load_key(args.name, secret)  # registering proves the key is the person's
+    with Store(args.store) as store:
+        written = keys.register_key(store, key.name, key.public_key)
+        print(f"{key.name!r}: key {keys.fingerprint(key.public_key)} "
+              f"{'registered in' if written else 'already registered in'} {store.path}")
+    return 0
+
+
 def cmd_runs_verify(args: argparse.Namespace) -> int:
-    report = _store(args).verify(args.run)
+    report = _store(args).verify(args.run, receipts=args.receipt or ())
     if report.ok:
         print(report)
     else:  # the summary names no problem, so each is printed once below it
@@ -382,7 +433,7 @@ def make_parser() -> argparse.ArgumentParser:
                         help="sign the run (the first signature closes the bench record; data, analyses "
                              "and reports may follow 'performed' until a review)")
     r.add_argument("run", help="run id")
-    r.add_argument("--name", required=True, help="the signer")
+    r.add_argument("--name", required=True, help="the signer (with a key: 'protocol-kit keys init --name NAME')")
     r.add_argument("--meaning", required=True, help="performed, reviewed, approved, witnessed or verified")
     r.set_defaults(func=cmd_runs_record)
     r = runs.add_parser("list", parents=[store_opt], help="one line per run")
@@ -394,6 +445,9 @@ def make_parser() -> argparse.ArgumentParser:
     r = runs.add_parser("verify", parents=[store_opt],
                         help="check the hash chain of one run (or all); exit 1 if anything was altered")
     r.add_argument("run", nargs="?", help="run id (default: every run in the store)")
+    r.add_argument("--receipt", action="append", metavar="FILE",
+                   help="a signature's receipt to check the run against (repeatable); the receipts "
+                        "beside the store (STORE.receipts/) are always checked")
     r.set_defaults(func=cmd_runs_verify)
     r = runs.add_parser("export", parents=[store_opt], help="write a run as a .zip bundle or an .eln file")
     r.add_argument("run", help="run id")
@@ -402,6 +456,24 @@ def make_parser() -> argparse.ArgumentParser:
     r = runs.add_parser("import", parents=[store_opt], help="read a run from a .zip or .eln export")
     r.add_argument("file", help="a .zip or .eln written by 'runs export'")
     r.set_defaults(func=cmd_runs_import)
+
+    s = sub.add_parser("keys", help="signing keys: make yours, register it in a store, list a store's keys")
+    keys_sub = s.add_subparsers(dest="keys_command", metavar="init|register|list", required=True,
+                                parser_class=_Parser)
+    pass_help = "the passphrase is read from $PROTOCOL_KIT_PASSPHRASE, else asked for in the terminal"
+    k = keys_sub.add_parser("init", help=f"make NAME's key pair (private key encrypted, in "
+                                         f"$PROTOCOL_KIT_CONFIG_DIR/keys or ~/.config/protocol_kit/keys); {pass_help}")
+    k.add_argument("--name", required=True, help="the signer's name as they sign, e.g. 'A. Smith'")
+    k.add_argument("--store", help="also register the public key in this store (created if missing)")
+    k.set_defaults(func=cmd_keys)
+    k = keys_sub.add_parser("register", help=f"register NAME's public key in a store (proves the passphrase); "
+                                             f"{pass_help}")
+    k.add_argument("--name", required=True, help="the signer's name")
+    k.add_argument("--store", help="store file (default: $PROTOCOL_KIT_STORE, else ./protocol_kit.db)")
+    k.set_defaults(func=cmd_keys)
+    k = keys_sub.add_parser("list", help="the keys registered in a store (fingerprints)")
+    k.add_argument("--store", help="store file (default: $PROTOCOL_KIT_STORE, else ./protocol_kit.db)")
+    k.set_defaults(func=cmd_keys)
 
     s = sub.add_parser("profile", help="a compound's Ki by target across the runs of the store, with ratios")
     s.add_argument("compound", help="compound name as recorded in the runs (case and salt forms ignored)")

@@ -5,7 +5,10 @@ HTML and PDF. Prints the key numbers and where everything is."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,11 +16,17 @@ from .core.protocol import get_protocol
 from .demo_files import instrument_file
 from .io import read_for_analysis
 from .profile.core import profile
+from .profile.simulate import OPERATOR as SIMULATION_OPERATOR
 from .profile.simulate import simulate_profile_runs
+from .records import keys
 from .records.store import Store
 
 SEED = 1
 STORE_NAME = "demo-runs.db"
+# The demo's signing keys live in their own folder inside the demo's output, unlocked by this
+# passphrase: printed, so it is not a secret (real keys: protocol-kit keys init --name NAME).
+KEYS_CONFIG = "demo-config"
+DEMO_PASSPHRASE = "demo passphrase (not secret)"
 NOTE = ("Demo run: the steps were ticked by the demo script within seconds, so the elapsed times are not bench "
         f"times; the readings are simulated (seed {SEED}) from the reference pharmacology.")
 
@@ -101,6 +110,25 @@ def _show(made: dict, out: Path) -> list[str]:
 PROFILE_COMPOUND, PROFILE_TARGETS = "sertraline", ("SERT", "NET", "DAT")
 
 
+@contextmanager
+def demo_keys(out: Path, names: tuple[str, ...]) -> Iterator[Path]:
+    """While the demo runs, keys are read from ``out/demo-config`` (made there for ``names``
+    with :data:`DEMO_PASSPHRASE` when missing); the user's own keys are not touched."""
+    config = out / KEYS_CONFIG
+    saved = os.environ.get(keys.CONFIG_ENV)
+    os.environ[keys.CONFIG_ENV] = str(config)
+    try:
+        for name in dict.fromkeys(names):
+            if not keys.key_path(name).is_file():
+                keys.init_key(name, DEMO_PASSPHRASE)
+        yield config
+    finally:
+        if saved is None:
+            os.environ.pop(keys.CONFIG_ENV, None)
+        else:
+            os.environ[keys.CONFIG_ENV] = saved
+
+
 def run_demo(out: Path, runs: tuple[DemoRun, ...] = DEMO_RUNS) -> list[dict]:
     """Work every demo run through into ``out`` (created), print the summary; returns what
     each made (see :func:`work_through`)."""
@@ -110,20 +138,23 @@ def run_demo(out: Path, runs: tuple[DemoRun, ...] = DEMO_RUNS) -> list[dict]:
     db = out / STORE_NAME
     print(f"protocol_kit demo: {len(runs)} runs, simulated data (seed {SEED}), into {out}")
     made = []
-    with Store(db) as store:
+    with Store(db) as store, demo_keys(out, (*(d.operator for d in runs), SIMULATION_OPERATOR)) as config:
         for demo in runs:
             made.append(work_through(demo, out, store))
             print("\n".join(["", *_show(made[-1], out)]), flush=True)
-        print(f"\nsertraline at SERT, NET and DAT: {len(PROFILE_TARGETS)} more binding runs, analysed and signed", flush=True)
-        simulate_profile_runs(store, PROFILE_COMPOUND, PROFILE_TARGETS, seed=SEED)
+        print(f"\nsertraline at SERT, NET and DAT: {len(PROFILE_TARGETS)} more binding runs, analysed and signed "
+              f"with the demo key of {SIMULATION_OPERATOR!r}", flush=True)
+        simulate_profile_runs(store, PROFILE_COMPOUND, PROFILE_TARGETS, seed=SEED, passphrase=DEMO_PASSPHRASE)
     prof = profile(PROFILE_COMPOUND, store=db)
     svg = out / f"{PROFILE_COMPOUND}-profile.svg"
     prof.plot(svg)
     print(f"\n{prof}\n\nprofile plot: {svg.name} (protocol-kit profile {PROFILE_COMPOUND} --store {db})")
     first = made[0]["run"].id
     print(f"\nstore: {db} (protocol-kit runs list --store {db})")
-    print("the three protocol runs above are not signed yet; to sign one and render the signed report:")
-    print(f"  protocol-kit runs sign {first} --name '{made[0]['demo'].operator}' --meaning performed --store {db}")
+    print(f"the three protocol runs above are not signed yet; the demo's signing keys are in {config} "
+          f"(passphrase {DEMO_PASSPHRASE!r}); to sign one and render the signed report:")
+    print(f"  PROTOCOL_KIT_CONFIG_DIR={config} PROTOCOL_KIT_PASSPHRASE='{DEMO_PASSPHRASE}' \\\n"
+          f"    protocol-kit runs sign {first} --name '{made[0]['demo'].operator}' --meaning performed --store {db}")
     print(f"  protocol-kit report {first} -o {out / 'signed-report.pdf'} --store {db}")
     print(f"done in {time.perf_counter() - start:.1f} s")
     return made

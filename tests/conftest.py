@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -5,6 +6,30 @@ from pathlib import Path
 import pytest
 
 import protocol_kit as pk
+from protocol_kit.profile.simulate import OPERATOR as SIMULATION_OPERATOR
+from protocol_kit.records.keys import CONFIG_ENV, PASSPHRASE_ENV, init_key
+
+# Every name the tests sign as (grep 'sign(' in tests/), with a key made once per session.
+SIGNERS = ("A. Smith", "B. Jones", "C. Le", "C. Lee", "D. Head", "A. Tester", "T. Tester", SIMULATION_OPERATOR)
+TEST_PASSPHRASE = "test passphrase, not a secret"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_keys(tmp_path_factory):
+    """Signing works as in a lab set up for it: $PROTOCOL_KIT_CONFIG_DIR points to a session
+    folder holding a key for each of :data:`SIGNERS`, and $PROTOCOL_KIT_PASSPHRASE unlocks
+    them (set in os.environ, so CLI subprocesses and the browser tests' servers see it too)."""
+    config = tmp_path_factory.mktemp("config")
+    saved = {k: os.environ.get(k) for k in (CONFIG_ENV, PASSPHRASE_ENV)}
+    os.environ[CONFIG_ENV], os.environ[PASSPHRASE_ENV] = str(config), TEST_PASSPHRASE
+    for name in SIGNERS:
+        init_key(name)
+    yield config
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 @pytest.fixture(params=pk.protocol_ids())

@@ -79,10 +79,13 @@ def binding_plan(compound: str, target: str, ki_molar: float):
 
 def simulate_profile_runs(store: Store | str | os.PathLike | None, compound: str = "sertraline",
                           targets: tuple[str, ...] = ("SERT", "NET", "DAT"), seed: int = 1, *,
-                          ki: Mapping[str, object] | None = None, operator: str = OPERATOR) -> list[Run]:
+                          ki: Mapping[str, object] | None = None, operator: str = OPERATOR,
+                          passphrase: str | None = None) -> list[Run]:
     """One signed, analysed, simulated competition-binding run of ``compound`` per target in
     ``store`` (see the module docstring); ``ki`` maps a target to the true Ki to simulate
-    (e.g. {"H1": "2 uM"}; default the reference estimate). Returns the runs, in target order."""
+    (e.g. {"H1": "2 uM"}; default the reference estimate). Each run is signed 'performed' by
+    ``operator`` with their key (``protocol-kit keys init --name OPERATOR``), unlocked by
+    ``passphrase`` (None: ``$PROTOCOL_KIT_PASSPHRASE``). Returns the runs, in target order."""
     from ..simulate.reference import reference_ki
 
     st = as_store(store)
@@ -99,6 +102,6 @@ def simulate_profile_runs(store: Store | str | os.PathLike | None, compound: str
         name = f"{t}-counts.csv"
         run.attach_data(counts, name=name)
         run.analyse(name)  # the result recorded with the file's name and SHA-256
-        run.sign(operator, "performed")
+        run.sign(operator, "performed", passphrase=passphrase)
         runs.append(run)
     return runs

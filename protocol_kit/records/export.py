@@ -52,6 +52,7 @@ def _bundle_files(run: Run) -> dict[str, bytes]:
             if path in files:
                 path = f"{folder}/{item.seq}-{_safe(item.name)}"
             files[path] = run.store.blob(item.sha256)
+    files.update(receipt_entries(run))
     try:
         files["sheet.html"] = run.protocol.sheet().encode("utf-8")
     except ProtocolKitError:  # the protocol is not available here: the record is complete without it
@@ -62,6 +63,13 @@ def _bundle_files(run: Run) -> dict[str, bytes]:
               "run": s.to_dict()}
     files["record.json"] = json.dumps(record, indent=2, ensure_ascii=False).encode("utf-8")
     return files
+
+
+def receipt_entries(run: Run) -> dict[str, bytes]:
+    """The run's signature receipts as bundle entries ``receipts/<run id>.<seq>.json``."""
+    from .receipts import run_receipts
+
+    return {f"receipts/{r.file_name}": r.to_json() for r in run_receipts(run)}
 
 
 def _crate(run: Run, folder: str, files: dict[str, bytes]) -> dict:

@@ -14,7 +14,7 @@ import math
 import os
 import secrets
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -178,9 +178,11 @@ class Run:
 
         return export_run(self, path)
 
-    def verify(self) -> VerifyReport:
-        """Check this run's hash chain and attached files (see :meth:`Store.verify`)."""
-        return self.store.verify(self.id)
+    def verify(self, receipts: Iterable = ()) -> VerifyReport:
+        """Check this run's hash chain, attached files, signatures and keys, against every
+        receipt given (Receipt objects, their JSON objects, or receipt file paths) or found
+        beside the store (see :meth:`Store.verify`)."""
+        return self.store.verify(self.id, receipts=receipts)
 
     # -- recording ---------------------------------------------------------------------------
     def _who(self, operator: str | None) -> str:
@@ -578,13 +580,31 @@ class Run:
         joined = join_layout(frame, layout, extra_wells=extra_wells, warnings=warnings)
         return check_markers(joined, list(layout["well"]), exclude_wells) if "well" in layout.columns else joined
 
-    def sign(self, name: str, meaning: str) -> ev.Event:
-        """Sign the record as it stands; the first signature locks the run."""
+    def sign(self, name: str, meaning: str, *, passphrase: str | None = None) -> ev.Event:
+        """Sign the record as it stands with ``name``'s key (:mod:`.keys`), unlocked by
+        ``passphrase`` (None: ``$PROTOCOL_KIT_PASSPHRASE``); the first signature locks the run.
+
+        The key is registered in the store on its first signature there (refused when the
+        store holds another key for ``name``). Inside the append's transaction the record hash,
+        covered seq and time are fixed and signed (:func:`.keys.signed_message`); then a receipt
+        is written beside the store (:mod:`.receipts`)."""
+        from .keys import load_key, register_key, signed_message
+        from .receipts import Receipt, write_receipt
+
         who = _text("name", name, "the signer's name")
         if meaning not in SIGNATURE_MEANINGS:
             raise UnknownNameError("signature meaning", str(meaning), SIGNATURE_MEANINGS)
+        key = load_key(who, passphrase)
         self.refresh()
-        return self._append(ev.SIGNATURE, {"name": who, "meaning": meaning}, who, covers_head=True)
+        register_key(self.store, who, key.public_key)
+
+        def seal(payload: dict, time: str) -> dict:
+            message = signed_message(self.id, payload["record_hash"], payload["covers_seq"], meaning, time, who)
+            return {**payload, "public_key": key.public_key, "signature": key.sign(message)}
+
+        event = self._append(ev.SIGNATURE, {"name": who, "meaning": meaning}, who, covers_head=True, seal=seal)
+        write_receipt(self.store.path, Receipt.from_event(event))
+        return event
 
     def amend(self, seq: int, reason: str, *, operator: str | None = None,
               changes: Mapping[str, object] | None = None, **fields: object) -> ev.Event:

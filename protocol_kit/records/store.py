@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 from pathlib import Path
@@ -171,13 +171,15 @@ class Store:
     # -- writing -----------------------------------------------------------------------------
     def append(self, run_id: str, operator: str, type: str, payload: Mapping, *,
                blobs: Mapping[str, bytes] | None = None, new_run: bool = False,
-               covers_head: bool = False, guard: Callable[[], None] | None = None) -> Event:
+               covers_head: bool = False, guard: Callable[[], None] | None = None,
+               seal: Callable[[dict, str], dict] | None = None) -> Event:
         """Append one event (and the files it names) in one transaction; returns it as stored.
 
         ``new_run`` must be True for the run's first event and only then. Raises
         :class:`RecordLockedError` when the run is signed and the event is not a signature or
         an amendment. ``covers_head`` adds ``record_hash`` and ``covers_seq`` (the run's last
-        event before this one) to the payload inside the transaction, as a signature needs.
+        event before this one) to the payload inside the transaction, as a signature needs;
+        ``seal(payload, time)`` then returns the payload to store (a signature signs it there).
         ``guard`` is called inside the transaction, after the lock rule and before the write:
         whatever it reads from this store is every event committed so far (no other writer can
         commit until this one ends), and an exception it raises refuses the event (nothing is
@@ -199,6 +201,8 @@ class Store:
             if covers_head:
                 payload = {**payload, "record_hash": prev, "covers_seq": seq - 1}
             time = utc_now()
+            if seal is not None:
+                payload = seal(payload, time)
             digest = event_hash(prev, run_id, seq, time, operator, type, payload)
             for sha, data in (blobs or {}).items():
                 con.execute("INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
@@ -231,6 +235,9 @@ class Store:
             for sha, data in blobs.items():
                 con.execute("INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
                             (sha, len(data), sqlite3.Binary(data)))
+            from .keys import register_signers
+
+            register_signers(con, rows, self.path)  # first use: the bundle's signers' keys
             con.executemany(f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                             [astuple(r) for r in rows])
 
@@ -286,21 +293,37 @@ class Store:
         return out
 
     # -- checking ----------------------------------------------------------------------------
-    def verify(self, run_id: str | None = None) -> VerifyReport:
-        """Check the chain of one run (or of every run) and the files its events name."""
+    def verify(self, run_id: str | None = None, receipts: Iterable = ()) -> VerifyReport:
+        """Check the chain of one run (or of every run) and the files its events name; the
+        signatures' keys (:func:`.keys.check_signatures`) and every receipt given or found
+        beside the store (:func:`.receipts.check_receipts`)."""
+        from .keys import check_registry, check_signatures, registered_keys, registry_rows
+        from .receipts import as_receipts, check_receipts, check_runs_present, find_receipts
+
         ids = [run_id] if run_id is not None else self.run_ids()
         if run_id is not None and not self._con.execute(
                 "SELECT 1 FROM events WHERE run_id=? LIMIT 1", (run_id,)).fetchone():
             raise UnknownNameError("run", run_id, self.run_ids())
         problems: list[Problem] = []
         n = 0
+        key_rows = registry_rows(self)
+        registry = registered_keys(key_rows)
+        given = as_receipts(receipts)
+        other = sorted({r.run_id for r in given} - {run_id}) if run_id is not None else []
+        if other:
+            raise ProtocolKitError(f"verify {run_id}: receipt(s) given of another run ({', '.join(other)}); "
+                                   "give the receipts of this run, or verify the whole store")
         for rid in ids:
             rows = self.rows(rid)
             n += len(rows)
             problems += check_chain(rows)
             problems += self._check_blobs(rows)
+            problems += check_signatures(rows, registry)
+            problems += check_receipts(rows, [*given, *find_receipts(self.path, rid)])
         problems.sort(key=lambda p: (ids.index(p.run_id), p.seq))
-        return VerifyReport(tuple(ids), n, tuple(problems))
+        if run_id is None:  # a receipt of a run the store no longer holds
+            problems += check_runs_present(ids, [*given, *find_receipts(self.path)])
+        return VerifyReport(tuple(ids), n, tuple(check_registry(key_rows) + problems))
 
     def _check_blobs(self, rows: list[Row]) -> list[Problem]:
         problems = []

@@ -136,11 +136,12 @@ def write_sheet(p: Protocol, path: str | Path, *, paper: str = "A4") -> Path:
     return path
 
 
-def html_to_pdf(html: str, path: Path) -> Path:
-    """Render HTML to PDF with WeasyPrint (imported here: it loads Pango only when needed)."""
+def html_to_pdf(html: str, path: Path, attachments: list | None = None) -> Path:
+    """Render HTML to PDF with WeasyPrint (imported here: it loads Pango only when needed),
+    embedding ``attachments`` (``weasyprint.Attachment``) if given."""
     import weasyprint
 
-    weasyprint.HTML(string=html, base_url=str(template_dir())).write_pdf(str(path))
+    weasyprint.HTML(string=html, base_url=str(template_dir())).write_pdf(str(path), attachments=attachments or None)
     return path
 
 

@@ -99,13 +99,26 @@ def write_report(run: Run, path: Path, *, paper: str = "A4", pdfa: bool = False)
     if path.suffix.lower() != ".pdf":
         path.write_text(html, encoding="utf-8")
         return path
+    receipts = receipt_attachments(run)
     if not pdfa:
-        return html_to_pdf(html, path)
-    return pdfa_report(html, path, record_json(run), f"{run.id}-record.json")
+        return html_to_pdf(html, path, attachments=receipts)
+    return pdfa_report(html, path, record_json(run), f"{run.id}-record.json", receipts)
 
 
-def pdfa_report(html: str, path: Path, attachment: bytes, name: str) -> Path:
-    """PDF/A-3b with ``attachment`` embedded (relationship Source: the data the report shows)."""
+def receipt_attachments(run: Run) -> list:
+    """The run's signature receipts (:mod:`protocol_kit.records.receipts`) as PDF attachments."""
+    import weasyprint
+
+    from ..records.receipts import run_receipts
+
+    return [weasyprint.Attachment(string=r.to_json(), name=r.file_name, relationship="Supplement",
+                                  description=f"protocol_kit signature receipt: {r.meaning} by {r.name}, event {r.seq}")
+            for r in run_receipts(run)]
+
+
+def pdfa_report(html: str, path: Path, attachment: bytes, name: str, more: list = ()) -> Path:
+    """PDF/A-3b with ``attachment`` embedded (relationship Source: the data the report shows),
+    and the attachments ``more`` (e.g. :func:`receipt_attachments`)."""
     import weasyprint
 
     from .render import template_dir
@@ -113,5 +126,5 @@ def pdfa_report(html: str, path: Path, attachment: bytes, name: str) -> Path:
     att = weasyprint.Attachment(string=attachment, name=name, description="protocol_kit run record (JSON)",
                                 relationship="Source")
     weasyprint.HTML(string=html, base_url=str(template_dir())).write_pdf(
-        str(path), pdf_variant="pdf/a-3b", attachments=[att])
+        str(path), pdf_variant="pdf/a-3b", attachments=[att, *more])
     return path

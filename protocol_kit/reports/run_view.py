@@ -143,10 +143,17 @@ def audit(run: Run) -> dict:
 
 
 def signatures(run: Run) -> list[dict]:
-    """Recorded signatures (name, meaning, time, what they cover), then an empty block for each
+    """Recorded signatures (name, meaning, time, what they cover, key fingerprint and receipt
+    file), then an empty block for each
     of :data:`SLOTS` not signed yet."""
+    from ..records.keys import fingerprint
+    from ..records.receipts import run_receipts
+
+    receipts = {r.seq: r for r in run_receipts(run)}  # a signature's seq is covers_seq + 1
     out = [{"meaning": g.meaning, "text": SIGNATURE_TEXT.get(g.meaning, ""), "name": g.name, "time": when(g.time),
-            "covers": f"events 1–{g.covers_seq}", "hash": g.record_hash, "signed": True}
+            "covers": f"events 1–{g.covers_seq}", "hash": g.record_hash, "signed": True,
+            "key": fingerprint(receipts[g.covers_seq + 1].public_key) if g.covers_seq + 1 in receipts else None,
+            "receipt": receipts[g.covers_seq + 1].file_name if g.covers_seq + 1 in receipts else None}
            for g in run.state.signatures]
     signed = {g.meaning for g in run.state.signatures}
     out += [{"meaning": m, "text": SIGNATURE_TEXT[m], "signed": False} for m in SLOTS if m not in signed]

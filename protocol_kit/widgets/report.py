@@ -38,9 +38,10 @@ class ReportController:
         self.path = run.report(self.session.out_dir / name, paper=paper)
         return self.path
 
-    def sign(self, name: str, meaning: str):
-        """Sign the run (the first signature locks it)."""
-        return self._run().sign(name, meaning)
+    def sign(self, name: str, meaning: str, passphrase: str | None = None):
+        """Sign the run with ``name``'s key, unlocked by ``passphrase`` (empty or None:
+        ``$PROTOCOL_KIT_PASSPHRASE``); the first signature locks it."""
+        return self._run().sign(name, meaning, passphrase=passphrase or None)
 
     def signatures(self) -> list[dict]:
         run = self.session.run

@@ -27,6 +27,10 @@ class ReportView:
         self.signer = w.Text(description="Signer's name", placeholder="e.g. A. Smith", style=LABEL)
         self.meaning = w.Dropdown(options=list(self.report.meanings), value="performed",
                                   description="Meaning", tooltip="what the signature attests", style=LABEL)
+        self.passphrase = w.Password(description="Passphrase", placeholder="the signer's key passphrase",
+                                     tooltip="unlocks the signer's key (protocol-kit keys init --name NAME makes one); "
+                                             "left empty, $PROTOCOL_KIT_PASSPHRASE is used", style=LABEL)
+        self.passphrase.add_class("pk-passphrase")
         self.sign_button = ui.button("Sign", "Sign the record; the first signature locks the run", "pk-sign",
                                      "warning")
         self.sign_button.on_click(lambda _: self.sign())
@@ -36,7 +40,7 @@ class ReportView:
             ui.heading("Report"), self.paper, w.HBox([self.html_button, self.pdf_button, self.progress]),
             self.message, self.link,
             ui.heading("Signature ('performed' closes the bench record; data, analysis and reports stay open until a review)"), self.signer, self.meaning,
-            w.HBox([self.sign_button, self.sign_message]), self.signatures,
+            self.passphrase, w.HBox([self.sign_button, self.sign_message]), self.signatures,
         ])
         self.widget.add_class("pk-report")
         session.listeners.append(self.refresh)
@@ -52,7 +56,8 @@ class ReportView:
             self.session.changed()
 
     def sign(self) -> None:
-        if ui.attempt(lambda: self.report.sign(self.signer.value, self.meaning.value), self.sign_message,
+        secret, self.passphrase.value = self.passphrase.value, ""  # not kept in the form
+        if ui.attempt(lambda: self.report.sign(self.signer.value, self.meaning.value, secret), self.sign_message,
                       lambda e: f"signed ({e.payload['meaning']}) by {e.payload['name']}.") is not None:
             self.session.changed()
 

@@ -17,6 +17,7 @@ import pytest
 
 from protocol_kit.records import Store
 
+from ..conftest import TEST_PASSPHRASE
 from .lab import CHROMIUM, CHROMIUM_ARGS, start_lab
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -132,6 +133,7 @@ def test_browser_plan_to_analysis_in_the_example_notebook(lab, page):
         page.locator("button.pk-report-html").click()
         expect(page.locator(".pk-report a.pk-download")).to_contain_text("report.html", timeout=60_000)
         page.get_by_label("Signer's name").fill("A. Tester")
+        page.locator(".pk-passphrase input").fill(TEST_PASSPHRASE)  # A. Tester's key (tests/conftest.py)
         page.locator("button.pk-sign").click()
         expect(page.locator(".pk-status")).to_contain_text("signed and locked")
         expect(page.locator(".pk-report")).to_contain_text("performed")

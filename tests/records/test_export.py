@@ -50,7 +50,8 @@ def test_zip_layout(finished, tmp_path):
     names = set(zipfile.ZipFile(out).namelist())
     rid = finished.id
     assert names == {f"{rid}/{n}" for n in ("events.jsonl", "record.json", "sheet.html", "data/plate.txt",
-                                           "data/counts.csv", "reports/report.html")}
+                                           "data/counts.csv", "reports/report.html",
+                                           f"receipts/{rid}.7.json")}  # the signature is event 7
     z = zipfile.ZipFile(out)
     lines = z.read(f"{rid}/events.jsonl").decode().splitlines()
     assert len(lines) == 8 and json.loads(lines[0])["type"] == "started"
@@ -73,7 +74,7 @@ def test_eln_is_an_ro_crate(finished, tmp_path):
     assert graph["#operator-B-Jones"]["name"] == "B. Jones"
     # every File entity is in the zip with the size and SHA-256 it states
     files = [e for e in meta["@graph"] if e["@type"] == "File"]
-    assert len(files) == 6 and {f["@id"] for f in files} == {p["@id"] for p in run_ds["hasPart"]}
+    assert len(files) == 7 and {f["@id"] for f in files} == {p["@id"] for p in run_ds["hasPart"]}
     for f in files:
         data = z.read("my-run/" + f["@id"][2:])
         assert (f["contentSize"], f["sha256"]) == (str(len(data)), hashlib.sha256(data).hexdigest())

@@ -18,7 +18,7 @@ def test_demo_run_is_worked_through_recorded_and_reported(tmp_path, capsys):
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted([STORE_NAME, f"{demo.name}-sheet.html", f"{demo.name}-sheet.pdf",
                             f"{demo.name}-counts.txt", f"{demo.name}-report.html", f"{demo.name}-report.pdf",
-                            "sertraline-profile.svg"]
+                            "sertraline-profile.svg", "demo-config", STORE_NAME + ".receipts"]
                            + [n for n in names if n.startswith(STORE_NAME + "-")])  # SQLite's -wal/-shm
     with Store(folder / STORE_NAME) as store:
         run = pk.open_run(made[0]["run"].id, store)
@@ -54,3 +54,24 @@ def test_demo_profile_of_sertraline_lies_in_the_reference_ranges(tmp_path, capsy
         assert low <= ki <= high, (target, ki)
     assert "SERT: yes, NET: yes, DAT: yes" in out
     assert (tmp_path / "out" / "sertraline-profile.svg").read_text(encoding="utf-8").startswith("<?xml")
+
+
+def test_the_demo_signs_with_its_own_keys_and_its_printed_sign_command_works(tmp_path, capsys, monkeypatch):
+    from protocol_kit.cli import main
+    from protocol_kit.demo import DEMO_PASSPHRASE, KEYS_CONFIG
+    from protocol_kit.records.keys import CONFIG_ENV, PASSPHRASE_ENV
+
+    monkeypatch.delenv(PASSPHRASE_ENV)  # the demo needs no passphrase from the environment
+    before = __import__("os").environ[CONFIG_ENV]
+    made = run_demo(tmp_path / "out", runs=DEMO_RUNS[:1])
+    out = capsys.readouterr().out
+    assert __import__("os").environ[CONFIG_ENV] == before  # the user's key folder is back
+    config = (tmp_path / "out").resolve() / KEYS_CONFIG
+    assert f"PROTOCOL_KIT_CONFIG_DIR={config} PROTOCOL_KIT_PASSPHRASE='{DEMO_PASSPHRASE}'" in out
+    db = str((tmp_path / "out").resolve() / STORE_NAME)
+    monkeypatch.setenv(CONFIG_ENV, str(config))
+    monkeypatch.setenv(PASSPHRASE_ENV, DEMO_PASSPHRASE)
+    run_id = made[0]["run"].id
+    assert main(["runs", "sign", run_id, "--name", DEMO_RUNS[0].operator, "--meaning", "performed", "--store", db]) == 0
+    assert main(["runs", "verify", "--store", db]) == 0  # the profile runs signed by the demo's key too
+    assert "ok: 4 run(s)" in capsys.readouterr().out

@@ -149,6 +149,12 @@ def test_signed_run_report_fills_the_signatures_and_is_not_stored(binding_run, t
     assert run.signatures[0].record_hash[:16] in signed and signed.startswith(run.signatures[0].time[:10])
     assert sign_rows[1][:2] == ["reviewed", "B. Jones"]
     assert "signed and locked" in _text(html)
+    # each signature names its key and receipt; the PDF carries the receipts as attachments
+    receipts = sorted(run.store.path.with_name(run.store.path.name + ".receipts").iterdir())
+    assert [p.name for p in receipts] == [f"{run.id}.{g.covers_seq + 1}.json" for g in run.signatures]
+    assert f"receipt {receipts[0].name}" in signed
+    pdf = PdfReader(io.BytesIO(run.report(tmp_path / "signed.pdf").read_bytes()))
+    assert {name: data[0] for name, data in pdf.attachments.items()} == {p.name: p.read_bytes() for p in receipts}
 
 
 def test_pdf_report_text_holds_the_results(binding_run, tmp_path):

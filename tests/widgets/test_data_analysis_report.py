@@ -142,7 +142,11 @@ def test_report_render_download_and_sign(app, store_path, counts_csv):
     assert "name" in rv.sign_message.value and "Error:" in rv.sign_message.value
     rv.signer.value = "A. Smith"
     rv.meaning.value = "performed"
+    rv.passphrase.value = "not the passphrase"  # the form's passphrase is used, and not kept
     rv.sign_button.click()
+    assert "wrong passphrase for &#x27;A. Smith&#x27;" in rv.sign_message.value and rv.passphrase.value == ""
+    assert events(store_path, run.id)[-1][0] == "report_rendered"
+    rv.sign_button.click()  # an empty passphrase field: $PROTOCOL_KIT_PASSPHRASE (set by tests/conftest.py)
     assert events(store_path, run.id)[-1][0] == "signature"
     assert app.session.run.locked and "signed and locked" in app.status.value
     assert "A. Smith" in rv.signatures.value and "performed" in rv.signatures.value
