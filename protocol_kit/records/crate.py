@@ -147,24 +147,24 @@ def check(meta: Mapping, where: str, folder: str, run_id: str, head: str, files:
     size and SHA-256 (and nothing listed that is not there)."""
     graph = meta.get("@graph")
     if not isinstance(graph, list) or not all(isinstance(e, Mapping) for e in graph):
-        raise DataFormatError(f"{where}: '@graph' is not a list of objects")
+        raise DataFormatError(f"{where} '@graph' is not a list of objects")
     by_id: dict[str, Mapping] = {}
     for e in graph:
         eid = e.get("@id")
         if not isinstance(eid, str):
-            raise DataFormatError(f"{where}: an entity has no text '@id'")
+            raise DataFormatError(f"{where} an entity has no text '@id'")
         if eid in by_id:
-            raise DataFormatError(f"{where}: '@id' {eid!r} appears twice")
+            raise DataFormatError(f"{where} '@id' {eid!r} appears twice")
         by_id[eid] = e
     ds = by_id.get(f"./{folder}/")
     if ds is None:
-        raise DataFormatError(f"{where}: no Dataset './{folder}/' describing the run")
+        raise DataFormatError(f"{where} no Dataset './{folder}/' describing the run")
     if ds.get("identifier") != run_id:
-        raise DataFormatError(f"{where}: the run Dataset's identifier is {ds.get('identifier')!r}, "
+        raise DataFormatError(f"{where} the run Dataset's identifier is {ds.get('identifier')!r}, "
                               f"the event log's run is {run_id!r}")
     stated = by_id.get(HEAD_ID, {}).get("value")
     if stated != head:
-        raise DataFormatError(f"{where}: gives head hash {str(stated)[:12]}..., the event log ends with "
+        raise DataFormatError(f"{where} gives head hash {str(stated)[:12]}..., the event log ends with "
                               f"{head[:12]}... (events missing from the end, or the metadata is of another export?)")
     listed = {}
     for e in graph:
@@ -173,10 +173,10 @@ def check(meta: Mapping, where: str, folder: str, run_id: str, head: str, files:
     for path, data in files.items():
         e = listed.pop(path, None)
         if e is None:
-            raise DataFormatError(f"{where}: the bundle's file {path!r} is not listed in the metadata")
+            raise DataFormatError(f"{where} the bundle's file {path!r} is not listed in the metadata")
         if (e.get("sha256"), e.get("contentSize")) != (hashlib.sha256(data).hexdigest(), str(len(data))):
-            raise DataFormatError(f"{where}: {path!r} is listed with SHA-256 {str(e.get('sha256'))[:12]}... and "
+            raise DataFormatError(f"{where} {path!r} is listed with SHA-256 {str(e.get('sha256'))[:12]}... and "
                                   f"size {e.get('contentSize')!r}; the bundle's file has "
                                   f"{hashlib.sha256(data).hexdigest()[:12]}... and {len(data)} bytes")
     if listed:
-        raise DataFormatError(f"{where}: lists {sorted(listed)[0]!r}, which the bundle does not hold")
+        raise DataFormatError(f"{where} lists {sorted(listed)[0]!r}, which the bundle does not hold")

@@ -115,13 +115,13 @@ def _bundle_problems(rows: list[Row], receipts: list[Mapping]) -> list[Problem]:
     return check_chain(rows)
 
 
-def _field(where: str, d: Mapping, key: str, kind: type | tuple[type, ...]):
+def _field(where: str, d: Mapping, key: str, kind: type):
     if key not in d:
         raise DataFormatError(f"{where}: the key {key!r} is missing")
     value = d[key]
     if not isinstance(value, kind) or isinstance(value, bool):
-        want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise DataFormatError(f"{where}: {key!r} is {value!r} ({type(value).__name__}); expected a {want}")
+        want = {int: "an integer", str: "a text", dict: "an object"}.get(kind, str(kind))
+        raise DataFormatError(f"{where}: {key!r} is {value!r} ({type(value).__name__}); expected {want}")
     return value
 
 
@@ -268,7 +268,7 @@ def import_run(path: str | os.PathLike, store: Store | str | os.PathLike | None 
     if missing:
         raise DataFormatError(f"{where} lists {missing[0]!r}, which the bundle does not hold")
     if meta is not None:
-        crate.check(meta, f"{path}: entry {meta_name!r}", run_id, run_id, head, files)
+        crate.check(meta, f"{path}: entry {meta_name!r}:", run_id, run_id, head, files)
     st = as_store(store)
     st.import_rows(rows, blobs)
     return Run(st, run_id)
