@@ -150,7 +150,11 @@ def _rows(where: str, text: str) -> list[Row]:
             raise DataFormatError(f"{at}: time {time[:40]!r} is not an ISO 8601 time with its offset")
         if not operator.strip():
             raise DataFormatError(f"{at}: 'operator' is empty")
-        rows.append(Row(run_id, seq, time, operator, type_, canonical_json(payload), prev, digest))
+        try:
+            text = canonical_json(payload)
+        except ValueError as exc:  # a number too large for a float (1e400) reads as infinity
+            raise DataFormatError(f"{at}: the payload holds a value canonical JSON cannot write ({exc})") from None
+        rows.append(Row(run_id, seq, time, operator, type_, text, prev, digest))
     return rows
 
 
@@ -179,6 +183,7 @@ def _layout(b: Bundle, eln: bool) -> tuple[str, str | None]:
                               f"only runs exported by protocol_kit can be imported")
     folder = str(PurePosixPath(logs[0]).parent)
     parts = folder.split("/")
+    eln = eln or len(parts) == 2  # a .eln renamed .zip is still read as a .eln, metadata and all
     if len(parts) != (2 if eln else 1):
         raise DataFormatError(f"{b.path}: {logs[0]!r} is not where a {'.eln' if eln else '.zip'} export puts it "
                               f"({'<top folder>/' if eln else ''}<run id>/{EVENTS})")

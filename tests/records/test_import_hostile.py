@@ -171,6 +171,13 @@ CASES = [
      "unknown event type 'wire_transfer'"),
     ("malformed-payload-rechained", ".zip", lambda e, t: _edit_events(e, _bad_step),
      "event 2 \\(step_checked\\) cannot be read"),
+    ("float-overflow-1e400", ".zip", lambda e, t: _replace_line(e, 2, e[find(e, "events.jsonl")].split(b"\n")[2]
+                                                                .replace(b'"L123"', b"1e400")), "cannot write"),
+    ("json-nesting-bomb", ".zip", lambda e, t: _replace_line(e, 2, b"[" * 200_000 + b"]" * 200_000),
+     "line 3 is not valid JSON"),
+    ("eln-renamed-zip-without-metadata", ".eln", lambda e, t: write_entries(
+        t / "renamed.zip", {n: b for n, b in e.items() if not n.endswith("ro-crate-metadata.json")}),
+     "ro-crate-metadata.json' is missing"),
     ("empty-log", ".zip", lambda e, t: {**e, find(e, "events.jsonl"): b"\n"}, "holds no events"),
     ("mixed-runs", ".zip", lambda e, t: _edit_events(e, lambda ev: ev.append(
         dict(ev[-1], run_id="20250101-other-abcdef", seq=1)), rechained=False), "holds events of run"),
