@@ -73,7 +73,8 @@ def main() -> None:
     print(f"refusing the bomb: median {statistics.median(t_bomb) * 1e3:.2f} ms "
           f"(runs: {', '.join(f'{t * 1e3:.2f}' for t in t_bomb)})")
     print(f"importing a real one-run bundle ({good.stat().st_size / 1e3:.0f} kB): median "
-          f"{statistics.median(t_good) * 1e3:.2f} ms; ratio bomb/real {statistics.median(t_bomb) / statistics.median(t_good):.3f}")
+          f"{statistics.median(t_good) * 1e3:.2f} ms; "
+          f"ratio bomb/real {statistics.median(t_bomb) / statistics.median(t_good):.3f}")
     print(f"peak Python allocations while refusing (tracemalloc): {peak / 2**20:.2f} MiB; "
           f"process peak RSS grew by {(rss1 - rss0) / 1024:.1f} MiB (ru_maxrss {rss1 / 1024:.0f} MiB)")
 

@@ -177,7 +177,9 @@ def _state_problem(rows: list[Row]) -> str | None:
 
 def _layout(b: Bundle, eln: bool) -> tuple[str, str | None]:
     """The run's folder in the zip and, for a .eln, the metadata entry; anything else is refused."""
-    logs = [n for n in b.names if PurePosixPath(n).name == EVENTS]
+    # <run>/events.jsonl (.zip) or <top>/<run>/events.jsonl (.eln); a data file may have the same name
+    logs = [n for n in b.names if PurePosixPath(n).name == EVENTS and n.count("/") in (1, 2)
+            and PurePosixPath(n).parent.name not in ("data", "reports", RECEIPTS)]
     if len(logs) != 1:
         raise DataFormatError(f"{b.path}: expected one {EVENTS} (the run's event log), found {len(logs)}; "
                               f"only runs exported by protocol_kit can be imported")

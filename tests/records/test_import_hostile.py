@@ -201,12 +201,14 @@ CASES = [
      "gives head hash 000000000000"),
     ("record-files-mismatch", ".zip", lambda e, t: {**e, find(e, "sheet.html"): b"<p>forged</p>"},
      "does not list 'sheet.html'"),
-    ("missing-eln-metadata", ".eln", lambda e, t: {n: b for n, b in e.items() if not n.endswith("ro-crate-metadata.json")},
+    ("missing-eln-metadata", ".eln",
+     lambda e, t: {n: b for n, b in e.items() if not n.endswith("ro-crate-metadata.json")},
      "ro-crate-metadata.json' is missing"),
-    ("eln-metadata-head-mismatch", ".eln", lambda e, t: _set(e, "ro-crate-metadata.json",
-                                                             lambda m: _head_pv(m, "1" * 64)), "gives head hash 111111111111"),
+    ("eln-metadata-head-mismatch", ".eln",
+     lambda e, t: _set(e, "ro-crate-metadata.json", lambda m: _head_pv(m, "1" * 64)), "gives head hash 111111111111"),
     ("eln-metadata-file-hash", ".eln", lambda e, t: _set(e, "ro-crate-metadata.json", lambda m: next(
-        x for x in m["@graph"] if x["@id"].endswith("counts.csv")).update(sha256="0" * 64)), "'data/counts.csv' is listed"),
+        x for x in m["@graph"] if x["@id"].endswith("counts.csv")).update(sha256="0" * 64)),
+     "'data/counts.csv' is listed"),
     ("eln-metadata-not-json", ".eln", lambda e, t: {**e, find(e, "ro-crate-metadata.json"): b"{"}, "not valid JSON"),
     # files
     ("data-file-missing", ".zip", lambda e, t: {n: b for n, b in e.items() if not n.endswith("plate.txt")},
@@ -249,7 +251,7 @@ def test_there_are_enough_cases():
 
 
 @pytest.mark.skipif(not hasattr(verify_module, "check_run"),
-                    reason="needs verify.check_run (signature links and receipts), which lands with issue 12's verify part")
+                    reason="needs verify.check_run (signature links and receipts): issue 12's verify part")
 @pytest.mark.parametrize("maker", [
     # every hash recomputed after an edit, record.json fixed: only the signature's recorded hash
     # (and any receipt) still tells
@@ -263,6 +265,18 @@ def test_forgeries_only_signatures_and_receipts_reveal(maker, bundles, target, t
     with pytest.raises(DataFormatError, match="does not verify"):
         import_run(bad, target)
     assert rows_of(target) == before
+
+
+@pytest.mark.parametrize("suffix", [".zip", ".eln"])
+def test_a_data_file_named_like_the_event_log_round_trips(run, tmp_path, suffix):
+    f = tmp_path / "events.jsonl"
+    f.write_bytes(b'{"not": "the record"}\n')
+    run.attach_data(f)
+    out = run.export(tmp_path / f"b{suffix}")
+    with Store(tmp_path / "fresh.db") as fresh:
+        again = import_run(out, fresh)
+        assert again.data_bytes("events.jsonl") == b'{"not": "the record"}\n'
+        assert [e.to_dict() for e in again.events] == [e.to_dict() for e in run.events]
 
 
 def test_receipts_in_the_bundle_are_read_and_a_clean_bundle_imports(bundles, finished, tmp_path):
