@@ -97,13 +97,15 @@ def _body(run) -> str:
     return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
 
 
-def build(run, folder: str, files: Mapping[str, bytes], now: str) -> dict:
-    """The metadata of a .eln holding ``run`` in ``folder`` with ``files`` (paths in the folder)."""
+def build(run, folder: str, files: Mapping[str, bytes], now: str,
+          names: Mapping[str, str] | None = None) -> dict:
+    """The metadata of a .eln holding ``run`` in ``folder`` with ``files`` (paths in the folder);
+    ``names``: the recorded name of a file whose path had to change to be a valid @id."""
     s, events = run.state, run.events
     people = list(dict.fromkeys(e.operator for e in events))
     pid = _person_ids(people)
     file_entities = [{
-        "@id": f"./{folder}/{path}", "@type": "File", "name": PurePosixPath(path).name,
+        "@id": f"./{folder}/{path}", "@type": "File", "name": (names or {}).get(path, PurePosixPath(path).name),
         "encodingFormat": MEDIA.get(PurePosixPath(path).suffix.lower(), "application/octet-stream"),
         "contentSize": str(len(data)), "sha256": hashlib.sha256(data).hexdigest(),
     } for path, data in files.items()]

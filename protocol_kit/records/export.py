@@ -44,14 +44,18 @@ _HASH = re.compile(r"[0-9a-f]{64}")
 
 
 def _safe(name: str) -> str:
-    """A file name that stays inside its folder in any unzip tool."""
-    name = re.sub(r"[\\/:\x00-\x1f]", "_", name).lstrip(". ") or "file"
+    """A file name that stays inside its folder in any unzip tool and is a valid relative IRI
+    in the .eln metadata (RO-Crate: a data entity's @id is a URI path): separators, control
+    characters, spaces and the characters an IRI does not allow become '_'."""
+    name = re.sub(r'[\\/:\x00-\x20\x7f"<>^`{|}%#?\[\]]', "_", name).lstrip("._") or "file"
     return name
 
 
-def _bundle_files(run: Run) -> dict[str, bytes]:
-    """Paths (inside the run's folder) and contents of everything the bundle holds."""
+def _bundle_files(run: Run) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Paths (inside the run's folder) and contents of everything the bundle holds, and the
+    recorded name of each attached file by its path."""
     s = run.state
+    names: dict[str, str] = {}
     events = "".join(canonical_json(e.to_dict()) + "\n" for e in run.events)
     files: dict[str, bytes] = {"events.jsonl": events.encode("utf-8")}
     for folder, items in (("data", s.data), ("reports", s.reports)):
@@ -60,6 +64,7 @@ def _bundle_files(run: Run) -> dict[str, bytes]:
             if path in files:
                 path = f"{folder}/{item.seq}-{_safe(item.name)}"
             files[path] = run.store.blob(item.sha256)
+            names[path] = item.name
     try:
         files["sheet.html"] = run.protocol.sheet().encode("utf-8")
     except ProtocolKitError:  # the protocol is not available here: the record is complete without it
@@ -69,7 +74,7 @@ def _bundle_files(run: Run) -> dict[str, bytes]:
               "files": {p: hashlib.sha256(b).hexdigest() for p, b in files.items()},
               "run": s.to_dict()}
     files["record.json"] = json.dumps(record, indent=2, ensure_ascii=False).encode("utf-8")
-    return files
+    return files, names
 
 
 def export_run(run: Run, path: str | os.PathLike) -> Path:
@@ -85,12 +90,12 @@ def export_run(run: Run, path: str | os.PathLike) -> Path:
     report = run.verify()
     if not report.ok:
         raise ProtocolKitError(f"run {run.id} does not verify, so it is not exported: {report.first}")
-    files = _bundle_files(run.refresh())
+    files, names = _bundle_files(run.refresh())
     eln = path.suffix.lower() == ".eln"
     top = _safe(path.stem) if eln else ""
     entries = {f"{top}/{run.id}/{n}" if eln else f"{run.id}/{n}": data for n, data in files.items()}
     if eln:
-        meta = crate.build(run, run.id, files, utc_now())
+        meta = crate.build(run, run.id, files, utc_now(), names)
         entries = {f"{top}/{crate.METADATA}": json.dumps(meta, indent=2, ensure_ascii=False).encode("utf-8"),
                    **entries}
     for name, data in entries.items():  # what import would refuse is never written

@@ -34,6 +34,7 @@ TERMS_1_1 = {
     "itemListElement", "keywords", "license", "name", "position", "propertyID", "sdPublisher", "step",
     "temporal", "text", "value", "variableMeasured", "version",
 }
+IRI_UNSAFE = re.compile(r'[\x00-\x20\x7f"<>\\^`{|}#?%\[\]]')  # RFC 3987: not in an IRI path (unescaped)
 ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([zZ]|[+-]\d{2}:?\d{2})?)?$")
 
 
@@ -44,6 +45,9 @@ def crate(run, tmp_path):
     run.check(steps[2])
     run.deviation("buffer made fresh", step_id=steps[1])
     run.note("second tech", operator="B. Jones")
+    odd = tmp_path / "plate 1 #2.txt"  # a name a relative IRI cannot hold as it is
+    odd.write_bytes(b"1\t2\n")
+    run.attach_data(odd)
     run.sign("A. Smith", "performed")
     out = run.export(tmp_path / "my-run.eln")
     z = zipfile.ZipFile(out)
@@ -83,6 +87,8 @@ def required_problems(z: zipfile.ZipFile, meta: dict) -> list[str]:
         types = e.get("@type") if isinstance(e.get("@type"), list) else [e.get("@type")]
         if ("Dataset" in types or "File" in types) and "name" not in e:
             bad.append(f"{e['@id']}: no name")
+        if ("Dataset" in types or "File" in types) and IRI_UNSAFE.search(e["@id"]):
+            bad.append(f"{e['@id']}: a data entity's @id is not a relative IRI")
         if "Dataset" in types and e["@id"] != "./" and not e["@id"].endswith("/"):
             bad.append(f"{e['@id']}: a folder's @id must end with /")
     desc = by_id.get("ro-crate-metadata.json", {})
@@ -164,6 +170,8 @@ def test_an_eln_importer_sees_an_experiment_with_its_dates_and_steps(crate):
     assert by_id[ds["author"]["@id"]]["name"] == "A. Smith"
     assert [by_id[c["@id"]]["name"] for c in ds["contributor"]] == ["B. Jones"]
     assert by_id["#head-hash"]["value"] == run.head
+    odd = next(e for e in meta["@graph"] if e.get("name") == "plate 1 #2.txt")  # the recorded name
+    assert odd["@id"] == f"./{run.id}/data/plate_1__2.txt"
 
 
 def test_every_file_is_listed_with_its_size_and_sha256(crate):
