@@ -10,10 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 GENESIS = "0" * 64
+# A run id as records/run.py new_run_id makes it: YYYYMMDD-<protocol id>-<6 hex>. Nothing else is
+# accepted where a run id becomes a path (export, import, receipts).
+RUN_ID = re.compile(r"^\d{8}-[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{6}$")
 
 # Event types. The run starts with STARTED; SIGNATURE locks it; after that only further
 # signatures and amendments may be appended (see AFTER_LOCK).

@@ -4,46 +4,58 @@ Both are zip files with one folder at the top. Inside, the run's folder (named b
 ``record.json`` (the state, as read from the events), ``events.jsonl`` (every event with its
 hashes, one JSON object per line: the record itself), the attached files under ``data/`` and
 rendered reports under ``reports/``, byte for byte, plus ``sheet.html``, the bench sheet
-rendered at export. A ``.eln`` file is the same folder inside an RO-Crate 1.1: its top folder
-holds ``ro-crate-metadata.json`` describing the run as a Dataset and each file as a File with
-its size and SHA-256, which eLabFTW, Kadi4Mat and RSpace import.
+rendered at export, and any signature receipts under ``receipts/<run id>.<seq>.json``. A
+``.eln`` file is the same folder inside an RO-Crate 1.1: its top folder holds
+``ro-crate-metadata.json`` (see :mod:`.crate`), which eLabFTW, Kadi4Mat and RSpace import.
 
-Import reads only ``events.jsonl`` and the files: it checks the hash chain, the head hash in
-``record.json`` and every file's SHA-256 before it writes anything, then writes the events
-unchanged (times, operators, hashes) into the store. Export then import gives the same run.
+Import proves the bundle before it writes anything (:func:`import_run`): the zip is read
+without trusting it (:mod:`.bundle`: names, sizes, CRCs), the run id must be one protocol_kit
+makes (:data:`~.events.RUN_ID`), every event must be well formed, the events must verify
+(:func:`_bundle_problems`, given the bundle's receipts), ``record.json`` (and, in a .eln, the
+metadata) must be there and name the same head hash and files, and every attached file must be
+in the bundle with its SHA-256. Then the events are written unchanged (times, operators,
+hashes) with their files in one transaction. Export then import gives the same run.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from .. import __version__
 from ..errors import DataFormatError, ParameterError, ProtocolKitError
-from .events import WITH_BLOB, canonical_json, utc_now
+from . import crate
+from .bundle import MAX_ENTRY_BYTES, MAX_TOTAL_BYTES, Bundle, check_name, parse_json
+from .events import EVENT_TYPES, RUN_ID, WITH_BLOB, Event, canonical_json, utc_now
 from .run import Run
+from .state import build_state
 from .store import Store, as_store
-from .verify import Row, check_chain
+from .verify import Problem, Row, check_chain
 
 FORMATS = (".zip", ".eln")
-RO_CRATE = "https://w3id.org/ro/crate/1.1"
-MEDIA = {".json": "application/json", ".jsonl": "application/x-ndjson", ".csv": "text/csv",
-         ".tsv": "text/tab-separated-values", ".txt": "text/plain", ".html": "text/html",
-         ".pdf": "application/pdf", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MEDIA = crate.MEDIA
+RECORD, EVENTS, RECEIPTS = "record.json", "events.jsonl", "receipts"
+_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 def _safe(name: str) -> str:
-    """A file name that stays inside its folder in any unzip tool."""
-    name = re.sub(r"[\\/:\x00-\x1f]", "_", name).lstrip(". ") or "file"
+    """A file name that stays inside its folder in any unzip tool and is a valid relative IRI
+    in the .eln metadata (RO-Crate: a data entity's @id is a URI path): separators, control
+    characters, spaces and the characters an IRI does not allow become '_'."""
+    name = re.sub(r'[\\/:\x00-\x20\x7f"<>^`{|}%#?\[\]]', "_", name).lstrip("._") or "file"
     return name
 
 
-def _bundle_files(run: Run) -> dict[str, bytes]:
-    """Paths (inside the run's folder) and contents of everything the bundle holds."""
+def _bundle_files(run: Run) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Paths (inside the run's folder) and contents of everything the bundle holds, and the
+    recorded name of each attached file by its path."""
     s = run.state
+    names: dict[str, str] = {}
     events = "".join(canonical_json(e.to_dict()) + "\n" for e in run.events)
     files: dict[str, bytes] = {"events.jsonl": events.encode("utf-8")}
     for folder, items in (("data", s.data), ("reports", s.reports)):
@@ -52,6 +64,7 @@ def _bundle_files(run: Run) -> dict[str, bytes]:
             if path in files:
                 path = f"{folder}/{item.seq}-{_safe(item.name)}"
             files[path] = run.store.blob(item.sha256)
+            names[path] = item.name
     files.update(receipt_entries(run))
     try:
         files["sheet.html"] = run.protocol.sheet().encode("utf-8")
@@ -62,7 +75,7 @@ def _bundle_files(run: Run) -> dict[str, bytes]:
               "files": {p: hashlib.sha256(b).hexdigest() for p, b in files.items()},
               "run": s.to_dict()}
     files["record.json"] = json.dumps(record, indent=2, ensure_ascii=False).encode("utf-8")
-    return files
+    return files, names
 
 
 def receipt_entries(run: Run) -> dict[str, bytes]:
@@ -72,115 +85,210 @@ def receipt_entries(run: Run) -> dict[str, bytes]:
     return {f"receipts/{r.file_name}": r.to_json() for r in run_receipts(run)}
 
 
-def _crate(run: Run, folder: str, files: dict[str, bytes]) -> dict:
-    """The RO-Crate metadata of a .eln export (entities for the crate, the run and its files)."""
-    s = run.state
-    people = sorted({e.operator for e in run.events})
-    person_id = {p: f"#operator-{re.sub(r'[^A-Za-z0-9]+', '-', p).strip('-') or 'x'}" for p in people}
-    file_entities = [{
-        "@id": f"./{folder}/{path}", "@type": "File", "name": PurePosixPath(path).name,
-        "encodingFormat": MEDIA.get(PurePosixPath(path).suffix.lower(), "application/octet-stream"),
-        "contentSize": str(len(data)), "sha256": hashlib.sha256(data).hexdigest(),
-    } for path, data in files.items()]
-    now = utc_now()
-    return {"@context": f"{RO_CRATE}/context", "@graph": [
-        {"@id": "ro-crate-metadata.json", "@type": "CreativeWork", "about": {"@id": "./"},
-         "conformsTo": {"@id": RO_CRATE}, "dateCreated": now, "version": "1.0",
-         "sdPublisher": {"@id": "#protocol_kit"}},
-        {"@id": "#protocol_kit", "@type": "Organization", "name": "protocol_kit",
-         "description": f"protocol_kit {__version__}"},
-        {"@id": "./", "@type": "Dataset", "name": f"protocol_kit run {s.run_id}", "datePublished": now,
-         "hasPart": [{"@id": f"./{folder}/"}]},
-        {"@id": f"./{folder}/", "@type": "Dataset", "identifier": s.run_id,
-         "name": f"{s.protocol} run {s.run_id}", "keywords": s.protocol,
-         "dateCreated": s.started, "dateModified": run.events[-1].time,
-         "author": {"@id": person_id[s.operator]},
-         **({"contributor": [{"@id": person_id[p]} for p in people if p != s.operator]}
-            if len(people) > 1 else {}),
-         "description": (f"{s.protocol} v{s.version}, {s.n_events} events, "
-                         f"{'signed' if s.locked else 'not signed'}; head hash {s.head}"),
-         "hasPart": [{"@id": f["@id"]} for f in file_entities]},
-        *({"@id": person_id[p], "@type": "Person", "name": p} for p in people),
-        *file_entities,
-    ]}
-
-
 def export_run(run: Run, path: str | os.PathLike) -> Path:
-    """Write ``run`` to ``path`` (.zip bundle or .eln RO-Crate); refuses a run that does not verify."""
+    """Write ``run`` to ``path`` (.zip bundle or .eln RO-Crate); refuses a run that does not
+    verify, whose id is not one protocol_kit makes (it names the zip's folder), or whose files
+    exceed what :func:`import_run` accepts."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise ParameterError("output", str(path), "a .zip or .eln file", reason="has an unsupported extension")
+    if not RUN_ID.fullmatch(run.id):
+        raise ProtocolKitError(f"run {run.id!r}: not a run id protocol_kit makes (YYYYMMDD-<protocol>-<6 hex>), "
+                               f"so it cannot name a folder in a bundle; not exported")
     report = run.verify()
     if not report.ok:
         raise ProtocolKitError(f"run {run.id} does not verify, so it is not exported: {report.first}")
-    files = _bundle_files(run.refresh())
+    files, names = _bundle_files(run.refresh())
+    eln = path.suffix.lower() == ".eln"
+    top = _safe(path.stem) if eln else ""
+    entries = {f"{top}/{run.id}/{n}" if eln else f"{run.id}/{n}": data for n, data in files.items()}
+    if eln:
+        meta = crate.build(run, run.id, files, utc_now(), names)
+        entries = {f"{top}/{crate.METADATA}": json.dumps(meta, indent=2, ensure_ascii=False).encode("utf-8"),
+                   **entries}
+    for name, data in entries.items():  # what import would refuse is never written
+        problem = check_name(name)
+        if problem or len(data) > MAX_ENTRY_BYTES:
+            raise ProtocolKitError(f"run {run.id}: bundle entry {name!r} "
+                                   f"{problem or f'is {len(data)} bytes (import reads at most {MAX_ENTRY_BYTES})'}; "
+                                   f"not exported")
+    if sum(map(len, entries.values())) > MAX_TOTAL_BYTES:
+        raise ProtocolKitError(f"run {run.id}: its files add up to more than {MAX_TOTAL_BYTES} bytes, "
+                               f"which import does not read; not exported")
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        if path.suffix.lower() == ".eln":
-            top = _safe(path.stem)
-            z.writestr(f"{top}/ro-crate-metadata.json",
-                       json.dumps(_crate(run, run.id, files), indent=2, ensure_ascii=False))
-            prefix = f"{top}/{run.id}/"
-        else:
-            prefix = f"{run.id}/"
-        for name, data in files.items():
-            z.writestr(prefix + name, data)
+        for name, data in entries.items():
+            z.writestr(name, data)
     return path
 
 
-def _rows(name: str, text: bytes) -> list[Row]:
+def _bundle_problems(rows: list[Row], receipts: list[Mapping]) -> list[Problem]:
+    """Everything that makes a bundle's events not verify. The one place import checks them:
+    :func:`.verify.check_run` (chain, lock rule, signature links, receipts) goes here when it
+    lands; until then the hash chain."""
+    return check_chain(rows)
+
+
+def _field(where: str, d: Mapping, key: str, kind: type):
+    if key not in d:
+        raise DataFormatError(f"{where}: the key {key!r} is missing")
+    value = d[key]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        want = {int: "an integer", str: "a text", dict: "an object"}.get(kind, str(kind))
+        raise DataFormatError(f"{where}: {key!r} is {value!r} ({type(value).__name__}); expected {want}")
+    return value
+
+
+def _rows(where: str, text: str) -> list[Row]:
+    """The events of ``events.jsonl``, each checked for its keys, their types and a readable time."""
     rows = []
-    for no, line in enumerate(text.decode("utf-8").splitlines(), 1):
+    for no, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
+        at = f"{where} line {no}"
+        d = parse_json(line, at, object_only=True)
+        run_id, seq = _field(at, d, "run_id", str), _field(at, d, "seq", int)
+        time, operator = _field(at, d, "time", str), _field(at, d, "operator", str)
+        type_, payload = _field(at, d, "type", str), _field(at, d, "payload", dict)
+        prev, digest = _field(at, d, "prev_hash", str), _field(at, d, "hash", str)
+        if type_ not in EVENT_TYPES:
+            raise DataFormatError(f"{at}: unknown event type {type_!r}; known: {', '.join(EVENT_TYPES)}")
+        for key, h in (("prev_hash", prev), ("hash", digest)):
+            if not _HASH.fullmatch(h):
+                raise DataFormatError(f"{at}: {key} {h[:70]!r} is not a SHA-256 (64 hex digits)")
         try:
-            d = json.loads(line)
-            rows.append(Row(d["run_id"], int(d["seq"]), d["time"], d["operator"], d["type"],
-                            canonical_json(d["payload"]), d["prev_hash"], d["hash"]))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise DataFormatError(f"{name}: line {no}: not an event ({type(exc).__name__}: {exc})") from None
+            stamp = dt.datetime.fromisoformat(time)
+        except ValueError:
+            stamp = None
+        if stamp is None or stamp.tzinfo is None:
+            raise DataFormatError(f"{at}: time {time[:40]!r} is not an ISO 8601 time with its offset")
+        if not operator.strip():
+            raise DataFormatError(f"{at}: 'operator' is empty")
+        try:
+            text = canonical_json(payload)
+        except ValueError as exc:  # a number too large for a float (1e400) reads as infinity
+            raise DataFormatError(f"{at}: the payload holds a value canonical JSON cannot write ({exc})") from None
+        rows.append(Row(run_id, seq, time, operator, type_, text, prev, digest))
     return rows
 
 
-def import_run(path: str | os.PathLike, store: Store | str | os.PathLike | None = None) -> Run:
-    """Read a .zip or .eln export into ``store`` and return the run (see the module docstring)."""
-    path = Path(path)
+def _state_problem(rows: list[Row]) -> str | None:
+    """Why the run's state cannot be read from ``rows`` (a payload missing what its type needs)."""
+    events = [Event(r.run_id, r.seq, r.time, r.operator, r.type, json.loads(r.payload), r.prev_hash, r.hash)
+              for r in rows]
     try:
-        z = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise DataFormatError(f"{path}: no such file") from None
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise DataFormatError(f"{path}: not a zip or .eln file ({exc})") from None
-    with z:
-        names = [n for n in z.namelist() if not n.endswith("/")]
-        logs = [n for n in names if PurePosixPath(n).name == "events.jsonl"]
-        if len(logs) != 1:
-            raise DataFormatError(f"{path}: expected one events.jsonl (the run's event log), found {len(logs)}; "
-                                  f"only runs exported by protocol_kit can be imported")
-        folder = str(PurePosixPath(logs[0]).parent)
-        rows = _rows(f"{path}:{logs[0]}", z.read(logs[0]))
-        files = {n: z.read(n) for n in names if n.startswith(folder + "/") and n != logs[0]}
+        build_state(events)
+        return None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        for n in range(1, len(events) + 1):  # the first event the state cannot take
+            try:
+                build_state(events[:n])
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+                e = events[n - 1]
+                return f"event {e.seq} ({e.type}) cannot be read ({type(exc).__name__}: {exc})"
+        return f"the events cannot be read together ({type(exc).__name__}: {exc})"
+
+
+def _layout(b: Bundle, eln: bool) -> tuple[str, str | None]:
+    """The run's folder in the zip and, for a .eln, the metadata entry; anything else is refused."""
+    # <run>/events.jsonl (.zip) or <top>/<run>/events.jsonl (.eln); a data file may have the same name
+    logs = [n for n in b.names if PurePosixPath(n).name == EVENTS and n.count("/") in (1, 2)
+            and PurePosixPath(n).parent.name not in ("data", "reports", RECEIPTS)]
+    if len(logs) != 1:
+        raise DataFormatError(f"{b.path}: expected one {EVENTS} (the run's event log), found {len(logs)}; "
+                              f"only runs exported by protocol_kit can be imported")
+    folder = str(PurePosixPath(logs[0]).parent)
+    parts = folder.split("/")
+    eln = eln or len(parts) == 2  # a .eln renamed .zip is still read as a .eln, metadata and all
+    if len(parts) != (2 if eln else 1):
+        raise DataFormatError(f"{b.path}: {logs[0]!r} is not where a {'.eln' if eln else '.zip'} export puts it "
+                              f"({'<top folder>/' if eln else ''}<run id>/{EVENTS})")
+    meta = f"{parts[0]}/{crate.METADATA}" if eln else None
+    if meta is not None and meta not in b.names:
+        raise DataFormatError(f"{b.path}: {meta!r} is missing; a .eln holds its RO-Crate metadata there")
+    for n in b.names:
+        if not n.startswith(folder + "/") and n != meta:
+            raise DataFormatError(f"{b.path}: entry {n!r} is outside the run's folder {folder + '/'!r}; refused")
+    return folder, meta
+
+
+def _receipts(b: Bundle, folder: str, run_id: str) -> list[dict]:
+    out = []
+    for n in b.names:
+        rel = n[len(folder) + 1:]
+        if not rel.startswith(RECEIPTS + "/"):
+            continue
+        m = re.fullmatch(rf"{RECEIPTS}/(.+)\.(\d+)\.json", rel)
+        if not m or m.group(1) != run_id:
+            raise DataFormatError(f"{b.path}: entry {n!r}: a receipt is named {RECEIPTS}/{run_id}.<seq>.json")
+        r = b.json_object(n)
+        where = f"{b.path}: entry {n!r}"
+        if _field(where, r, "run_id", str) != run_id or _field(where, r, "seq", int) != int(m.group(2)):
+            raise DataFormatError(f"{where}: the receipt is for run {r['run_id']!r} event {r['seq']}, "
+                                  f"not what its name says")
+        out.append(r)
+    return out
+
+
+def import_run(path: str | os.PathLike, store: Store | str | os.PathLike | None = None) -> Run:
+    """Read a .zip or .eln export into ``store`` and return the run (see the module docstring).
+    Nothing is written unless every check passes; the write is one transaction."""
+    path = Path(path)
+    with Bundle(path) as b:
+        folder, meta_name = _layout(b, path.suffix.lower() == ".eln")
+        run_id = PurePosixPath(folder).name
+        if not RUN_ID.fullmatch(run_id):
+            raise DataFormatError(f"{path}: the run's folder {run_id[:80]!r} is not a run id "
+                                  f"(YYYYMMDD-<protocol>-<6 hex>); refused")
+        log = f"{folder}/{EVENTS}"
+        rows = _rows(f"{path}: entry {log!r}", b.text(log))
+        files = {n[len(folder) + 1:]: b.read(n) for n in b.names if n.startswith(folder + "/")}
+        record_name = f"{folder}/{RECORD}"
+        if record_name not in b.names:
+            raise DataFormatError(f"{path}: {record_name!r} is missing; without it the end of the event log "
+                                  f"cannot be checked (events could have been cut)")
+        record = b.json_object(record_name)
+        meta = b.json_object(meta_name) if meta_name else None
+        receipts = _receipts(b, folder, run_id)
     if not rows:
-        raise DataFormatError(f"{path}: events.jsonl holds no events")
-    if len({r.run_id for r in rows}) != 1:
-        raise DataFormatError(f"{path}: events.jsonl mixes several runs")
-    problems = check_chain(rows)
+        raise DataFormatError(f"{path}: {EVENTS} holds no events")
+    others = sorted({r.run_id for r in rows} - {run_id})
+    if others:
+        raise DataFormatError(f"{path}: {EVENTS} holds events of run {others[0][:80]!r} in the folder of run {run_id}")
+    problems = _bundle_problems(rows, receipts)
     if problems:
         raise DataFormatError(f"{path}: the event log does not verify: {problems[0]}")
-    record = files.get(f"{folder}/record.json")
-    if record is not None:
-        head = json.loads(record).get("head")
-        if head != rows[-1].hash:
-            raise DataFormatError(f"{path}: record.json gives head hash {str(head)[:12]}..., the event log ends "
-                                  f"with {rows[-1].hash[:12]}... (events missing from the end?)")
-    by_sha = {hashlib.sha256(b).hexdigest(): b for b in files.values()}
+    problem = _state_problem(rows)
+    if problem:
+        raise DataFormatError(f"{path}: {EVENTS}: {problem}")
+    by_sha = {hashlib.sha256(b_).hexdigest(): b_ for b_ in files.values()}
     blobs = {}
     for row in rows:
         if row.type in WITH_BLOB:
             p = json.loads(row.payload)
-            if p["sha256"] not in by_sha:
-                raise DataFormatError(f"{path}: event {row.seq} attaches {p['name']!r} (SHA-256 "
-                                      f"{p['sha256'][:12]}...), which is missing or altered in the bundle")
-            blobs[p["sha256"]] = by_sha[p["sha256"]]
+            sha = p.get("sha256")
+            if not isinstance(sha, str) or sha not in by_sha:
+                raise DataFormatError(f"{path}: event {row.seq} attaches {str(p.get('name'))!r} (SHA-256 "
+                                      f"{str(sha)[:12]}...), which is missing or altered in the bundle")
+            blobs[sha] = by_sha[sha]
+    head = rows[-1].hash
+    where = f"{path}: entry {record_name!r}"
+    if record.get("head") != head:
+        raise DataFormatError(f"{where} gives head hash {str(record.get('head'))[:12]}..., the event log ends "
+                              f"with {head[:12]}... (events missing from the end?)")
+    if record.get("n_events") != len(rows):
+        raise DataFormatError(f"{where} gives {record.get('n_events')!r} events, the event log holds {len(rows)}")
+    listed = record.get("files")
+    if not isinstance(listed, Mapping):
+        raise DataFormatError(f"{where}: 'files' (each file's SHA-256) is missing")
+    for name, data in files.items():
+        if name != RECORD and not name.startswith(RECEIPTS + "/") \
+                and listed.get(name) != hashlib.sha256(data).hexdigest():
+            raise DataFormatError(f"{where} does not list {name!r} with the SHA-256 of the bundle's file")
+    missing = sorted(set(listed) - set(files))
+    if missing:
+        raise DataFormatError(f"{where} lists {missing[0]!r}, which the bundle does not hold")
+    if meta is not None:
+        crate.check(meta, f"{path}: entry {meta_name!r}:", run_id, run_id, head, files)
     st = as_store(store)
     st.import_rows(rows, blobs)
-    return Run(st, rows[0].run_id)
+    return Run(st, run_id)
