@@ -106,6 +106,6 @@ class DataView:
         if plates:
             self.readings.value = "".join(html.readings_map(p) for p in plates)
         elif self.data.frame is not None:
-            self.readings.value = html.frame(self.data.frame, css="pk-data-table", max_rows=50)
+            self.readings.value = html.frame(self.data.table(), css="pk-data-table", max_rows=50)
         else:
             self.readings.value = html.message("Error" if self.data.error else "Note", self.data.summary())

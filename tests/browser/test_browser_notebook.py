@@ -108,7 +108,7 @@ def test_browser_plan_to_analysis_in_the_example_notebook(lab, page):
         chooser.value.set_files(str(lab.root / DATA_FILE))
         expect(page.locator(".pk-data")).to_contain_text(f"Read {DATA_FILE}")
         a1 = pd.read_csv(lab.root / DATA_FILE).set_index("well").loc["A1", "cpm"]
-        expect(page.locator(".pk-readings td[title^='A1:']")).to_have_attribute("title", f"A1: TB = {a1:.4g}")
+        expect(page.locator(".pk-readings td[title^='A1:']")).to_have_attribute("title", f"A1: TB = {a1:.4g} CPM")
 
         # Analysis: the result table shows the IC50 with its CI
         _step(page, "4. Analysis")
