@@ -58,6 +58,7 @@ class PlanView:
         self.session = session
         self.plan = session.plan
         self._shown = None  # (protocol, locked) last drawn by refresh()
+        self._filling = False  # True while the view itself writes a field (not the user typing)
         self.fields: dict[str, Field] = {}
         groups: dict[str, list[w.Widget]] = {}
         for name, spec in self.plan.specs.items():
@@ -98,11 +99,14 @@ class PlanView:
         self.refresh()
 
     def _changed(self, name: str) -> None:
+        if self._filling:
+            return
         f = self.fields[name]
         if self.plan.locked:
             self._refuse(name)
             return
         self.plan.set(name, f.control.value, f.unit.value if f.unit is not None else None)
+        self._fill(self.plan.refilled)
         for n, other in self.fields.items():  # a cross-field message may appear or clear elsewhere
             msg = self.plan.message(n)
             ui.show(other.message, "Error" if msg else None, msg or "")
@@ -110,6 +114,19 @@ class PlanView:
         ui.show(self.sheet_message, None)
         self.sheet_link.value = ""
         self.refresh_preview()
+
+    def _fill(self, names) -> None:
+        """Show the controller's values in the fields ``names`` (defaults that followed a new
+        target), without counting them as typed."""
+        self._filling = True
+        try:
+            for name in names:
+                f, (value, unit) = self.fields[name], self.plan.value(name)
+                if f.unit is not None:
+                    f.unit.value = unit
+                f.control.value = value
+        finally:
+            self._filling = False
 
     def _refuse(self, name: str) -> None:
         """A field changed after the run started: put the run's value back and say why."""
