@@ -41,8 +41,10 @@ class DataView:
         self.progress = ui.progress()
         self.readings = w.HTML()
         self.readings.add_class("pk-readings-box")
+        self.closed_message = ui.message_box()   # why no file is taken (a review closed the run)
+        self.closed_message.add_class("pk-closed")
         self.widget = w.VBox([
-            ui.heading("Instrument file"),
+            self.closed_message, ui.heading("Instrument file"),
             w.HBox([self.upload, self.progress]), w.HBox([self.path, self.path_button]),
             ui.heading("Reading options"), *self.fields.values(), self.reread_button,
             self.message, ui.heading("Readings on the plan"), self.readings,
@@ -95,7 +97,9 @@ class DataView:
         self.session.changed()
 
     def refresh(self) -> None:
-        started = self.session.run is not None and self.session.run.state.data_open
+        closed = self.session.closed()
+        ui.show(self.closed_message, "Note" if closed else None, closed or "")
+        started = self.session.run is not None and closed is None
         self.upload.disabled = not started
         self.path_button.disabled = not started
         self.reread_button.disabled = not started or self.data.name is None
