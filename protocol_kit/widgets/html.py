@@ -32,6 +32,7 @@ STYLE = """<style>
 .pk-app .pk-table th, .pk-app .pk-table td {padding: 2px 6px; text-align: left; vertical-align: top;
   border-bottom: 1px solid #ddd}
 .pk-app .pk-table td:nth-child(2) {min-width: 14em}
+.pk-app .pk-checklist td:nth-child(2) {min-width: 9em}
 .pk-app .pk-msg {line-height: 1.4}
 </style>"""
 
