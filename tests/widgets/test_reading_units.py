@@ -103,3 +103,27 @@ def test_the_reports_data_tables_carry_the_units(store_path, tmp_path):
     run.analyse()
     text = run.report(tmp_path / "md.html").read_text()
     assert "<th>Peak area (nA·min)</th>" in text and "peak area (nA·min)" in text   # table and plot axis
+
+
+def test_standards_in_micromolar_are_read_as_such_and_a_mass_unit_is_refused(tmp_path):
+    """The amount column's unit is read from its header: 'Amount [uM]' with the demo's
+    nominal amounts divided by 1000 is the same curve (0.05 nM = 5e-5 µM); 'Amount [pg/uL]'
+    would need the analyte's molar mass, so it is refused, naming the header."""
+    from protocol_kit import DataFormatError
+    from protocol_kit.io import read_for_analysis
+
+    m = pk.Microdialysis()
+    path = demo_files.hplc_results(m, m.simulate(seed=1), tmp_path / "hplc.csv")
+    lines = path.read_text().splitlines()
+    nm = read_for_analysis(m, path.read_bytes(), name="hplc.csv")
+    header = lines.index(next(x for x in lines if x.startswith("No.,")))
+    um_lines = lines[: header + 1] + [
+        ",".join(f"{float(c) / 1000:g}" if i == 5 and c else c for i, c in enumerate(x.split(",")))
+        for x in lines[header + 1:]]
+    um_lines[header] = um_lines[header].replace("Amount [nM]", "Amount [uM]")
+    um = read_for_analysis(m, "\n".join(um_lines).encode(), name="hplc-um.csv")
+    std = nm["standard_conc"].notna()
+    assert list(um.loc[std, "standard_conc"]) == pytest.approx(list(nm.loc[std, "standard_conc"]), rel=1e-9)
+    lines[header] = lines[header].replace("Amount [nM]", "Amount [pg/uL]")
+    with pytest.raises(DataFormatError, match=r"'Amount \[pg/uL\]' is in pg/uL"):
+        read_for_analysis(m, "\n".join(lines).encode(), name="hplc-mass.csv")
