@@ -108,6 +108,12 @@ class Protocol:
         raise NotImplementedError
 
     # -- the plan ---------------------------------------------------------------------------
+    @property
+    def reading_unit(self) -> str | None:
+        """The unit of a plate well's reading as this protocol's readout gives it ('CPM', 'RFU');
+        None where the instrument file names it (an HPLC table's peak-area header)."""
+        return None
+
     def default_of(self, name: str) -> Any:
         """The default of parameter ``name`` for this plan, validated (a protocol may derive it
         from other choices, e.g. the target's radioligand)."""

@@ -41,6 +41,8 @@ def hplc_for_analysis(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     kind = _column(frame, TYPE_HEADERS)
     out = frame.copy()
+    if "concentration" in out.columns:
+        out["concentration"] = out["concentration"] * _to_nanomolar(frame)
     group = _column(frame, GROUP_HEADERS)
     if group is not None and group != "group":
         out = out.rename(columns={group: "group"})
@@ -65,6 +67,27 @@ def hplc_for_analysis(frame: pd.DataFrame) -> pd.DataFrame:
         out.loc[is_std, "animal"] = ""
     out.attrs = dict(frame.attrs)
     return out
+
+
+def _to_nanomolar(frame: pd.DataFrame) -> float:
+    """The factor from the amount column's unit, as its header names it ('Amount [µM]'), to the
+    nM the analysis takes (1 when the header names none, as before); a unit that is not a
+    molar concentration (pg/µL needs a molar mass) is refused, naming the file and header."""
+    import pint
+
+    from ..units import Q_
+    from .reading_units import header_unit
+
+    header = frame.attrs.get("columns", {}).get("concentration")
+    named = header_unit(header)
+    if named is None:
+        return 1.0
+    try:
+        return float(Q_(1.0, named.replace("·", "*")).to("nM").magnitude)
+    except (pint.errors.PintError, ValueError, AttributeError):
+        raise DataFormatError(f"{frame.attrs.get('source', 'data')}: the amount column {header!r} is in {named}; "
+                              "the analysis reads amounts as molar concentrations (e.g. nM, µM); export them "
+                              "in a molar unit") from None
 
 
 def analysis_frame(protocol: Protocol, frame: pd.DataFrame, *, extra_wells: str = "error", read: object = None,

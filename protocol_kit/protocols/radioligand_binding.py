@@ -164,6 +164,12 @@ class RadioligandBinding(TargetDefaults, ReagentMeasures, Protocol):
 
     # -- derived quantities -------------------------------------------------------------------
     @property
+    def reading_unit(self) -> str:
+        """The unit of a well's reading: CPM, counts per minute of the filter in the scintillation
+        counter (the checklist's counting step)."""
+        return "CPM"
+
+    @property
     def saturation(self) -> bool:
         return self.params.mode == "saturation"
 

@@ -212,6 +212,12 @@ class ReuptakeInhibition(TargetDefaults, ReagentMeasures, Protocol):
         return self.params.readout.startswith("fluorescence")
 
     @property
+    def reading_unit(self) -> str:
+        """The unit of a well's reading as the readout gives it: CPM (scintillation counts per
+        minute) or RFU (relative fluorescence units; a kinetic read is RFU at each time point)."""
+        return "RFU" if self.fluorescent else "CPM"
+
+    @property
     def addition_volume(self):
         return (self.params.well_volume / self.params.working_fold).to("uL")
 

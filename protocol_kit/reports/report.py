@@ -67,12 +67,32 @@ def _view(view, run: Run, record: AnalysisRecord) -> dict:
     recorded analysis never changes, so its figures do not either."""
     key = (str(run.store.path), run.id, record.seq)
     if key not in _VIEWS:
-        results = view(record.result["result"], run.protocol)
+        extra = {"units": file_units(run, record)} if view is microdialysis else {}
+        results = view(record.result["result"], run.protocol, **extra)
         results.setdefault("result_tables", [])
         _VIEWS[key] = results
         while len(_VIEWS) > 8:
             _VIEWS.popitem(last=False)
     return _VIEWS[key]
+
+
+def file_units(run: Run, record: AnalysisRecord) -> dict[str, str]:
+    """The units of the reading columns of the data file the analysis read (an HPLC table's
+    headers name its peak-area unit), read again from the record as the analysis read it;
+    empty for data given in memory or a file that no longer reads."""
+    from ..io import read_for_analysis
+    from ..io.analysis_input import split_options
+    from ..io.reading_units import reading_units
+
+    name = (record.result.get("data") or {}).get("name")
+    if not name:
+        return {}
+    try:
+        reading, _ = split_options(run.protocol, record.result.get("options") or {})
+        frame = read_for_analysis(run.protocol, run.data_bytes(name), name=name, **reading)
+    except ProtocolKitError:
+        return {}
+    return reading_units(run.protocol, frame)
 
 
 def render_report(run: Run, record: AnalysisRecord | None = None, *, paper: str = "A4",

@@ -41,7 +41,7 @@ def competition(result: dict, protocol) -> dict:
         "data_figures": heatmap(wells, protocol.params.plate_format, unit="CPM", key="plate"),
         "data_tables": [{
             "title": "Counts per concentration", "note": "CV of the replicate counts; % specific per plate.",
-            "columns": ["Group", "Concentration", "n", "Mean CPM", "SD", "CV %", "% specific", "SD"],
+            "columns": ["Group", "Concentration", "n", "Mean (CPM)", "SD (CPM)", "CV %", "% specific", "SD (%)"],
             "rows": [[code(t["label"]), molar(t["conc"]), t["n"], num(t["mean_cpm"], 4),
                       num(t["sd_cpm"]), fixed(t["cv_pct"], 1), fixed(t["mean_pct_specific"], 1),
                       fixed(t["sd_pct_specific"], 1)] for t in table.to_dict("records")]}],
@@ -76,7 +76,7 @@ def saturation(result: dict, protocol) -> dict:
         "data_figures": heatmap(wells, protocol.params.plate_format, unit="CPM", key="plate"),
         "data_tables": [{
             "title": "Counts per radioligand concentration", "note": "Free [L] = added minus specifically bound.",
-            "columns": ["[L] added", "[L] free", "Total CPM", "NSB CPM", "Specific fmol/mg", "Bound % of added"],
+            "columns": ["[L] added", "[L] free", "Total (CPM)", "NSB (CPM)", "Specific (fmol/mg)", "Bound % of added"],
             "rows": [[molar(t["L_added"]), molar(t["L_free"]), num(t["total_cpm"], 4), num(t["nsb_cpm"], 4),
                       num(t["specific_fmol_per_mg"], 4), fixed(t["depletion_pct"], 1)]
                      for t in table.to_dict("records")]}],

@@ -28,8 +28,12 @@ def _anova_rows(anova: dict | None) -> list[list]:
     return rows
 
 
-def microdialysis(result: dict, protocol) -> dict:
+def microdialysis(result: dict, protocol, units: dict[str, str] | None = None) -> dict:
+    """``units``: the data file's reading units (:func:`protocol_kit.io.reading_units.reading_units`);
+    the peak area's is the header's, else 'peak-area units as exported'."""
     r, v = result, protocol.params
+    area = (units or {}).get("peak_area", "peak-area units as exported")
+    area_named = "as exported" not in area   # the file's header named it
     groups = frame(r, "groups")
     tc = frame(r, "timecourse")
     animals = frame(r, "animals")
@@ -57,14 +61,16 @@ def microdialysis(result: dict, protocol) -> dict:
                              "svg": plots.standard_curve([s["conc"] for s in std], [s["area"] for s in std],
                                                          slope=curve["slope"], intercept=curve["intercept"],
                                                          lod=curve["lod"], loq=curve["loq"], unit=unit,
-                                                         key="stdcurve", title="HPLC standard curve")})
+                                                         key="stdcurve", title="HPLC standard curve",
+                                                         area_unit=area if area_named else "detector units")})
         headline.append(line("Standard curve", f"area = {num(curve['intercept'])} + {num(curve['slope'], 4)} × C",
                              f"r² {fixed(curve['r_squared'], 4)}",
                              f"LOD {num(curve['lod'])} {unit}, LOQ {num(curve['loq'])} {unit}; "
                              f"{curve['n_failed']} of {curve['n']} standards failed"))
         data_tables.append({
             "title": "Standards", "note": "Back-calculated within 15% (20% at the lowest level) to pass.",
-            "columns": [f"Nominal ({unit})", "Peak area", f"Back-calculated ({unit})", "Deviation %", "Result"],
+            "columns": [f"Nominal ({unit})", f"Peak area ({area})", f"Back-calculated ({unit})", "Deviation %",
+                        "Result"],
             "rows": [[num(s["conc"]), num(s["area"], 4), num(s["back_calculated"]), fixed(s["deviation_pct"], 1),
                       "pass" if s["passed"] else "FAIL"] for s in std]})
     headline.append(line("Probe recovery", "not corrected" if r["recovery"] is None else f"{r['recovery']:.0%}"))

@@ -14,7 +14,8 @@ def uptake(result: dict, protocol) -> dict:
     r, fit = result, result["fit"]
     wells = frame(r, "wells")
     kinetic = r["rate_window_s"] is not None
-    unit = "RFU/min (initial rate)" if kinetic else ("CPM" if r["readout"] == "scintillation" else "RFU")
+    per_well = "RFU/min" if kinetic else protocol.reading_unit   # a kinetic read is analysed as its initial rate
+    unit = f"{per_well} (initial rate)" if kinetic else per_well
     conc, y = curve_points(wells, "vehicle", "pct_inhibition")
     pct_control = [100.0 - v for v in y]
     ic50 = r["ic50"] if isinstance(r["ic50"], float) else math.nan
@@ -46,12 +47,14 @@ def uptake(result: dict, protocol) -> dict:
         "data_tables": [
             {"title": "Readings per concentration", "note": f"Readings in {unit}; % inhibition per plate from its "
                                                             "vehicle (0%) and reference-inhibitor (100%) wells.",
-             "columns": ["Group", "Concentration", "n", "Mean", "SD", "CV %", "% inhibition", "SD"],
+             "columns": ["Group", "Concentration", "n", f"Mean ({per_well})", f"SD ({per_well})", "CV %",
+                         "% inhibition", "SD (%)"],
              "rows": [[code(t["label"]), molar(t["conc"]), t["n"], num(t["mean"], 4),
                        num(t["sd"]), fixed(t["cv_pct"], 1), fixed(t["mean_pct_inhibition"], 1),
                        fixed(t["sd_pct_inhibition"], 1)] for t in table.to_dict("records")]},
             {"title": "Plate quality", "note": "Z' = 1 - 3 (SD vehicle + SD full) / |mean vehicle - mean full|.",
-             "columns": ["Plate", "Vehicle mean", "SD", "Full inhibition mean", "SD", "Z'", "S/B"],
+             "columns": ["Plate", f"Vehicle mean ({per_well})", f"SD ({per_well})",
+                         f"Full inhibition mean ({per_well})", f"SD ({per_well})", "Z'", "S/B"],
              "rows": [[t["plate"], num(t["vehicle_mean"], 4), num(t["vehicle_sd"]), num(t["positive_mean"], 4),
                        num(t["positive_sd"]), fixed(t["z_prime"]), fixed(t["signal_to_background"], 1)]
                       for t in plates.to_dict("records")]},

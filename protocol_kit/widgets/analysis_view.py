@@ -43,7 +43,9 @@ class AnalysisView:
         self.results = w.HTML()
         self.results.add_class("pk-results")
         self.detail = w.HTML()
-        self.widget = w.VBox([ui.heading("Options"), *self.options.values(),
+        self.closed_message = ui.message_box()   # why nothing is recorded (a review closed the run)
+        self.closed_message.add_class("pk-closed")
+        self.widget = w.VBox([self.closed_message, ui.heading("Options"), *self.options.values(),
                               ui.heading("Exclusions and superseded files"),
                               w.HBox([self.exclude_item, self.exclude_reason, self.exclude_button]),
                               w.HBox([self.supersede_file, self.supersede_reason, self.supersede_button]),
@@ -86,8 +88,8 @@ class AnalysisView:
                                         css="pk-choice-table") if rows else ""
         files = self.analysis.current_files()
         self.supersede_file.options = files
-        run = self.session.run
-        open_run = run is not None and not run.locked
+        # exclusions and superseded files are analysis choices: open until a review, like the analysis
+        open_run = self.session.run is not None and self.session.closed() is None
         for control in (self.exclude_button, self.exclude_item, self.exclude_reason):
             control.disabled = not open_run
         for control in (self.supersede_button, self.supersede_file, self.supersede_reason):
@@ -110,7 +112,9 @@ class AnalysisView:
 
     def refresh(self) -> None:
         s = self.session
-        ready = s.run is not None and s.data.frame is not None and s.run.state.data_open
+        closed = s.closed()
+        ui.show(self.closed_message, "Note" if closed else None, closed or "")
+        ready = s.run is not None and s.data.frame is not None and closed is None
         self.run_button.disabled = not ready
         self.show_choices()
         if self.analysis.view is not None:

@@ -67,7 +67,10 @@ class BenchView:
         self.note_message = ui.message_box()
         self.note_button.on_click(lambda _: self.record_note())
         self.record = w.HTML()
+        self.closed_message = ui.message_box()   # why nothing more is recorded here (signed)
+        self.closed_message.add_class("pk-closed")
         self.widget = w.VBox([
+            self.closed_message,
             ui.heading("Start"), w.HBox([self.operator, self.start_button, self.start_message]),
             w.HBox([self.handover_to, self.handover_button, self.handover_message]),
             ui.heading("Checklist (a tick records the time and your name at once)"),
@@ -219,7 +222,9 @@ class BenchView:
     def refresh(self) -> None:
         self._draw_plan()
         started = self.session.run is not None
-        locked = started and self.session.run.locked
+        closed = self.session.bench_closed()
+        locked = closed is not None
+        ui.show(self.closed_message, "Note" if locked else None, closed or "")
         self.start_button.disabled = started
         if started:  # fixed at the start: who records is changed by a hand-over, not by typing
             self.operator.value = self.session.operator or self.session.run.operator or ""

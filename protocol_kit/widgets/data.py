@@ -196,15 +196,42 @@ class DataController:
             self.read(run.data_files[-1].name)
 
     # -- what the view shows ----------------------------------------------------------------
+    def units(self) -> dict[str, str]:
+        """The unit of each reading and concentration column of the frame read
+        (:func:`protocol_kit.io.reading_units.reading_units`); empty before a file is read."""
+        from ..io.reading_units import reading_units
+
+        return {} if self.frame is None else reading_units(self.session.protocol, self.frame)
+
+    def table(self) -> pd.DataFrame | None:
+        """The frame read, as the Data step lists it: each reading or concentration column
+        headed with its unit ('peak_area (nA·min)'), the plan's molar concentrations written
+        in the unit that reads best ('1.5 nM')."""
+        from ..io.reading_units import CONCENTRATIONS
+        from ..reports.numbers import molar
+
+        if self.frame is None:
+            return None
+        units = self.units()
+        out = self.frame.copy()
+        for column in CONCENTRATIONS:
+            if column in out.columns:
+                out[column] = [("0\u00a0M" if v == 0 else molar(v)) if isinstance(v, (int, float)) and math.isfinite(v)
+                               else "" for v in out[column]]
+        heads = {c: f"{c.replace('_', ' ')} ({u})" for c, u in units.items() if c not in CONCENTRATIONS}
+        return out.rename(columns=heads)
+
     def plates(self) -> list[dict]:
-        """Per plate, the plate map with each well's code and reading, and a shade from 0
-        (lowest reading) to 1 (highest); kinetic reads show the last read. Empty for a
-        schedule or before a file is read."""
+        """Per plate, the plate map with each well's code and reading (with the readout's unit),
+        and a shade from 0 (lowest reading) to 1 (highest); kinetic reads show the last read.
+        Empty for a schedule or before a file is read."""
         f = self.frame
         p = self.session.protocol
         if f is None or p.plan_kind != "layout" or "value" not in f.columns:
             return []
-        if "time_s" in f.columns and f["time_s"].notna().any():  # one read, chosen on reading
+        unit = self.units().get("value", "")
+        kinetic = "time_s" in f.columns and f["time_s"].notna().any()
+        if kinetic:  # one read, chosen on reading
             f = f.sort_values("time_s").groupby(["plate", "well"], as_index=False).last()
         fmt = plate_format(p.params.plate_format)
         out = []
@@ -226,7 +253,8 @@ class DataController:
                                   "value": f"{v:.4g}" if math.isfinite(v) else "missing", "level": level})
                 rows.append({"letter": r, "cells": cells})
             out.append({"plate": plate, "rows": rows, "columns": list(range(1, fmt.columns + 1)),
-                        "low": f"{lo:.4g}", "high": f"{hi:.4g}"})
+                        "low": f"{lo:.4g}", "high": f"{hi:.4g}", "unit": unit,
+                        "read": "the last read of the kinetic read" if kinetic else ""})
         return out
 
     def summary(self) -> str:

@@ -41,8 +41,10 @@ class DataView:
         self.progress = ui.progress()
         self.readings = w.HTML()
         self.readings.add_class("pk-readings-box")
+        self.closed_message = ui.message_box()   # why no file is taken (a review closed the run)
+        self.closed_message.add_class("pk-closed")
         self.widget = w.VBox([
-            ui.heading("Instrument file"),
+            self.closed_message, ui.heading("Instrument file"),
             w.HBox([self.upload, self.progress]), w.HBox([self.path, self.path_button]),
             ui.heading("Reading options"), *self.fields.values(), self.reread_button,
             self.message, ui.heading("Readings on the plan"), self.readings,
@@ -95,7 +97,9 @@ class DataView:
         self.session.changed()
 
     def refresh(self) -> None:
-        started = self.session.run is not None and self.session.run.state.data_open
+        closed = self.session.closed()
+        ui.show(self.closed_message, "Note" if closed else None, closed or "")
+        started = self.session.run is not None and closed is None
         self.upload.disabled = not started
         self.path_button.disabled = not started
         self.reread_button.disabled = not started or self.data.name is None
@@ -106,6 +110,6 @@ class DataView:
         if plates:
             self.readings.value = "".join(html.readings_map(p) for p in plates)
         elif self.data.frame is not None:
-            self.readings.value = html.frame(self.data.frame, css="pk-data-table", max_rows=50)
+            self.readings.value = html.frame(self.data.table(), css="pk-data-table", max_rows=50)
         else:
             self.readings.value = html.message("Error" if self.data.error else "Note", self.data.summary())

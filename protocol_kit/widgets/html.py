@@ -32,6 +32,7 @@ STYLE = """<style>
 .pk-app .pk-table th, .pk-app .pk-table td {padding: 2px 6px; text-align: left; vertical-align: top;
   border-bottom: 1px solid #ddd}
 .pk-app .pk-table td:nth-child(2) {min-width: 14em}
+.pk-app .pk-checklist td:nth-child(2) {min-width: 9em}
 .pk-app .pk-msg {line-height: 1.4}
 </style>"""
 
@@ -92,6 +93,7 @@ def plate_map(plate: dict) -> str:
 def readings_map(plate: dict) -> str:
     """A plate of readings: each well shows its code and its reading; the shade (light =
     low, dark = high) repeats the number, it does not replace it."""
+    unit = plate.get("unit", "")
     head = "<tr><th></th>" + "".join(f"<th>{c}</th>" for c in plate["columns"]) + "</tr>"
     rows = []
     for r in plate["rows"]:
@@ -101,12 +103,17 @@ def readings_map(plate: dict) -> str:
                 cells.append(f"<td style='{CELL.format(border='dotted')}background:#fff'>·</td>")
                 continue
             light = round(SHADE_LIGHT - (SHADE_LIGHT - SHADE_DARK) * c["level"])
-            cells.append(f"<td title='{esc(c['well'])}: {esc(c['code'])} = {esc(c['value'])}' "
+            reading = f"{c['value']} {unit}" if unit and c["value"] != "missing" else c["value"]
+            cells.append(f"<td title='{esc(c['well'])}: {esc(c['code'])} = {esc(reading)}' "
                          f"style='{CELL.format(border='solid')}background:rgb({light},{light},255)'>"
                          f"{esc(c['code'])}<br>{esc(c['value'])}</td>")
         rows.append(f"<tr><th>{r['letter']}</th>{''.join(cells)}</tr>")
-    return (f"<p><b>Plate {esc(str(plate['plate']))}</b>: readings from {esc(plate['low'])} (lightest) to "
-            f"{esc(plate['high'])} (darkest); each well shows its code and its reading.</p>"
+    what = f"readings in {unit}" if unit else "readings"
+    read = f" ({plate['read']})" if plate.get("read") else ""
+    after = f" {unit}" if unit else ""
+    return (f"<p><b>Plate {esc(str(plate['plate']))}</b>: {esc(what)}{esc(read)}, from {esc(plate['low'] + after)} "
+            f"(lightest) to {esc(plate['high'] + after)} (darkest); each well shows its code and its reading "
+            f"in {esc(unit or 'the file’s units')}.</p>"
             f"<table class='pk-readings' style='border-collapse:collapse'>{head}{''.join(rows)}</table>")
 
 

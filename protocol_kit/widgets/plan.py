@@ -5,6 +5,12 @@ validates the field alone (:meth:`Parameter.validate`), then the whole plan (the
 constructor, for cross-field checks and the layout), and keeps one message per field. The
 preview (checklist, reagents, plate or schedule, design warnings) always shows the last valid
 plan, and says when it is out of date.
+
+Defaults that follow a choice (the assay system of a ``target`` or ``transporter``, see
+:mod:`protocol_kit.protocols.defaults`) follow it in the form as in Python: only the fields the
+user typed (and those the protocol was built with) are given to the protocol, as
+``p.with_values(...)`` keeps them; every other field is refilled from the new plan and listed
+in :attr:`PlanController.refilled`.
 """
 from __future__ import annotations
 
@@ -33,12 +39,17 @@ class PlanController:
         self.plan_errors: dict[str, str] = {}    # the whole plan, by the field it names
         self.plan_error: str | None = None        # a plan problem naming no field (layout)
         self.locked = False
+        self.typed: set[str] = set()      # fields given by the user: kept when a choice changes
+        self.refilled: list[str] = []     # fields the last change refilled from the new plan
         self.load(protocol)
 
     # -- values ----------------------------------------------------------------------------
     def load(self, protocol: Protocol) -> None:
         """Show ``protocol``'s values in every field (e.g. a resumed run's plan)."""
         self.protocol = protocol
+        given = getattr(protocol, "_given", None)   # a protocol whose defaults follow its target
+        self.typed = set(self.specs) if given is None else set(given) & set(self.specs)
+        self.refilled = []
         for name, spec in self.specs.items():
             self.inputs[name] = split_value(spec, getattr(protocol.params, name))
         self.field_errors.clear()
@@ -56,6 +67,7 @@ class PlanController:
                                    "plan another run")
         spec = self.specs[name]
         self.inputs[name] = (value, unit if spec.control == "quantity" else None)
+        self.typed.add(name)
         try:
             self.cls.parameter(name).validate(join_value(spec, value, unit))
             self.field_errors.pop(name, None)
@@ -67,11 +79,13 @@ class PlanController:
     def _rebuild(self) -> None:
         self.plan_errors.clear()
         self.plan_error = None
+        self.refilled = []
         if self.field_errors:
             return
-        values = {n: join_value(self.specs[n], v, u) for n, (v, u) in self.inputs.items()}
+        values = {n: join_value(self.specs[n], v, u) for n, (v, u) in self.inputs.items() if n in self.typed}
         try:
             self.protocol = self.cls(**values)
+            self._refill()
         except ParameterError as exc:
             if exc.field in self.specs:
                 self.plan_errors[exc.field] = self.form_words(str(exc))
@@ -79,6 +93,17 @@ class PlanController:
                 self.plan_error = self.form_words(str(exc))
         except ProtocolKitError as exc:
             self.plan_error = self.form_words(str(exc))
+
+    def _refill(self) -> None:
+        """Show the new plan's value in each field the user did not type (a default that
+        followed the new target); a field whose shown value already equals it is left alone."""
+        for name, spec in self.specs.items():
+            if name in self.typed:
+                continue
+            shown = split_value(spec, getattr(self.protocol.params, name))
+            if shown != self.inputs[name]:
+                self.inputs[name] = shown
+                self.refilled.append(name)
 
     def form_words(self, message: str) -> str:
         """A message in the form's words: each parameter's internal name (``top_conc``) becomes

@@ -10,6 +10,11 @@ from . import html, ui
 from .fields import FieldSpec
 
 
+# Widths (px): label + value box, unit dropdown, the form column and the preview's least width.
+LABEL_PX, CONTROL_PX, UNIT_PX = 190, 350, 80
+FORM_PX, PREVIEW_PX = 440, 440
+
+
 @dataclass
 class Field:
     """The controls of one field: the value control, the unit dropdown (quantities) and the
@@ -25,7 +30,7 @@ class Field:
 def make_field(spec: FieldSpec, value, unit) -> Field:
     """The controls for ``spec``, showing ``value`` (and ``unit``)."""
     common = dict(description=spec.description, tooltip=f"{spec.help} Allowed: {spec.allowed}.",
-                  style={"description_width": "200px"}, layout=w.Layout(width="390px"))
+                  style={"description_width": f"{LABEL_PX}px"}, layout=w.Layout(width=f"{CONTROL_PX}px"))
     unit_dd = None
     if spec.control == "choice":
         control = w.Dropdown(options=list(spec.choices), value=value, **common)
@@ -42,10 +47,10 @@ def make_field(spec: FieldSpec, value, unit) -> Field:
     if spec.control == "quantity":
         unit_dd = w.Dropdown(options=list(spec.units), value=unit, description=f"{spec.label} unit",
                              tooltip=f"unit of {spec.label}", style={"description_width": "0px"},
-                             layout=w.Layout(width="86px"))
+                             layout=w.Layout(width=f"{UNIT_PX}px"))
         parts.append(unit_dd)
     message = ui.message_box()
-    message.layout.margin = "0 0 4px 204px"  # under the value, beside the label column
+    message.layout.margin = f"0 0 4px {LABEL_PX + 4}px"  # under the value, beside the label column
     box = w.VBox([w.HBox(parts), message])
     box.add_class(f"pk-field-{spec.name}")
     return Field(spec, control, unit_dd, message, box)
@@ -58,6 +63,7 @@ class PlanView:
         self.session = session
         self.plan = session.plan
         self._shown = None  # (protocol, locked) last drawn by refresh()
+        self._filling = False  # True while the view itself writes a field (not the user typing)
         self.fields: dict[str, Field] = {}
         groups: dict[str, list[w.Widget]] = {}
         for name, spec in self.plan.specs.items():
@@ -74,7 +80,10 @@ class PlanView:
         self.checklist = w.HTML()
         self.reagents = w.HTML()
         self.plan_map = w.HTML()
+        for pane in (self.checklist, self.reagents, self.plan_map):   # a wide table scrolls, never clipped
+            pane.layout.overflow_x = "auto"
         self.preview = w.Tab(children=[self.checklist, self.reagents, self.plan_map])
+        self.preview.add_class("pk-preview")
         for i, title in enumerate(["Checklist", "Reagents",
                                    "Plate map" if self.plan.protocol.plan_kind == "layout" else "Fractions"]):
             self.preview.set_title(i, title)
@@ -90,19 +99,26 @@ class PlanView:
         sheet_row = w.HBox([self.sheet_html_button, self.sheet_pdf_button, self.progress])
         right = w.VBox([ui.heading("Preview"), self.status, ui.heading("Design checks", 5), self.warnings,
                         self.preview, sheet_row, self.sheet_link, self.sheet_message],
-                       layout=w.Layout(flex="1 1 420px", min_width="0"))
-        self.widget = w.HBox([w.VBox([form], layout=w.Layout(flex="0 0 500px")), right],
-                             layout=w.Layout(flex_flow="row wrap"))
+                       layout=w.Layout(flex=f"1 1 {PREVIEW_PX}px", min_width="0"))
+        right.add_class("pk-plan-preview")
+        left = w.VBox([form], layout=w.Layout(flex=f"0 0 {FORM_PX}px"))
+        left.add_class("pk-plan-form")
+        # side by side from FORM_PX + PREVIEW_PX wide (a notebook at 1400 px with its file browser
+        # open gives the app about 930 px); narrower, the preview goes below the form
+        self.widget = w.HBox([left, right], layout=w.Layout(flex_flow="row wrap"))
         self.widget.add_class("pk-plan")
         session.listeners.append(self.refresh)
         self.refresh()
 
     def _changed(self, name: str) -> None:
+        if self._filling:
+            return
         f = self.fields[name]
         if self.plan.locked:
             self._refuse(name)
             return
         self.plan.set(name, f.control.value, f.unit.value if f.unit is not None else None)
+        self._fill(self.plan.refilled)
         for n, other in self.fields.items():  # a cross-field message may appear or clear elsewhere
             msg = self.plan.message(n)
             ui.show(other.message, "Error" if msg else None, msg or "")
@@ -110,6 +126,19 @@ class PlanView:
         ui.show(self.sheet_message, None)
         self.sheet_link.value = ""
         self.refresh_preview()
+
+    def _fill(self, names) -> None:
+        """Show the controller's values in the fields ``names`` (defaults that followed a new
+        target), without counting them as typed."""
+        self._filling = True
+        try:
+            for name in names:
+                f, (value, unit) = self.fields[name], self.plan.value(name)
+                if f.unit is not None:
+                    f.unit.value = unit
+                f.control.value = value
+        finally:
+            self._filling = False
 
     def _refuse(self, name: str) -> None:
         """A field changed after the run started: put the run's value back and say why."""

@@ -38,9 +38,24 @@ class ReportController:
         self.path = run.report(self.session.out_dir / name, paper=paper)
         return self.path
 
+    def sign_blocked(self) -> str | None:
+        """Why the app takes no signature now (no run yet, or a review closed the run), or
+        None when signing is possible."""
+        if self.session.run is None:
+            return "no run yet: start the run on the Bench step first."
+        return self.session.closed()
+
+    @property
+    def can_sign(self) -> bool:
+        return self.sign_blocked() is None
+
     def sign(self, name: str, meaning: str, passphrase: str | None = None):
         """Sign the run with ``name``'s key, unlocked by ``passphrase`` (empty or None:
-        ``$PROTOCOL_KIT_PASSPHRASE``); the first signature locks it."""
+        ``$PROTOCOL_KIT_PASSPHRASE``); the first signature locks it. Refused with the reason
+        once the run is closed (:meth:`sign_blocked`)."""
+        blocked = self.sign_blocked()
+        if blocked is not None:
+            raise ProtocolKitError(f"cannot sign here: {blocked}")
         return self._run().sign(name, meaning, passphrase=passphrase or None)
 
     def signatures(self) -> list[dict]:

@@ -35,12 +35,14 @@ class ReportView:
                                      "warning")
         self.sign_button.on_click(lambda _: self.sign())
         self.sign_message = ui.message_box()
+        self.sign_blocked = ui.message_box()   # why the app takes no signature now
+        self.sign_blocked.add_class("pk-sign-blocked")
         self.signatures = w.HTML()
         self.widget = w.VBox([
             ui.heading("Report"), self.paper, w.HBox([self.html_button, self.pdf_button, self.progress]),
             self.message, self.link,
             ui.heading("Signature ('performed' closes the bench record; data, analysis and reports stay open until a review)"), self.signer, self.meaning,
-            self.passphrase, w.HBox([self.sign_button, self.sign_message]), self.signatures,
+            self.passphrase, w.HBox([self.sign_button, self.sign_message]), self.sign_blocked, self.signatures,
         ])
         self.widget.add_class("pk-report")
         session.listeners.append(self.refresh)
@@ -64,7 +66,10 @@ class ReportView:
     def refresh(self) -> None:
         started = self.session.run is not None
         self.html_button.disabled = self.pdf_button.disabled = not started
-        self.sign_button.disabled = not started
+        blocked = self.report.sign_blocked()
+        self.sign_button.disabled = self.signer.disabled = self.meaning.disabled = self.passphrase.disabled = \
+            blocked is not None
+        ui.show(self.sign_blocked, "Note" if started and blocked else None, blocked or "")
         if started and not self.signer.value:
             self.signer.value = self.session.run.operator or ""
         rows = self.report.signatures()

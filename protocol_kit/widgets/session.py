@@ -15,6 +15,7 @@ from ..errors import ProtocolKitError
 from .analysis import AnalysisController
 from .bench import BenchController
 from .data import DataController
+from .html import local_time
 from .plan import PlanController
 from .report import ReportController
 
@@ -95,6 +96,30 @@ class Session:
         self.attach(run)
         self.data.resume()
         self.analysis.resume()
+
+    def bench_closed(self) -> str | None:
+        """Why the bench record (step ticks, lots, notes, deviations, hand-overs) takes nothing
+        more: the run's first signature closed it; None while it is open."""
+        run = self.run
+        if run is None or not run.locked:
+            return None
+        first = run.signatures[0]
+        return (f"the bench record is closed: signed '{first.meaning}' by {first.name} at {local_time(first.time)}; "
+                "steps, lots, notes and deviations can no longer be recorded.")
+
+    def closed(self) -> str | None:
+        """Why the run takes nothing more from the app (no data file, analysis, exclusion,
+        recorded report or signature): a signature other than 'performed' or 'witnessed' (a
+        review) closed it (:func:`protocol_kit.records.events.allowed_after_signing`); None
+        while it is open."""
+        from ..records.events import BENCH_MEANINGS
+
+        run = self.run
+        if run is None or run.state.data_open:
+            return None
+        review = next(s for s in run.signatures if s.meaning not in BENCH_MEANINGS)
+        return (f"the run is closed: signed '{review.meaning}' by {review.name} at {local_time(review.time)}; "
+                "nothing more can be recorded (reports rendered now are not recorded).")
 
     def stage(self) -> str:
         """The step to show: where the run stopped."""

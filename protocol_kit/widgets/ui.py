@@ -48,9 +48,11 @@ def progress(label: str = "Working") -> w.IntProgress:
 
 @contextmanager
 def busy(bar: w.IntProgress, what: str, *buttons: w.Button):
-    """Show ``bar`` labelled with ``what`` and disable ``buttons`` while the body runs."""
+    """Show ``bar`` labelled with ``what`` and disable ``buttons`` while the body runs (then
+    they are as they were; the view's refresh decides what they become)."""
     bar.description, bar.value = what, 1
     bar.layout.visibility = "visible"
+    before = [b.disabled for b in buttons]   # a button disabled for a reason stays disabled
     for b in buttons:
         b.disabled = True
     try:
@@ -58,8 +60,8 @@ def busy(bar: w.IntProgress, what: str, *buttons: w.Button):
     finally:
         bar.value = bar.max
         bar.layout.visibility = "hidden"
-        for b in buttons:
-            b.disabled = False
+        for b, was in zip(buttons, before):
+            b.disabled = was
 
 
 def button(label: str, tooltip: str, css: str, style: str = "") -> w.Button:

@@ -78,6 +78,58 @@ def _step(page, title: str) -> None:
     page.locator(".pk-app .lm-TabBar-tab", has_text=title).click()
 
 
+def _box(page, selector: str) -> dict:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, f"{selector} is not shown"
+    return box
+
+
+def test_browser_plan_layout_at_1400_px_and_the_sheet_message(lab, page):
+    """At a 1400 x 900 window (the file browser open, as JupyterLab starts), the preview stands
+    beside the form, and the checklist with its hazards column fits inside the preview and the
+    window. A sheet refused for a bad plan says so, and the error goes once the plan is fixed."""
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1400, "height": 900})
+    try:
+        page.goto(lab.open_url(NOTEBOOK), timeout=60_000)
+        _run_all_cells(page)
+        page.locator(".pk-app .pk-plan").first.wait_for(timeout=120_000)
+        page.locator(".pk-checklist").first.scroll_into_view_if_needed()
+        form, preview = _box(page, ".pk-plan-form"), _box(page, ".pk-plan-preview")
+        # side by side: the preview starts where the form ends, on the same row (not wrapped below)
+        assert preview["x"] >= form["x"] + form["width"] - 1 and abs(preview["y"] - form["y"]) < 1
+        assert preview["width"] >= 400
+        table, hazards = _box(page, ".pk-checklist"), _box(page, ".pk-checklist th:has-text('hazards')")
+        right = min(preview["x"] + preview["width"], 1400)
+        assert table["x"] + table["width"] <= right + 0.5, (table, preview)
+        assert hazards["x"] >= preview["x"] and hazards["x"] + hazards["width"] <= right + 0.5, (hazards, preview)
+        # a hazard is readable on the page, in its column (rb-incubate is timing-critical)
+        cell = _box(page, ".pk-checklist tr:has-text('rb-incubate') td:nth-child(5)")
+        assert cell["x"] + cell["width"] <= right + 0.5
+        expect(page.locator(".pk-checklist tr", has_text="rb-incubate").first).to_contain_text("timing-critical")
+        page.screenshot(path=str(ARTIFACTS / "plan-1400x900.png"))
+
+        # a sheet refused for a bad plan, then the plan fixed: the error goes
+        field = page.locator(".pk-field-n_conc input").first
+        field.fill("40")
+        page.locator("button.pk-sheet-html").click()
+        message = page.locator(".pk-plan-preview .pk-msg-error")
+        expect(message.last).to_contain_text("plan has problems")
+        message.last.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "plan-sheet-error.png"))
+        field.fill("8")
+        expect(page.locator(".pk-plan-preview .pk-msg-error")).to_have_count(0)
+        page.locator("button.pk-sheet-html").click()
+        expect(page.locator(".pk-plan-preview a.pk-download")).to_contain_text("sheet.html")
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "failure-layout.png"))
+        raise
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
+
 def test_browser_plan_to_analysis_in_the_example_notebook(lab, page):
     from playwright.sync_api import expect
 
@@ -109,7 +161,10 @@ def test_browser_plan_to_analysis_in_the_example_notebook(lab, page):
         chooser.value.set_files(str(lab.root / DATA_FILE))
         expect(page.locator(".pk-data")).to_contain_text(f"Read {DATA_FILE}")
         a1 = pd.read_csv(lab.root / DATA_FILE).set_index("well").loc["A1", "cpm"]
-        expect(page.locator(".pk-readings td[title^='A1:']")).to_have_attribute("title", f"A1: TB = {a1:.4g}")
+        expect(page.locator(".pk-readings td[title^='A1:']")).to_have_attribute("title", f"A1: TB = {a1:.4g} CPM")
+        expect(page.locator(".pk-readings-box")).to_contain_text("readings in CPM")
+        page.locator(".pk-readings").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "binding-data.png"))
 
         # Analysis: the result table shows the IC50 with its CI
         _step(page, "4. Analysis")
@@ -137,6 +192,19 @@ def test_browser_plan_to_analysis_in_the_example_notebook(lab, page):
         page.locator("button.pk-sign").click()
         expect(page.locator(".pk-status")).to_contain_text("signed and locked")
         expect(page.locator(".pk-report")).to_contain_text("performed")
+        # a review closes the run: Sign and the Data step's buttons are disabled, with the reason
+        page.get_by_label("Signer's name").fill("B. Reviewer")
+        page.get_by_label("Meaning").select_option("reviewed")
+        page.locator("button.pk-sign").click()
+        expect(page.locator(".pk-report .pk-sign-blocked")).to_contain_text("signed 'reviewed' by B. Reviewer")
+        expect(page.locator("button.pk-sign")).to_be_disabled()
+        page.locator("button.pk-sign").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "binding-reviewed.png"))
+        _step(page, "3. Data")
+        expect(page.locator(".pk-data .pk-closed")).to_contain_text("signed 'reviewed' by B. Reviewer")
+        expect(page.locator("button.pk-upload")).to_be_disabled()
+        expect(page.locator("button.pk-attach")).to_be_disabled()
+        _step(page, "5. Report")
 
         # pk.app() (the last cell) renders, and resumes the signed run typed by its id
         picker = page.locator(".pk-picker")
@@ -163,10 +231,11 @@ def test_browser_plan_to_analysis_in_the_example_notebook(lab, page):
         store.close()
     types = [e.type for e in recorded]
     assert types == ["started", "step_checked", "step_checked", "data_attached", "analysis_recorded",
-                     "report_rendered", "signature"]
+                     "report_rendered", "signature", "signature"]
     assert recorded[0].payload["params"]["incubation_time"] == "90.0 min"
     assert recorded[1].payload == {"step_id": "rb-buffer"} and recorded[1].operator == "A. Tester"
     assert recorded[2].payload == {"step_id": "rb-filters"}
     assert recorded[3].payload["sha256"] == hashlib.sha256((lab.root / DATA_FILE).read_bytes()).hexdigest()
     assert recorded[4].payload["result"]["result"]["ic50"] * 1e12 == pytest.approx(ic50, rel=5e-3)
     assert (recorded[6].payload["name"], recorded[6].payload["meaning"]) == ("A. Tester", "performed")
+    assert (recorded[7].payload["name"], recorded[7].payload["meaning"]) == ("B. Reviewer", "reviewed")

@@ -30,6 +30,7 @@ def test_voila_resumes_a_signed_run_by_id(tmp_path):
     run.attach_data(p.simulate(seed=1), name="counts.csv")
     run.analyse()
     run.sign("A. Tester", "performed")
+    run.sign("B. Reviewer", "reviewed")
     server = start_voila(tmp_path, NOTEBOOK)
     ARTIFACTS.mkdir(exist_ok=True)
     try:
@@ -50,6 +51,11 @@ def test_voila_resumes_a_signed_run_by_id(tmp_path):
                 expect(status).to_contain_text("1 analysis result(s)")
                 expect(status).to_contain_text("signed and locked")
                 expect(picker.locator(".pk-report")).to_contain_text("performed")
+                # the review closed the run: Sign is disabled and says why, in Voila too
+                expect(picker.locator(".pk-report .pk-sign-blocked")).to_contain_text(
+                    "signed 'reviewed' by B. Reviewer")
+                expect(picker.locator("button.pk-sign")).to_be_disabled()
+                expect(picker.locator("button.pk-upload")).to_be_disabled()
                 picker.scroll_into_view_if_needed()
                 page.screenshot(path=str(ARTIFACTS / "voila-resumed.png"), full_page=True)
                 assert re.search(r"A\. Tester", picker.locator(".pk-report").inner_text())
