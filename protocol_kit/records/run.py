@@ -26,6 +26,7 @@ import pint
 from .. import __version__
 from ..errors import ParameterError, ProtocolKitError, RecordLockedError, UnknownNameError
 from . import events as ev
+from . import signing_rules
 from .state import AMENDABLE, RunState, build_state
 from .store import Store, as_store
 from .verify import VerifyReport
@@ -130,7 +131,11 @@ class Run:
     def state(self) -> RunState:
         with self._lock:
             if self._state is None:
-                self._state = build_state(self._events)
+                try:
+                    self._state = build_state(self._events)
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a damaged record
+                    raise ProtocolKitError(f"run {self.id}: the record cannot be read ({type(exc).__name__}: {exc}); "
+                                           f"run 'protocol-kit runs verify {self.id}' to see where it is damaged") from None
             return self._state
 
     @property
@@ -588,6 +593,7 @@ class Run:
         store holds another key for ``name``). Inside the append's transaction the record hash,
         covered seq and time are fixed and signed (:func:`.keys.signed_message`); then a receipt
         is written beside the store (:mod:`.receipts`)."""
+        signing_rules.check_signing(self, name, meaning)
         from .keys import load_key, register_key, signed_message
         from .receipts import Receipt, write_receipt
 
