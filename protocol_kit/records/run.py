@@ -593,7 +593,6 @@ class Run:
         store holds another key for ``name``). Inside the append's transaction the record hash,
         covered seq and time are fixed and signed (:func:`.keys.signed_message`); then a receipt
         is written beside the store (:mod:`.receipts`)."""
-        signing_rules.check_signing(self, name, meaning)
         from .keys import load_key, register_key, signed_message
         from .receipts import Receipt, write_receipt
 
@@ -601,6 +600,7 @@ class Run:
         if meaning not in SIGNATURE_MEANINGS:
             raise UnknownNameError("signature meaning", str(meaning), SIGNATURE_MEANINGS)
         key = load_key(who, passphrase)
+        signing_rules.check_signing(self, who, meaning)  # who they are first, then whether they may
         self.refresh()
         register_key(self.store, who, key.public_key)
 

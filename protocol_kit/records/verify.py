@@ -337,9 +337,9 @@ def receipt_fields(receipt: object) -> tuple[str, int, str]:
 
 
 def check_receipts(rows: Iterable[Any], receipts: Iterable[Mapping]) -> list[Problem]:
-    """For each receipt of this run: the event at its seq exists and has its event hash (and,
-    when the receipt gives them, its record hash and covered seq). Receipts of other runs are
-    skipped (the caller sorts receipts by run)."""
+    """For each receipt of this run: the event at its seq exists and has its event hash (that it
+    is the signature the receipt holds: :func:`.receipts.check_receipts`). Receipts of other
+    runs are skipped (the caller sorts receipts by run)."""
     rows = list(rows)
     by_seq = {r.seq: r for r in rows if isinstance(r.seq, int)}
     run_id = rows[0].run_id if rows else None
@@ -362,15 +362,6 @@ def check_receipts(rows: Iterable[Any], receipts: Iterable[Mapping]) -> list[Pro
         elif row.hash != digest:
             problems.append(Problem(rid, seq, f"hash {str(row.hash)[:12]}... differs from the receipt's "
                                     f"{digest[:12]}...{signer}: the run was rewritten after the receipt"))
-        else:
-            try:
-                p = parse_payload(row.payload)
-            except ValueError:
-                continue
-            for key in ("record_hash", "covers_seq"):
-                if key in receipt and p.get(key) != receipt[key]:
-                    problems.append(Problem(rid, seq, f"{key} is {p.get(key)!r} in the record, "
-                                            f"{receipt[key]!r} in the receipt{signer}"))
     return problems
 
 

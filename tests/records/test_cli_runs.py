@@ -44,8 +44,10 @@ def test_list_show_verify(capsys, store, worked):
     assert state["lots"][0]["lot"] == "L128" and state["locked"] is True
 
     code, out, _ = cli(capsys, "runs", "verify", worked.id, "--store", str(store.path))
+    # the signature's receipt lies beside the store; the amendment after it is covered by none
     assert (code, out) == (0, "ok: 1 run(s), 23 event(s): chain, signature links and lock rule hold; "
-                              "no receipt checked: events removed from the end would not be detected\n")
+                              f"1 receipt(s) matched; no receipt covers {worked.id} event 23: their removal "
+                              "could not be detected\n")
 
 
 def test_verify_reports_tampering_with_exit_1(capsys, store, worked):

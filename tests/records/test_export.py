@@ -53,7 +53,7 @@ def test_zip_layout(finished, tmp_path):
     rid = finished.id
     assert names == {f"{rid}/{n}" for n in ("events.jsonl", "record.json", "sheet.html", "data/plate.txt",
                                            "data/counts.csv", "reports/report.html",
-                                           f"receipts/{rid}.7.json")}  # the signature is event 7
+                                           f"receipts/{rid}.24.json")}  # the signature is event 24
     z = zipfile.ZipFile(out)
     lines = z.read(f"{rid}/events.jsonl").decode().splitlines()
     assert len(lines) == 25 and json.loads(lines[0])["type"] == "started"

@@ -2,13 +2,16 @@
 the database file would: cutting the end, rewriting and re-hashing, appending after a signature,
 and rows that no longer parse. Each case passed (or crashed) verify before this check."""
 import json
+import shutil
 import sqlite3
 
 import pytest
 
 from protocol_kit.cli import main
 from protocol_kit.records import Store, open_run
+from protocol_kit.errors import ProtocolKitError
 from protocol_kit.records.events import canonical_json, event_hash
+from protocol_kit.records.receipts import Receipt, receipt_dir
 from protocol_kit.records.verify import Row, check_run
 from tests.bench import tick_rest
 
@@ -16,11 +19,13 @@ COLUMNS = "run_id, seq, time, operator, type, payload, prev_hash, hash"
 
 
 def receipt(event):
-    """A receipt as SPEC12 describes it, only the keys verify reads (plus the signer)."""
-    return {"format": "protocol_kit.receipt/1", "run_id": event.run_id, "seq": event.seq,
-            "event_hash": event.hash, "record_hash": event.payload["record_hash"],
-            "covers_seq": event.payload["covers_seq"], "name": event.payload["name"],
-            "meaning": event.payload["meaning"], "time": event.time}
+    """The signature event's receipt as a plain mapping (its JSON object, SPEC12)."""
+    return Receipt.from_event(event).to_dict()
+
+
+def drop_receipts(store):
+    """Remove the receipts written beside the store (a forger with the folder would)."""
+    shutil.rmtree(receipt_dir(store.path))
 
 
 def forge(path, sql, *params):
@@ -71,9 +76,10 @@ def test_everything_from_the_signature_on_deleted_fails_with_the_receipt(store, 
     forge(store.path, "DELETE FROM events WHERE run_id=? AND seq>=22", signed.id)
     again = open_run(signed.id, store)
     assert not again.locked                          # the run silently became unsigned ...
-    report = again.verify(receipts=[r])              # ... and the receipt says so, at event 22
+    drop_receipts(store)                             # the forger removed the receipts beside the store
+    report = again.verify(receipts=[r])              # ... and the receipt kept elsewhere says so, at event 22
     assert not report.ok and report.first.seq == 22
-    assert "missing" in report.first.what and "run ends at event 21" in report.first.what
+    assert any("missing" in p.what and "ends at event 21" in p.what for p in report.problems)
     # without a receipt the cut cannot be seen, and verify does not claim completeness
     plain = again.verify()
     assert plain.ok and "events removed from the end would not be detected" in str(plain)
@@ -89,8 +95,9 @@ def test_last_events_deleted_fail_with_the_receipt_of_a_later_signature(store, s
     assert signed.verify(receipts).ok
     assert "2 receipt(s) matched: complete up to the last event" in str(signed.verify(receipts))
     forge(store.path, "DELETE FROM events WHERE run_id=? AND seq>=23", signed.id)
+    drop_receipts(store)
     report = open_run(signed.id, store).verify(receipts)
-    assert [p.seq for p in report.problems] == [24] and "truncated" in report.first.what
+    assert {p.seq for p in report.problems} == {24} and any("event missing" in p.what for p in report.problems)
 
 
 def test_verify_says_which_events_no_receipt_covers(store, signed):
@@ -104,10 +111,10 @@ def test_verify_says_which_events_no_receipt_covers(store, signed):
 def test_receipt_of_a_run_not_in_the_store_is_a_finding(store, signed):
     ghost = {**receipt(signed.events[-1]), "run_id": "20260101-radioligand-binding-abcdef"}
     report = store.verify(receipts=[ghost])
-    assert not report.ok and report.first.run_id == ghost["run_id"] and report.first.seq == 22
-    assert "not in" in report.first.what
-    bad = store.verify(signed.id, receipts=[{"run_id": signed.id, "seq": "22", "event_hash": "x"}])
-    assert not bad.ok and "seq is '22'" in bad.first.what
+    assert not report.ok and report.problems[-1].run_id == ghost["run_id"] and report.problems[-1].seq == 22
+    assert "does not hold" in report.problems[-1].what
+    with pytest.raises(ProtocolKitError, match="seq"):
+        store.verify(signed.id, receipts=[{**receipt(signed.events[-1]), "seq": "22"}])
 
 
 # -- rewriting and re-hashing -------------------------------------------------------------------
@@ -122,11 +129,12 @@ def test_edited_and_rehashed_signed_run_fails_on_the_signature_link(store, signe
     rehash(store.path, signed.id, payload_of=edit)
     again = open_run(signed.id, store)
     assert again.lots[0].lot == "LOT-9999"
+    drop_receipts(store)
     report = again.verify()
     assert [p.seq for p in report.problems] == [22]
     assert "signed event 21 with hash" in report.first.what and "rewritten after it was signed" in report.first.what
     with_receipt = again.verify([r])
-    assert any(p.seq == 22 and "differs from the receipt" in p.what for p in with_receipt.problems)
+    assert any(p.seq == 22 and "event rewritten" in p.what for p in with_receipt.problems)
 
 
 def test_full_forgery_with_the_signature_payload_rehashed_is_caught_by_the_receipt(store, signed):
@@ -141,10 +149,12 @@ def test_full_forgery_with_the_signature_payload_rehashed_is_caught_by_the_recei
             return {**payload, "record_hash": done[seq - 1]}
         return payload
     rehash(store.path, signed.id, payload_of=edit)
+    drop_receipts(store)
     again = open_run(signed.id, store)
-    assert again.verify().ok                          # no key check here: the keys helper adds it
+    # the chain and the links hold; the key check (keys.check_signatures) and the receipt do not
+    assert {p.seq for p in again.verify().problems} == {22}
     report = again.verify([r])
-    assert report.first.seq == 22 and "rewritten after the receipt" in report.first.what
+    assert any(p.seq == 22 and "event rewritten" in p.what for p in report.problems)
 
 
 def test_signature_covering_an_earlier_event_is_a_finding(store, signed):
