@@ -17,6 +17,7 @@ from .errors import (  # noqa: F401
     ParameterError,
     ProtocolKitError,
     RecordLockedError,
+    SigningError,
     UnknownNameError,
 )
 from . import reference  # noqa: F401

@@ -173,9 +173,25 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
 
     from .records.text import describe
 
-    run = _run(args)
-    print(json.dumps(run.to_dict(), indent=2, ensure_ascii=False) if args.json else describe(run))
-    return 0
+    report = _store(args).verify(args.run)
+    if not report.ok:  # the findings first (on stderr), then what can still be read, exit 1
+        _print_findings(report, file=sys.stderr)
+    try:
+        run = _run(args)
+        print(json.dumps(run.to_dict(), indent=2, ensure_ascii=False) if args.json else describe(run))
+    except ProtocolKitError as exc:
+        if report.ok:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _print_findings(report, file=None) -> None:
+    """The summary line, then each problem once (the summary names none of them)."""
+    print(f"BROKEN: {len(report.problems)} problem(s) in {len(report.runs)} run(s), "
+          f"{report.events_checked} event(s) checked", file=file)
+    for problem in report.problems:
+        print(f"  {problem}", file=file)
 
 
 def _passphrase(name: str, *, confirm: bool = False) -> str | None:
@@ -233,11 +249,8 @@ def cmd_runs_verify(args: argparse.Namespace) -> int:
     report = _store(args).verify(args.run, receipts=args.receipt or ())
     if report.ok:
         print(report)
-    else:  # the summary names no problem, so each is printed once below it
-        print(f"BROKEN: {len(report.problems)} problem(s) in {len(report.runs)} run(s), "
-              f"{report.events_checked} event(s) checked")
-    for problem in report.problems:
-        print(f"  {problem}")
+    else:
+        _print_findings(report)
     return 0 if report.ok else 1
 
 

@@ -102,6 +102,11 @@ class LayoutError(ProtocolKitError):
     """A plate design that does not fit the plate, or an impossible layout."""
 
 
+class SigningError(ProtocolKitError):
+    """A signature the signing rules refuse (a broken record, the same person performing and
+    reviewing, checklist steps left open): :mod:`protocol_kit.records.signing_rules`."""
+
+
 class DataFormatError(ProtocolKitError):
     """Instrument or user data that cannot be read as what was expected."""
 

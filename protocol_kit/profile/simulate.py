@@ -97,6 +97,8 @@ def simulate_profile_runs(store: Store | str | os.PathLike | None, compound: str
         p = binding_plan(compound, t, truth)
         counts = p.simulate(seed=seed + k, ki=f"{truth!r} M")
         run = p.start_run(operator, st)
+        for step in p.checklist:  # a simulated run is signed 'performed': every step ticked
+            run.check(step.id)
         source = "given" if t in given else "reference library estimate"
         run.note(f"simulated data (protocol_kit), seed {seed + k}: true Ki {truth * 1e9:.4g} nM ({source})")
         name = f"{t}-counts.csv"

@@ -35,7 +35,7 @@ from .events import EVENT_TYPES, RUN_ID, WITH_BLOB, Event, canonical_json, utc_n
 from .run import Run
 from .state import build_state
 from .store import Store, as_store
-from .verify import Problem, Row, check_chain
+from .verify import Problem, Row, check_chain, check_run
 
 FORMATS = (".zip", ".eln")
 MEDIA = crate.MEDIA
@@ -289,6 +289,11 @@ def import_run(path: str | os.PathLike, store: Store | str | os.PathLike | None 
         raise DataFormatError(f"{where} lists {missing[0]!r}, which the bundle does not hold")
     if meta is not None:
         crate.check(meta, f"{path}: entry {meta_name!r}:", run_id, run_id, head, files)
+    # then the rest of verify (form, signature links, lock rule, the bundle's receipts), so the
+    # checks above keep their own messages
+    problems = check_run(rows, [r.to_dict() if hasattr(r, "to_dict") else r for r in receipts])
+    if problems:
+        raise DataFormatError(f"{path}: the event log does not verify: {problems[0]}")
     st = as_store(store)
     st.import_rows(rows, blobs)
     return Run(st, run_id)

@@ -26,6 +26,7 @@ import pint
 from .. import __version__
 from ..errors import ParameterError, ProtocolKitError, RecordLockedError, UnknownNameError
 from . import events as ev
+from . import signing_rules
 from .state import AMENDABLE, RunState, build_state
 from .store import Store, as_store
 from .verify import VerifyReport
@@ -130,7 +131,11 @@ class Run:
     def state(self) -> RunState:
         with self._lock:
             if self._state is None:
-                self._state = build_state(self._events)
+                try:
+                    self._state = build_state(self._events)
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a damaged record
+                    raise ProtocolKitError(f"run {self.id}: the record cannot be read ({type(exc).__name__}: {exc}); "
+                                           f"run 'protocol-kit runs verify {self.id}' to see where it is damaged") from None
             return self._state
 
     @property
@@ -595,6 +600,7 @@ class Run:
         if meaning not in SIGNATURE_MEANINGS:
             raise UnknownNameError("signature meaning", str(meaning), SIGNATURE_MEANINGS)
         key = load_key(who, passphrase)
+        signing_rules.check_signing(self, who, meaning)  # who they are first, then whether they may
         self.refresh()
         register_key(self.store, who, key.public_key)
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from ..errors import ProtocolKitError, RecordLockedError, UnknownNameError
 from .events import (AFTER_LOCK, GENESIS, SIGNATURE, WITH_BLOB, Event, allowed_after_signing, canonical_json,
                      event_hash, utc_now)
-from .verify import Problem, Row, VerifyReport, check_chain
+from .verify import Problem, Row, VerifyReport, check_run, uncovered_tail
 
 STORE_ENV = "PROTOCOL_KIT_STORE"
 DEFAULT_NAME = "protocol_kit.db"
@@ -294,9 +294,11 @@ class Store:
 
     # -- checking ----------------------------------------------------------------------------
     def verify(self, run_id: str | None = None, receipts: Iterable = ()) -> VerifyReport:
-        """Check the chain of one run (or of every run) and the files its events name; the
+        """Check one run (or every run): its rows with :func:`.verify.check_run` (form, chain,
+        signature links, lock rule), the files its events name against their SHA-256, the
         signatures' keys (:func:`.keys.check_signatures`) and every receipt given or found
-        beside the store (:func:`.receipts.check_receipts`)."""
+        beside the store (:func:`.receipts.check_receipts`). The report says which events no
+        receipt covers: their removal from the end of a run cannot be detected."""
         from .keys import check_registry, check_signatures, registered_keys, registry_rows
         from .receipts import as_receipts, check_receipts, check_runs_present, find_receipts
 
@@ -305,7 +307,7 @@ class Store:
                 "SELECT 1 FROM events WHERE run_id=? LIMIT 1", (run_id,)).fetchone():
             raise UnknownNameError("run", run_id, self.run_ids())
         problems: list[Problem] = []
-        n = 0
+        n, uncovered, n_receipts = 0, {}, 0
         key_rows = registry_rows(self)
         registry = registered_keys(key_rows)
         given = as_receipts(receipts)
@@ -316,14 +318,21 @@ class Store:
         for rid in ids:
             rows = self.rows(rid)
             n += len(rows)
-            problems += check_chain(rows)
+            mine = list(dict.fromkeys(r for r in [*given, *find_receipts(self.path, rid)] if r.run_id == rid))
+            problems += check_run(rows)
             problems += self._check_blobs(rows)
             problems += check_signatures(rows, registry)
-            problems += check_receipts(rows, [*given, *find_receipts(self.path, rid)])
-        problems.sort(key=lambda p: (ids.index(p.run_id), p.seq))
+            problems += check_receipts(rows, mine)
+            n_receipts += len(mine)
+            tail = uncovered_tail(rows, [r.to_dict() for r in mine])
+            if tail is not None:
+                uncovered[rid] = tail
+        problems = list(dict.fromkeys(problems))
+        problems.sort(key=lambda p: (ids.index(p.run_id) if p.run_id in ids else len(ids), p.seq))
         if run_id is None:  # a receipt of a run the store no longer holds
             problems += check_runs_present(ids, [*given, *find_receipts(self.path)])
-        return VerifyReport(tuple(ids), n, tuple(check_registry(key_rows) + problems))
+        return VerifyReport(tuple(ids), n, tuple(check_registry(key_rows) + problems), receipts=n_receipts,
+                            uncovered=uncovered if n_receipts else {})
 
     def _check_blobs(self, rows: list[Row]) -> list[Problem]:
         problems = []
@@ -334,6 +343,8 @@ class Store:
                 sha = json.loads(row.payload)["sha256"]
             except (ValueError, KeyError, TypeError):
                 continue  # the chain check reports the altered payload
+            if not isinstance(sha, str):
+                continue  # check_run reports the payload's wrong type
             found = self._con.execute("SELECT size, data FROM blobs WHERE sha256=?", (sha,)).fetchone()
             if found is None:
                 problems.append(Problem(row.run_id, row.seq, f"attached file {sha[:12]}... is missing from the store"))

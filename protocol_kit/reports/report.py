@@ -42,6 +42,10 @@ def report_context(run: Run, record: AnalysisRecord, *, paper: str = "A4",
         raise ProtocolKitError(f"run {run.id}: no report for an analysis of type {rec['result_type']!r}")
     result = rec["result"]
     results = _view(view, run, record)
+    audit = run_view.audit(run)
+    if not audit["verified"]:  # a report would present a broken record as a valid one
+        raise ProtocolKitError(f"run {run.id}: no report of a record that does not verify ({audit['verify_text']}); "
+                               f"see 'protocol-kit runs verify {run.id}'")
     steps, loose = run_view.checklist(run)
     now = now or dt.datetime.now(dt.timezone.utc)
     return {
@@ -55,7 +59,7 @@ def report_context(run: Run, record: AnalysisRecord, *, paper: str = "A4",
                      "summary": rec["summary"], "data": rec["data"], "options": rec["options"],
                      "protocol_kit": rec.get("protocol_kit", ""), **run_view.choices(run, record)},
         "results": results, "flags": flag_rows(result.get("flags"), result.get("qc")),
-        "audit": run_view.audit(run), "signatures": run_view.signatures(run),
+        "audit": audit, "signatures": run_view.signatures(run), "record": run_view.completeness(run),
     }
 
 

@@ -142,6 +142,19 @@ def audit(run: Run) -> dict:
     }
 
 
+def completeness(run: Run) -> dict:
+    """What the report's summary says of the record: steps ticked (n of N), steps covered only
+    by a deviation recorded for them, steps left open, and the signatures in order."""
+    s = run.state
+    ids = [step.id for step in run.protocol.checklist]
+    deviated = {d.step_id for d in s.deviations if d.step_id}
+    ticked = [i for i in ids if i in s.steps]
+    covered = [i for i in ids if i not in s.steps and i in deviated]
+    return {"ticked": len(ticked), "total": len(ids), "covered": covered,
+            "open": [i for i in ids if i not in s.steps and i not in deviated],
+            "signatures": [f"{g.meaning} by {g.name}" for g in s.signatures]}
+
+
 def signatures(run: Run) -> list[dict]:
     """Recorded signatures (name, meaning, time, what they cover, key fingerprint and receipt
     file), then an empty block for each

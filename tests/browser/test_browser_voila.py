@@ -10,6 +10,8 @@ import pytest
 
 import protocol_kit as pk
 
+from tests.bench import tick_rest
+
 from .lab import CHROMIUM, CHROMIUM_ARGS, start_voila
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -29,6 +31,7 @@ def test_voila_resumes_a_signed_run_by_id(tmp_path):
     run.check(p.checklist[0].id)
     run.attach_data(p.simulate(seed=1), name="counts.csv")
     run.analyse()
+    tick_rest(run)
     run.sign("A. Tester", "performed")
     run.sign("B. Reviewer", "reviewed")
     server = start_voila(tmp_path, NOTEBOOK)

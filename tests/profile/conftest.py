@@ -6,6 +6,7 @@ import pytest
 from protocol_kit.profile import simulate_profile_runs
 from protocol_kit.protocols import RadioligandBinding, ReuptakeInhibition
 from protocol_kit.records import Store
+from tests.bench import tick_rest
 
 
 @pytest.fixture(scope="module")
@@ -29,5 +30,6 @@ def record(store, *, compound="PK-101", target="SERT", ki=None, ci=None, flags=(
               "ic50_text": ic50_text}
     run.record_analysis({"kind": "protocol_kit analysis v1", "result": result} if envelope else result)
     if sign:
+        tick_rest(run)
         run.sign("T. Tester", "performed")
     return run.id

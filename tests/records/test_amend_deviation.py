@@ -4,14 +4,16 @@ import pytest
 
 import protocol_kit as pk
 from protocol_kit.cli import main
+from tests.bench import tick_rest
 from protocol_kit.errors import ParameterError
 
 
 def test_a_deviation_is_amended_through_changes(store, run):
     run.deviation("filters soaked 2 h instead of 1 h", step_id="rb-filters")   # seq 2
-    run.sign("A. Smith", "performed")                                           # seq 3
+    tick_rest(run)                                                              # seq 3-20
+    run.sign("A. Smith", "performed")                                           # seq 21
     run.amend(2, "wrong duration noted", changes={"reason": "filters soaked 3 h instead of 1 h"},
-              operator="B. Jones")                                              # seq 4
+              operator="B. Jones")                                              # seq 22
     again = pk.open_run(run.id, store)
     (d,) = again.deviations
     assert (d.reason, d.step_id, d.seq) == ("filters soaked 3 h instead of 1 h", "rb-filters", 2)

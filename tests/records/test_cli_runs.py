@@ -5,6 +5,7 @@ import sqlite3
 import pytest
 
 from protocol_kit.cli import main
+from tests.bench import tick_rest
 
 
 def cli(capsys, *argv):
@@ -18,8 +19,9 @@ def worked(run):
     run.check("rb-buffer")                       # 2
     run.record_lot("NaCl", "L123", "2030-01-31")  # 3
     run.note("cloudy membranes")                 # 4
-    run.sign("A. Smith", "performed")            # 5
-    run.amend(3, "misread label", lot="L128")    # 6
+    tick_rest(run)                               # 5-21: the other 17 steps
+    run.sign("A. Smith", "performed")            # 22
+    run.amend(3, "misread label", lot="L128")    # 23
     return run
 
 
@@ -27,22 +29,25 @@ def test_list_show_verify(capsys, store, worked):
     code, out, _ = cli(capsys, "runs", "list", "--store", str(store.path))
     assert code == 0
     (line,) = out.splitlines()
-    assert line.startswith(f"{worked.id}  radioligand-binding v1.0  ") and line.endswith("A. Smith  6 events  signed")
+    assert line.startswith(f"{worked.id}  radioligand-binding v1.0  ") and line.endswith("A. Smith  23 events  signed")
 
     code, out, _ = cli(capsys, "runs", "show", worked.id, "--store", str(store.path))
     assert code == 0
-    assert "steps (1 of 18 checked)" in out
-    assert "[x] rb-buffer" in out and "[ ] rb-filters" in out
+    assert "steps (18 of 18 checked)" in out
+    assert "[x] rb-buffer" in out and "[x] rb-filters" in out
     assert "NaCl: lot L128, expires 2030-01-31" in out
-    assert "amended in event 6 by A. Smith: lot 'L123' -> 'L128' (misread label)" in out
-    assert "performed by A. Smith" in out and "covers events 1-4" in out
+    assert "amended in event 23 by A. Smith: lot 'L123' -> 'L128' (misread label)" in out
+    assert "performed by A. Smith" in out and "covers events 1-21" in out
 
     code, out, _ = cli(capsys, "runs", "show", worked.id, "--json", "--store", str(store.path))
     state = json.loads(out)
     assert state["lots"][0]["lot"] == "L128" and state["locked"] is True
 
     code, out, _ = cli(capsys, "runs", "verify", worked.id, "--store", str(store.path))
-    assert (code, out) == (0, "ok: 1 run(s), 6 event(s), chain intact\n")
+    # the signature's receipt lies beside the store; the amendment after it is covered by none
+    assert (code, out) == (0, "ok: 1 run(s), 23 event(s): chain, signature links and lock rule hold; "
+                              f"1 receipt(s) matched; no receipt covers {worked.id} event 23: their removal "
+                              "could not be detected\n")
 
 
 def test_verify_reports_tampering_with_exit_1(capsys, store, worked):

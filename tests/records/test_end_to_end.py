@@ -6,6 +6,7 @@ import protocol_kit as pk
 from protocol_kit.cli import main
 from protocol_kit.errors import DataFormatError
 from protocol_kit.records import Store, import_run
+from tests.bench import tick_rest
 
 
 def counter_file(layout, path, skip=()):
@@ -32,6 +33,7 @@ def test_python_flow(tmp_path, store):
     a3 = joined[joined["well"] == "A3"].iloc[0]
     assert (a3["role"], a3["cpm"], a3["dpm"]) == ("nsb", 1002.0, 2505.0)
     run.record_analysis({"specific_binding_window": 9.5}, name="qc")
+    tick_rest(run)
     run.sign("A. Smith", "performed")
     out = run.export(tmp_path / "run.eln")
     with Store(tmp_path / "other.db") as other:
@@ -78,7 +80,8 @@ def test_command_line_flow(tmp_path, capsys):
     p = pk.RadioligandBinding(replicates=2)
     f = counter_file(p.layout, tmp_path / "counts.txt")
     cli(capsys, "runs", "attach", run_id, str(f), "--operator", "A. Smith", "--store", db)                            # 6
-    cli(capsys, "runs", "sign", run_id, "--name", "A. Smith", "--meaning", "performed", "--store", db)                 # 7
+    cli(capsys, "runs", "check", run_id, *[s.id for s in p.checklist[2:]], "--operator", "A. Smith", "--store", db)  # 7-22
+    cli(capsys, "runs", "sign", run_id, "--name", "A. Smith", "--meaning", "performed", "--store", db)                 # 23
     assert main(["runs", "note", run_id, "late", "--operator", "A. Smith", "--store", db]) == 2
     assert "is signed" in capsys.readouterr().err
     cli(capsys, "runs", "amend", run_id, "5", "misread", "--set", "value=2.4", "--operator", "B. Jones", "--store", db)  # 8
@@ -86,7 +89,9 @@ def test_command_line_flow(tmp_path, capsys):
     assert "protein_mg_per_mL = 2.4" in out and "value 2.1 -> 2.4 (misread)" in out
     cli(capsys, "runs", "export", run_id, "-o", str(tmp_path / "r.zip"), "--store", db)
     cli(capsys, "runs", "import", str(tmp_path / "r.zip"), "--store", fresh)
-    assert cli(capsys, "runs", "verify", "--store", fresh) == "ok: 1 run(s), 8 event(s), chain intact\n"
+    assert cli(capsys, "runs", "verify", "--store", fresh) == (
+        "ok: 1 run(s), 24 event(s): chain, signature links and lock rule hold; "
+        "no receipt checked: events removed from the end would not be detected\n")
     with Store(fresh) as s:
         assert pk.open_run(run_id, s).values["protein_mg_per_mL"].value == 2.4
 

@@ -10,6 +10,7 @@ import protocol_kit as pk
 from protocol_kit.cli import main
 from protocol_kit.errors import DataFormatError, ParameterError, ProtocolKitError
 from protocol_kit.records import Store, import_run
+from tests.bench import tick_rest
 
 RAW = b"\xff\xfe##BLOCKS= 1\r\n"  # any bytes: they must come back unchanged
 
@@ -25,6 +26,7 @@ def finished(run, tmp_path):
     report = tmp_path / "report.html"
     report.write_text("<p>report</p>", encoding="utf-8")
     run.record_report(report)
+    tick_rest(run)
     run.sign("A. Smith", "performed")
     run.amend(3, "misread", lot="L124", operator="B. Jones")
     return run
@@ -51,10 +53,10 @@ def test_zip_layout(finished, tmp_path):
     rid = finished.id
     assert names == {f"{rid}/{n}" for n in ("events.jsonl", "record.json", "sheet.html", "data/plate.txt",
                                            "data/counts.csv", "reports/report.html",
-                                           f"receipts/{rid}.7.json")}  # the signature is event 7
+                                           f"receipts/{rid}.24.json")}  # the signature is event 24
     z = zipfile.ZipFile(out)
     lines = z.read(f"{rid}/events.jsonl").decode().splitlines()
-    assert len(lines) == 8 and json.loads(lines[0])["type"] == "started"
+    assert len(lines) == 25 and json.loads(lines[0])["type"] == "started"
     record = json.loads(z.read(f"{rid}/record.json"))
     assert record["head"] == finished.head and record["run"]["lots"][0]["lot"] == "L124"
 
@@ -122,8 +124,10 @@ def test_cli_export_import(capsys, store, finished, tmp_path):
     assert capsys.readouterr().out == f"wrote {out}\n"
     fresh = tmp_path / "fresh.db"
     assert main(["runs", "import", str(out), "--store", str(fresh)]) == 0
-    assert capsys.readouterr().out == (f"imported {finished.id} into {fresh} (8 events); "
-                                       f"ok: 1 run(s), 8 event(s), chain intact\n")
+    # 6 events, 17 more steps ticked, the signature and the amendment: 25
+    assert capsys.readouterr().out == (f"imported {finished.id} into {fresh} (25 events); "
+                                       f"ok: 1 run(s), 25 event(s): chain, signature links and lock rule hold; "
+                                       f"no receipt checked: events removed from the end would not be detected\n")
     assert main(["runs", "verify", finished.id, "--store", str(fresh)]) == 0
     capsys.readouterr()
     assert main(["runs", "import", str(tmp_path / "none.eln"), "--store", str(fresh)]) == 2

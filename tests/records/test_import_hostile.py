@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import protocol_kit as pk
+from tests.bench import tick_rest
 from protocol_kit.errors import DataFormatError, ProtocolKitError
 from protocol_kit.records import Store, bundle, import_run
 from protocol_kit.records import verify as verify_module
@@ -33,6 +34,7 @@ def finished(run, tmp_path):
     run.record_lot("NaCl", "L123", "2030-01-31")
     run.attach_data(f)
     run.attach_data(pd.DataFrame({"well": ["A1"], "cpm": [1234.0]}), name="counts.csv")
+    tick_rest(run)
     run.sign("A. Smith", "performed")
     run.amend(3, "misread", lot="L124", operator="B. Jones")
     return run

@@ -13,6 +13,7 @@ import zipfile
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from tests.bench import tick_rest
 from protocol_kit.cli import main
 from protocol_kit.errors import DataFormatError, ProtocolKitError
 from protocol_kit.records import keys
@@ -31,7 +32,8 @@ def spec_message(run_id, record_hash, covers_seq, meaning, time, name):
 def signed(run):
     run.check("rb-buffer")                          # 2
     run.note("membranes thawed on ice")             # 3
-    event = run.sign("A. Smith", "performed")      # 4
+    tick_rest(run)                                  # 4-20
+    event = run.sign("A. Smith", "performed")      # 21
     return run, event
 
 
@@ -66,6 +68,7 @@ def test_a_key_file_of_another_name_cannot_sign(run):
 def test_a_key_other_than_the_one_the_store_holds_for_the_name_cannot_sign(run):
     other = keys.public_key_text(Ed25519PrivateKey.generate().public_key())
     assert keys.register_key(run.store, "A. Smith", other)
+    tick_rest(run)
     with pytest.raises(ProtocolKitError, match=r"holds another key for 'A\. Smith'"):
         run.sign("A. Smith", "performed")
     assert not run.refresh().locked
@@ -73,6 +76,7 @@ def test_a_key_other_than_the_one_the_store_holds_for_the_name_cannot_sign(run):
 
 def test_keys_are_registered_once_on_first_signature(store, binding):
     r1, r2 = binding.start_run("A. Smith", store), binding.start_run("A. Smith", store)
+    tick_rest(r1), tick_rest(r2)
     r1.sign("A. Smith", "performed")
     r2.sign("A. Smith", "performed")
     mine = keys.load_key("A. Smith").public_key
@@ -96,15 +100,15 @@ def test_key_files_hold_the_name_and_an_encrypted_private_key(tmp_path, monkeypa
 def test_a_signature_is_ed25519_over_the_spec_message_and_its_receipt_lies_beside_the_store(signed, store):
     run, event = signed
     p = event.payload
-    assert (p["record_hash"], p["covers_seq"]) == (run.events[2].hash, 3)
+    assert (p["record_hash"], p["covers_seq"]) == (run.events[19].hash, 20)
     public = Ed25519PublicKey.from_public_bytes(base64.b64decode(p["public_key"]))
     public.verify(base64.b64decode(p["signature"]),  # raises InvalidSignature if not
-                  spec_message(run.id, p["record_hash"], 3, "performed", event.time, "A. Smith"))
+                  spec_message(run.id, p["record_hash"], 20, "performed", event.time, "A. Smith"))
     assert p["public_key"] == keys.load_key("A. Smith").public_key
-    path = store.path.with_name(store.path.name + ".receipts") / f"{run.id}.4.json"
+    path = store.path.with_name(store.path.name + ".receipts") / f"{run.id}.21.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
-    assert doc == {"format": FORMAT, "run_id": run.id, "seq": 4, "event_hash": event.hash,
-                   "record_hash": p["record_hash"], "covers_seq": 3, "name": "A. Smith", "meaning": "performed",
+    assert doc == {"format": FORMAT, "run_id": run.id, "seq": 21, "event_hash": event.hash,
+                   "record_hash": p["record_hash"], "covers_seq": 20, "name": "A. Smith", "meaning": "performed",
                    "time": event.time, "public_key": p["public_key"], "signature": p["signature"]}
     assert load_receipt(path) == find_receipts(store.path, run.id)[0] == Receipt.from_event(event)
     assert run.verify(receipts=[path]).ok
@@ -115,7 +119,7 @@ def test_a_malformed_receipt_file_is_an_error_naming_the_file(signed, store, tmp
     good = json.loads(next(receipt_dir(store.path).iterdir()).read_text(encoding="utf-8"))
     cases = {"notjson.json": b"{", "latin1.json": "{\"name\": \"\xe9\"}".encode("latin-1"),
              "noseq.json": json.dumps({k: v for k, v in good.items() if k != "seq"}).encode(),
-             "textseq.json": json.dumps({**good, "seq": "4"}).encode()}
+             "textseq.json": json.dumps({**good, "seq": "21"}).encode()}
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
         with pytest.raises(DataFormatError, match=rf"receipt {tmp_path / name}") as e:
@@ -127,8 +131,8 @@ def test_the_bundle_carries_the_receipts(signed, store, tmp_path):
     run, event = signed
     out = run.export(tmp_path / "b.zip")
     with zipfile.ZipFile(out) as z:
-        entry = z.read(f"{run.id}/receipts/{run.id}.4.json")
-    assert entry == (receipt_dir(store.path) / f"{run.id}.4.json").read_bytes()
+        entry = z.read(f"{run.id}/receipts/{run.id}.21.json")
+    assert entry == (receipt_dir(store.path) / f"{run.id}.21.json").read_bytes()
     back = Receipt.from_dict(json.loads(entry))
     assert back.event_hash == event.hash and back.signature == event.payload["signature"]
 
@@ -175,20 +179,20 @@ def _hide_receipts(store, tmp_path):
 
 def test_a_signature_re_signed_with_another_key_fails_verify(signed, store, tmp_path):
     run, _ = signed
-    _forge(store.path, run.id, 4, _mallory_signs(run.id, "A. Smith"))
+    _forge(store.path, run.id, 21, _mallory_signs(run.id, "A. Smith"))
     receipts = _hide_receipts(store, tmp_path)
     report = run.verify()  # no receipt: the chain and the signature verify, the key is not A. Smith's
-    assert not report.ok and [p.seq for p in report.problems] == [4]
+    assert not report.ok and [p.seq for p in report.problems] == [21]
     assert "not the key registered for 'A. Smith'" in report.problems[0].what
     report = run.verify(receipts=receipts)  # with the receipt: rewritten as well
     whats = [p.what for p in report.problems]
-    assert any(w.startswith(f"event rewritten: receipt {run.id}.4.json") for w in whats), whats
+    assert any(w.startswith(f"event rewritten: receipt {run.id}.21.json") for w in whats), whats
 
 
 def test_a_replaced_signature_or_public_key_fails_verify(signed, store, tmp_path):
     run, _ = signed
     stranger = keys.public_key_text(Ed25519PrivateKey.generate().public_key())
-    _forge(store.path, run.id, 4, lambda p, time: {**p, "public_key": stranger})
+    _forge(store.path, run.id, 21, lambda p, time: {**p, "public_key": stranger})
     receipts = _hide_receipts(store, tmp_path)
     whats = [p.what for p in run.verify().problems]
     assert any("is not valid for its public key" in w for w in whats) and any("not the key registered" in w
@@ -205,7 +209,7 @@ def test_a_forger_who_also_rewrites_the_key_registry_is_caught_by_the_receipt(si
         q = mallory(p, time)
         forged_key["k"] = q["public_key"]
         return q
-    _forge(store.path, run.id, 4, change)
+    _forge(store.path, run.id, 21, change)
     con = sqlite3.connect(store.path)  # the registry's entry for A. Smith, re-chained with his key
     con.execute("DROP TRIGGER keys_no_update")
     seq, time, operator, type, payload, prev = con.execute(
@@ -218,30 +222,30 @@ def test_a_forger_who_also_rewrites_the_key_registry_is_caught_by_the_receipt(si
     receipts = _hide_receipts(store, tmp_path)
     assert run.verify().ok  # the database alone now agrees with itself
     report = run.verify(receipts=receipts)
-    assert not report.ok and report.problems[0].what.startswith(f"event rewritten: receipt {run.id}.4.json")
+    assert not report.ok and report.problems[0].what.startswith(f"event rewritten: receipt {run.id}.21.json")
 
 
 def test_a_run_cut_after_its_signature_fails_verify_given_the_receipt(signed, store, tmp_path):
     run, _ = signed
     con = sqlite3.connect(store.path)
     con.execute("DROP TRIGGER events_no_delete")
-    con.execute("DELETE FROM events WHERE run_id=? AND seq=4", (run.id,))
+    con.execute("DELETE FROM events WHERE run_id=? AND seq=21", (run.id,))
     con.commit()
     con.close()
     receipts = _hide_receipts(store, tmp_path)
     report = run.verify(receipts=receipts)
     assert [p.what for p in report.problems] == [
-        f"event missing: receipt {run.id}.4.json (performed by A. Smith) names event 4, the run ends at event 3 "
+        f"event missing: receipt {run.id}.21.json (performed by A. Smith) names event 21, the run ends at event 20 "
         "(the run was cut after the signature)"]
 
 
 def test_a_receipt_whose_signature_was_altered_is_reported(signed, store, tmp_path):
     run, _ = signed
-    doc = json.loads((receipt_dir(store.path) / f"{run.id}.4.json").read_text(encoding="utf-8"))
+    doc = json.loads((receipt_dir(store.path) / f"{run.id}.21.json").read_text(encoding="utf-8"))
     doc["meaning"] = "approved"  # the receipt no longer says what was signed
     (tmp_path / "r.json").write_text(json.dumps(doc), encoding="utf-8")
     whats = [p.what for p in run.verify(receipts=[tmp_path / "r.json"]).problems]
-    assert any("does not match the signature event at 4" in w for w in whats)
+    assert any("does not match the signature event at 21" in w for w in whats)
     assert any("its signature is not valid for its public key" in w for w in whats)
 
 
@@ -263,8 +267,8 @@ def test_cli_keys_init_sign_and_verify_with_a_receipt(tmp_path, monkeypatch, cap
     run_id = out.strip()
     code, _, err = cli("runs", "sign", run_id, "--name", "F. Nokey", "--meaning", "performed", "--store", db)
     assert code == 2 and "keys init --name \"F. Nokey\"" in err
-    code, out, _ = cli("runs", "sign", run_id, "--name", "E. Fischer", "--meaning", "performed", "--store", db)
-    assert code == 0 and f"{run_id}: event 2 signature by E. Fischer" in out
+    code, out, _ = cli("runs", "sign", run_id, "--name", "E. Fischer", "--meaning", "witnessed", "--store", db)
+    assert code == 0 and f"{run_id}: event 2 signature by E. Fischer" in out  # no checklist rule for a witness
     receipt = tmp_path / "lab.db.receipts" / f"{run_id}.2.json"
     kept = tmp_path / "kept.json"
     shutil.copy(receipt, kept)
@@ -293,13 +297,13 @@ def test_a_signed_run_removed_whole_is_found_by_its_receipt(signed, store, bindi
     report = store.verify()  # the receipt beside the store still names the run
     assert report.runs == (other.id,)
     assert [str(p) for p in report.problems] == [
-        f"run {run.id}: event 4: run missing: receipt {run.id}.4.json (performed by A. Smith) names run {run.id}, "
+        f"run {run.id}: event 21: run missing: receipt {run.id}.21.json (performed by A. Smith) names run {run.id}, "
         "which the store does not hold (the run was removed)"]
 
 
 def test_a_receipt_of_another_run_is_refused_when_verifying_one_run(signed, store, binding):
     run, _ = signed
     other = binding.start_run("B. Jones", store)
-    receipt = receipt_dir(store.path) / f"{run.id}.4.json"
+    receipt = receipt_dir(store.path) / f"{run.id}.21.json"
     with pytest.raises(ProtocolKitError, match=rf"receipt\(s\) given of another run \({run.id}\)"):
         store.verify(other.id, receipts=[receipt])

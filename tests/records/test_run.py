@@ -6,6 +6,7 @@ import pytest
 
 import protocol_kit as pk
 from protocol_kit.errors import ParameterError, RecordLockedError, UnknownNameError
+from tests.bench import tick_rest
 
 
 def test_start_records_protocol_params_and_plan_hash(binding, run):
@@ -144,10 +145,11 @@ def test_analysis_and_report_events(tmp_path, run):
 
 def test_signature_covers_record_and_locks(store, run):
     run.check("rb-buffer")
+    tick_rest(run)                                      # 18 steps: events 2-19
     head = run.head
     sig_event = run.sign("A. Smith", "performed")
     sig = run.signatures[0]
-    assert (sig.name, sig.meaning, sig.record_hash, sig.covers_seq, sig.seq) == ("A. Smith", "performed", head, 2, 3)
+    assert (sig.name, sig.meaning, sig.record_hash, sig.covers_seq, sig.seq) == ("A. Smith", "performed", head, 19, 20)
     assert sig_event.operator == "A. Smith" and run.locked
     for call in (lambda: run.check("rb-filters"), lambda: run.note("late note"),
                  lambda: run.record_lot("NaCl", "L1"), lambda: run.enter_value("x", 1)):
@@ -163,12 +165,14 @@ def test_signature_covers_record_and_locks(store, run):
 
 def test_lock_holds_for_another_handle_on_the_same_run(store, run):
     other = pk.open_run(run.id, store, operator="B. Jones")  # opened before the signature
+    tick_rest(run)
     run.sign("A. Smith", "performed")
     with pytest.raises(RecordLockedError):
         other.note("written after the signature")
 
 
 def test_store_refuses_after_lock_even_when_run_object_is_bypassed(store, run):
+    tick_rest(run)
     run.sign("A. Smith", "performed")
     with pytest.raises(RecordLockedError):
         store.append(run.id, "X", "note", {"text": "sneaked in"})
@@ -177,7 +181,8 @@ def test_store_refuses_after_lock_even_when_run_object_is_bypassed(store, run):
 def test_amendment_keeps_earlier_value_visible(store, run):
     run.enter_value("protein_mg_per_mL", 2.1)          # seq 2
     run.record_lot("NaCl", "L123", "2030-01-31")       # seq 3
-    run.sign("A. Smith", "performed")                  # seq 4
+    tick_rest(run)                                     # seq 4-21
+    run.sign("A. Smith", "performed")                  # seq 22
     run.amend(2, "transcription error: read 2.4 on the printout", value=2.4, operator="B. Jones")
     run.amend(3, "wrong bottle noted", lot="L124", expiry="2029-12-31")
     again = pk.open_run(run.id, store)

@@ -6,6 +6,7 @@ import protocol_kit as pk
 from protocol_kit.cli import main
 from protocol_kit.errors import RecordLockedError
 from protocol_kit.records import open_run
+from tests.bench import tick_rest
 
 
 @pytest.fixture
@@ -15,6 +16,7 @@ def signed(tmp_path):
     run = p.start_run(operator="A. Smith", store=tmp_path / "runs.db")
     run.check("rb-buffer")
     run.attach_data(p.simulate(seed=1), name="counts.csv")
+    tick_rest(run)
     run.sign("A. Smith", "performed")
     return run
 
@@ -59,6 +61,7 @@ def test_witnessed_keeps_the_data_open_but_approved_closes_it(tmp_path):
     p = pk.RadioligandBinding()
     run = p.start_run(operator="A. Smith", store=tmp_path / "runs.db")
     run.attach_data(p.simulate(seed=1), name="counts.csv")
+    tick_rest(run)
     run.sign("A. Smith", "performed")
     run.sign("C. Le", "witnessed")
     run.analyse()

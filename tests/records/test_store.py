@@ -8,6 +8,7 @@ import pytest
 import protocol_kit as pk
 from protocol_kit.errors import ProtocolKitError
 from protocol_kit.records import Store, default_store_path
+from tests.bench import tick_rest
 
 
 def test_event_hash_is_sha256_of_canonical_json(run):
@@ -132,7 +133,8 @@ def test_verify_all_runs_counts_events(store, binding):
     a.note("one")
     report = store.verify()
     assert report.ok and sorted(report.runs) == sorted([a.id, b.id]) and report.events_checked == 3
-    assert str(report) == "ok: 2 run(s), 3 event(s), chain intact"
+    assert str(report) == ("ok: 2 run(s), 3 event(s): chain, signature links and lock rule hold; "
+                           "no receipt checked: events removed from the end would not be detected")
 
 
 def test_default_store_path_env_then_cwd(tmp_path, monkeypatch, binding):
@@ -181,6 +183,7 @@ def test_a_foreign_sqlite_database_is_left_alone(tmp_path):
 def test_runs_summary(store, binding):
     r = binding.start_run("A. Smith", store=store)
     r.check("rb-buffer")
+    tick_rest(r)                    # the other 17 steps
     r.sign("A. Smith", "performed")
-    (s,) = store.runs()
-    assert (s.run_id, s.protocol, s.operator, s.events, s.signed) == (r.id, "radioligand-binding", "A. Smith", 3, True)
+    (s,) = store.runs()  # 1 start + 18 steps + 1 signature = 20 events
+    assert (s.run_id, s.protocol, s.operator, s.events, s.signed) == (r.id, "radioligand-binding", "A. Smith", 20, True)

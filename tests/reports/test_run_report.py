@@ -10,6 +10,7 @@ import protocol_kit as pk
 from protocol_kit.errors import ParameterError, ProtocolKitError, UnknownNameError
 from protocol_kit.records import Store
 from protocol_kit.records.run import ANALYSIS_KIND
+from tests.bench import tick_rest
 
 NS = "{http://www.w3.org/1999/xhtml}"
 
@@ -136,6 +137,7 @@ def test_report_shows_the_record_and_the_recorded_numbers(binding_run, tmp_path)
 def test_signed_run_report_fills_the_signatures_and_is_not_stored(binding_run, tmp_path):
     run = binding_run
     run.analyse()
+    tick_rest(run)
     run.sign("A. Smith", "performed")
     run.sign("B. Jones", "reviewed")      # a review closes the reports ('performed' alone does not)
     n_reports, head = len(run.reports), run.head

@@ -8,6 +8,7 @@ import pytest
 
 import protocol_kit as pk
 from protocol_kit.errors import ProtocolKitError
+from tests.bench import tick_rest
 
 from .conftest import events, start, upload
 
@@ -142,10 +143,13 @@ def test_report_render_download_and_sign(app, store_path, counts_csv):
     assert "name" in rv.sign_message.value and "Error:" in rv.sign_message.value
     rv.signer.value = "A. Smith"
     rv.meaning.value = "performed"
+    rv.sign_button.click()                # refused: no step ticked, the message lists them
+    assert "18 of 18 checklist steps" in rv.sign_message.value and "rb-waste" in rv.sign_message.value
+    tick_rest(app.session.run)
     rv.passphrase.value = "not the passphrase"  # the form's passphrase is used, and not kept
     rv.sign_button.click()
     assert "wrong passphrase for &#x27;A. Smith&#x27;" in rv.sign_message.value and rv.passphrase.value == ""
-    assert events(store_path, run.id)[-1][0] == "report_rendered"
+    assert events(store_path, run.id)[-1][0] == "step_checked"  # the last tick: nothing signed
     rv.sign_button.click()  # an empty passphrase field: $PROTOCOL_KIT_PASSPHRASE (set by tests/conftest.py)
     assert events(store_path, run.id)[-1][0] == "signature"
     assert app.session.run.locked and "signed and locked" in app.status.value
