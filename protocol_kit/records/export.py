@@ -31,10 +31,11 @@ from .. import __version__
 from ..errors import DataFormatError, ParameterError, ProtocolKitError
 from . import crate
 from .bundle import MAX_ENTRY_BYTES, MAX_TOTAL_BYTES, Bundle, check_name, parse_json
-from .events import EVENT_TYPES, RUN_ID, WITH_BLOB, Event, canonical_json, utc_now
+from .events import EVENT_TYPES, RUN_ID, SIGNATURE, WITH_BLOB, Event, canonical_json, utc_now
 from .run import Run
 from .state import build_state
 from .store import Store, as_store
+from .keys import check_signatures
 from .verify import Problem, Row, check_chain, check_run
 
 FORMATS = (".zip", ".eln")
@@ -122,10 +123,28 @@ def export_run(run: Run, path: str | os.PathLike) -> Path:
 
 
 def _bundle_problems(rows: list[Row], receipts: list[Mapping]) -> list[Problem]:
-    """Everything that makes a bundle's events not verify. The one place import checks them:
-    :func:`.verify.check_run` (chain, lock rule, signature links, receipts) goes here when it
-    lands; until then the hash chain."""
+    """The hash chain of a bundle's events, checked first so that its message names the break;
+    the rest of verify follows in :func:`_signature_problems`, after the bundle's own checks."""
     return check_chain(rows)
+
+
+def _signature_problems(rows: list[Row], receipts: list) -> list[Problem]:
+    """Everything else that makes a bundle's events not verify: :func:`.verify.check_run`
+    (form, signature links, lock rule, the bundle's receipts) and each signature valid Ed25519
+    by the key it carries (:func:`.keys.check_signatures`). Whether that key is the one the
+    target store holds for the signer is checked in the import's transaction
+    (:func:`.keys.register_signers` refuses another key)."""
+    problems = check_run(rows, [r.to_dict() if hasattr(r, "to_dict") else r for r in receipts])
+    carried: dict[str, list[str]] = {}
+    for row in rows:
+        if row.type == SIGNATURE:
+            try:
+                p = json.loads(row.payload)
+            except ValueError:
+                continue
+            if isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("public_key"), str):
+                carried.setdefault(p["name"], []).append(p["public_key"])
+    return problems + check_signatures(rows, carried)
 
 
 def _field(where: str, d: Mapping, key: str, kind: type):
@@ -291,7 +310,7 @@ def import_run(path: str | os.PathLike, store: Store | str | os.PathLike | None 
         crate.check(meta, f"{path}: entry {meta_name!r}:", run_id, run_id, head, files)
     # then the rest of verify (form, signature links, lock rule, the bundle's receipts), so the
     # checks above keep their own messages
-    problems = check_run(rows, [r.to_dict() if hasattr(r, "to_dict") else r for r in receipts])
+    problems = _signature_problems(rows, receipts)
     if problems:
         raise DataFormatError(f"{path}: the event log does not verify: {problems[0]}")
     st = as_store(store)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import protocol_kit as pk
 from protocol_kit.records import Store
 
 from ..conftest import TEST_PASSPHRASE
@@ -26,6 +27,7 @@ NOTEBOOK = "radioligand_binding.ipynb"
 DATA_FILE = "binding-simulated-counts.csv"   # written by the notebook's second code cell
 # The simulated truth: sertraline Ki 0.29 nM at SERT, [L] = Kd, so IC50 = 0.29 x (1 + 1) = 0.58 nM.
 TRUE_IC50_PM = 580.0
+N_STEPS = len(pk.RadioligandBinding().checklist)   # 18: every one is ticked before 'performed'
 PM = {"fM": 1e-3, "pM": 1.0, "nM": 1e3, "µM": 1e6}
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's chromium is not installed at {CHROMIUM} "
@@ -153,6 +155,11 @@ def test_browser_plan_to_analysis_in_the_example_notebook(lab, page):
         page.locator(".pk-step-rb-filters input[type=checkbox]").focus()   # the keyboard works too
         page.keyboard.press("Space")
         expect(page.locator(".pk-step-rb-filters")).to_contain_text("by A. Tester")
+        # the rest of the checklist, so that 'performed' can be signed (every step ticked)
+        rest = page.locator("[class*='pk-step-'] input[type=checkbox]:not(:checked)")
+        while rest.count():
+            rest.first.check()
+        expect(page.locator("[class*='pk-step-'] input[type=checkbox]:checked")).to_have_count(N_STEPS)
 
         # Data: upload the file the notebook wrote; the plate map shows code and reading
         _step(page, "3. Data")
@@ -230,11 +237,14 @@ def test_browser_plan_to_analysis_in_the_example_notebook(lab, page):
     finally:
         store.close()
     types = [e.type for e in recorded]
-    assert types == ["started", "step_checked", "step_checked", "data_attached", "analysis_recorded",
+    assert types == ["started", *["step_checked"] * N_STEPS, "data_attached", "analysis_recorded",
                      "report_rendered", "signature", "signature"]
     assert recorded[0].payload["params"]["incubation_time"] == "90.0 min"
     assert recorded[1].payload == {"step_id": "rb-buffer"} and recorded[1].operator == "A. Tester"
     assert recorded[2].payload == {"step_id": "rb-filters"}
+    ticked = recorded[1:N_STEPS + 1]
+    assert sorted(e.payload["step_id"] for e in ticked) == sorted(s.id for s in pk.RadioligandBinding().checklist)  # each step once
+    recorded = [recorded[0], *ticked[:2], *recorded[N_STEPS + 1:]]  # as before: the two first ticks, then the rest
     assert recorded[3].payload["sha256"] == hashlib.sha256((lab.root / DATA_FILE).read_bytes()).hexdigest()
     assert recorded[4].payload["result"]["result"]["ic50"] * 1e12 == pytest.approx(ic50, rel=5e-3)
     assert (recorded[6].payload["name"], recorded[6].payload["meaning"]) == ("A. Tester", "performed")
