@@ -10,7 +10,8 @@ from protocol_kit.profile.simulate import OPERATOR as SIMULATION_OPERATOR
 from protocol_kit.records.keys import CONFIG_ENV, PASSPHRASE_ENV, init_key
 
 # Every name the tests sign as (grep 'sign(' in tests/), with a key made once per session.
-SIGNERS = ("A. Smith", "B. Jones", "C. Le", "C. Lee", "D. Head", "A. Tester", "T. Tester", SIMULATION_OPERATOR)
+SIGNERS = ("A. Smith", "B. Jones", "B. Reviewer", "C. Le", "C. Lee", "D. Head", "A. Tester", "T. Tester",
+           SIMULATION_OPERATOR)
 TEST_PASSPHRASE = "test passphrase, not a secret"
 
 
