@@ -7,6 +7,7 @@ import pytest
 
 import protocol_kit as pk
 from protocol_kit.profile.simulate import OPERATOR as SIMULATION_OPERATOR
+from protocol_kit.records import Store
 from protocol_kit.records.keys import CONFIG_ENV, PASSPHRASE_ENV, init_key
 
 # Every name the tests sign as (grep 'sign(' in tests/), with a key made once per session.
@@ -31,6 +32,13 @@ def signing_keys(tmp_path_factory):
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
+
+
+@pytest.fixture
+def store(tmp_path):
+    """An empty store in the test's folder, closed afterwards."""
+    with Store(tmp_path / "runs.db") as s:
+        yield s
 
 
 @pytest.fixture(params=pk.protocol_ids())

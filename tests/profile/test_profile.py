@@ -15,12 +15,6 @@ from protocol_kit.reference import ki as ref_ki
 from .conftest import record
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "hand.db") as st:
-        yield st
-
-
 def test_geometric_mean_of_two_runs_by_hand(store):
     record(store, ki=1.0, ci=(0.5, 2.0))
     record(store, ki=4.0, ci=(2.0, 8.0))

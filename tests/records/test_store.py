@@ -10,6 +10,8 @@ from protocol_kit.errors import ProtocolKitError
 from protocol_kit.records import Store, default_store_path
 from tests.bench import tick_rest
 
+from .tamper import forge
+
 
 def test_event_hash_is_sha256_of_canonical_json(run):
     run.note("ü 5 µL")
@@ -45,16 +47,6 @@ def test_update_and_delete_are_refused_by_triggers(store, run, sql):
     assert pk.open_run(run.id, store).verify().ok
 
 
-def _tamper(path, sql, *params):
-    """Alter the store behind its back: drop the triggers, then run ``sql``."""
-    con = sqlite3.connect(path)
-    for trig in ("events_no_update", "events_no_delete", "blobs_no_update", "blobs_no_delete"):
-        con.execute(f"DROP TRIGGER {trig}")
-    con.execute(sql, params)
-    con.commit()
-    con.close()
-
-
 def _worked_run(run):
     run.check("rb-buffer")                      # 2
     run.record_lot("NaCl", "LOT-4711")          # 3
@@ -65,7 +57,7 @@ def _worked_run(run):
 
 def test_altered_payload_is_found_with_its_seq(store, run):
     _worked_run(run)
-    _tamper(store.path, "UPDATE events SET payload=? WHERE run_id=? AND seq=3",
+    forge(store.path, "UPDATE events SET payload=? WHERE run_id=? AND seq=3",
             json.dumps({"reagent": "NaCl", "lot": "LOT-4712", "expiry": None}), run.id)
     report = run.verify()
     assert not report.ok
@@ -76,7 +68,7 @@ def test_altered_payload_is_found_with_its_seq(store, run):
 
 def test_altered_time_or_operator_is_found(store, run):
     _worked_run(run)
-    _tamper(store.path, "UPDATE events SET operator='Mallory' WHERE run_id=? AND seq=2", run.id)
+    forge(store.path, "UPDATE events SET operator='Mallory' WHERE run_id=? AND seq=2", run.id)
     assert run.verify().first.seq == 2
 
 
@@ -87,7 +79,7 @@ def test_rehashed_event_breaks_the_next_link(store, run):
     from protocol_kit.records.events import canonical_json, event_hash
     payload = {**e.payload, "lot": "FORGED"}
     forged = event_hash(e.prev_hash, e.run_id, 3, e.time, e.operator, e.type, payload)
-    _tamper(store.path, "UPDATE events SET payload=?, hash=? WHERE run_id=? AND seq=3",
+    forge(store.path, "UPDATE events SET payload=?, hash=? WHERE run_id=? AND seq=3",
             canonical_json(payload), forged, run.id)
     report = run.verify()
     assert report.first.seq == 4 and "link broken" in report.first.what
@@ -95,7 +87,7 @@ def test_rehashed_event_breaks_the_next_link(store, run):
 
 def test_deleted_event_is_found_as_a_gap(store, run):
     _worked_run(run)
-    _tamper(store.path, "DELETE FROM events WHERE run_id=? AND seq=3", run.id)
+    forge(store.path, "DELETE FROM events WHERE run_id=? AND seq=3", run.id)
     report = run.verify()
     assert report.first.seq == 4
     assert "sequence gap: expected event 3, found 4" in report.first.what
@@ -105,7 +97,7 @@ def test_altered_attached_file_is_found(store, run, tmp_path):
     f = tmp_path / "counts.csv"
     f.write_bytes(b"well,cpm\nA1,100\n")
     run.attach_data(f)                            # seq 2
-    _tamper(store.path, "UPDATE blobs SET data=?", b"well,cpm\nA1,900\n")
+    forge(store.path, "UPDATE blobs SET data=?", b"well,cpm\nA1,900\n")
     report = run.verify()
     assert report.first.seq == 2 and "attached file" in report.first.what and "altered" in report.first.what
 

@@ -8,12 +8,14 @@ import sqlite3
 import pytest
 
 from protocol_kit.cli import main
-from protocol_kit.records import Store, open_run
+from protocol_kit.records import open_run
 from protocol_kit.errors import ProtocolKitError
 from protocol_kit.records.events import canonical_json, event_hash
 from protocol_kit.records.receipts import Receipt, receipt_dir
 from protocol_kit.records.verify import Row, check_run
 from tests.bench import tick_rest
+
+from .tamper import forge
 
 COLUMNS = "run_id, seq, time, operator, type, payload, prev_hash, hash"
 
@@ -26,16 +28,6 @@ def receipt(event):
 def drop_receipts(store):
     """Remove the receipts written beside the store (a forger with the folder would)."""
     shutil.rmtree(receipt_dir(store.path))
-
-
-def forge(path, sql, *params):
-    """Work on the store file directly: drop the append-only triggers, then run ``sql``."""
-    con = sqlite3.connect(path)
-    for trig in ("events_no_update", "events_no_delete", "blobs_no_update", "blobs_no_delete"):
-        con.execute(f"DROP TRIGGER IF EXISTS {trig}")
-    con.execute(sql, params)
-    con.commit()
-    con.close()
 
 
 def rehash(path, run_id, *, payload_of=None):

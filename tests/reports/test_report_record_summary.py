@@ -8,7 +8,6 @@ import tinyhtml5
 import protocol_kit as pk
 from protocol_kit.cli import main
 from protocol_kit.errors import ProtocolKitError
-from protocol_kit.records import Store
 from tests.bench import tick_rest
 
 
@@ -17,13 +16,6 @@ def _summary(html):
     root = tinyhtml5.parse(html)
     box = next(e for e in root.iter() if e.get("class") == "summary")
     return " ".join("".join(box.itertext()).split())
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "runs.db")
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -8,17 +8,10 @@ from pypdf import PdfReader
 
 import protocol_kit as pk
 from protocol_kit.errors import ParameterError, ProtocolKitError, UnknownNameError
-from protocol_kit.records import Store
 from protocol_kit.records.run import ANALYSIS_KIND
 from tests.bench import tick_rest
 
 NS = "{http://www.w3.org/1999/xhtml}"
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "runs.db") as s:
-        yield s
 
 
 @pytest.fixture
