@@ -34,7 +34,7 @@ import re
 
 import pandas as pd
 
-from .source import Line, Problems
+from .source import Line, Problems, paragraphs
 from .plate_reads import measured as cell_value, row_index
 from .vendor_grid import ROWS_BY_COLUMNS, GridCell, column_header, labelled_grid, read_frame, text_lines_of
 from .wells import row_letter
@@ -59,20 +59,6 @@ def _value(line: Line) -> str:
     return next((c for c in line.cells[1:] if c), "")
 
 
-def _blocks(lines: list[Line]) -> list[list[Line]]:
-    out, cur = [], []
-    for line in lines:
-        if _blank(line):
-            if cur:
-                out.append(cur)
-            cur = []
-        else:
-            cur.append(line)
-    if cur:
-        out.append(cur)
-    return out
-
-
 def _trailer_sections(lines: list[Line], heading: str, stop: int) -> dict[str, dict[str, str]]:
     """The named blocks of a trailer section ('Labels:', 'Filters:'): name -> {key: value}."""
     start = next((i for i, line in enumerate(lines) if line.cell(0) == heading), None)
@@ -81,7 +67,8 @@ def _trailer_sections(lines: list[Line], heading: str, stop: int) -> dict[str, d
     end = start + 1
     while end < stop and not (lines[end].cell(0).endswith(":") and not any(lines[end].cells[1:])):
         end += 1
-    return {b[0].cell(0): {line.cell(0): _value(line) for line in b[1:]} for b in _blocks(lines[start + 1:end])}
+    return {b[0].cell(0): {line.cell(0): _value(line) for line in b[1:]}
+            for b in paragraphs(lines[start + 1:end], _blank)}
 
 
 def _nm(text: str) -> float:
@@ -208,7 +195,7 @@ def read_envision(source: str | os.PathLike | bytes, *, name: str | None = None,
             problems("'Plate information' without its header and values lines", lines[s].no)
             continue
         header, values = lines[h], lines[h + 1]
-        blocks = _blocks(lines[h + 2:end])
+        blocks = paragraphs(lines[h + 2:end], _blank)
         info = dict(zip(header.cells, values.cells))
         label, measinfo = info.get("Label", ""), info.get("Measinfo", info.get("MeasInfo", ""))
         if not label:

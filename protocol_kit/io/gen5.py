@@ -28,7 +28,7 @@ from .gen5_procedure import ReadStep, read_steps
 from ..typed_numbers import is_number_text
 from .plate_reads import MARKER, NAN, READ_COLUMNS, clock_seconds, nm, plate_well
 from .plate_reads import measured as cell_value
-from .source import Line, Problems, read_lines
+from .source import Line, Problems, paragraphs, read_lines
 from .tidy import tidy
 
 COLUMNS = READ_COLUMNS + ["temperature"]
@@ -37,21 +37,6 @@ SKIPPED = ("Layout", "Actual Temperature:", "Curve Fitting Results", "StdCurve F
            "Reader Type:", "Reader Serial Number:", "Reading Type", "Time", "Plate Type")
 _ROW = re.compile(r"^[A-Z]{1,2}$")
 _TIMES = ("Time", "Wavelength")
-
-
-def _paragraphs(lines: list[Line]) -> list[list[Line]]:
-    out: list[list[Line]] = []
-    current: list[Line] = []
-    for line in lines:
-        if line.blank:
-            if current:
-                out.append(current)
-            current = []
-        else:
-            current.append(line)
-    if current:
-        out.append(current)
-    return out
 
 
 class _Plate:
@@ -176,10 +161,9 @@ def read_gen5(source: str | os.PathLike | bytes, *, name: str | None = None,
     lines, problems = read_lines(source, name=name, delimiter="\t", warnings=warnings)
     plates: list[_Plate] = []
     steps: list[ReadStep] = []
-    paragraphs = _paragraphs(lines)
     title: str | None = None
     procedure_next = False
-    for par in paragraphs:
+    for par in paragraphs(lines):
         first = par[0]
         key = first.cell(0).strip()
         plate_line = next((ln for ln in par if ln.cell(0) == "Plate Number"), None)

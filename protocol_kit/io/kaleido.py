@@ -30,7 +30,7 @@ import pandas as pd
 from ..typed_numbers import NumberTextError, parse_number
 from .source import Line
 from .plate_reads import measured as cell_value
-from .vendor_grid import column_header, empty_line, labelled_grid, read_frame, text_lines_of
+from .vendor_grid import column_header, labelled_grid, read_frame, text_lines_of
 EXTRA = ["repeat", "loop"]
 _MODES = (("abs", "absorbance"), ("fluorescence", "fluorescence"), ("fi ", "fluorescence"), ("trf", "fluorescence"),
           ("fp ", "fluorescence"), ("alpha", ""), ("lum", "luminescence"))
@@ -60,7 +60,7 @@ def _settings(lines: list[Line]) -> dict[str, dict[str, str]]:
             current = out.setdefault(value, {})
         elif current is not None and key and key not in ("Meas", "Measurements:"):
             current[key.lower()] = value
-        if empty_line(line):
+        if line.blank:
             current = None
     return out
 
@@ -152,7 +152,7 @@ def read_kaleido(source: str | os.PathLike | bytes, *, name: str | None = None,
                                      "text": got[1], "line": cell.line})
             result, pending = None, None  # one grid per result heading
             continue
-        elif result is not None and not empty_line(line):
+        elif result is not None and not line.blank:
             problems(f"result {result!r}: {first[:40]!r} where its plate grid should be", line.no)
             result, pending = None, None
         i += 1

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .source import Line
 from .plate_reads import measured as cell_value
-from .vendor_grid import column_header, empty_line, labelled_grid, read_frame, text_lines_of
+from .vendor_grid import column_header, labelled_grid, read_frame, text_lines_of
 EXTRA = ["test_name", "date"]
 _RAW = re.compile(r"^Raw Data\s*\((?P<optics>[^)]*)\)\s*(?P<rest>.*)$")
 _OPTICS = re.compile(r"^(?:(?P<ex>\d+(?:\.\d+)?)(?:-\d+)?/)?(?P<em>\d+(?:\.\d+)?)(?:-\d+)?(?:\s+(?P<no>\d+))?$")
@@ -68,7 +68,7 @@ def read_mars(source: str | os.PathLike | bytes, *, name: str | None = None,
     i = 0
     while i < len(lines):
         line = lines[i]
-        if empty_line(line):
+        if line.blank:
             i += 1
             continue
         if column_header(line) is not None:

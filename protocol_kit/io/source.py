@@ -14,6 +14,7 @@ import codecs
 import csv
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,22 @@ class Line:
 
     def cell(self, i: int) -> str:
         return self.cells[i] if 0 <= i < len(self.cells) else ""
+
+
+def paragraphs(lines: list[Line], blank: Callable[[Line], bool] = lambda line: line.blank) -> list[list[Line]]:
+    """``lines`` cut at the lines ``blank`` says are blank (those are dropped; runs of them cut once)."""
+    out: list[list[Line]] = []
+    current: list[Line] = []
+    for line in lines:
+        if blank(line):
+            if current:
+                out.append(current)
+            current = []
+        else:
+            current.append(line)
+    if current:
+        out.append(current)
+    return out
 
 
 def load(source: str | os.PathLike | bytes, name: str | None = None) -> tuple[bytes, str]:

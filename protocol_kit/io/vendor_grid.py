@@ -55,11 +55,6 @@ def column_header(line: Line) -> int | None:
     return n
 
 
-def empty_line(line: Line) -> bool:
-    """A line with no cell or only empty ones."""
-    return not any(line.cells)
-
-
 @dataclass(frozen=True)
 class GridCell:
     well: str

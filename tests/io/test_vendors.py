@@ -4,7 +4,6 @@ format's structure, for what the corpus files do not show (several labels or hea
 import io
 import math
 
-import numpy as np
 import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
