@@ -14,11 +14,11 @@ their own files of the same format (:mod:`protocol_kit.reference.reading`) with 
 """
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
+from .data_file import read_shipped
 from .library import KiRecord, Library
 from .names import TARGET_ALIASES, canonical_target
 from .reading import COLUMNS, KiEntry, read_reference_file
@@ -36,9 +36,7 @@ def shipped() -> Library:
     """The library shipped with protocol_kit (read once)."""
     global _shipped
     if _shipped is None:
-        data = resources.files(__package__).joinpath("data", SHIPPED_FILE)
-        with resources.as_file(data) as path:
-            _shipped = Library().with_file(path, label=f"protocol_kit:{SHIPPED_FILE}")
+        _shipped = read_shipped(SHIPPED_FILE, Library().with_file)
     return _shipped
 
 

@@ -15,7 +15,6 @@ line, the column, the value and what is allowed.
 """
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ import pint
 from ..errors import DataFormatError, ParameterError
 from ..typed_numbers import NumberTextError, parse_number
 from ..units import Q_, parse_quantity
+from .data_file import csv_lines
 from .names import canonical_target, name_key
 
 COLUMNS = ("drug", "target", "low", "high", "value", "qualifier", "unit", "species", "source", "note")
@@ -76,21 +76,11 @@ def _num(q: pint.Quantity) -> str:
 
 def read_reference_file(path: str | Path, *, rank: int, label: str | None = None) -> tuple[KiEntry, ...]:
     """All rows of the reference file at ``path`` as :class:`KiEntry` (``label`` names it in errors)."""
-    path = Path(path)
     name = label or str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataFormatError(f"{name}: no such reference file") from None
-    except UnicodeDecodeError as exc:
-        raise DataFormatError(f"{name}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV") from None
     header: list[str] | None = None
     entries: list[KiEntry] = []
     seen: dict[tuple, int] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        fields = [f.strip() for f in next(csv.reader([raw]))]
+    for number, fields in csv_lines(path, name, "reference file"):
         if header is None:
             header = _check_header(fields, name, number)
             continue

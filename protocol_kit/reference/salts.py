@@ -13,14 +13,13 @@ base is 24.17 mg of the salt.
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from ..errors import DataFormatError, ParameterError, near_miss
 from ..typed_numbers import NumberTextError, parse_number
+from .data_file import csv_lines, read_shipped
 from .names import name_key
 
 SHIPPED_FILE = "salts.csv"
@@ -56,18 +55,15 @@ class SaltForm:
 
 def read_salt_file(path: str | Path, *, label: str | None = None) -> tuple[SaltForm, ...]:
     """Every row of a salt file; a mistake names the file, the line, the column and the value."""
-    path = Path(path)
     name = label or str(path)
-    with path.open(encoding="utf-8", newline="") as fh:
-        lines = [(i, text) for i, text in enumerate(fh, start=1) if text.strip() and not text.lstrip().startswith("#")]
-    rows = list(csv.reader(text for _, text in lines))
-    if not rows or tuple(c.strip() for c in rows[0]) != COLUMNS:
+    lines = list(csv_lines(path, name, "salt file"))
+    if not lines or tuple(lines[0][1]) != COLUMNS:
         raise DataFormatError(f"{name}: the header must be {','.join(COLUMNS)}")
     out = []
-    for (line, _), cells in zip(lines[1:], rows[1:]):
+    for line, cells in lines[1:]:
         if len(cells) != len(COLUMNS):
             raise DataFormatError(f"{name} line {line}: {len(cells)} columns; allowed: {len(COLUMNS)} ({','.join(COLUMNS)})")
-        row = dict(zip(COLUMNS, (c.strip() for c in cells)))
+        row = dict(zip(COLUMNS, cells))
         masses = {}
         for col in ("salt_molar_mass", "base_molar_mass"):
             try:
@@ -91,9 +87,7 @@ def read_salt_file(path: str | Path, *, label: str | None = None) -> tuple[SaltF
 @lru_cache(maxsize=1)
 def shipped() -> tuple[SaltForm, ...]:
     """The salt forms shipped with protocol_kit (read once)."""
-    data = resources.files(__package__).joinpath("data", SHIPPED_FILE)
-    with resources.as_file(data) as path:
-        return read_salt_file(path, label=f"protocol_kit:{SHIPPED_FILE}")
+    return read_shipped(SHIPPED_FILE, read_salt_file)
 
 
 def _salt_key(salt_form: str) -> str:

@@ -19,9 +19,7 @@ file, the line, the column and the value.
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import pint
@@ -29,6 +27,7 @@ import pint
 from ..errors import DataFormatError, ParameterError
 from ..typed_numbers import NumberTextError, parse_number
 from ..units import Q_, parse_quantity
+from .data_file import csv_lines, read_shipped
 from .names import canonical_target, name_key
 
 COLUMNS = ("assay", "target", "system", "system_kind", "labelled", "k", "conc", "unit", "control",
@@ -119,18 +118,10 @@ class AssaySystems:
 
 def read_systems_file(path: str | Path, *, label: str | None = None) -> AssaySystems:
     """The rows of the assay-system file at ``path``; errors name the file, line and column."""
-    path = Path(path)
     name = label or str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataFormatError(f"{name}: no such assay-system file") from None
     header: list[str] | None = None
     rows: list[AssaySystem] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        fields = [f.strip() for f in next(csv.reader([raw]))]
+    for number, fields in csv_lines(path, name, "assay-system file"):
         if header is None:
             if tuple(f.lower() for f in fields) != COLUMNS:
                 raise DataFormatError(f"{name} line {number}: header {','.join(fields)!r}; allowed: {','.join(COLUMNS)}")
@@ -186,7 +177,5 @@ def systems() -> AssaySystems:
     """The assay systems shipped with protocol_kit (read once)."""
     global _shipped
     if _shipped is None:
-        data = resources.files(__package__).joinpath("data", SHIPPED_FILE)
-        with resources.as_file(data) as path:
-            _shipped = read_systems_file(path, label=f"protocol_kit:{SHIPPED_FILE}")
+        _shipped = read_shipped(SHIPPED_FILE, read_systems_file)
     return _shipped
