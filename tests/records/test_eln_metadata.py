@@ -26,7 +26,6 @@ import zipfile
 
 import pytest
 
-from tests.bench import tick_rest
 from protocol_kit.records.events import STEP_CHECKED
 
 TERMS_1_1 = {

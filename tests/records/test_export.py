@@ -6,7 +6,6 @@ import zipfile
 import pandas as pd
 import pytest
 
-import protocol_kit as pk
 from protocol_kit.cli import main
 from protocol_kit.errors import DataFormatError, ParameterError, ProtocolKitError
 from protocol_kit.records import Store, import_run

@@ -20,7 +20,6 @@ import protocol_kit as pk
 from tests.bench import tick_rest
 from protocol_kit.errors import DataFormatError, ProtocolKitError
 from protocol_kit.records import Store, bundle, import_run
-from protocol_kit.records import verify as verify_module
 
 from .hostile import (events_of, find, patch_central, read_entries, rechain, symlink_info, with_events,
                       write_entries, zip_bomb)

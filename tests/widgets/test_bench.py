@@ -1,6 +1,5 @@
 """The Bench step driven through its widgets: every action is an event in the store at once."""
 import asyncio
-import datetime as dt
 import threading
 
 from protocol_kit.widgets.bench import Countdown
