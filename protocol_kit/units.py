@@ -19,8 +19,12 @@ import pint
 from .errors import DimensionError, ParameterError
 from .typed_numbers import NumberTextError, parse_number
 
-ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="ignore")
 ureg.formatter.default_format = "~P"
+# The micro prefix prints as the micro sign (U+00B5), as sheets, reports and messages write it:
+# pint 0.26 made Greek mu (U+03BC) the printed symbol ("5 μM"). A prefix prints its first
+# symbol; every spelling still parses. (on_redefinition: this line redefines the prefix.)
+ureg.define("micro- = 1e-6 = \u00b5- = \u03bc- = u- = mu- = mc-")
 Q_ = ureg.Quantity
 Quantity = pint.Quantity
 

@@ -1,7 +1,7 @@
 import pytest
 
 from protocol_kit import DimensionError, ParameterError
-from protocol_kit.units import format_molar, format_quantity, parse_quantity, to_molar
+from protocol_kit.units import Q_, format_molar, format_quantity, parse_quantity, to_molar, unit_text
 
 
 @pytest.mark.parametrize("text", ["10 uM", "10 µM", "10 μM", "1e-5 M", "10", 10, 10.0, "0.01 mM", "10000 nM"])
@@ -72,3 +72,9 @@ def test_a_decimal_comma_is_read_as_a_decimal(text, unit, value):
 def test_ambiguous_grouped_or_non_finite_numbers_are_refused(text, why):
     with pytest.raises(ParameterError, match=f"^top_conc: .*{why}"):
         parse_quantity(text, "nM", field="top_conc")
+
+
+def test_the_micro_prefix_prints_as_the_micro_sign_whatever_pint_prints():
+    # pint 0.26 prints Greek mu (U+03BC); every sheet and message writes the micro sign (U+00B5)
+    assert f"{Q_(5, 'uM'):~P}" == "5 \u00b5M" and unit_text("uL") == "\u00b5L"
+    assert Q_("1 \u03bcL") == Q_("1 \u00b5L") == Q_(1e-3, "mL")   # both spellings still parse: 1 µL = 0.001 mL
