@@ -59,7 +59,7 @@ class Bundle:
             self._zip = zipfile.ZipFile(self.path)
         except FileNotFoundError:
             raise DataFormatError(f"{self.path}: no such file") from None
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise DataFormatError(f"{self.path}: not a zip or .eln file ({exc})") from None
         try:
             self._infos = self._check(self._zip.infolist())

@@ -374,6 +374,21 @@ def _check_mutant(data: bytes, good_run, suffix: str) -> None:
                 assert again.verify().ok
 
 
+def test_a_zip_that_asks_for_an_unknown_zip_version_is_refused(bundles, target, tmp_path):
+    # found by the fuzzer below: one flipped byte in the central directory's "version needed to
+    # extract" (offset 6 of its PK\x01\x02 header) made zipfile raise NotImplementedError
+    # ("zip file version 8.4": 84 / 10) straight through import
+    data = bytearray(bundles[".zip"].read_bytes())
+    at = data.index(b"PK\x01\x02") + 6
+    data[at:at + 2] = (84).to_bytes(2, "little")
+    bad = tmp_path / "v84.zip"
+    bad.write_bytes(bytes(data))
+    before = rows_of(target)
+    with pytest.raises(DataFormatError, match=r"v84.zip: not a zip or .eln file \(zip file version 8.4\)"):
+        import_run(bad, target)
+    assert rows_of(target) == before
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(flips=st.lists(st.tuples(st.integers(min_value=0), st.integers(1, 255)), min_size=1, max_size=4),
        cut=st.one_of(st.none(), st.integers(min_value=0)))
