@@ -167,14 +167,20 @@ def mixed_model(frame: pd.DataFrame, *, value: str, subject: str, time: str, bet
                 continue
             L = np.eye(X.shape[1])[terms[name]]
             F, df2 = satterthwaite_f(L, b, C, dC, A)
-            rows.append({"effect": name, "F": F, "df1": L.shape[0], "df2": df2, "p": float(sps.f.sf(F, L.shape[0], df2))})
+            if not np.isfinite(df2):
+                flags.append("df_undefined")
+                qc.append(f"df_undefined: Satterthwaite's degrees of freedom for {name} are undefined (the "
+                          "variance estimates are too uncertain); no p value")
+            p = float(sps.f.sf(F, L.shape[0], df2))
+            rows.append({"effect": name, "F": F, "df1": L.shape[0], "df2": df2, "p": p})
     if n_missing:
         qc.append(f"mixed model: {n_missing} missing value(s) left out")
     sub, res = (np.nan, 0.0) if exact else (lam * s2_e, s2_e)  # exact: no finite variance ratio
     variance = pd.DataFrame([{"component": "subject (intercept)", "variance": sub},
                              {"component": "residual", "variance": res}])
     variance["sd"] = np.sqrt(variance["variance"])
-    return AnovaResult(flags=tuple(flags), qc=tuple(qc), tables={"effects": pd.DataFrame(rows), "variance": variance},
+    tables = {"effects": pd.DataFrame(rows), "variance": variance}
+    return AnovaResult(flags=tuple(dict.fromkeys(flags)), qc=tuple(qc), tables=tables,
                        method="linear mixed model (REML, random intercept per subject; F tests, Satterthwaite df)",
                        ss_type="III", epsilon=float("nan"), n_subjects=n_s, n_times=k)
 

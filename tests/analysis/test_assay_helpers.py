@@ -170,4 +170,4 @@ def test_input_check_messages():
     from protocol_kit.analysis import rm_anova
     with pytest.raises(AnalysisError) as err:
         rm_anova(frame, value="conc", subject="animal", time="t")
-    assert str(err.value) == "repeated measures: no column 'animal'; the frame has rat, t, conc"
+    assert str(err.value) == "repeated-measures ANOVA: no column 'animal'; the frame has rat, t, conc"
