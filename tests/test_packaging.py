@@ -16,3 +16,9 @@ def test_wheel_carries_the_licence_and_the_typing_marker(built_wheel):
     assert licence and wheel.read(licence[0]).decode().startswith("MIT License")
     metadata = wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert "License-Expression: MIT" in metadata
+
+
+def test_the_wheel_version_is_the_package_version(built_wheel):
+    from protocol_kit._version import __version__
+
+    assert f"-{__version__}-" in built_wheel.name
