@@ -29,7 +29,7 @@ from scipy.stats import linregress
 
 from ..errors import AnalysisError, ParameterError
 from .assay_curves import InhibitionResult, curve_fields, inhibition_curve
-from .assay_results import ci_text, flag_replicates, replicate_stats
+from .assay_results import flag_replicates, molar_ci_text, replicate_stats
 from .controls import percent_inhibition, signal_to_background, z_prime
 from .flags import format_molar
 from .wells import check_window, normalise, plate_controls, prepare_wells, reading_column, relative_weights
@@ -170,7 +170,7 @@ class UptakeResult(InhibitionResult):
     def summary(self) -> str:
         ki = format_molar(self.ki) if np.isfinite(self.ki) else self.ki_fit.ki_text
         return (f"{self.compound} on {self.transporter} uptake ({self.readout}): IC50 {self.ic50_text}"
-                f"{ci_text(self.ic50_ci, format_molar)}, Hill {self.hill:.2f}, Ki {ki}{ci_text(self.ki_ci, format_molar)}"
+                f"{molar_ci_text(self.ic50_ci)}, Hill {self.hill:.2f}, Ki {ki}{molar_ci_text(self.ki_ci)}"
                 f" ([S] {format_molar(self.substrate_conc)}, Km {format_molar(self.km)}); Z' {self.z_prime:.2f}, "
                 f"S/B {self.signal_to_background:.1f}; flags: {', '.join(self.flags) or 'none'}"
                 + (f"; {self.conversion}" if self.conversion else ""))

@@ -12,6 +12,8 @@ MEANING = {
     "shallow": "the Hill slope is shallower than 0.5",
     "steep": "the Hill slope is steeper than 2",
     "few_points": "too few points for the parameters fitted",
+    "ci_unbounded": "the data do not bound the IC50 (or Ki) on one side at 95%: its profile-likelihood CI is open "
+                    "there, and that is the CI shown",
     "outlier": "points were removed as outliers (ROUT)",
     "implausible_units": "concentrations given as plain numbers (read as molar) cannot be meant in molar, e.g. nM "
                          "values passed as M: the values are in the unit of the numbers, not in M",

@@ -27,12 +27,12 @@ def uptake(result: dict, protocol) -> dict:
     plates = frame(r, "plates")
     window = r["rate_window_s"]
     headline = [
-        line("IC50", r["ic50_text"] or DASH, ci(r["ic50_ci"], molar)),
+        line("IC50", r["ic50_text"] or DASH, ci(r["ic50_ci"], molar, log_scale=True)),
         line("Hill slope", fixed(r["hill"]), ci(r["hill_ci"], fixed)),
-        line("Ki (Cheng-Prusoff)", molar(r["ki"]), ci(r["ki_ci"], molar),
+        line("Ki (Cheng-Prusoff)", molar(r["ki"]), ci(r["ki_ci"], molar, log_scale=True),
              f"[S] {molar(r['substrate_conc'])}, Km {molar(r['km'])}"),
         line("Ki (direct fit, Hill -1)", r["ki_fit"].get("ki_text") or molar(r["ki_direct"]),
-             ci(r["ki_direct_ci"], molar)),
+             ci(r["ki_direct_ci"], molar, log_scale=True)),
         line("Z' (worst plate)", fixed(r["z_prime"]), "", "limit 0.5"),
         line("Signal / background (worst plate)", fixed(r["signal_to_background"], 1), "", "limit 2"),
         line("Readout", r["readout"], "", f"rate over {num(window[0])}-{num(window[1])} s" if window else ""),
