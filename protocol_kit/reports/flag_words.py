@@ -27,6 +27,8 @@ MEANING = {
     "replicate_cv": "replicate wells disagree by more than 20% (CV)",
     "missing_wells": "planned wells had no reading and were left out",
     "low_z_prime": "the controls overlap (Z' below 0.5): the assay window is not reliable",
+    "constant_controls": "control wells all read the same value (a saturated or clipped detector, a placeholder or "
+                         "copied values): Z' and the normalisation from them are not measurements",
     "standard_failed": "standards back-calculate outside the accepted range (15%, 20% at the lowest level)",
     "nonpositive_slope": "the standard curve does not rise with concentration",
     "below_lod": "samples are below the limit of detection",
