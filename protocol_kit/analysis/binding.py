@@ -128,7 +128,8 @@ def fit_ki(conc, response, *, radioligand_conc, kd, fixed=None, weights=None, ou
         ki=float("nan") if incomplete else 10 ** log_ki, log_ki=log_ki, log_ki_se=res.log_ic50_se,
         log_ki_ci=ci, ki_ci=(float("nan"),) * 2 if incomplete else (10 ** ci_ki[0], 10 ** ci_ki[1]),
         log_ki_ci_profile=prof, ki_text=text, top=res.top, bottom=res.bottom, top_se=res.top_se,
-        bottom_se=res.bottom_se, radioligand_conc=lig, kd=kdv, rss=res.rss, rss_floor=res.rss_floor, dof=res.dof, n=res.n,
+        bottom_se=res.bottom_se, radioligand_conc=lig, kd=kdv, rss=res.rss, rss_floor=res.rss_floor,
+        dof=res.dof, n=res.n,
         n_dropped=res.n_dropped, n_params=res.n_params, converged=res.converged,
         flags=res.flags + ((IMPLAUSIBLE,) if said and IMPLAUSIBLE not in res.flags else ()),
         excluded=res.excluded,
@@ -249,7 +250,8 @@ def fit_saturation(conc, total, nonspecific=None, *, weights=None, start=None) -
         bmax=float(p[0]), kd=float(p[1]), ns=float(p[2]) if not specific else nan,
         background=float(p[3]) if not specific else nan, bmax_se=float(se[0]), kd_se=float(se[1]),
         ns_se=float(se[2]), background_se=float(se[3]), bmax_ci=t_interval(p[0], se[0], res.dof),
-        kd_ci=t_interval(p[1], se[1], res.dof), rss=res.rss, rss_floor=res.rss_floor, dof=res.dof, n=int(y.size), n_dropped=n_dropped,
+        kd_ci=t_interval(p[1], se[1], res.dof), rss=res.rss, rss_floor=res.rss_floor, dof=res.dof, n=int(y.size),
+        n_dropped=n_dropped,
         n_params=res.n_free, converged=res.converged, flags=tuple(flags),
         mode="specific" if specific else "total+nonspecific", messages=(said,) if said else ())
 

@@ -132,7 +132,8 @@ def compare_models(simpler, more_complex, *, alpha: float = 0.05) -> ModelCompar
         preferred_aicc = "complex" if delta < 0 else "simpler" if math.isfinite(delta) else "undetermined"
     return ModelComparison(
         f=float(f), dfn=int(dfn), dfd=int(dfd), p_value=p,
-        preferred_f_test=preferred or ("complex" if p < alpha else "simpler" if p >= alpha else "undetermined"), aicc_simpler=a_s, aicc_complex=a_c,
+        preferred_f_test=preferred or ("complex" if p < alpha else "simpler" if p >= alpha else "undetermined"),
+        aicc_simpler=a_s, aicc_complex=a_c,
         delta_aicc=delta, probability_complex=prob, preferred_aicc=preferred_aicc, alpha=alpha,
         flags=tuple(flags), messages=tuple(said))
 
@@ -203,7 +204,8 @@ def fit_two_site(conc, response, *, fixed=None, weights=None, sd=None) -> TwoSit
     return TwoSiteFit(
         **{k: float(v) for k, v in zip(TWO_SITE_PARAMS, best.params)}, se={k: float(v) for k, v in zip(names, best.se)},
         ci={k: t_interval(v, s, best.dof) for k, v, s in zip(names, best.params, best.se)},
-        rss=best.rss, rss_floor=best.rss_floor, dof=best.dof, n=int(y.size), n_dropped=data.n_dropped, n_params=best.n_free,
+        rss=best.rss, rss_floor=best.rss_floor, dof=best.dof, n=int(y.size), n_dropped=data.n_dropped,
+        n_params=best.n_free,
         converged=best.converged)
 
 

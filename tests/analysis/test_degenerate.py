@@ -111,4 +111,5 @@ def test_bounded_profile_keeps_the_asymptotic_headline():
     r = fit_logistic(CONC, y)
     assert all(map(math.isfinite, r.log_ic50_ci_profile)) and "ci_unbounded" not in r.flags
     tq = stats.t.ppf(0.975, r.dof)
-    assert r.ic50_ci == pytest.approx((10 ** (r.log_ic50 - tq * r.log_ic50_se), 10 ** (r.log_ic50 + tq * r.log_ic50_se)))
+    half = tq * r.log_ic50_se
+    assert r.ic50_ci == pytest.approx((10 ** (r.log_ic50 - half), 10 ** (r.log_ic50 + half)))
