@@ -53,7 +53,7 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 
 if [ "$mode" = demo ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check .
+  .venv/bin/python -m pip install -q --disable-pip-version-check ".[lab]"
   exec .venv/bin/protocol-kit demo "$@"
 else
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
