@@ -11,6 +11,7 @@ from .engine import EngineFit, Stack, fit_batch, fit_free, free_mask, stats_free
 from .fitting import FIXABLE
 from .flags import derive
 from .plausible import FLAG as IMPLAUSIBLE, IC50_RANGE, TESTED_MAX, is_plain, tested_message
+from .stationary import stationary
 
 CHUNK_CURVES = 20_000  # curves solved together; bounds peak memory at 100,000+ curves
 
@@ -186,6 +187,8 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
             n_free = 4
             dof = n_o - n_free
             rss, cov, se = stats_free(st, params, ssw, dof)
+        # converged: at a stationary point of the RSS, decided as for a single fit (.stationary)
+        conv = stationary(*st.curve_major(), params, free, extra=ssw)
         fit = EngineFit(params, se, cov, rss, conv, n_free)
         lo, hi = st.x_range()
         d = derive(fit.params, fit.se, dof, lo, hi, free, fit.converged, n_distinct, fit.cov, rss=fit.rss,
