@@ -127,7 +127,8 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
     ``incomplete``, see ``ic50_text``), ``ic50_fitted``, ``log_ic50``, ``hill``, ``top``,
     ``bottom`` and their standard errors ``*_se``, ``ic50_ci_low``/``ic50_ci_high`` (95%,
     t distribution, from the logIC50 interval), ``rss``, ``dof``, ``n``, ``n_dropped``,
-    ``r_squared``, ``converged``, ``qualifier``, ``flags`` (a tuple of strings) and ``messages``
+    ``r_squared``, ``converged`` (at a stationary point of the RSS, decided as for
+    :func:`~.fitting.fit_logistic` by :mod:`.stationary`), ``qualifier``, ``flags`` (a tuple of strings) and ``messages``
     (a tuple of sentences: with plain molar concentrations that cannot be meant, the
     ``implausible_units`` sentence naming the unit they look like, see :mod:`.plausible`).
     """
