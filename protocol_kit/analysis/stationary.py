@@ -33,13 +33,30 @@ GAIN_FLOOR = 1e-13  # ... plus this fraction of the total sum of squares (a perf
 
 def stationary(X, Y, W, params, free, extra=None) -> np.ndarray:
     """Per curve (rows of X, Y, W: (m, n), X = -inf for a vehicle well, W = 0 for padding):
-    True where the fit at ``params`` (m, 4) is at a stationary point of its RSS (see above)."""
-    gain, rss, tss = rss_gain(X, Y, W, params, free, extra)
-    return (gain <= GAIN_TOL * rss + GAIN_FLOOR * tss) & np.isfinite(params).all(axis=1) & np.isfinite(rss)
+    True where the fit at ``params`` (m, 4) is at a stationary point of its RSS (see above).
+    The gain is bounded by 2 ||g|| (Cauchy-Schwarz, ||u|| <= 1, H >= 0): only the curves this
+    bound does not clear are solved exactly (most fits at an optimum are cleared)."""
+    g, H, rss, tss = _model(X, Y, W, params, free, extra)
+    allowed = GAIN_TOL * rss + GAIN_FLOOR * tss
+    ok = np.isfinite(params).all(axis=1) & np.isfinite(rss) & np.isfinite(g).all(1) & np.isfinite(H).all((1, 2))
+    check = np.flatnonzero(ok & ~(2.0 * np.sqrt((g * g).sum(1)) <= allowed))
+    if check.size:
+        ok[check] = _trust_gain(H[check], g[check]) <= allowed[check]
+    return ok
 
 
 def rss_gain(X, Y, W, params, free, extra=None):
     """(largest RSS decrease of the Gauss-Newton model in the trust region, RSS, TSS) per curve."""
+    g, H, rss, tss = _model(X, Y, W, params, free, extra)
+    good = np.isfinite(g).all(1) & np.isfinite(H).all((1, 2))
+    gain = np.full(rss.shape, np.inf)
+    if good.any():
+        gain[good] = _trust_gain(H[good], g[good])
+    return gain, rss, tss
+
+
+def _model(X, Y, W, params, free, extra):
+    """The Gauss-Newton model in the scaled parameters: g = S J'W r, H = S J'W J S, RSS, TSS."""
     p = np.asarray(params, float)
     free = np.asarray(free, bool)
     m = p.shape[0]
@@ -57,12 +74,8 @@ def rss_gain(X, Y, W, params, free, extra=None):
     S = np.stack([ysd, ysd, span, np.ones(m)], axis=1)[:, free]
     Js = J[..., free] * S[:, None, :]
     g = np.einsum("mnk,mn->mk", Js, W * r)
-    H = np.einsum("mnk,mnl->mkl", Js * W[..., None], Js)
-    good = np.isfinite(g).all(1) & np.isfinite(H).all((1, 2))
-    gain = np.full(m, np.inf)
-    if good.any():
-        gain[good] = _trust_gain(H[good], g[good])
-    return gain, rss, tss
+    H = np.matmul(Js.transpose(0, 2, 1) * W[:, None, :], Js)
+    return g, H, rss, tss
 
 
 def _residuals(p, X, Y, ok):
@@ -101,7 +114,7 @@ def _trust_gain(H, g):
         free_gain = np.where(inside, (a2 / np.where(lam > 0, lam, 1.0)).sum(1), 0.0)
     lo = np.zeros(g.shape[0])
     hi = np.sqrt(a2.sum(1))  # ||u(mu)|| <= ||a|| / mu: at mu = ||a|| the step is inside
-    for _ in range(100):
+    for _ in range(60):  # mu to 2^-60 ||a||
         mu = 0.5 * (lo + hi)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = (a2 / (lam + mu[:, None]) ** 2).sum(1) > 1.0
