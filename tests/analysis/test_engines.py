@@ -67,11 +67,11 @@ def test_without_numba_the_numpy_path_fits(monkeypatch, points):
     monkeypatch.delattr(analysis, "_vp_numba", raising=False)
     monkeypatch.setattr(engine, "_KERNELS", [])
     optima = pd.read_csv(DATA / "robustness_optima.csv").set_index("curve")
-    inside = optima.index[optima.set == "inside"][:40]
+    inside = optima.index[optima.set == "inside"]
     fits = fit_logistic_many(points[points.curve.isin(inside)], by="curve").set_index("curve")
     assert engine._numba_kernels() is None
     with pytest.raises(ImportError):
         with engine.lm_kernels(compiled=True):
             pass
     reached = fits.rss <= optima.loc[inside, "best_rss"] * (1 + 1e-6)
-    assert reached.mean() >= 0.95, list(inside[~reached])
+    assert reached.mean() >= 0.99, list(inside[~reached])  # the requirement of test_robustness.py
