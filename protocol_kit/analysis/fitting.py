@@ -1,7 +1,7 @@
 """``fit_logistic``: one log(inhibitor) vs response curve, variable slope, as Prism fits it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -12,6 +12,7 @@ from .flags import UNBOUNDED, derive, unbounded_message
 from .lsq import LsqResult, evaluate, least_squares_fit, profile_interval, t_interval
 from .plausible import FLAG as IMPLAUSIBLE, is_plain, tested_message, top_concentration
 from .results import FitStats
+from .stationary import stationary
 
 FIXABLE = ("bottom", "top", "hill")
 
@@ -92,7 +93,8 @@ def solve_logistic(x, y, w, fixed: dict, start: dict | None = None) -> LsqResult
     p = canonical(res.params[None, :], fixed)[0]
     if not np.array_equal(p, res.params):
         res = least_squares_fit(logistic_model(x), p, y, w, free)
-    return res
+    # converged: at a stationary point of the RSS, decided as for the batched fits (.stationary)
+    return replace(res, converged=bool(stationary(x[None], y[None], w[None], res.params[None], free)[0]))
 
 
 def _profile_rss(x, y, w, fixed, res: LsqResult):
