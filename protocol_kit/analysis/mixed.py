@@ -144,6 +144,9 @@ def mixed_model(frame: pd.DataFrame, *, value: str, subject: str, time: str, bet
                             "to estimate the effects and the variances")
     y = df["y"].to_numpy(float)
     subject_code = np.unique(df["s"].to_numpy(), return_inverse=True)[1]
+    if np.bincount(subject_code).max() < 2:
+        raise AnalysisError("mixed model: every subject has a single value, so the between- and within-subject "
+                            "variances cannot be told apart")
     reml = _Reml(y, X, subject_code)
     lam = reml.optimum()
     b, XWX, Q, _ = reml.solve(min(lam, 1e15))
@@ -200,4 +203,8 @@ def _covariances(X, subject_code, s2_e, lam):
     info = 0.5 * np.array([[(P * P).sum(), (PZ * PZ).sum()], [(PZ * PZ).sum(), (ZPZ * ZPZ).sum()]])
     ZViX = Z.T @ ViX
     dC = [C @ (ViX.T @ ViX) @ C, C @ (ZViX.T @ ZViX) @ C]
-    return C, dC, np.linalg.inv(info)
+    try:
+        return C, dC, np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        raise AnalysisError("mixed model: the variance estimates are not identifiable from these data "
+                            "(singular REML information); no F test can be made") from None

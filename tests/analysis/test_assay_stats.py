@@ -196,3 +196,12 @@ def test_null_error_rates_with_missing_samples():
             hits[effect] += r.p(effect) < 0.05
     rates = {e: h / 400 for e, h in hits.items()}
     assert all(0.035 <= v <= 0.065 for v in rates.values()), rates
+
+
+def test_mixed_model_refuses_one_value_per_subject():
+    # 12 subjects, each seen once (2 groups x 3 times x 2): enough values for the 6 effects, none
+    # to separate the subjects' variance from the residual
+    frame = pd.DataFrame({"s": list("abcdefghijkl"), "t": [0, 1, 2] * 4, "g": list("AAAAAABBBBBB"),
+                          "y": [1.0, 2, 3, 2, 3, 5, 1, 1, 2, 3, 2, 4]})
+    with pytest.raises(AnalysisError, match="single value"):
+        mixed_model(frame, value="y", subject="s", time="t", between="g")
