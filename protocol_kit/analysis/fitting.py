@@ -1,17 +1,18 @@
 """``fit_logistic``: one log(inhibitor) vs response curve, variable slope, as Prism fits it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._inputs import CurveData, check_fixed, curve_data
+from ._inputs import CurveData, check_fixed, curve_data, weight_kind
 from .curves import LOGISTIC_PARAMS, logistic_jacobian
 from .engine import FULL_GRID, canonical, fit_batch, free_mask
 from .flags import derive
 from .lsq import LsqResult, evaluate, least_squares_fit, profile_interval, t_interval
 from .plausible import FLAG as IMPLAUSIBLE, is_plain, tested_message, top_concentration
 from .results import FitStats
+from .reweight import FITTED, FLAG as NOT_SETTLED, describe, not_settled_message, reweight
 
 FIXABLE = ("bottom", "top", "hill")
 
@@ -121,7 +122,11 @@ def fit_logistic(conc, response, *, fixed=None, weights=None, outliers=None, sd=
     1 fM) are flagged ``implausible_units`` with a sentence in ``messages`` naming the unit
     they look like (:mod:`protocol_kit.analysis.plausible`).
     ``fixed``: any of ``bottom``, ``top``, ``hill`` held at a value (``{"hill": -1}`` is the
-    one-site form). ``weights``: None, "1/y2", "1/y", "1/sd2" (with ``sd=``) or an array.
+    one-site form). ``weights``: None; "1/y2" (relative, 1/Y^2) or "1/y" (1/|Y|) of the fitted
+    curve, iterated to convergence as Prism 5 and later (:mod:`.reweight`; RSS, SEs and CIs with
+    the final weights 1/f_i^2, ``weights_not_converged`` if it does not settle); "1/y2 observed"
+    or "1/y observed" of the observed Y (Prism 4); "1/sd2" (with ``sd=``) or an array. The
+    result's ``weights`` says which was used.
     ``outliers``: None, "rout" (Q = 1%) or a Q value in (0, 1): ROUT (Motulsky & Brown 2006),
     removed points listed in ``excluded`` and flagged ``outlier``. ``start``: starting values
     (dict) for a single local fit instead of the engine's automatic multi-start.
@@ -134,17 +139,37 @@ def fit_logistic(conc, response, *, fixed=None, weights=None, outliers=None, sd=
     """
     fixed = check_fixed(fixed, FIXABLE)
     free = free_mask(fixed)
+    kind = weight_kind(weights)
     data = curve_data(conc, response, weights, sd, min_points=int(free.sum()), what="logistic fit")
     excluded: tuple[dict, ...] = ()
+    # with outliers and weights by the curve, ROUT sees the converged weights of all points
+    data, res, rw = _solve(data, fixed, kind, start) if kind in FITTED or outliers is None else (data, None, None)
     if outliers is not None:
         from .outliers import rout
         data, excluded = rout(data, lambda d: solve_logistic(d.x, d.y, d.w, fixed, start),
                               logistic_model, free, outliers)
-    res = solve_logistic(data.x, data.y, data.w, fixed, start)
-    return _logistic_result(data, res, fixed, weights, excluded, plain=is_plain(conc))
+        if excluded or res is None:
+            data, res, rw = _solve(data, fixed, kind, start)
+    said = () if rw is None or rw.converged else (not_settled_message(kind, rw.rounds),)
+    return _logistic_result(data, res, fixed, describe(kind, rw and rw.rounds), excluded, plain=is_plain(conc),
+                            said=said)
 
 
-def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded, plain=False) -> LogisticFit:
+def _solve(data: CurveData, fixed, kind, start):
+    """(data with the weights used, LsqResult, Reweighted or None): weights by the fitted curve
+    are iterated (:func:`.reweight.reweight`), others are fixed."""
+    if kind not in FITTED:
+        return data, solve_logistic(data.x, data.y, data.w, fixed, start), None
+    free, model, y = free_mask(fixed), logistic_model(data.x), data.y
+    rw = reweight(kind, lambda w: solve_logistic(data.x, y, w, fixed, start),
+                  lambda w, p: least_squares_fit(model, p, y, w, free),
+                  lambda w, p, ok: evaluate(model, p, y, w, free, ok), lambda p: model(p)[0], y.size,
+                  name=lambda i: f"response[{int(data.index[i])}] (conc {data.conc[i]:.4g} M)")
+    return replace(data, w=rw.w), rw.res, rw
+
+
+def _logistic_result(data: CurveData, res: LsqResult, fixed, weights: str, excluded, plain=False,
+                     said=()) -> LogisticFit:
     free = free_mask(fixed)
     x = data.x
     fin = x[np.isfinite(x)]
@@ -154,9 +179,9 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded, 
                np.array([res.converged]), np.array([n_distinct]), res.cov[None], np.array([res.rss]),
                X=x[None, :], W=np.ones((1, x.size)))
     flags = d["flags"][0] + (("outlier",) if excluded else ())
-    said = tested_message(top_concentration(data.conc), float(d["ic50"][0])) if plain else None
-    messages = (said,) if said else ()
-    flags += (IMPLAUSIBLE,) if said else ()
+    units = tested_message(top_concentration(data.conc), float(d["ic50"][0])) if plain else None
+    messages = ((units,) if units else ()) + tuple(said)
+    flags += ((IMPLAUSIBLE,) if units else ()) + ((NOT_SETTLED,) if said else ())
     p, se = res.params, res.se
     cis = [t_interval(p[k], se[k], res.dof) if free[k] else (np.nan, np.nan) for k in range(4)]
     span = (hi - lo) if np.isfinite(hi - lo) and hi > lo else 1.0
@@ -174,5 +199,5 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded, 
         ic50_ci=(float(d["ic50_ci_low"][0]), float(d["ic50_ci_high"][0])), log_ic50_ci_profile=prof,
         rss=res.rss, dof=res.dof, r_squared=1 - res.rss / tss if tss > 0 else float("nan"),
         n=int(data.y.size), n_dropped=data.n_dropped, n_params=res.n_free, converged=res.converged,
-        flags=flags, fixed=dict(fixed), weights=str(weights), conc_range=(float(10 ** lo), float(10 ** hi)),
+        flags=flags, fixed=dict(fixed), weights=weights, conc_range=(float(10 ** lo), float(10 ** hi)),
         excluded=excluded, messages=messages)
