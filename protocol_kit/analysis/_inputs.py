@@ -119,7 +119,10 @@ def check_fixed(fixed: Mapping | None, allowed: tuple[str, ...]) -> dict[str, fl
 
 def weight_kind(weights) -> str | None:
     """The canonical name of a ``weights`` choice: None, "1/y2", "1/y", "1/y2 observed",
-    "1/y observed", "1/sd2", or "array" for weights given per point."""
+    "1/y observed", "1/sd2", "function" for a function ``weights(fitted, rows)`` of the fitted
+    values (see :func:`.reweight.weigher`) or "array" for weights given per point."""
+    if callable(weights):
+        return "function"
     if weights is not None and not isinstance(weights, str):
         return "array"
     key = weights.replace(" ", "").replace("_", "").lower() if isinstance(weights, str) else None
@@ -137,9 +140,9 @@ def resolve_weights(weights, response: np.ndarray, sd=None) -> np.ndarray:
     unweighted, round; "1/sd2" uses the given ``sd`` per point; an array is used as is.
     """
     n = response.size
-    if isinstance(weights, str) or weights is None:
+    if isinstance(weights, str) or weights is None or callable(weights):
         kind = weight_kind(weights)
-        if kind in (None, "1/y2", "1/y"):
+        if kind in (None, "1/y2", "1/y", "function"):
             return np.ones(n)
         if kind == "1/sd2":
             if sd is None:

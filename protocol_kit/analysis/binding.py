@@ -18,7 +18,7 @@ from .lsq import evaluate, least_squares_fit, t_interval
 from .plausible import FLAG as IMPLAUSIBLE
 from .plausible import IC50_RANGE, LIGAND_MAX, TYPICAL_LIGAND, check_pair, is_plain, likely_unit, top_concentration
 from .results import FitStats
-from .reweight import FITTED, FLAG as NOT_SETTLED, describe, not_settled_message, reweight
+from .reweight import FITTED, FLAG as NOT_SETTLED, describe, not_settled_message, reweight, weigher
 
 
 def _positive(value, field, allow_zero=False):
@@ -226,6 +226,9 @@ def fit_saturation(conc, total, nonspecific=None, *, weights=None, start=None) -
         raise AnalysisError(f"total: {y.size} usable points ({np.unique(L[is_total]).size} distinct "
                             f"concentrations) are too few for a saturation fit with {int(free.sum())} parameters")
     kind = weight_kind(weights)
+    if kind == "function":
+        raise ParameterError("weights", weights, 'None, "1/y2", "1/y", "1/y2 observed", "1/y observed" or an array',
+                             reason="a function of the fitted values is taken by fit_logistic, not here")
     w = resolve_weights(weights, y) if weights is not None else np.ones(y.size)
     if start is not None:
         unknown = set(start) - set(SATURATION_PARAMS)
@@ -240,9 +243,9 @@ def fit_saturation(conc, total, nonspecific=None, *, weights=None, start=None) -
 
     rw = None
     if kind in FITTED:
-        rw = reweight(kind, solve, lambda w, p: least_squares_fit(model, p, y, w, free),
-                      lambda w, p, ok: evaluate(model, p, y, w, free, ok), lambda p: model(p)[0], y.size,
-                      name=lambda i: f"{'total' if is_total[i] else 'nonspecific'}[{row[i]}] (conc {L[i]:.4g})")
+        weigh = weigher(kind, None, row, lambda i: f"{'total' if is_total[i] else 'nonspecific'}[{row[i]}] (conc {L[i]:.4g})")
+        rw = reweight(weigh, solve, lambda w, p: least_squares_fit(model, p, y, w, free),
+                      lambda w, p, ok: evaluate(model, p, y, w, free, ok), lambda p: model(p)[0], y.size)
         res = rw.res
     else:
         res = solve(w)

@@ -16,7 +16,7 @@ from .curves import LN10, LOGISTIC_PARAMS, _fraction, logistic_jacobian
 from .fitting import FIXABLE
 from .lsq import evaluate, least_squares_fit, t_interval
 from .results import FitStats, ResultBase
-from .reweight import FITTED, FLAG as NOT_SETTLED, describe, not_settled_message, reweight
+from .reweight import FLAG as NOT_SETTLED, by_curve, describe, not_settled_message, reweight, weigher
 
 
 def aicc(rss: float, n: int, n_params: int) -> float:
@@ -133,11 +133,11 @@ def fit_two_site(conc, response, *, fixed=None, weights=None, sd=None) -> TwoSit
     data = curve_data(conc, response, weights, sd, min_points=int(free.sum()), what="two-site fit")
     x, y, model = data.x, data.y, _two_site_model(data.x)
     rw = None
-    if kind in FITTED:
-        rw = reweight(kind, lambda w: _two_site_solve(x, y, w, fixed, free),
+    if by_curve(kind):
+        weigh = weigher(kind, weights, data.index, lambda i: f"response[{int(data.index[i])}] (conc {data.conc[i]:.4g} M)")
+        rw = reweight(weigh, lambda w: _two_site_solve(x, y, w, fixed, free),
                       lambda w, p: least_squares_fit(model, p, y, w, free),
-                      lambda w, p, ok: evaluate(model, p, y, w, free, ok), lambda p: model(p)[0], y.size,
-                      name=lambda i: f"response[{int(data.index[i])}] (conc {data.conc[i]:.4g} M)")
+                      lambda w, p, ok: evaluate(model, p, y, w, free, ok), lambda p: model(p)[0], y.size)
         best = rw.res
     else:
         best = _two_site_solve(x, y, data.w, fixed, free)
@@ -148,7 +148,7 @@ def fit_two_site(conc, response, *, fixed=None, weights=None, sd=None) -> TwoSit
         ci={k: t_interval(v, s, best.dof) for k, v, s in zip(names, best.params, best.se)},
         rss=best.rss, dof=best.dof, n=int(y.size), n_dropped=data.n_dropped, n_params=best.n_free,
         converged=best.converged, flags=(NOT_SETTLED,) if said else (), messages=said,
-        weights=describe(kind, rw and rw.rounds))
+        weights=describe(kind, rw and rw.rounds, weights))
 
 
 def _two_site_solve(x, y, w, fixed, free):

@@ -12,7 +12,7 @@ from .flags import derive
 from .lsq import LsqResult, evaluate, least_squares_fit, profile_interval, t_interval
 from .plausible import FLAG as IMPLAUSIBLE, is_plain, tested_message, top_concentration
 from .results import FitStats
-from .reweight import FITTED, FLAG as NOT_SETTLED, describe, not_settled_message, reweight
+from .reweight import FLAG as NOT_SETTLED, by_curve, describe, not_settled_message, reweight, weigher
 
 FIXABLE = ("bottom", "top", "hill")
 
@@ -125,8 +125,10 @@ def fit_logistic(conc, response, *, fixed=None, weights=None, outliers=None, sd=
     one-site form). ``weights``: None; "1/y2" (relative, 1/Y^2) or "1/y" (1/|Y|) of the fitted
     curve, iterated to convergence as Prism 5 and later (:mod:`.reweight`; RSS, SEs and CIs with
     the final weights 1/f_i^2, ``weights_not_converged`` if it does not settle); "1/y2 observed"
-    or "1/y observed" of the observed Y (Prism 4); "1/sd2" (with ``sd=``) or an array. The
-    result's ``weights`` says which was used.
+    or "1/y observed" of the observed Y (Prism 4); "1/sd2" (with ``sd=``); an array; or a
+    function ``weights(fitted, rows)`` giving the weights of the points from their fitted values
+    (``rows``: their positions in ``response``), iterated the same way. The result's
+    ``weights`` says which was used.
     ``outliers``: None, "rout" (Q = 1%) or a Q value in (0, 1): ROUT (Motulsky & Brown 2006),
     removed points listed in ``excluded`` and flagged ``outlier``. ``start``: starting values
     (dict) for a single local fit instead of the engine's automatic multi-start.
@@ -143,28 +145,29 @@ def fit_logistic(conc, response, *, fixed=None, weights=None, outliers=None, sd=
     data = curve_data(conc, response, weights, sd, min_points=int(free.sum()), what="logistic fit")
     excluded: tuple[dict, ...] = ()
     # with outliers and weights by the curve, ROUT sees the converged weights of all points
-    data, res, rw = _solve(data, fixed, kind, start) if kind in FITTED or outliers is None else (data, None, None)
+    data, res, rw = _solve(data, fixed, kind, weights, start) if by_curve(kind) or outliers is None \
+        else (data, None, None)
     if outliers is not None:
         from .outliers import rout
         data, excluded = rout(data, lambda d: solve_logistic(d.x, d.y, d.w, fixed, start),
                               logistic_model, free, outliers)
         if excluded or res is None:
-            data, res, rw = _solve(data, fixed, kind, start)
+            data, res, rw = _solve(data, fixed, kind, weights, start)
     said = () if rw is None or rw.converged else (not_settled_message(kind, rw.rounds),)
-    return _logistic_result(data, res, fixed, describe(kind, rw and rw.rounds), excluded, plain=is_plain(conc),
-                            said=said)
+    return _logistic_result(data, res, fixed, describe(kind, rw and rw.rounds, weights), excluded,
+                            plain=is_plain(conc), said=said)
 
 
-def _solve(data: CurveData, fixed, kind, start):
+def _solve(data: CurveData, fixed, kind, weights, start):
     """(data with the weights used, LsqResult, Reweighted or None): weights by the fitted curve
     are iterated (:func:`.reweight.reweight`), others are fixed."""
-    if kind not in FITTED:
+    if not by_curve(kind):
         return data, solve_logistic(data.x, data.y, data.w, fixed, start), None
     free, model, y = free_mask(fixed), logistic_model(data.x), data.y
-    rw = reweight(kind, lambda w: solve_logistic(data.x, y, w, fixed, start),
+    weigh = weigher(kind, weights, data.index, lambda i: f"response[{int(data.index[i])}] (conc {data.conc[i]:.4g} M)")
+    rw = reweight(weigh, lambda w: solve_logistic(data.x, y, w, fixed, start),
                   lambda w, p: least_squares_fit(model, p, y, w, free),
-                  lambda w, p, ok: evaluate(model, p, y, w, free, ok), lambda p: model(p)[0], y.size,
-                  name=lambda i: f"response[{int(data.index[i])}] (conc {data.conc[i]:.4g} M)")
+                  lambda w, p, ok: evaluate(model, p, y, w, free, ok), lambda p: model(p)[0], y.size)
     return replace(data, w=rw.w), rw.res, rw
 
 

@@ -66,24 +66,48 @@ def curve_weights(pred: np.ndarray, kind: str, name: Callable[[int], str] | None
     return 1.0 / np.abs(pred) ** FITTED[kind]
 
 
-def reweight(kind: str, solve: Callable, refit: Callable, stats: Callable, predict: Callable,
-             n: int, name: Callable[[int], str] | None = None) -> Reweighted:
+def by_curve(kind) -> bool:
+    """Whether a ``weights`` kind (:func:`._inputs.weight_kind`) weights by the fitted curve."""
+    return kind in FITTED or kind == "function"
+
+
+def weigher(kind: str, weights, index: np.ndarray, name: Callable[[int], str] | None = None) -> Callable:
+    """pred -> weights of the kind: 1/f^2, 1/|f|, or ``weights(pred, index)`` of a caller's
+    function (``index``: the points' rows in the caller's arrays), which must give finite
+    positive weights."""
+    if kind in FITTED:
+        return lambda pred: curve_weights(pred, kind, name)
+
+    def call(pred):
+        w = np.asarray(weights(pred, index), float)
+        bad = np.flatnonzero(~(np.isfinite(w) & (w > 0)))
+        if bad.size:
+            i = int(bad[0])
+            raise AnalysisError(f"weights: the weight from the fitted curve ({pred[i]:.4g}) is {w[i]:g} at "
+                                f"{name(i) if name else f'point {i}'}; a weight must be finite and > 0, so this "
+                                "weighting is undefined for this fit: fit unweighted (weights=None)")
+        return w
+    return call
+
+
+def reweight(weigh: Callable, solve: Callable, refit: Callable, stats: Callable, predict: Callable,
+             n: int) -> Reweighted:
     """Iterate the fit to the fixed point of weights from the fitted curve (module docstring).
 
-    ``solve(w)``: the full (global) fit with weights w; ``refit(w, p)``: a local fit from p;
-    ``stats(w, p, converged)``: the LsqResult at p with weights w, no optimisation;
-    ``predict(p)``: f at the points; ``name(i)``: point i in an error message. Parameters are
-    full vectors (fixed ones included)."""
+    ``weigh(pred)``: the weights from fitted values (:func:`weigher`); ``solve(w)``: the full
+    (global) fit with weights w; ``refit(w, p)``: a local fit from p; ``stats(w, p, converged)``:
+    the LsqResult at p with weights w, no optimisation; ``predict(p)``: f at the points.
+    Parameters are full vectors (fixed ones included)."""
     res = solve(np.ones(n))
     settled = False
     rounds = 0
     while rounds < MAX_ROUNDS and not settled:
-        w = curve_weights(predict(res.params), kind, name)
+        w = weigh(predict(res.params))
         new = refit(w, res.params) if rounds else solve(w)
         rounds += 1
         settled = _settled(res, new) and rounds > 1
         res = new
-    w = curve_weights(predict(res.params), kind, name)
+    w = weigh(predict(res.params))
     return Reweighted(stats(w, res.params, res.converged), w, rounds, settled)
 
 
@@ -95,16 +119,21 @@ def _settled(old: LsqResult, new: LsqResult) -> bool:
     return bool(step_ok and abs(new.rss - old.rss) <= RSS_RTOL * max(new.rss, 1e-300))
 
 
-def describe(kind: str | None, rounds: int | None = None) -> str:
-    """The text of a result's ``weights`` field: the name and what it weights by."""
+def describe(kind: str | None, rounds: int | None = None, weights=None) -> str:
+    """The text of a result's ``weights`` field: the name and what it weights by (a caller's
+    function: its ``description`` attribute, if any)."""
     if kind in FITTED:
         what = "1/Y^2" if kind == "1/y2" else "1/|Y|"
         return f"{kind}: {what} of the fitted curve, iterated (Prism 5+; {rounds} weighted refits)"
+    if kind == "function":
+        what = getattr(weights, "description", "a function of the fitted curve")
+        return f"{what}, iterated ({rounds} weighted refits)"
     if kind in OBSERVED:
         return f"{kind}: {OBSERVED[kind]}"
     return {None: "none", "1/sd2": "1/sd2: 1/SD^2 of the given sd", "array": "given per point"}[kind]
 
 
 def not_settled_message(kind: str, rounds: int) -> str:
-    return (f"{FLAG}: weights={kind!r} (by the fitted curve) still changed the fit after {rounds} reweighted "
+    label = "weights" if kind == "function" else f"weights={kind!r}"
+    return (f"{FLAG}: {label} (by the fitted curve) still changed the fit after {rounds} reweighted "
             "refits; the parameters are those of the last refit and may not be the weighted optimum")

@@ -36,7 +36,7 @@ def test_simulated_plateaus_unbiased_by_fitted_curve_and_low_by_observed_y(cv, n
     for _ in range(n_curves):
         y = truth * (1 + cv * rng.standard_normal(CONC.size))
         for kind in rel:
-            p = _solve(curve_data(CONC, y, kind, min_points=3), {"hill": -1.0}, kind, None)[1].params
+            p = _solve(curve_data(CONC, y, kind, min_points=3), {"hill": -1.0}, kind, kind, None)[1].params
             rel[kind].append(p[:2] / [TRUE["bottom"], TRUE["top"]] - 1)  # relative errors of bottom, top
     fitted, observed = np.array(rel["1/y2"]), np.array(rel["1/y2 observed"])
     se = lambda e: e.std(axis=0, ddof=1) / np.sqrt(n_curves)  # noqa: E731
@@ -83,7 +83,7 @@ def test_result_is_the_fixed_point_of_weights_from_the_curve(kind, power):
     assert r.top_se == pytest.approx(np.sqrt(cov[1, 1]), rel=1e-5)
     assert "fitted curve" in r.weights and r.weights.startswith(kind + ":")
     # and the weights kept are 1/f^2 (1/|f|) at the result
-    data, _, rw = _solve(curve_data(CONC, y, kind, min_points=4), {}, kind, None)
+    data, _, rw = _solve(curve_data(CONC, y, kind, min_points=4), {}, kind, kind, None)
     order_f = logistic(data.conc, *p)
     assert np.allclose(data.w, 1 / np.abs(order_f) ** power, rtol=1e-7)
     assert rw.converged and 2 <= rw.rounds < reweight.MAX_ROUNDS
@@ -163,3 +163,20 @@ def test_not_settling_is_flagged(monkeypatch):
     r = fit_logistic(CONC, noisy(0.2), weights="1/y2")
     assert "weights_not_converged" in r.flags
     assert any(m.startswith("weights_not_converged: weights='1/y2'") for m in r.messages)
+
+
+def test_fitted_reading_weights_of_an_assay_are_by_the_predicted_reading():
+    """Binding/uptake: a well's weight is 1/reading^2 of the reading the curve predicts,
+    low + span f/100 with its plate's control means (here two plates, NSB 300 / 500 CPM and
+    TB 3000 / 4000 CPM, alternating); checked through the RSS the fit reports."""
+    from protocol_kit.analysis.wells import FittedReadingWeights
+    low = np.where(np.arange(CONC.size) % 2, 500.0, 300.0)
+    span = np.where(np.arange(CONC.size) % 2, 3500.0, 2700.0)
+    y = noisy(0.05, seed=12) * 100 / 110  # % of control, 9-91%
+    r = fit_logistic(CONC, y, weights=FittedReadingWeights(low, span))
+    f = logistic(CONC, r.bottom, r.top, r.log_ic50, r.hill)
+    assert r.rss == pytest.approx(float(np.sum(((y - f) / (low + span * f / 100)) ** 2)), rel=1e-8)
+    assert r.weights.startswith("relative: 1/reading^2 of the reading the fitted curve predicts")
+    # a predicted reading <= 0 (a curve far below the NSB level) is refused, naming the point
+    with pytest.raises(AnalysisError, match=r"weights: the weight from the fitted curve .* at response\[\d+\]"):
+        fit_logistic(CONC, y, weights=FittedReadingWeights(low - 700.0, span))  # 300 - 700 + 2700 x 0.09 < 0
