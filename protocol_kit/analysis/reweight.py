@@ -10,8 +10,9 @@ so fits are biased low: plateaus 1.6-2% low at 10% proportional noise and about 
 
 Since the weights depend on the parameters, the fit is iterated as that guide describes:
 1. fit unweighted; 2. w_i from the fitted curve at each point; 3. refit with w held fixed
-(from the last parameters); repeat 2-3 until the weighted RSS changes by less than 1e-10
-(relative) and every parameter by less than 1e-8 of max(|value|, its SE), at most
+(from the last parameters; the first weighted refit is a full global fit, later ones local);
+repeat 2-3 until the weighted RSS changes by less than 1e-10 (relative; or is at rounding
+level, an exact fit) and every parameter by less than 1e-8 of max(|value|, its SE), at most
 ``MAX_ROUNDS`` refits. The result is a fixed point: the parameters minimise
 sum w_i (y_i - f_i)^2 with w_i = 1/f_i^2 evaluated at those same parameters (the
 quasi-likelihood estimating equations sum (y_i - f_i) f_i'/f_i^2 = 0, unbiased since
@@ -102,21 +103,23 @@ def reweight(weigh: Callable, solve: Callable, refit: Callable, stats: Callable,
     settled = False
     rounds = 0
     while rounds < MAX_ROUNDS and not settled:
-        w = weigh(predict(res.params))
+        pred = predict(res.params)
+        w = weigh(pred)
         new = refit(w, res.params) if rounds else solve(w)
         rounds += 1
-        settled = _settled(res, new) and rounds > 1
+        # an RSS at rounding level (an exact fit) is settled whatever its relative change
+        settled = _settled(res, new, 1e-20 * float(np.sum(w * pred**2))) and rounds > 1
         res = new
     w = weigh(predict(res.params))
     return Reweighted(stats(w, res.params, res.converged), w, rounds, settled)
 
 
-def _settled(old: LsqResult, new: LsqResult) -> bool:
+def _settled(old: LsqResult, new: LsqResult, floor: float) -> bool:
     if not (np.isfinite(new.rss) and np.isfinite(old.rss)):
         return False
     scale = np.maximum(np.abs(new.params), np.where(np.isfinite(new.se), new.se, 0.0))
     step_ok = np.all(np.abs(new.params - old.params) <= STEP_RTOL * scale)
-    return bool(step_ok and abs(new.rss - old.rss) <= RSS_RTOL * max(new.rss, 1e-300))
+    return bool(step_ok and abs(new.rss - old.rss) <= RSS_RTOL * new.rss + floor)
 
 
 def describe(kind: str | None, rounds: int | None = None, weights=None) -> str:
