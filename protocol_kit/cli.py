@@ -9,8 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .core.protocol import protocol_class, protocol_ids, read_params_file
+from ._version import __version__
 from .errors import Hint, ParameterError, ProtocolKitError
 
 EXIT_USAGE = 2
@@ -39,6 +38,8 @@ def _parse_set(items: Sequence[str]) -> dict[str, str]:
 
 
 def _build(args: argparse.Namespace):
+    from .core.protocol import protocol_class, read_params_file
+
     cls = protocol_class(args.protocol)
     values = read_params_file(args.params) if args.params else {}
     values.update(_parse_set(args.set or []))
@@ -46,6 +47,8 @@ def _build(args: argparse.Namespace):
 
 
 def cmd_protocols(args: argparse.Namespace) -> int:
+    from .core.protocol import protocol_class, protocol_ids
+
     for pid in protocol_ids():
         cls = protocol_class(pid)
         print(f"{pid:22s} {cls.title} (v{cls.version}): {cls.summary}")
@@ -53,6 +56,8 @@ def cmd_protocols(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
+    from .core.protocol import protocol_class
+
     cls = protocol_class(args.protocol)
     group = None
     for p in cls.parameters:

@@ -6,3 +6,19 @@ def test_wheel_contains_the_templates(built_wheel):
     names = zipfile.ZipFile(built_wheel).namelist()
     for template in ("sheet.html.j2", "base.html.j2", "print.css.j2", "plan_summary.html.j2"):
         assert f"protocol_kit/templates/{template}" in names
+
+
+def test_wheel_carries_the_licence_and_the_typing_marker(built_wheel):
+    wheel = zipfile.ZipFile(built_wheel)
+    names = wheel.namelist()
+    assert "protocol_kit/py.typed" in names  # PEP 561: the package's annotations are for type checkers
+    licence = [n for n in names if n.endswith("licenses/LICENSE")]
+    assert licence and wheel.read(licence[0]).decode().startswith("MIT License")
+    metadata = wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "License-Expression: MIT" in metadata
+
+
+def test_the_wheel_version_is_the_package_version(built_wheel):
+    from protocol_kit._version import __version__
+
+    assert f"-{__version__}-" in built_wheel.name

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .assay_curves import InhibitionResult, curve_fields, inhibition_curve
-from .assay_results import ci_text, flag_replicates, replicate_stats
+from .assay_results import flag_replicates, molar_ci_text, replicate_stats
 from .controls import percent_of_control
 from .counts import added_cpm, counts_to_fmol
 from .flags import format_molar
@@ -116,10 +116,10 @@ class CompetitionResult(InhibitionResult):
 
     def summary(self) -> str:
         ki = format_molar(self.ki) if np.isfinite(self.ki) else self.ki_fit.ki_text
-        return (f"{self.compound} at {self.target}: IC50 {self.ic50_text}{ci_text(self.ic50_ci, format_molar)}, "
-                f"Hill {self.hill:.2f}, Ki {ki}{ci_text(self.ki_ci, format_molar)} (Cheng-Prusoff, "
+        return (f"{self.compound} at {self.target}: IC50 {self.ic50_text}{molar_ci_text(self.ic50_ci)}, "
+                f"Hill {self.hill:.2f}, Ki {ki}{molar_ci_text(self.ki_ci)} (Cheng-Prusoff, "
                 f"[L] {format_molar(self.radioligand_conc)}, Kd {format_molar(self.kd)}); direct Ki fit "
-                f"{self.ki_fit.ki_text}{ci_text(self.ki_direct_ci, format_molar)}; TB/NSB {self.window:.1f}, "
+                f"{self.ki_fit.ki_text}{molar_ci_text(self.ki_direct_ci)}; TB/NSB {self.window:.1f}, "
                 f"depletion {self.depletion_pct:.1f}%; flags: {', '.join(self.flags) or 'none'}")
 
 

@@ -15,8 +15,10 @@ when the compound must displace all specific binding, or the curve stops before 
 
 QC: the engine's flags (``incomplete``, ``shallow``, ``steep``, ``few_points``,
 ``not_converged``, and ``implausible_units`` with its sentence: concentrations, [L] or K
-that cannot be meant as molar); ``bottom_not_0``: a free bottom plateau whose 95% CI excludes 0 and
-that lies more than 20 points from it: the curve does not fall to the level of the
+that cannot be meant as molar); ``ci_unbounded`` with the sentence of each fit (IC50, direct
+Ki) whose 95% profile interval is open on a side, that fit's CI being then the profile one;
+``bottom_not_0``: a free bottom plateau whose 95% CI excludes 0 and that lies more than 20
+points from it: the curve does not fall to the level of the
 full-inhibition (NSB) controls, because the compound is partial or, more often, because the
 curve stops before its bottom and the plateau is extrapolated (then fix ``bottom=0``); and
 ``hill_not_1``: the 95% CI of the Hill slope excludes -1 and |Hill|
@@ -34,6 +36,7 @@ from ..units import Q_
 from .assay_results import AssayResult
 from .binding import KiFit, cheng_prusoff, fit_ki
 from .fitting import LogisticFit, fit_logistic
+from .flags import UNBOUNDED
 from .plausible import FLAG as IMPLAUSIBLE
 
 HILL_BAND = (0.75, 4 / 3)
@@ -68,10 +71,16 @@ def inhibition_curve(conc, pct_of_control, *, ligand_conc: float, k: float, weig
         ki_ci = (fit.ic50_ci[0] / factor, fit.ic50_ci[1] / factor)
     else:
         ki, ki_ci = math.nan, (math.nan, math.nan)
-    flags = [f for f in fit.flags if f != IMPLAUSIBLE]
+    flags = [f for f in fit.flags if f not in (IMPLAUSIBLE, UNBOUNDED)]
     qc = [f"incomplete: IC50 {fit.ic50_text} (not bracketed by the tested concentrations, or a plateau "
           "undefined)" if f == "incomplete" else f"{f}: flagged by the curve fit" for f in flags]
-    said = tuple(dict.fromkeys(fit.messages + ki_fit.messages))  # the sentences of implausible_units
+    # ci_unbounded: the sentence of each fit whose headline CI is its open profile interval
+    open_ci = [m for m in fit.messages + ki_fit.messages if m.startswith(UNBOUNDED)]
+    if open_ci:
+        flags.append(UNBOUNDED)
+        qc.extend(open_ci)
+    said = tuple(dict.fromkeys(m for m in fit.messages + ki_fit.messages  # the sentences of implausible_units
+                               if not m.startswith(UNBOUNDED)))
     if said:
         flags.append(IMPLAUSIBLE)
         qc.extend(said)

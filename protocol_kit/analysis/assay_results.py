@@ -102,7 +102,19 @@ def flag_replicates(stats: pd.DataFrame, flags: list[str], qc: list[str], *, lab
         qc.append(f"replicate_cv: CV above {limit:g}% in {len(bad)} group(s): {items}")
 
 
-def ci_text(ci: tuple[float, float], fmt) -> str:
-    """' (95% CI lo to hi)' for a finite interval, else ''."""
+def ci_text(ci: tuple[float, float], fmt, *, log_scale: bool = False) -> str:
+    """' (95% CI lo to hi)' for an interval, '' when a bound is NaN. An infinite bound, or with
+    ``log_scale`` (an IC50 or Ki, 10^ of an interval of its log) a lower bound of 0, reads
+    'unbounded' (an open profile interval, flag ``ci_unbounded``)."""
     lo, hi = ci
-    return f" (95% CI {fmt(lo)} to {fmt(hi)})" if math.isfinite(lo) and math.isfinite(hi) else ""
+    if math.isnan(lo) or math.isnan(hi):
+        return ""
+    low = "unbounded" if math.isinf(lo) or (log_scale and lo == 0) else fmt(lo)
+    high = "unbounded" if math.isinf(hi) else fmt(hi)
+    return f" (95% CI {low} to {high})"
+
+
+def molar_ci_text(ci: tuple[float, float]) -> str:
+    """:func:`ci_text` of an IC50 or Ki interval (molar, log scale)."""
+    from .flags import format_molar
+    return ci_text(ci, format_molar, log_scale=True)

@@ -13,7 +13,7 @@ from ..units import Q_, best_unit, parse_quantity, to_molar
 from ._inputs import as_concentrations, as_values, check_fixed, resolve_weights, same_length, weight_kind
 
 from .fitting import fit_logistic
-from .flags import format_molar
+from .flags import UNBOUNDED, format_molar, unbounded_message
 from .lsq import evaluate, least_squares_fit, t_interval
 from .plausible import FLAG as IMPLAUSIBLE
 from .plausible import IC50_RANGE, LIGAND_MAX, TYPICAL_LIGAND, check_pair, is_plain, likely_unit, top_concentration
@@ -98,6 +98,8 @@ def fit_ki(conc, response, *, radioligand_conc, kd, fixed=None, weights=None, ou
     asymptotic and profile. ``fixed`` may hold ``bottom`` and/or ``top``; ``weights``,
     ``outliers`` and ``sd`` as in :func:`fit_logistic`. A Ki outside the tested range
     (IC50 not bracketed) is reported as "> ..." / "< ..." in ``ki_text`` with ``ki`` NaN.
+    ``ki_ci`` is the asymptotic interval, or the profile one, open on a side, when that is
+    unbounded (flag ``ci_unbounded``, with its sentence in ``messages``; see :func:`fit_logistic`).
 
     Plain numbers are molar. [L] or Kd of 1 mM or more beside the other with a unit or plausible
     in M is refused (the ratio [L]/Kd would be off by 10^6 or more); both 1 mM or more (one
@@ -115,6 +117,8 @@ def fit_ki(conc, response, *, radioligand_conc, kd, fixed=None, weights=None, ou
     ci = tuple(v - shift for v in res.log_ic50_ci)
     prof = tuple(v - shift for v in res.log_ic50_ci_profile)
     incomplete = "incomplete" in res.flags
+    said_ci = unbounded_message("logKi", prof, ci) if UNBOUNDED in res.flags else None
+    ci_ki = prof if said_ci else ci  # the headline CI: see fit_logistic
     if res.qualifier in (">", "<"):
         bound = res.conc_range[1] if res.qualifier == ">" else res.conc_range[0]
         text = f"{res.qualifier} {format_molar(bound / (1.0 + lig / kdv))}"
@@ -124,12 +128,15 @@ def fit_ki(conc, response, *, radioligand_conc, kd, fixed=None, weights=None, ou
         text = format_molar(10 ** log_ki)
     return KiFit(
         ki=float("nan") if incomplete else 10 ** log_ki, log_ki=log_ki, log_ki_se=res.log_ic50_se,
-        log_ki_ci=ci, ki_ci=(float("nan"),) * 2 if incomplete else (10 ** ci[0], 10 ** ci[1]),
+        log_ki_ci=ci, ki_ci=(float("nan"),) * 2 if incomplete else (10 ** ci_ki[0], 10 ** ci_ki[1]),
         log_ki_ci_profile=prof, ki_text=text, top=res.top, bottom=res.bottom, top_se=res.top_se,
-        bottom_se=res.bottom_se, radioligand_conc=lig, kd=kdv, rss=res.rss, dof=res.dof, n=res.n,
+        bottom_se=res.bottom_se, radioligand_conc=lig, kd=kdv, rss=res.rss, rss_floor=res.rss_floor,
+        dof=res.dof, n=res.n,
         n_dropped=res.n_dropped, n_params=res.n_params, converged=res.converged,
         flags=res.flags + ((IMPLAUSIBLE,) if said and IMPLAUSIBLE not in res.flags else ()),
-        excluded=res.excluded, messages=res.messages + tuple(said), weights=res.weights)
+        excluded=res.excluded,
+        messages=tuple(m for m in res.messages if not m.startswith(UNBOUNDED)) + ((said_ci,) if said_ci else ())
+        + tuple(said), weights=res.weights)
 
 
 @dataclass(frozen=True)
@@ -266,7 +273,8 @@ def fit_saturation(conc, total, nonspecific=None, *, weights=None, start=None) -
         bmax=float(p[0]), kd=float(p[1]), ns=float(p[2]) if not specific else nan,
         background=float(p[3]) if not specific else nan, bmax_se=float(se[0]), kd_se=float(se[1]),
         ns_se=float(se[2]), background_se=float(se[3]), bmax_ci=t_interval(p[0], se[0], res.dof),
-        kd_ci=t_interval(p[1], se[1], res.dof), rss=res.rss, dof=res.dof, n=int(y.size), n_dropped=n_dropped,
+        kd_ci=t_interval(p[1], se[1], res.dof), rss=res.rss, rss_floor=res.rss_floor, dof=res.dof, n=int(y.size),
+        n_dropped=n_dropped,
         n_params=res.n_free, converged=res.converged, flags=tuple(flags),
         mode="specific" if specific else "total+nonspecific", messages=messages,
         weights=describe(kind, rw and rw.rounds))

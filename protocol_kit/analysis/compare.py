@@ -30,7 +30,9 @@ def aicc(rss: float, n: int, n_params: int) -> float:
 
 @dataclass(frozen=True)
 class ModelComparison(ResultBase):
-    """Result of :func:`compare_models` (immutable)."""
+    """Result of :func:`compare_models` (immutable). ``preferred_*`` is "simpler", "complex"
+    or "undetermined"; ``flags`` (``exact_fit``, ``complex_worse``) each have a sentence in
+    ``messages``, as has an RSS difference within rounding (taken as none: F = 0)."""
 
     f: float
     dfn: int
@@ -43,16 +45,39 @@ class ModelComparison(ResultBase):
     probability_complex: float  # Akaike weight of the complex model
     preferred_aicc: str
     alpha: float
+    flags: tuple[str, ...] = ()
+    messages: tuple[str, ...] = ()
+
+
+def _rounding(fit, rss: float) -> tuple[float, float]:
+    """(rounding level of the fit's RSS, uncertainty of its RSS from that rounding):
+    residuals off by d_i with sum w d^2 <= floor change the RSS by at most
+    2 sqrt(RSS floor) + floor (Cauchy-Schwarz). A fit without ``rss_floor`` has 0."""
+    floor = float(getattr(fit, "rss_floor", 0.0) or 0.0)
+    return floor, 2.0 * math.sqrt(max(rss, 0.0) * floor) + floor
 
 
 def compare_models(simpler, more_complex, *, alpha: float = 0.05) -> ModelComparison:
     """Compare two least-squares fits of the same data (any results with ``rss``, ``dof``,
-    ``n`` and ``n_params``), e.g. fixed vs variable slope, one vs two sites, shared vs separate.
+    ``n`` and ``n_params``; ``rss_floor`` when they have one), e.g. fixed vs variable slope,
+    one vs two sites, shared vs separate.
 
     Extra-sum-of-squares F test (nested models): F = ((RSS1 - RSS2)/(df1 - df2)) / (RSS2/df2),
     P from F(df1 - df2, df2); the complex model is preferred when P < alpha.
     AICc as in :func:`aicc`; the probability that the complex model is correct is
     exp(-D/2) / (1 + exp(-D/2)) with D = AICc(complex) - AICc(simpler).
+
+    Degenerate cases, never a number made of rounding noise:
+
+    - ``exact_fit``: the complex fit's RSS is at the rounding level of its data
+      (:func:`.lsq.rounding_rss`, RSS <= sum(w) (1e-12 max|y|)^2): noise-free data. F, P and
+      AICc (which divide by or take the log of that RSS) are NaN; the preferred model is the
+      simpler if it fits exactly too (the extra parameters add nothing), else the complex.
+    - An RSS difference within the rounding of the two RSS (see :func:`_rounding`) is no
+      difference: F = 0, P = 1 (a rounding-sized negative difference never gives F < 0).
+    - ``complex_worse``: the complex fit's RSS is above the simpler's beyond rounding, which
+      nested models cannot give at their least-squares optimum (the complex fit missed its
+      minimum, or the models are not nested): F and P are NaN, the F test undetermined.
     """
     for name, r in (("simpler", simpler), ("more_complex", more_complex)):
         missing = [a for a in ("rss", "dof", "n", "n_params") if not hasattr(r, a)]
@@ -64,22 +89,54 @@ def compare_models(simpler, more_complex, *, alpha: float = 0.05) -> ModelCompar
     if not more_complex.n_params > simpler.n_params:
         raise ParameterError("more_complex", f"{more_complex.n_params} parameters",
                              f"more parameters than the simpler model ({simpler.n_params})")
+    rss1, rss2 = float(simpler.rss), float(more_complex.rss)
     dfn = simpler.dof - more_complex.dof
     dfd = more_complex.dof
-    if dfd > 0 and more_complex.rss > 0:
-        f = ((simpler.rss - more_complex.rss) / dfn) / (more_complex.rss / dfd)
-        p = float(stats.f.sf(f, dfn, dfd))
-    else:
-        f, p = float("nan"), float("nan")
-    a_s, a_c = aicc(simpler.rss, simpler.n, simpler.n_params), aicc(more_complex.rss, more_complex.n,
-                                                                   more_complex.n_params)
+    floor1, tol1 = _rounding(simpler, rss1)
+    floor2, tol2 = _rounding(more_complex, rss2)
+    exact1, exact2 = rss1 <= floor1, rss2 <= floor2
+    a_s, a_c = aicc(rss1, simpler.n, simpler.n_params), aicc(rss2, more_complex.n, more_complex.n_params)
+    flags, said = [], []
+    nan = float("nan")
+    f, p, preferred = nan, nan, ""
+    if exact2:
+        flags.append("exact_fit")
+        preferred = "simpler" if exact1 else "complex"
+        both = (f"the simpler model fits exactly too (RSS {rss1:.3g}), so the extra parameters add nothing"
+                if exact1 else f"the simpler model does not (RSS {rss1:.3g}), so the complex model is preferred")
+        said.append(f"exact_fit: the complex model's residuals are at the rounding level of the data (RSS "
+                    f"{rss2:.3g} <= {floor2:.3g}): noise-free data, for which the F test and AICc are undefined "
+                    f"(F, P and AICc NaN, not numbers made of rounding); {both}")
+        a_c = nan
+        a_s = nan if exact1 else a_s
+    elif dfd > 0 and rss2 > 0:
+        diff = rss1 - rss2
+        if abs(diff) <= tol1 + tol2:
+            f, p = 0.0, 1.0
+            said.append(f"the two RSS differ by {diff:.3g}, within their rounding ({tol1 + tol2:.3g}): no "
+                        "improvement, F = 0")
+        elif diff < 0:
+            flags.append("complex_worse")
+            preferred = "undetermined"
+            said.append(f"complex_worse: the complex model's RSS ({rss2:.6g}) is above the simpler model's "
+                        f"({rss1:.6g}), which nested models cannot give at their least-squares optimum: the "
+                        "complex fit missed its minimum (refit it from the simpler fit's values) or the models "
+                        "are not nested; F and P are not computed")
+        else:
+            f = (diff / dfn) / (rss2 / dfd)
+            p = float(stats.f.sf(f, dfn, dfd))
     delta = a_c - a_s
-    prob = 1.0 / (1.0 + math.exp(min(delta / 2, 700))) if math.isfinite(delta) else float("nan")
+    prob = 1.0 / (1.0 + math.exp(min(delta / 2, 700))) if math.isfinite(delta) else nan
+    if exact2:
+        preferred_aicc = preferred
+    else:
+        preferred_aicc = "complex" if delta < 0 else "simpler" if math.isfinite(delta) else "undetermined"
     return ModelComparison(
         f=float(f), dfn=int(dfn), dfd=int(dfd), p_value=p,
-        preferred_f_test="complex" if p < alpha else "simpler", aicc_simpler=a_s, aicc_complex=a_c,
-        delta_aicc=delta, probability_complex=prob,
-        preferred_aicc="complex" if delta < 0 else "simpler", alpha=alpha)
+        preferred_f_test=preferred or ("complex" if p < alpha else "simpler" if p >= alpha else "undetermined"),
+        aicc_simpler=a_s, aicc_complex=a_c,
+        delta_aicc=delta, probability_complex=prob, preferred_aicc=preferred_aicc, alpha=alpha,
+        flags=tuple(flags), messages=tuple(said))
 
 
 # --- two-site competition -------------------------------------------------------------------
@@ -146,8 +203,8 @@ def fit_two_site(conc, response, *, fixed=None, weights=None, sd=None) -> TwoSit
     return TwoSiteFit(
         **{k: float(v) for k, v in zip(TWO_SITE_PARAMS, best.params)}, se={k: float(v) for k, v in zip(names, best.se)},
         ci={k: t_interval(v, s, best.dof) for k, v, s in zip(names, best.params, best.se)},
-        rss=best.rss, dof=best.dof, n=int(y.size), n_dropped=data.n_dropped, n_params=best.n_free,
-        converged=best.converged, flags=(NOT_SETTLED,) if said else (), messages=said,
+        rss=best.rss, rss_floor=best.rss_floor, dof=best.dof, n=int(y.size), n_dropped=data.n_dropped,
+        n_params=best.n_free, converged=best.converged, flags=(NOT_SETTLED,) if said else (), messages=said,
         weights=describe(kind, rw and rw.rounds, weights))
 
 
@@ -283,5 +340,5 @@ def fit_logistic_global(frame: pd.DataFrame, *, by, conc: str = "conc", response
         curves[name + "_se"] = SE[:, k]
     curves["ic50"] = 10 ** P[:, 2]
     curves["ic50_se"] = LN10 * curves["ic50"] * SE[:, 2]
-    return GlobalFit(curves=curves, shared=shared, rss=res.rss, dof=res.dof, n=int(y.size),
+    return GlobalFit(curves=curves, shared=shared, rss=res.rss, rss_floor=res.rss_floor, dof=res.dof, n=int(y.size),
                      n_dropped=data.n_dropped, n_params=len(layout), converged=res.converged)

@@ -8,7 +8,7 @@ import numpy as np
 from ._inputs import CurveData, check_fixed, curve_data, weight_kind
 from .curves import LOGISTIC_PARAMS, logistic_jacobian
 from .engine import FULL_GRID, canonical, fit_batch, free_mask
-from .flags import derive
+from .flags import UNBOUNDED, derive, unbounded_message
 from .lsq import LsqResult, evaluate, least_squares_fit, profile_interval, t_interval
 from .plausible import FLAG as IMPLAUSIBLE, is_plain, tested_message, top_concentration
 from .results import FitStats
@@ -22,7 +22,9 @@ class LogisticFit(FitStats):
     """Result of :func:`fit_logistic` (immutable). ``ic50`` is NaN when ``incomplete`` (see
     ``ic50_text``); ``ic50_fitted`` is the fitted, possibly extrapolated, value and ``ic50_se``
     its delta-method standard error, ln(10) IC50 SE(logIC50) (as R's drc reports for ED50).
-    ``messages``: sentences for flags that need one (``implausible_units``)."""
+    ``ic50_ci``: see :func:`fit_logistic` (asymptotic, or the profile interval when that is
+    unbounded). ``messages``: sentences for flags that need one (``implausible_units``,
+    ``ci_unbounded``)."""
 
     bottom: float
     top: float
@@ -138,6 +140,17 @@ def fit_logistic(conc, response, *, fixed=None, weights=None, outliers=None, sd=
     Levenberg-Marquardt at 1e-15 tolerances. Standard errors are asymptotic,
     s^2 (J'WJ)^-1; 95% intervals use t(dof); ``log_ic50_ci_profile`` is the profile-likelihood
     interval (RSS <= RSS_min (1 + F(0.95; 1, dof)/dof)).
+
+    The headline ``ic50_ci`` is the asymptotic interval 10^(logIC50 +- t SE) (the one R's drc
+    reports, checked against it) while the profile interval is bounded: then both describe
+    the same data and the asymptotic one is the standard. When the profile interval is open
+    on a side, the asymptotic one is not honest there (it assumes an RSS quadratic in logIC50,
+    so it is always finite), and ``ic50_ci`` is the profile interval, 0 or inf on the open
+    side, flagged ``ci_unbounded`` with a sentence in ``messages`` (only for an IC50 reported as
+    a value: an ``incomplete`` curve's IC50 and CI are NaN already, and a step's CI is the two
+    concentrations around it). ``log_ic50_ci`` stays the asymptotic interval.
+    An exact fit (residuals at rounding level, ``exact_fit``) has the profile interval
+    (logIC50, logIC50).
     """
     fixed = check_fixed(fixed, FIXABLE)
     free = free_mask(fixed)
@@ -190,7 +203,13 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights: str, exclu
     span = (hi - lo) if np.isfinite(hi - lo) and hi > lo else 1.0
     prof = profile_interval(_profile_rss(x, data.y, data.w, fixed, res), p[2], res.rss, res.dof,
                             step=max(se[2] if np.isfinite(se[2]) else 0.0, 0.01 * span),
-                            limit=4 * span + 2) if res.converged else (np.nan, np.nan)
+                            limit=4 * span + 2, rss_floor=res.rss_floor) if res.converged else (np.nan, np.nan)
+    ic50_ci = (float(d["ic50_ci_low"][0]), float(d["ic50_ci_high"][0]))
+    said_ci = unbounded_message("logIC50", prof, cis[2]) if d["qualifier"][0] == "=" else None
+    if said_ci:
+        flags += (UNBOUNDED,)
+        messages += (said_ci,)
+        ic50_ci = (float(10.0 ** prof[0]), float(10.0 ** prof[1]))
     wmean = np.sum(data.w * data.y) / np.sum(data.w)
     tss = float(np.sum(data.w * (data.y - wmean) ** 2))
     return LogisticFit(
@@ -199,8 +218,8 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights: str, exclu
         ic50_fitted=float(d["ic50_fitted"][0]), ic50_se=float(np.log(10) * d["ic50_fitted"][0] * se[2]),
         bottom_se=float(se[0]), top_se=float(se[1]), log_ic50_se=float(se[2]), hill_se=float(se[3]),
         bottom_ci=cis[0], top_ci=cis[1], log_ic50_ci=cis[2], hill_ci=cis[3],
-        ic50_ci=(float(d["ic50_ci_low"][0]), float(d["ic50_ci_high"][0])), log_ic50_ci_profile=prof,
-        rss=res.rss, dof=res.dof, r_squared=1 - res.rss / tss if tss > 0 else float("nan"),
+        ic50_ci=ic50_ci, log_ic50_ci_profile=prof,
+        rss=res.rss, rss_floor=res.rss_floor, dof=res.dof, r_squared=1 - res.rss / tss if tss > 0 else float("nan"),
         n=int(data.y.size), n_dropped=data.n_dropped, n_params=res.n_free, converged=res.converged,
         flags=flags, fixed=dict(fixed), weights=weights, conc_range=(float(10 ** lo), float(10 ** hi)),
         excluded=excluded, messages=messages)

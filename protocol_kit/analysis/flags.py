@@ -12,6 +12,9 @@ the fitting functions (:mod:`.plausible`), ``implausible_units``: plain floats r
 that cannot be meant so (tested above 0.1 M, an IC50 above 1 M or below 1 fM, a radioligand
 [L] or Kd of 1 mM or more), with a sentence in the result's ``messages`` (``qc`` for an assay)
 naming the unit the numbers look like.
+Set by the single-curve fits (:func:`.fit_logistic`, :func:`.fit_ki`), which compute the
+profile-likelihood interval: ``ci_unbounded``, a reported IC50 (or Ki) whose 95% profile
+interval is open on a side (:func:`unbounded_message`); the headline CI is then the profile one.
 An incomplete curve's headline ``ic50`` is NaN and ``ic50_text`` reads "> highest" or
 "< lowest" concentration (or "undetermined (...)" when the IC50 is inside but not defined);
 the extrapolated value
@@ -179,6 +182,29 @@ def _sides(L, X, W):
 
 
 FLAG_ORDER = ("incomplete", "not_converged", "shallow", "steep", "few_points")
+UNBOUNDED = "ci_unbounded"
+
+
+def unbounded_message(name: str, profile, asymptotic) -> str | None:
+    """The ``ci_unbounded`` sentence when the 95% profile-likelihood interval of ``name`` has
+    an infinite bound (no value on that side raises the RSS to the threshold), else None.
+
+    The asymptotic (Wald) interval, estimate +- t SE, assumes the RSS is quadratic in the
+    parameter, so it is symmetric and always finite; where the profile, which follows the
+    RSS itself, is open on a side, the Wald bound there is an artefact and the data do not
+    bound the parameter: the headline CI is then the profile interval.
+    """
+    lo, hi = (float(v) for v in profile)
+    if math.isnan(lo) or math.isnan(hi) or (math.isfinite(lo) and math.isfinite(hi)):
+        return None
+    side = "below" if math.isinf(lo) and math.isfinite(hi) else "above" if math.isfinite(lo) else "either side"
+    shown = ", ".join(f"{v:.2f}" if math.isfinite(v) else "unbounded" for v in (lo, hi))
+    wald = ", ".join(f"{v:.2f}" for v in asymptotic)
+    return (f"{UNBOUNDED}: the 95% profile-likelihood CI of {name} is ({shown}): the data do not bound it "
+            f"{side} (the residual sum of squares stays under the 95% threshold all the way to the end of "
+            f"the search, decades past the tested range), so "
+            f"the CI reported is this one, not the asymptotic ({wald}), which assumes a quadratic RSS and is "
+            "always finite")
 
 
 def _text(q, ic50, lo, hi, below, above):

@@ -4,6 +4,9 @@ Minimises sum w_i (y_i - f_i(p))^2 over the free parameters with MINPACK's
 Levenberg-Marquardt (scipy ``least_squares(method="lm")``) at tolerances of 1e-15, so that
 certified reference values (NIST StRD) are reproduced to their digits. Standard errors are
 asymptotic: Cov = s^2 (J' W J)^-1 with s^2 = RSS / dof (Bates & Watts 1988).
+
+A fit whose residuals are at the rounding level of the data (:func:`rounding_rss`) is an
+exact fit: its RSS is rounding noise, so ratios of it (F, the profile threshold) mean nothing.
 """
 from __future__ import annotations
 
@@ -14,6 +17,22 @@ import numpy as np
 from scipy import optimize, stats
 
 TIGHT = dict(xtol=1e-15, ftol=1e-15, gtol=1e-15)
+
+# Residuals of exact fits of noise-free data (logistic, two-site, global and saturation fits,
+# weighted and not, data scaled 1e-3 to 1e9) measured at most 0.85 eps max|y| rms
+# (eps = 2.2e-16); 1e-12 max|y| (about 4500 eps) leaves room for an optimiser that stops a few
+# thousand ulps short, and is still five orders below the quantisation of readings recorded
+# as integers up to 10^7 (counts, RFU), 1e-7 of max|y|.
+ROUNDING = 1e-12
+
+
+def rounding_rss(y, w) -> float:
+    """The RSS of residuals at the rounding level: sum(w) (ROUNDING max|y|)^2. A fit with
+    RSS at or below it is exact: the data are noise-free for this model."""
+    y, w = np.asarray(y, float), np.asarray(w, float)
+    if not y.size:
+        return 0.0
+    return float(np.sum(w) * (ROUNDING * np.max(np.abs(y))) ** 2)
 
 
 @dataclass(frozen=True)
@@ -26,6 +45,7 @@ class LsqResult:
     n_free: int
     converged: bool
     residuals: np.ndarray  # y - f (unweighted)
+    rss_floor: float  # rounding_rss(y, w): rss <= rss_floor is an exact fit
 
 
 def least_squares_fit(model: Callable, p0, y, w, free, *, loss: str = "linear", f_scale: float = 1.0,
@@ -72,7 +92,7 @@ def evaluate(model: Callable, p, y, w, free, converged: bool = True) -> LsqResul
     dof = int(y.size - free.sum())
     cov, se = covariance_from_jacobian(J, w, free, rss, dof)
     return LsqResult(np.asarray(p, float), se, cov, rss, dof, int(free.sum()),
-                     bool(converged and np.isfinite(rss)), r)
+                     bool(converged and np.isfinite(rss)), r, rounding_rss(y, w))
 
 
 def covariance_from_jacobian(J, w, free, rss, dof):
@@ -101,19 +121,25 @@ def t_interval(value, se, dof, level=0.95):
 
 
 def profile_interval(profile_rss: Callable[[float], float], theta: float, rss_min: float, dof: int,
-                     step: float, limit: float, level: float = 0.95):
+                     step: float, limit: float, level: float = 0.95, rss_floor: float = 0.0):
     """Profile-likelihood interval of one parameter (Prism's default for logIC50):
 
     the set of theta with RSS_profile(theta) <= RSS_min (1 + F(level; 1, dof) / dof)
     (Motulsky & Christopoulos 2004, ch. 18; Venzon & Moolgavkar 1988). Each bound is
     bracketed by doubling steps from theta and found with Brent's method; a bound not
     reached within ``limit`` of theta is reported as -inf / +inf.
+
+    An exact fit (``rss_min <= rss_floor``, see :func:`rounding_rss`) gives (theta, theta):
+    any other value leaves residuals above the rounding level. (Its threshold would be
+    rounding noise, and the profile re-minimised at theta itself can land above it, so a
+    search would return a spurious interval one step off centre.) A bound that cannot be
+    bracketed because the profile at theta is above the threshold is NaN, not a guess.
     """
     if dof < 1 or not np.isfinite(rss_min):
         return (float("nan"), float("nan"))
+    if rss_min <= rss_floor:
+        return (float(theta), float(theta))
     threshold = rss_min * (1.0 + stats.f.ppf(level, 1, dof) / dof)
-    if rss_min == 0:
-        return (theta, theta)
 
     def g(t):
         v = profile_rss(t)
@@ -134,6 +160,6 @@ def profile_interval(profile_rss: Callable[[float], float], theta: float, rss_mi
         a, b = sorted((inner, found))
         try:
             bounds.append(float(optimize.brentq(g, a, b, xtol=1e-10 * max(1.0, abs(theta)))))
-        except ValueError:
-            bounds.append(float(found))
+        except ValueError:  # g(inner) > 0 as well: only when inner is theta
+            bounds.append(float("nan"))
     return (bounds[0], bounds[1])

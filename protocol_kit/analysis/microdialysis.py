@@ -16,8 +16,9 @@
    Emax / Tmax of the post-dose fractions. Missing samples are left out and counted; the
    trapezoid spans the gap.
 6. Treatment x time on the post-dose % baseline of the included animals: two-way
-   repeated-measures ANOVA with Greenhouse-Geisser correction when every animal has every
-   fraction, else a linear mixed model (:mod:`.stats`).
+   repeated-measures ANOVA (type III sums of squares unless ``ss_type='I'``; Greenhouse-Geisser
+   corrected and uncorrected p) when every animal has every fraction, else a random-intercept
+   linear mixed model with F tests and Satterthwaite degrees of freedom (:mod:`.stats`).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ import pandas as pd
 from ..errors import AnalysisError, ParameterError, UnknownNameError
 from ..units import fmt_number
 from .assay_results import AssayResult
+from .anova_result import ss_type_name
 from .stats import AnovaResult, mixed_model, rm_anova
 from .stdcurve import StandardCurve, standard_curve
 from .timecourse import auc, emax_tmax, percent_baseline
@@ -131,14 +133,15 @@ def _animal_groups(samples: pd.DataFrame, groups: Mapping | None) -> pd.Series:
 def analyse_microdialysis(samples: pd.DataFrame, standards: pd.DataFrame | None = None, *, analyte: str = "",
                           unit: str = "nM", weighting=None, recovery: float | None = None,
                           groups: Mapping | None = None, exclude: Mapping | None = None,
-                          auc_window: tuple[float, float] | None = None, control_group: str | None = None
-                          ) -> MicrodialysisResult:
+                          auc_window: tuple[float, float] | None = None, control_group: str | None = None,
+                          ss_type: str = "III") -> MicrodialysisResult:
     """See the module docstring. ``samples``: one row per animal and fraction, joined to the
     schedule (``animal``, ``fraction``, ``phase``, ``start_min``, ``end_min``, and
     ``peak_area`` or ``concentration``; ``group`` unless ``groups`` maps animal -> group).
     ``standards``: ``standard_conc`` (in ``unit``) and ``peak_area``. ``exclude``: animal ->
     reason. ``recovery``: in vitro probe recovery as a fraction (0, 1]. ``control_group``
-    is listed first."""
+    is listed first. ``ss_type``: the ANOVA's sums of squares, 'III' (default) or 'I'."""
+    ss_type = ss_type_name(ss_type)
     flags: list[str] = []
     qc: list[str] = []
     for col in ("animal", "fraction", "phase", "start_min", "end_min"):
@@ -226,8 +229,15 @@ def analyse_microdialysis(samples: pd.DataFrame, standards: pd.DataFrame | None 
     if post["animal"].nunique() - post["group"].nunique() >= 1 and post["time_min"].nunique() >= 2:
         complete = post["pct_baseline"].notna().all() and post.groupby("animal")["fraction"].nunique().nunique() == 1
         between = "group" if post["group"].nunique() > 1 else None
-        fn = rm_anova if complete else mixed_model
-        anova = fn(post, value="pct_baseline", subject="animal", time="fraction", between=between)
+        if complete:
+            anova = rm_anova(post, value="pct_baseline", subject="animal", time="fraction", between=between,
+                             ss_type=ss_type)
+        elif ss_type == "I":
+            raise ParameterError("ss_type", "I", "'III' when a sample is missing",
+                                 reason="is sequential sums of squares, which need every animal at every fraction; "
+                                        "the mixed model used for missing samples tests type III hypotheses")
+        else:
+            anova = mixed_model(post, value="pct_baseline", subject="animal", time="fraction", between=between)
         flags += list(anova.flags)
         qc += list(anova.qc)
     else:

@@ -55,12 +55,18 @@ class ResultBase:
 @dataclass(frozen=True)
 class FitStats(ResultBase):
     """Goodness-of-fit fields every least-squares result carries (what compare_models reads):
-    residual sum of squares, degrees of freedom n - n_params, points used, points dropped
-    (NaN), fitted parameters and whether the optimiser converged."""
+    residual sum of squares, its rounding level (:func:`.lsq.rounding_rss`), degrees of
+    freedom n - n_params, points used, points dropped (NaN), fitted parameters and whether the
+    optimiser converged. ``exact_fit``: the RSS is at the rounding level (noise-free data)."""
 
     rss: float
+    rss_floor: float
     dof: int
     n: int
     n_dropped: int
     n_params: int
     converged: bool
+
+    @property
+    def exact_fit(self) -> bool:
+        return bool(self.rss <= self.rss_floor)

@@ -15,7 +15,8 @@ reads (uptake slows as the substrate is used and the signal saturates), or ``rat
 
 Plate quality per plate: Z' = 1 - 3 (SD_vehicle + SD_full) / |mean_vehicle - mean_full| and
 S/B = mean vehicle / mean full-inhibition signal (total over nonspecific uptake); with blank
-(no-cell) wells, also vehicle / blank. QC flags: ``low_z_prime`` (Z' < 0.5), ``small_window``
+(no-cell) wells, also vehicle / blank. QC flags: ``low_z_prime`` (Z' < 0.5), ``constant_controls``
+(a plate's vehicle or full-inhibition wells all read one value, :mod:`.controls`), ``small_window``
 (S/B < 2), ``replicate_cv`` (> 20%), ``missing_wells``, and the curve's flags.
 Weighting: relative by default, as for binding counts (:mod:`.assay_binding`): 1/reading^2 of
 the reading the fitted curve predicts for each well, iterated (:class:`.wells.FittedReadingWeights`).
@@ -34,8 +35,8 @@ from scipy.stats import linregress
 
 from ..errors import AnalysisError, ParameterError
 from .assay_curves import InhibitionResult, curve_fields, inhibition_curve
-from .assay_results import ci_text, flag_replicates, replicate_stats
-from .controls import percent_inhibition, signal_to_background, z_prime
+from .assay_results import flag_replicates, molar_ci_text, replicate_stats
+from .controls import CONSTANT, constant_wells, percent_inhibition, signal_to_background, z_prime
 from .flags import format_molar
 from .wells import check_window, normalise, plate_controls, prepare_wells, reading_column, relative_weights
 
@@ -175,24 +176,28 @@ class UptakeResult(InhibitionResult):
     def summary(self) -> str:
         ki = format_molar(self.ki) if np.isfinite(self.ki) else self.ki_fit.ki_text
         return (f"{self.compound} on {self.transporter} uptake ({self.readout}): IC50 {self.ic50_text}"
-                f"{ci_text(self.ic50_ci, format_molar)}, Hill {self.hill:.2f}, Ki {ki}{ci_text(self.ki_ci, format_molar)}"
+                f"{molar_ci_text(self.ic50_ci)}, Hill {self.hill:.2f}, Ki {ki}{molar_ci_text(self.ki_ci)}"
                 f" ([S] {format_molar(self.substrate_conc)}, Km {format_molar(self.km)}); Z' {self.z_prime:.2f}, "
                 f"S/B {self.signal_to_background:.1f}; flags: {', '.join(self.flags) or 'none'}"
                 + (f"; {self.conversion}" if self.conversion else ""))
 
 
 def plate_quality(df: pd.DataFrame) -> pd.DataFrame:
-    """Per plate: control means and SDs, Z' and S/B (and vehicle / blank with blanks)."""
+    """Per plate: control means and SDs, Z' and S/B (and vehicle / blank with blanks), and
+    ``constant_controls``: the controls whose wells all read one value ('' for none)."""
     table = plate_controls(df, "vehicle", "positive")
-    zs, sbs, blanks = [], [], []
+    zs, sbs, blanks, constant = [], [], [], []
     for plate, part in df.groupby("plate", sort=False):
         veh = part.loc[part["role"] == "vehicle", "reading"]
         pos = part.loc[part["role"] == "positive", "reading"]
-        zs.append(z_prime(veh, pos) if min(len(veh), len(pos)) >= 2 else np.nan)
+        zs.append(z_prime(veh, pos).value if min(len(veh), len(pos)) >= 2 else np.nan)
+        constant.append(", ".join(f"{name} wells all {arr.iloc[0]:g}" for name, arr in
+                                  (("vehicle", veh), ("full-inhibition", pos)) if constant_wells(arr)))
         sbs.append(signal_to_background(veh, pos) if pos.mean() > 0 else np.nan)
         blank = part.loc[part["role"] == "blank", "reading"]
         blanks.append(signal_to_background(veh, blank) if len(blank) and blank.mean() > 0 else np.nan)
     table["z_prime"], table["signal_to_background"], table["signal_to_blank"] = zs, sbs, blanks
+    table[CONSTANT] = constant
     return table
 
 
@@ -232,6 +237,12 @@ def analyse_uptake(frame: pd.DataFrame, *, substrate_conc: float, km: float, kin
     if zp < Z_MIN:
         flags.append("low_z_prime")
         qcs.append(f"low_z_prime: Z' {zp:.2f} (< {Z_MIN:g}); the controls overlap too much for a reliable curve")
+    same = plates[plates[CONSTANT] != ""]
+    if len(same):
+        flags.append(CONSTANT)
+        where = "; ".join(f"plate {r['plate']}: {r[CONSTANT]} (Z' {r['z_prime']:.2f})" for _, r in same.iterrows())
+        qcs.append(f"{CONSTANT}: {where}: identical readings are a saturated or clipped detector, a placeholder "
+                   "or copied values, so Z' and the % inhibition scale from these wells are not measurements")
     if sb < SB_MIN:
         flags.append("small_window")
         qcs.append(f"small_window: signal/background {sb:.2f} (< {SB_MIN:g}); specific uptake is small")

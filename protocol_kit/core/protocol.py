@@ -33,13 +33,22 @@ def register(cls: type[Protocol]) -> type[Protocol]:
     return cls
 
 
+def _builtin_loaded() -> None:
+    """Register the built-in protocols (their package registers them when imported)."""
+    import importlib
+
+    importlib.import_module("protocol_kit.protocols")
+
+
 def protocol_ids() -> list[str]:
     """The ids of all registered protocols, in registration order."""
+    _builtin_loaded()
     return list(_REGISTRY)
 
 
 def protocol_class(protocol_id: str) -> type[Protocol]:
     """The class registered as ``protocol_id`` (near misses are suggested)."""
+    _builtin_loaded()
     try:
         return _REGISTRY[protocol_id]
     except KeyError:

@@ -32,6 +32,8 @@ EXCLUDING_FLAGS: dict[str, str] = {
                         "[L] used in Cheng-Prusoff",
     "small_window": "the assay window is too small (TB/NSB or S/B below 2)",
     "low_z_prime": "the plate's Z' is below 0.5",
+    "constant_controls": "a plate's control wells all read one value (saturated, clipped or copied), so its Z' "
+                         "and % inhibition scale are not measurements",
     "shallow": "the curve is shallow (|Hill| < 0.5)",
     "steep": "the curve is steep (|Hill| > 2)",
     "implausible_units": "concentrations cannot be meant in molar (e.g. nM values read as M), so the Ki's unit "

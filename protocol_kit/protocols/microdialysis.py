@@ -223,7 +223,8 @@ class Microdialysis(Protocol):
                              drug_label=self.drug_group, seed=seed, **t)
 
     def analyse(self, data: pd.DataFrame, *, standards: pd.DataFrame | None = None, groups=None, exclude=None,
-                recovery: float | None = None, weighting=None, auc_window=None, extra_wells: str = "error"):
+                recovery: float | None = None, weighting=None, auc_window=None, extra_wells: str = "error",
+                ss_type: str = "III"):
         """HPLC results to a :class:`~protocol_kit.analysis.microdialysis.MicrodialysisResult`.
 
         ``data``: one row per animal and fraction (``animal``, ``fraction`` number or label,
@@ -232,8 +233,10 @@ class Microdialysis(Protocol):
         ``exclude``: animal -> reason (e.g. {"R03": "probe outside the ventral hippocampus"}).
         ``recovery``: in vitro probe recovery, a fraction. ``weighting``: None, "1/x" or
         "1/x2" for the standard curve. ``auc_window``: (start, end) min from the dose.
-        ``extra_wells='ignore'`` leaves out samples of fractions not in the schedule. The
-        baseline fractions and fraction times are this plan's schedule."""
+        ``extra_wells='ignore'`` leaves out samples of fractions not in the schedule.
+        ``ss_type``: the treatment x time ANOVA's sums of squares, 'III' (default, as Prism) or
+        'I' (sequential, as R's aov); they differ only with unequal groups. The baseline
+        fractions and fraction times are this plan's schedule."""
         from ..analysis.microdialysis import analyse_microdialysis
 
         if not isinstance(data, pd.DataFrame):
@@ -247,7 +250,7 @@ class Microdialysis(Protocol):
             data = join_layout(data, self._plan_frame, missing="ignore", extra_wells=extra_wells)
         return analyse_microdialysis(data, standards, analyte=self.params.analyte, unit="nM",
                                      weighting=weighting, recovery=recovery, groups=groups, exclude=exclude,
-                                     auc_window=auc_window, control_group="vehicle")
+                                     auc_window=auc_window, control_group="vehicle", ss_type=ss_type)
 
     # -- the plan -------------------------------------------------------------------------------
     def _schedule(self) -> pd.DataFrame:

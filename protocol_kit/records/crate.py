@@ -33,7 +33,7 @@ import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 
-from .. import __version__
+from .._version import __version__
 from ..errors import DataFormatError, ProtocolKitError
 
 RO_CRATE = "https://w3id.org/ro/crate/1.1"

@@ -27,7 +27,7 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from .. import __version__
+from .._version import __version__
 from ..errors import DataFormatError, ParameterError, ProtocolKitError
 from . import crate
 from .bundle import MAX_ENTRY_BYTES, MAX_TOTAL_BYTES, Bundle, check_name, parse_json

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pint
 
-from .. import __version__
+from .._version import __version__
 from ..errors import ParameterError, ProtocolKitError, RecordLockedError, UnknownNameError
 from . import events as ev
 from . import signing_rules

@@ -14,6 +14,8 @@ MEANING = {
     "shallow": "the Hill slope is shallower than 0.5",
     "steep": "the Hill slope is steeper than 2",
     "few_points": "too few points for the parameters fitted",
+    "ci_unbounded": "the data do not bound the IC50 (or Ki) on one side at 95%: its profile-likelihood CI is open "
+                    "there, and that is the CI shown",
     "outlier": "points were removed as outliers (ROUT)",
     "implausible_units": "concentrations given as plain numbers (read as molar) cannot be meant in molar, e.g. nM "
                          "values passed as M: the values are in the unit of the numbers, not in M",
@@ -27,6 +29,8 @@ MEANING = {
     "replicate_cv": "replicate wells disagree by more than 20% (CV)",
     "missing_wells": "planned wells had no reading and were left out",
     "low_z_prime": "the controls overlap (Z' below 0.5): the assay window is not reliable",
+    "constant_controls": "control wells all read the same value (a saturated or clipped detector, a placeholder or "
+                         "copied values): Z' and the normalisation from them are not measurements",
     "standard_failed": "standards back-calculate outside the accepted range (15%, 20% at the lowest level)",
     "nonpositive_slope": "the standard curve does not rise with concentration",
     "below_lod": "samples are below the limit of detection",

@@ -42,8 +42,20 @@ def molar(x) -> str:
     return format_molar(x)
 
 
-def ci(pair, fmt=num) -> str:
-    """'95% CI lo to hi', or '' when the interval is missing."""
-    if not pair or any(v is None or isinstance(v, str) for v in pair):
+UNBOUNDED = "unbounded"
+_INFINITE = ("inf", "-inf")  # how a record keeps an infinite bound
+
+
+def ci(pair, fmt=num, *, log_scale: bool = False) -> str:
+    """'95% CI lo to hi', or '' when the interval is missing. An infinite bound (an open
+    profile-likelihood interval, flag ``ci_unbounded``; recorded as 'inf' / '-inf') reads
+    'unbounded', and so does a lower bound of 0 with ``log_scale`` (an IC50 or Ki, 10^ of an
+    interval of its log, whose log bound is -inf)."""
+    if not pair or any(v is None or (isinstance(v, str) and v not in _INFINITE) for v in pair):
         return ""
-    return f"95% CI {fmt(pair[0])} to {fmt(pair[1])}"
+
+    def bound(v, lower):
+        if v in _INFINITE or (isinstance(v, float) and math.isinf(v)) or (lower and log_scale and v == 0):
+            return UNBOUNDED
+        return fmt(v)
+    return f"95% CI {bound(pair[0], True)} to {bound(pair[1], False)}"

@@ -21,12 +21,12 @@ def competition(result: dict, protocol) -> dict:
     table = frame(r, "concentrations")
     return {
         "headline": [
-            line("IC50", r["ic50_text"] or DASH, ci(r["ic50_ci"], molar)),
+            line("IC50", r["ic50_text"] or DASH, ci(r["ic50_ci"], molar, log_scale=True)),
             line("Hill slope", fixed(r["hill"]), ci(r["hill_ci"], fixed)),
-            line("Ki (Cheng-Prusoff)", molar(r["ki"]), ci(r["ki_ci"], molar),
+            line("Ki (Cheng-Prusoff)", molar(r["ki"]), ci(r["ki_ci"], molar, log_scale=True),
                   f"[L] {molar(r['radioligand_conc'])}, Kd {molar(r['kd'])}"),
             line("Ki (direct fit, Hill -1)", r["ki_fit"].get("ki_text") or molar(r["ki_direct"]),
-                  ci(r["ki_direct_ci"], molar), "Prism's One site - Fit Ki"),
+                  ci(r["ki_direct_ci"], molar, log_scale=True), "Prism's One site - Fit Ki"),
             line("Top / bottom plateau", f"{fixed(fit['top'], 1)}% / {fixed(fit['bottom'], 1)}%",
                   f"bottom {ci(fit.get('bottom_ci'), lambda v: fixed(v, 1))}" if fit.get("bottom_ci") else ""),
             line("Total / nonspecific binding", f"{num(r['total_cpm'], 4)} / {num(r['nsb_cpm'], 4)} CPM",

@@ -13,19 +13,28 @@ def _pm(mean, sem, digits=3) -> str:
 
 
 def _anova_rows(anova: dict | None) -> list[list]:
+    """One row per tested effect: F, df and p uncorrected, then the Greenhouse-Geisser epsilon,
+    df and p (within-subject effects of the ANOVA; a dash elsewhere)."""
     if not anova:
         return []
     rows = []
     for e in anova["tables"]["effects"]:
-        if e.get("F") is None and e.get("chi2") is None:
-            continue
+        if e["effect"].startswith("error") or e["effect"] == "subjects":
+            continue  # error strata
         gg = e.get("df1_gg") is not None
-        df = (f"{num(e['df1_gg'])}, {num(e['df2_gg'])}" if gg else
-              f"{num(e.get('df1'))}, {num(e.get('df2'))}" if e.get("df1") is not None else num(e.get("df")))
-        stat = f"F = {fixed(e['F'])}" if e.get("F") is not None else f"chi2 = {fixed(e['chi2'])}"
-        p = e.get("p_gg") if gg else e.get("p")
-        rows.append([e["effect"], "Greenhouse-Geisser" if gg else "none", stat, df, pvalue(p)])
+        rows.append([e["effect"], fixed(e.get("F")), f"{num(e['df1'])}, {num(e['df2'])}", pvalue(e.get("p")),
+                     *([fixed(e["epsilon"]), f"{num(e['df1_gg'])}, {num(e['df2_gg'])}", pvalue(e["p_gg"])]
+                       if gg else [DASH] * 3)])
     return rows
+
+
+def _anova_note(anova: dict | None) -> str:
+    if not anova:
+        return "not tested"
+    if anova["method"].startswith("linear mixed"):
+        return f"{anova['method']}, used because a sample is missing; type III hypotheses (unweighted means)."
+    kind = {"III": "type III sums of squares (unweighted means)", "I": "type I (sequential) sums of squares"}
+    return f"{anova['method']}; {kind[anova['ss_type']]}; p uncorrected and Greenhouse-Geisser corrected."
 
 
 def microdialysis(result: dict, protocol, units: dict[str, str] | None = None) -> dict:
@@ -90,9 +99,9 @@ def microdialysis(result: dict, protocol, units: dict[str, str] | None = None) -
                    _pm(g["tmax_mean"], g["tmax_sem"]), _pm(g["auc_mean"], g["auc_sem"], 4),
                    _pm(g["auc_above_baseline_mean"], g["auc_above_baseline_sem"], 4)]
                   for g in groups.to_dict("records")]},
-        {"title": "Treatment x time", "note": (r["anova"] or {}).get("method", "not tested"),
-         "columns": ["Effect", "df correction", "Statistic", "df", "p"], "rows": _anova_rows(r["anova"]),
-         "text_columns": 2},
+        {"title": "Treatment x time", "note": _anova_note(r["anova"]),
+         "columns": ["Effect", "F", "df", "p", "GG epsilon", "df (GG)", "p (GG)"], "rows": _anova_rows(r["anova"]),
+         "text_columns": 1},
         {"title": "Animals", "note": "Excluded animals are listed with the reason.", "text_columns": 3,
          "columns": ["Animal", "Group", "Status", f"Basal ({unit})", "AUC (%·min)", "Emax (%)", "Tmax (min)",
                      "Missing"],

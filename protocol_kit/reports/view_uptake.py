@@ -26,14 +26,17 @@ def uptake(result: dict, protocol) -> dict:
     table = frame(r, "concentrations")
     plates = frame(r, "plates")
     window = r["rate_window_s"]
+    constant = [t for t in plates.to_dict("records") if t.get("constant_controls")]  # absent in older records
+    z_note = "limit 0.5" + "".join(f"; plate {t['plate']}: {t['constant_controls']} (constant: Z' is no measure)"
+                                   for t in constant)
     headline = [
-        line("IC50", r["ic50_text"] or DASH, ci(r["ic50_ci"], molar)),
+        line("IC50", r["ic50_text"] or DASH, ci(r["ic50_ci"], molar, log_scale=True)),
         line("Hill slope", fixed(r["hill"]), ci(r["hill_ci"], fixed)),
-        line("Ki (Cheng-Prusoff)", molar(r["ki"]), ci(r["ki_ci"], molar),
+        line("Ki (Cheng-Prusoff)", molar(r["ki"]), ci(r["ki_ci"], molar, log_scale=True),
              f"[S] {molar(r['substrate_conc'])}, Km {molar(r['km'])}"),
         line("Ki (direct fit, Hill -1)", r["ki_fit"].get("ki_text") or molar(r["ki_direct"]),
-             ci(r["ki_direct_ci"], molar)),
-        line("Z' (worst plate)", fixed(r["z_prime"]), "", "limit 0.5"),
+             ci(r["ki_direct_ci"], molar, log_scale=True)),
+        line("Z' (worst plate)", fixed(r["z_prime"]), "", z_note),
         line("Signal / background (worst plate)", fixed(r["signal_to_background"], 1), "", "limit 2"),
         line("Readout", r["readout"], "", f"rate over {num(window[0])}-{num(window[1])} s" if window else ""),
         line("Wells", f"{r['n_wells']} analysed, {r['n_missing']} missing"),
@@ -56,7 +59,9 @@ def uptake(result: dict, protocol) -> dict:
              "columns": ["Plate", f"Vehicle mean ({per_well})", f"SD ({per_well})",
                          f"Full inhibition mean ({per_well})", f"SD ({per_well})", "Z'", "S/B"],
              "rows": [[t["plate"], num(t["vehicle_mean"], 4), num(t["vehicle_sd"]), num(t["positive_mean"], 4),
-                       num(t["positive_sd"]), fixed(t["z_prime"]), fixed(t["signal_to_background"], 1)]
+                       num(t["positive_sd"]),
+                       fixed(t["z_prime"]) + (" (constant controls)" if t.get("constant_controls") else ""),
+                       fixed(t["signal_to_background"], 1)]
                       for t in plates.to_dict("records")]},
         ],
     }

@@ -41,6 +41,9 @@ KNOWN_OPTIONS = {
     ("kinetic", None): ("Kinetic data", (("as the readout says", None), ("initial rate per well", "rate"),
                                          ("last time point", "last")),
                         "how a kinetic read becomes one value per well; a conversion is stated in the result"),
+    ("ss_type", "III"): ("ANOVA sums of squares", (("type III (unweighted means, as Prism)", "III"),
+                                                   ("type I (sequential, as R's aov)", "I")),
+                         "differ only when the groups are unequal; missing samples need type III"),
     ("outliers", None): ("Outliers", (("keep all points", None), ("ROUT, Q = 1%", "rout")),
                          "remove outliers by ROUT before the final fit"),
 }

@@ -59,10 +59,25 @@ def test_percent_inhibition_and_of_control_by_hand():
 def test_z_prime_and_signal_to_background_by_hand():
     # pos mean 100, SD 10 (deviations 0, 10, -10 -> 200 / 2 = 100); neg mean 10, SD 2
     # Z' = 1 - 3 (10 + 2) / 90 = 1 - 0.4 = 0.6; S/B = 100 / 10 = 10
-    assert z_prime([100, 110, 90], [10, 12, 8]) == pytest.approx(0.6)
+    z = z_prime([100, 110, 90], [10, 12, 8])
+    assert z.value == float(z) == pytest.approx(0.6) and (z.sd_positive, z.sd_negative) == pytest.approx((10, 2))
+    assert z.flags == ()
     assert signal_to_background([100, 110, 90], [10, 12, 8]) == pytest.approx(10.0)
     with pytest.raises(AnalysisError, match="at least 2"):
         z_prime([100], [10, 12])
+
+
+def test_z_prime_of_identical_wells_is_flagged():
+    # all wells identical: SDs 0, Z' = 1 - 3 (0 + 0) / 95 = 1 exactly, which identical wells cannot earn
+    z = z_prime([100, 100, 100], [5, 5, 5])
+    assert z.value == 1.0 and z.flags == ("constant_controls",)
+    assert "positive wells all read 100 and the negative wells all read 5" in z.messages[0]
+    # one constant control inflates Z': pos SD 10, neg SD 0 -> 1 - 3 x 10 / 95 = 0.68421
+    z = z_prime([100, 110, 90], [5, 5, 5])
+    assert z.value == pytest.approx(1 - 30 / 95) and z.flags == ("constant_controls",)
+    assert "negative wells all read 5" in z.messages[0] and "positive wells" not in z.messages[0]
+    # counts a unit apart are not constant: SD of 5, 6, 5 = 0.57735
+    assert z_prime([100, 110, 90], [5, 6, 5]).flags == ()
 
 
 # -- standard curve -----------------------------------------------------------------------------
@@ -170,4 +185,4 @@ def test_input_check_messages():
     from protocol_kit.analysis import rm_anova
     with pytest.raises(AnalysisError) as err:
         rm_anova(frame, value="conc", subject="animal", time="t")
-    assert str(err.value) == "repeated measures: no column 'animal'; the frame has rat, t, conc"
+    assert str(err.value) == "repeated-measures ANOVA: no column 'animal'; the frame has rat, t, conc"

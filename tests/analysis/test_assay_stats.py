@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.anova import AnovaRM
 
-from protocol_kit import AnalysisError
+from protocol_kit import AnalysisError, ParameterError
 from protocol_kit.analysis.stats import gg_epsilon, mixed_model, rm_anova
 
 
@@ -73,12 +73,126 @@ def test_missing_values_need_the_mixed_model():
     frame.loc[0, "y"] = np.nan
     with pytest.raises(AnalysisError, match="use the mixed model"):
         rm_anova(frame, value="y", subject="s", time="t", between="g")
-    rng = np.random.default_rng(0)
-    big = pd.DataFrame([{"g": g, "s": f"{g}{i}", "t": t, "y": rng.normal(t * (g == "A"), 1)}
-                        for g in "AB" for i in range(6) for t in range(5)])
-    big.loc[3, "y"] = np.nan
-    r = mixed_model(big, value="y", subject="s", time="t", between="g")
-    t = r.to_frame().set_index("effect")
-    assert list(t.index) == ["treatment", "time", "treatment x time"]
-    assert t.loc["time", "df"] == 4 and t.loc["treatment x time", "p"] < 0.001  # a rise of 1 per step in A only
-    assert "1 missing value(s) left out" in r.qc[0]
+
+
+# group A: s1 (1, 3), s2 (3, 7); group B: s3 (2, 2): subject means 2, 5, 2; rows centred
+# D = s1 (-1, 1), s2 (-2, 2), s3 (0, 0); group means of D: A (-1.5, 1.5), B (0, 0); over all (-1, 1)
+UNEQUAL = long({"A": {"s1": (1, 3), "s2": (3, 7)}, "B": {"s3": (2, 2)}})
+
+
+def test_unequal_groups_type_iii_by_default_and_type_i_on_request():
+    # type I time: N sum Dbar^2 = 3 (1 + 1) = 6; type III: u = mean of the groups = (-0.75, 0.75),
+    # c = (1/2 + 1/1) / 2^2 = 0.375, SS = (0.5625 + 0.5625) / 0.375 = 3
+    # interaction: 2 ((-0.5)^2 + 0.5^2) + 1 (1 + 1) = 3; within error: 0.5 + 0.5 + 0 = 1 on 1 df
+    # (type I check: 6 + 3 + 1 = 10 = sum D^2 = 2 + 8 + 0)
+    t3 = rm_anova(UNEQUAL, value="y", subject="s", time="t", between="g").to_frame().set_index("effect")
+    t1 = rm_anova(UNEQUAL, value="y", subject="s", time="t", between="g", ss_type="I").to_frame().set_index("effect")
+    assert t3.loc["time", "ss"] == pytest.approx(3) and t1.loc["time", "ss"] == pytest.approx(6)
+    assert t3.loc["time", "F"] == pytest.approx(3) and t1.loc["time", "F"] == pytest.approx(6)
+    for t in (t1, t3):
+        assert t.loc["treatment x time", "ss"] == pytest.approx(3) and t.loc["error (within)", "ss"] == pytest.approx(1)
+    r = rm_anova(UNEQUAL, value="y", subject="s", time="t", between="g")
+    assert r.ss_type == "III" and "type III" in r.summary()
+    with pytest.raises(ParameterError, match="ss_type"):
+        rm_anova(UNEQUAL, value="y", subject="s", time="t", between="g", ss_type="II")
+
+
+def unbalanced(seed, sizes=(4, 7), k=5, missing=()):
+    rng = np.random.default_rng(seed)
+    rows = [{"g": g, "s": f"{g}{i}", "t": t, "y": 10 + u + 0.3 * t * (g == "A") + rng.normal(0, 1)}
+            for g, n in zip("AB", sizes) for i in range(n) for u in [rng.normal(0, 2)] for t in range(k)]
+    frame = pd.DataFrame(rows)
+    frame.loc[list(missing), "y"] = np.nan
+    return frame
+
+
+def sum_coded(levels):
+    labels = sorted(set(levels))
+    X = np.zeros((len(levels), len(labels) - 1))
+    for j, lab in enumerate(labels[:-1]):
+        X[np.asarray(levels) == lab, j] = 1.0
+        X[np.asarray(levels) == labels[-1], j] = -1.0
+    return X
+
+
+def test_type_iii_time_equals_the_marginal_least_squares_drop():
+    # independent route: full-rank OLS with a dummy per subject, time and group x time sum-coded;
+    # the type III time SS is the rise in RSS when the time columns are dropped (numpy lstsq)
+    frame = unbalanced(1)
+    y = frame["y"].to_numpy()
+    S = pd.get_dummies(frame["s"]).to_numpy(float)
+    T, Gc = sum_coded(list(frame["t"])), sum_coded(list(frame["g"]))
+    inter = Gc[:, [0]] * T
+
+    def rss(X):
+        r = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
+        return r @ r
+
+    full = rss(np.hstack([S, T, inter]))
+    t = rm_anova(frame, value="y", subject="s", time="t", between="g").to_frame().set_index("effect")
+    assert t.loc["time", "ss"] == pytest.approx(rss(np.hstack([S, inter])) - full, rel=1e-9)
+    assert t.loc["treatment x time", "ss"] == pytest.approx(rss(np.hstack([S, T])) - full, rel=1e-9)
+    assert t.loc["error (within)", "ss"] == pytest.approx(full, rel=1e-9)
+
+
+def test_mixed_model_on_complete_data_gives_the_anova_f_and_df():
+    # with every subject at every time the REML random-intercept model's type III F tests and
+    # Satterthwaite df are the split-plot ANOVA's (uncorrected): N - G = 9 and (N - G)(k - 1) = 36
+    frame = unbalanced(1)
+    a = rm_anova(frame, value="y", subject="s", time="t", between="g").to_frame().set_index("effect")
+    m = mixed_model(frame, value="y", subject="s", time="t", between="g").to_frame().set_index("effect")
+    for effect in ("treatment", "time", "treatment x time"):
+        assert m.loc[effect, "F"] == pytest.approx(a.loc[effect, "F"], rel=1e-9)
+        assert m.loc[effect, "df1"] == a.loc[effect, "df1"]
+        assert m.loc[effect, "df2"] == pytest.approx(a.loc[effect, "df2"], rel=1e-9)
+    assert (a.loc["treatment", "df2"], a.loc["time", "df2"]) == (9, 36)
+
+
+def test_mixed_model_estimates_match_statsmodels_reml():
+    # an independent REML optimiser (statsmodels MixedLM) on data with 3 values missing
+    import statsmodels.formula.api as smf
+
+    frame = unbalanced(3, missing=(2, 11, 40))
+    r = mixed_model(frame, value="y", subject="s", time="t", between="g")
+    ok = frame.dropna()
+    ref = smf.mixedlm("y ~ C(g, Sum) * C(t, Sum)", ok, groups=ok["s"]).fit(reml=True, method="bfgs", gtol=1e-12)
+    var = r.table("variance").set_index("component")["variance"]
+    assert var["residual"] == pytest.approx(ref.scale, rel=1e-5)
+    assert var["subject (intercept)"] == pytest.approx(float(ref.cov_re.iloc[0, 0]), rel=1e-4)
+    assert "3 missing value(s) left out" in r.qc[0]
+    # the treatment test has 1 df: F = z^2 of statsmodels' Wald z for the sum-coded group coefficient
+    z = ref.tvalues["C(g, Sum)[S.A]"]
+    assert r.to_frame().set_index("effect").loc["treatment", "F"] == pytest.approx(z ** 2, rel=1e-4)
+
+
+def test_mixed_model_needs_every_group_at_every_time():
+    frame = unbalanced(0, sizes=(2, 2), k=3)
+    frame.loc[(frame["g"] == "B") & (frame["t"] == 2), "y"] = np.nan
+    with pytest.raises(AnalysisError, match="no value for group 'B' at time '2'"):
+        mixed_model(frame, value="y", subject="s", time="t", between="g")
+
+
+def test_exact_data_is_flagged_not_given_an_infinite_f():
+    # y = subject level + time step exactly: the within residuals are zero
+    frame = pd.DataFrame([{"g": g, "s": f"{g}{i}", "t": t, "y": 3.0 * i + 2.0 * t}
+                          for g in "AB" for i in range(3) for t in range(4)])
+    for fn in (rm_anova, mixed_model):
+        r = fn(frame, value="y", subject="s", time="t", between="g")
+        assert "exact_fit" in r.flags and any("exactly" in m for m in r.qc)
+        assert not np.isfinite(r.to_frame().set_index("effect").loc["time", "F"])
+
+
+def test_null_error_rates_with_missing_samples():
+    # 400 null datasets in the demo's shape (12 animals, 9 post-dose fractions, no drug effect),
+    # 1-3 samples lost each: the mixed model's F tests keep alpha = 0.05 within 3.5-6.5% for every
+    # effect (binomial SE at 400 datasets: sqrt(0.05 0.95 / 400) = 1.1%); the full 4000-dataset
+    # run is benchmarks/rm_null_rates.py
+    from protocol_kit.simulate.null_timecourses import null_timecourses
+
+    hits = {"treatment": 0, "time": 0, "treatment x time": 0}
+    for d in null_timecourses(400, seed=0):
+        r = mixed_model(d, value="pct_baseline", subject="animal", time="fraction", between="group")
+        for effect in hits:
+            hits[effect] += r.p(effect) < 0.05
+    rates = {e: h / 400 for e, h in hits.items()}
+    assert all(0.035 <= v <= 0.065 for v in rates.values()), rates

@@ -78,3 +78,54 @@ def test_shared_hill_global_fit():
 def test_global_rejects_unknown_shared():
     with pytest.raises(ParameterError):
         fit_logistic_global(_two_curves(-1.0), by="drug", shared=("slope",))
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e5])
+def test_two_exact_fits_give_no_f_and_no_preference_for_the_complex(scale):
+    # noise-free one-site data: Hill fixed at -1 and Hill free both fit exactly; before, F was made of
+    # rounding noise (5.5 at scale 1, P = 0.026: "complex" on exact data; negative on other grids)
+    with np.errstate(divide="ignore"):
+        y = scale * np.where(CONC > 0, 1 / (1 + CONC / 1e-8), 1.0)
+    one = fit_logistic(CONC, y, fixed={"hill": -1})
+    var = fit_logistic(CONC, y)
+    # rounding level: 32 points x (1e-12 x scale)^2
+    assert var.rss_floor == pytest.approx(32 * (1e-12 * scale) ** 2)
+    assert one.exact_fit and var.exact_fit
+    c = compare_models(one, var)
+    assert c.flags == ("exact_fit",) and math.isnan(c.f) and math.isnan(c.p_value)
+    assert math.isnan(c.delta_aicc) and math.isnan(c.probability_complex)
+    assert c.preferred_f_test == c.preferred_aicc == "simpler"
+    assert c.messages[0].startswith("exact_fit:") and "fits exactly too" in c.messages[0]
+
+
+def test_exact_complex_fit_against_an_inexact_simpler():
+    # noise-free data with Hill -1.5: the variable-slope fit is exact, the Hill -1 fit is not
+    with np.errstate(divide="ignore"):
+        y = np.where(CONC > 0, 100 / (1 + (CONC / 1e-8) ** 1.5), 100.0)
+    one = fit_logistic(CONC, y, fixed={"hill": -1})
+    var = fit_logistic(CONC, y)
+    assert var.exact_fit and not one.exact_fit and one.rss > 1.0
+    c = compare_models(one, var)
+    assert c.flags == ("exact_fit",) and math.isnan(c.f) and math.isnan(c.p_value)
+    assert c.preferred_f_test == c.preferred_aicc == "complex"
+    assert math.isfinite(c.aicc_simpler) and math.isnan(c.aicc_complex)
+
+
+def test_rss_differences_within_rounding_are_no_difference():
+    # RSS 10 with a rounding level of 1e-20: each RSS is uncertain by 2 sqrt(10 x 1e-20) + 1e-20
+    # = 6.32e-10, their difference by 1.26e-9, so a difference of -1e-12 is none: F = 0, P = 1
+    # (the formula would give F = (-1e-12 / 1) / (10 / 9) = -9e-13)
+    simple = SimpleNamespace(rss=10.0, rss_floor=1e-20, dof=10, n=14, n_params=4)
+    same = SimpleNamespace(rss=10.0 + 1e-12, rss_floor=1e-20, dof=9, n=14, n_params=5)
+    c = compare_models(simple, same)
+    assert (c.f, c.p_value, c.preferred_f_test, c.flags) == (0.0, 1.0, "simpler", ())
+    assert "within their rounding" in c.messages[0]
+    # 1e-8 is beyond that rounding: a complex fit above the simpler one is flagged, not given an F < 0
+    worse = SimpleNamespace(rss=10.0 + 1e-8, rss_floor=1e-20, dof=9, n=14, n_params=5)
+    c = compare_models(simple, worse)
+    assert c.flags == ("complex_worse",) and math.isnan(c.f) and math.isnan(c.p_value)
+    assert c.preferred_f_test == "undetermined" and c.messages[0].startswith("complex_worse:")
+    # hand values without a rounding level: RSS 6 above RSS 5
+    c = compare_models(SimpleNamespace(rss=5.0, dof=10, n=14, n_params=4),
+                       SimpleNamespace(rss=6.0, dof=8, n=14, n_params=6))
+    assert c.flags == ("complex_worse",) and math.isnan(c.f)

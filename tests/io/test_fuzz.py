@@ -1,4 +1,6 @@
 """Fuzzing the readers: any input either parses or raises DataFormatError, nothing else."""
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -7,16 +9,24 @@ from protocol_kit import io as pkio
 from protocol_kit.errors import DataFormatError
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-READERS = ["auto", "grid", "long", "softmax", "envision", "counter", "hplc", "gen5"]
+READERS = ["auto", "grid", "long", "softmax", "envision", "counter", "hplc", "gen5", "mars", "kaleido"]
 
 
 def parse_or_data_error(data: bytes, fmt: str):
+    """The frame a reader makes of ``data`` (checked against the readers' contract), or None
+    for a DataFormatError; any other exception fails the test."""
     try:
-        if fmt == "auto":
-            return pkio.read_plate(data, name="fuzz")
-        return pkio.READERS[fmt](data, name="fuzz")
+        frame = pkio.read_plate(data, name="fuzz") if fmt == "auto" else pkio.READERS[fmt](data, name="fuzz")
     except DataFormatError:
         return None
+    assert isinstance(frame, pd.DataFrame) and len(frame) > 0, "a reader returned nothing instead of an error"
+    numbers = frame.select_dtypes("number")
+    assert not np.isinf(numbers.to_numpy(float)).any(), "an infinite value got through"
+    if "well" in frame.columns:
+        assert frame["well"].astype(str).str.fullmatch(r"[A-Z]{1,2}\d{1,2}").all(), "a well name outside A1-AF48"
+    if "value" in frame.columns:
+        assert frame["value"].dtype.kind == "f", "values are not numbers"
+    return frame
 
 
 @pytest.mark.parametrize("fmt", READERS)

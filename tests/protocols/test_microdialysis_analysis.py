@@ -142,3 +142,17 @@ def test_result_is_plain_data():
     assert len(d["tables"]["animals"]) == 12 and d["n_included"] == 12
     with pytest.raises(UnknownNameError, match="result table 'animal'"):
         r.table("animal")
+
+
+def test_type_i_sums_of_squares_on_request_and_refused_with_a_missing_sample():
+    p = pk.Microdialysis()
+    d = p.simulate(seed=0)
+    kept = d[d["animal"] != "R02"]  # 5 drug and 6 vehicle animals: unequal groups
+    r3, r1 = p.analyse(kept, weighting="1/x"), p.analyse(kept, weighting="1/x", ss_type="I")
+    assert (r3.anova.ss_type, r1.anova.ss_type) == ("III", "I")
+    t3, t1 = r3.anova.to_frame().set_index("effect"), r1.anova.to_frame().set_index("effect")
+    assert t3.loc["time", "F"] != pytest.approx(t1.loc["time", "F"], rel=1e-3)  # unequal groups: they differ
+    assert t3.loc["treatment x time", "F"] == pytest.approx(t1.loc["treatment x time", "F"], rel=1e-12)
+    gone = kept[~((kept["animal"] == "R04") & (kept["fraction"] == 8))]
+    with pytest.raises(pk.ParameterError, match="ss_type.*'III' when a sample is missing"):
+        p.analyse(gone, weighting="1/x", ss_type="I")

@@ -52,6 +52,20 @@ def test_endpoint_plate_by_hand():
     assert r.flags == ()
 
 
+def test_constant_controls_are_flagged_not_a_perfect_z_prime():
+    p = pk.ReuptakeInhibition(**FLUO)
+    lay = p.layout
+    sig = expected(lay, vehicle=1000, full=100, ic50=2e-9)
+    role = lay["role"].to_numpy()
+    sig = np.where(role == "vehicle", 1000.0, np.where(role == "positive", 100.0, sig))  # saturated / copied wells
+    r = p.analyse(pd.DataFrame({"well": lay["well"], "value": sig}), weighting=None)
+    # SDs 0: Z' = 1 - 3 (0 + 0) / 900 = 1 exactly, from wells that cannot all read the same
+    assert r.z_prime == 1.0 and "constant_controls" in r.flags
+    said = [q for q in r.qc if q.startswith("constant_controls:")]
+    assert len(said) == 1 and "vehicle wells all 1000" in said[0] and "full-inhibition wells all 100" in said[0]
+    assert r.table("plates")["constant_controls"].tolist() == ["vehicle wells all 1000, full-inhibition wells all 100"]
+
+
 def test_initial_rate_and_linear_window_by_hand():
     # y = 5 + 3 t exactly: slope 3
     assert initial_rate([0, 1, 2, 3], [5, 8, 11, 14]) == pytest.approx(3)

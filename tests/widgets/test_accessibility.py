@@ -45,5 +45,11 @@ def test_the_steps_are_a_tab_bar_in_order(any_app):
     assert any_app.steps.selected_index == 0
 
 
-def test_form_and_app_are_part_of_the_package():
-    assert callable(pk.app) and callable(pk.Protocol.form)
+def test_the_picker_offers_every_protocol_and_labels_its_controls(tmp_path):
+    picker = pk.app(store=tmp_path / "runs.db", out_dir=tmp_path)
+    assert [value for _, value in picker.choice.options] == pk.protocol_ids()
+    controls = [x for x in _walk(picker) if isinstance(x, INPUTS)]
+    assert controls and all((x.description or "").strip() for x in controls)
+    picker.choice.value = "microdialysis"
+    app = picker.open_protocol()
+    assert app.session.protocol.id == "microdialysis" and app in picker.holder.children

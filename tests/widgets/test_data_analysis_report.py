@@ -121,9 +121,11 @@ def test_flags_are_said_in_words(store_path, tmp_path):
     assert "R09 F03" in app.analysis_view.results.value
 
 
-def test_microdialysis_offers_the_standard_curve_weighting(store_path, tmp_path):
+def test_microdialysis_offers_the_standard_curve_weighting_and_the_anova_type(store_path, tmp_path):
     app = pk.Microdialysis().form(store=store_path, out_dir=tmp_path)
-    assert [o.labels for o in app.session.analysis.options()] == [["none", "1/x", "1/x²"]]
+    opts = app.session.analysis.options()
+    assert [o.labels for o in opts][0] == ["none", "1/x", "1/x²"]
+    assert [o.value(label) for o in opts[1:] for label in o.labels] == ["III", "I"]
 
 
 def test_report_render_download_and_sign(app, store_path, counts_csv):

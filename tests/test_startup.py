@@ -1,0 +1,45 @@
+"""What importing protocol_kit loads: the package and the command line start without pandas,
+pint or the layers they do not use; the analysis layer loads none of the layers above it.
+(Times are measured in benchmarks/startup.py, never asserted here.)"""
+import json
+import subprocess
+import sys
+
+import pytest
+
+PROBE = ("import json, sys; import {module}; "
+         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('protocol_kit', 'pandas', 'pint', "
+         "'scipy', 'statsmodels', 'matplotlib', 'weasyprint', 'ipywidgets', 'numba'))))")
+
+
+def loaded(module: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", PROBE.format(module=module)], capture_output=True, text=True,
+                         check=True)
+    return set(json.loads(out.stdout))
+
+
+def roots(mods: set[str]) -> set[str]:
+    return {m.split(".")[0] if not m.startswith("protocol_kit.") else ".".join(m.split(".")[:2]) for m in mods}
+
+
+@pytest.mark.parametrize("module", ["protocol_kit", "protocol_kit.cli"])
+def test_the_package_and_the_command_line_load_no_heavy_library(module):
+    mods = roots(loaded(module))
+    assert not mods & {"pandas", "pint", "scipy", "statsmodels", "matplotlib", "weasyprint", "ipywidgets", "numba"}
+    assert mods <= {"protocol_kit", "protocol_kit._version", "protocol_kit.errors", "protocol_kit.cli"}
+
+
+def test_the_analysis_layer_loads_no_layer_above_it():
+    mods = roots(loaded("protocol_kit.analysis"))
+    above = {"protocol_kit.records", "protocol_kit.io", "protocol_kit.reports", "protocol_kit.widgets",
+             "protocol_kit.protocols", "protocol_kit.core", "protocol_kit.design"}
+    assert not mods & above, sorted(mods & above)
+
+
+def test_lazy_names_resolve_and_unknown_names_fail():
+    import protocol_kit as pk
+
+    assert pk.get_protocol("microdialysis").id == "microdialysis"
+    assert "RadioligandBinding" in dir(pk) and pk.ParameterError.__module__ == "protocol_kit.errors"
+    with pytest.raises(AttributeError, match="no attribute 'RadioLigandBinding'"):
+        pk.RadioLigandBinding
