@@ -22,3 +22,20 @@ def test_the_wheel_version_is_the_package_version(built_wheel):
     from protocol_kit._version import __version__
 
     assert f"-{__version__}-" in built_wheel.name
+
+
+def test_every_dependency_is_imported_by_the_package():
+    # a dependency nobody imports is weight for everyone who depends on protocol_kit
+    import re
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = {re.match(r"[A-Za-z0-9_.-]+", d).group(0).lower() for d in deps}
+    used_through = {"openpyxl": "engine=\"openpyxl\""}  # pandas' Excel reader loads it by name
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (root / "protocol_kit").rglob("*.py"))
+    unused = [n for n in sorted(names)
+              if not re.search(rf"^\s*(import|from) {n}\b", source, re.M) and used_through.get(n, "@@") not in source]
+    assert unused == []
+    assert "jupyterlab" not in names  # the notebook front end is the 'lab' extra

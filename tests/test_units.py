@@ -1,6 +1,7 @@
 import pytest
 
 from protocol_kit import DimensionError, ParameterError
+from protocol_kit.protocols.defaults import quantity_text
 from protocol_kit.units import Q_, format_molar, format_quantity, parse_quantity, to_molar, unit_text
 
 
@@ -78,3 +79,19 @@ def test_the_micro_prefix_prints_as_the_micro_sign_whatever_pint_prints():
     # pint 0.26 prints Greek mu (U+03BC); every sheet and message writes the micro sign (U+00B5)
     assert f"{Q_(5, 'uM'):~P}" == "5 \u00b5M" and unit_text("uL") == "\u00b5L"
     assert Q_("1 \u03bcL") == Q_("1 \u00b5L") == Q_(1e-3, "mL")   # both spellings still parse: 1 µL = 0.001 mL
+
+
+MICRO_UNITS = ["uM", "uL", "ug", "umol", "uL/min", "ug/kg", "uCi", "us"]
+
+
+@pytest.mark.parametrize("spec", MICRO_UNITS)
+def test_every_way_a_micro_unit_is_printed_writes_the_micro_sign(spec):
+    # Every abbreviated form that reaches a user or a record: pint's default str (the registry's
+    # "~P"), its "~", "~P", "~D", "~C" and "~H" format specs (records and parameter text use "~"),
+    # and the package's own unit_text, format_quantity and quantity_text. Pint 0.26 prints
+    # U+03BC where 0.24 printed U+00B5; the registry's own definition decides, not pint's.
+    q = Q_(5, spec)
+    texts = [str(q), str(q.units), f"{q}", unit_text(spec), format_quantity(q), quantity_text(q)]
+    texts += [format(q, f) for f in ("~", "~P", "~D", "~C", "~H")] + [format_molar(5e-6)]
+    for text in texts:
+        assert "\u00b5" in text and "\u03bc" not in text, (spec, text)

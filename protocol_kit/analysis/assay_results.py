@@ -13,7 +13,6 @@ import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import ClassVar
 
 import numpy as np
@@ -23,8 +22,24 @@ from ..errors import UnknownNameError
 from .results import ResultBase, html_rows, plain
 
 
-def _frozen_tables(tables: Mapping[str, pd.DataFrame]) -> Mapping[str, pd.DataFrame]:
-    return MappingProxyType({k: v.copy() for k, v in tables.items()})
+class FrozenTables(Mapping):
+    """A result's tables: read-only, and each table handed out as a copy, so changing what
+    ``res.tables["wells"]`` returns changes nothing in the result."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame]):
+        self._tables = {k: v.copy() for k, v in tables.items()}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self._tables[name].copy()
+
+    def __iter__(self):
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+    def __repr__(self) -> str:
+        return f"FrozenTables({', '.join(self._tables)})"
 
 
 @dataclass(frozen=True)
@@ -39,13 +54,13 @@ class AssayResult:
     headline: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "tables", _frozen_tables(self.tables))
+        object.__setattr__(self, "tables", FrozenTables(self.tables))
 
     def table(self, name: str) -> pd.DataFrame:
         """A copy of the table ``name`` (see ``table_names``)."""
         if name not in self.tables:
             raise UnknownNameError("result table", name, self.tables)
-        return self.tables[name].copy()
+        return self.tables[name]
 
     @property
     def table_names(self) -> list[str]:

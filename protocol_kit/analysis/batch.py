@@ -11,6 +11,7 @@ from .engine import EngineFit, Stack, fit_batch, fit_free, free_mask, stats_free
 from .fitting import FIXABLE
 from .flags import derive
 from .plausible import FLAG as IMPLAUSIBLE, IC50_RANGE, TESTED_MAX, is_plain, tested_message
+from .stationary import stationary
 
 CHUNK_CURVES = 20_000  # curves solved together; bounds peak memory at 100,000+ curves
 
@@ -126,7 +127,8 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
     ``incomplete``, see ``ic50_text``), ``ic50_fitted``, ``log_ic50``, ``hill``, ``top``,
     ``bottom`` and their standard errors ``*_se``, ``ic50_ci_low``/``ic50_ci_high`` (95%,
     t distribution, from the logIC50 interval), ``rss``, ``dof``, ``n``, ``n_dropped``,
-    ``r_squared``, ``converged``, ``qualifier``, ``flags`` (a tuple of strings) and ``messages``
+    ``r_squared``, ``converged`` (at a stationary point of the RSS, decided as for
+    :func:`~.fitting.fit_logistic` by :mod:`.stationary`), ``qualifier``, ``flags`` (a tuple of strings) and ``messages``
     (a tuple of sentences: with plain molar concentrations that cannot be meant, the
     ``implausible_units`` sentence naming the unit they look like, see :mod:`.plausible`).
     """
@@ -186,6 +188,8 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
             n_free = 4
             dof = n_o - n_free
             rss, cov, se = stats_free(st, params, ssw, dof)
+        # converged: at a stationary point of the RSS, decided as for a single fit (.stationary)
+        conv = stationary(*st.curve_major(), params, free, extra=ssw)
         fit = EngineFit(params, se, cov, rss, conv, n_free)
         lo, hi = st.x_range()
         d = derive(fit.params, fit.se, dof, lo, hi, free, fit.converged, n_distinct, fit.cov, rss=fit.rss,

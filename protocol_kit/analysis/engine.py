@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -1075,16 +1076,20 @@ STEP_CHECK = 10  # iterations before a steep run above its step limit is taken a
 FAR_PLATEAU = 10.0  # response ranges: a plateau this far out, with logIC50 outside the range, runs away
 STEEP_RUN = 4.0  # |Hill| x mean spacing of the tested X beyond which a run may be heading for a step
 DEDUP_L, DEDUP_S = 0.1, 0.5  # a retry start this close (range fraction, ln|Hill|) to a run's start or end is that run
+SAME_RSS = 1e-11  # relative RSS difference within rounding (the kernels' sums differ by ~1e-13)
 
 
 def _rss_at_block(pb: _Problem, p):
     st = pb.st
     b, t = p[:, BOTTOM] - pb.y0, p[:, TOP] - pb.y0
     z = np.clip((p[:, LOG_IC50] - st.X) * (p[:, HILL] * LN10), -Z_CLIP, Z_CLIP)
-    f = 1.0 / (1.0 + np.exp(z))
-    r = np.where(st.W > 0, pb.Y - b - (t - b) * f, 0.0)
+    e = np.exp(z)
+    f = 1.0 / (1.0 + e)
+    fc = np.where(e <= 1.0, e * f, 1.0 - f)  # 1 - f to full relative precision
+    # Bottom (1 - f) + Top f: no cancellation when a plateau has run far off (a runaway limit)
+    r = np.where(st.W > 0, pb.Y - b * fc - t * f, 0.0)
     fv = np.where(p[:, HILL] < 0, 1.0, np.where(p[:, HILL] > 0, 0.0, 0.5))
-    rv = np.where(st.wv > 0, pb.yv - b - (t - b) * fv, 0.0)
+    rv = np.where(st.wv > 0, pb.yv - b * (1.0 - fv) - t * fv, 0.0)
     rss = _dot(st.W * r, r) + st.wv * rv * rv
     return np.where(np.isfinite(rss) & np.isfinite(p).all(1), rss, np.inf)
 
@@ -1308,7 +1313,8 @@ _KERNELS: list = []
 
 def _numba_kernels():
     """The compiled kernels (:mod:`._vp_numba`) when numba is installed and not switched off
-    (``PROTOCOL_KIT_NUMBA=0``), else None."""
+    (``PROTOCOL_KIT_NUMBA=0``), else None. The variable is read once, at the first fit of the
+    process; :func:`lm_kernels` switches within a block."""
     if not _KERNELS:
         mod = None
         if os.environ.get("PROTOCOL_KIT_NUMBA", "1") != "0":
@@ -1318,6 +1324,24 @@ def _numba_kernels():
                 mod = None
         _KERNELS.append(mod)
     return _KERNELS[0]
+
+
+@contextmanager
+def lm_kernels(compiled: bool):
+    """Within the block the fast path of ``fit_logistic_many`` runs the compiled kernels
+    (``compiled=True``; ImportError without numba) or the numpy implementation (False),
+    whatever ``PROTOCOL_KIT_NUMBA`` says; the choice in force before is restored after it."""
+    _numba_kernels()
+    saved = _KERNELS[0]
+    if compiled:
+        from . import _vp_numba as mod
+    else:
+        mod = None
+    _KERNELS[0] = mod
+    try:
+        yield
+    finally:
+        _KERNELS[0] = saved
 
 
 def _run_lm(pb: _Problem, owner, Ls, Ss, max_iter, partner, target, step_rss):
@@ -1424,8 +1448,10 @@ def fit_free(st: Stack):
         best_p[owner[sel]], best_r[owner[sel]], best_c[owner[sel]] = p[sel], rss[sel], conv[sel]
         if rnd == 0:
             # a converged fit is a local optimum: where a step (Hill -> infinity) does better,
-            # that limit is the least-squares answer (checked for every curve)
-            k = np.flatnonzero(limits.r[2] < best_r)
+            # that limit is the least-squares answer (checked for every curve); by more than
+            # rounding: a fit whose RSS equals the step's has reached it, and stays (a strict <
+            # here made the compiled and numpy kernels differ on which of the two they report)
+            k = np.flatnonzero(limits.r[2] < best_r * (1.0 - SAME_RSS))
             best_p[k], best_r[k], best_c[k] = limits.q[2, k], limits.r[2, k], False
         nxt = np.flatnonzero(running)
         owner, Ls, Ss = owner[nxt], L[nxt], s[nxt]
@@ -1519,11 +1545,11 @@ def _stat_sums(st: Stack, p):
     e = np.exp(np.clip(d * (h * LN10), -Z_CLIP, Z_CLIP))
     f = 1.0 / (1.0 + e)
     fc = np.where(e <= 1.0, e * f, 1.0 - f)  # 1 - f to full relative precision
-    span = t - b
-    r = np.where(ok, st.Y - b - span * f, 0.0)
+    # Bottom (1 - f) + Top f: no cancellation when a plateau has run far off (a runaway limit)
+    r = np.where(ok, st.Y - b * fc - t * f, 0.0)
     fv = np.where(h < 0, 1.0, np.where(h > 0, 0.0, 0.5))  # vehicle wells: the X -> -inf plateau
     wv = st.wv
-    rv = np.where(wv > 0, st.yv - b - span * fv, 0.0)
+    rv = np.where(wv > 0, st.yv - b * (1.0 - fv) - t * fv, 0.0)
     g = f * fc
     gd = g * d
     wf, wfc, wg, wgd = W * f, W * fc, W * g, W * gd

@@ -13,6 +13,7 @@ from .lsq import LsqResult, evaluate, least_squares_fit, profile_interval, t_int
 from .plausible import FLAG as IMPLAUSIBLE, is_plain, tested_message, top_concentration
 from .results import FitStats
 from .reweight import FLAG as NOT_SETTLED, by_curve, describe, not_settled_message, reweight, weigher
+from .stationary import stationary
 
 FIXABLE = ("bottom", "top", "hill")
 
@@ -93,7 +94,8 @@ def solve_logistic(x, y, w, fixed: dict, start: dict | None = None) -> LsqResult
     p = canonical(res.params[None, :], fixed)[0]
     if not np.array_equal(p, res.params):
         res = least_squares_fit(logistic_model(x), p, y, w, free)
-    return res
+    # converged: at a stationary point of the RSS, decided as for the batched fits (.stationary)
+    return replace(res, converged=bool(stationary(x[None], y[None], w[None], res.params[None], free)[0]))
 
 
 def _profile_rss(x, y, w, fixed, res: LsqResult):
@@ -180,8 +182,14 @@ def _solve(data: CurveData, fixed, kind, weights, start):
     weigh = weigher(kind, weights, data.index, lambda i: f"response[{int(data.index[i])}] (conc {data.conc[i]:.4g} M)")
     rw = reweight(weigh, lambda w: solve_logistic(data.x, y, w, fixed, start),
                   lambda w, p: least_squares_fit(model, p, y, w, free),
-                  lambda w, p, ok: evaluate(model, p, y, w, free, ok), lambda p: model(p)[0], y.size)
+                  lambda w, p, ok: _final(data.x, y, w, p, free), lambda p: model(p)[0], y.size)
     return replace(data, w=rw.w), rw.res, rw
+
+
+def _final(x, y, w, p, free) -> LsqResult:
+    """Statistics at p with the final weights; converged as in :func:`solve_logistic`."""
+    res = evaluate(logistic_model(x), p, y, w, free)
+    return replace(res, converged=bool(stationary(x[None], y[None], w[None], p[None], free)[0]))
 
 
 def _logistic_result(data: CurveData, res: LsqResult, fixed, weights: str, excluded, plain=False,

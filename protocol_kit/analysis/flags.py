@@ -6,8 +6,9 @@ free plateau with a standard error above half the span |Top - Bottom|, i.e. unde
 of logIC50 wider than the tested range; a span not different from 0 at 95%, no effect; or a
 step, whose 10-90% rise log10(81)/|Hill| is under half the median spacing of the tested
 concentrations, so that the IC50 is only known to lie between two of them),
-``not_converged``, ``outlier`` (set by ROUT), ``shallow`` (|Hill| < 0.5), ``steep`` (|Hill| > 2)
-and ``few_points`` (fewer than n_free + 2 distinct concentrations, or dof < 2); and, set by
+``not_converged`` (not at a stationary point of the RSS, :mod:`.stationary`), ``outlier``
+(set by ROUT), ``shallow`` (|Hill| < 0.5), ``steep`` (|Hill| > 2) and ``few_points`` (fewer
+than n_free + 2 distinct concentrations, or dof < 2); and, set by
 the fitting functions (:mod:`.plausible`), ``implausible_units``: plain floats read as molar
 that cannot be meant so (tested above 0.1 M, an IC50 above 1 M or below 1 fM, a radioligand
 [L] or Kd of 1 mM or more), with a sentence in the result's ``messages`` (``qc`` for an assay)

@@ -39,10 +39,41 @@ def html_rows(obj, names) -> str:
                    f"<td>{html.escape(cell(getattr(obj, n)))}</td></tr>" for n in names)
 
 
+class FrozenDict(dict):
+    """A dict that cannot be changed (a result's ``fixed``, ``se``, ``ci`` ...); it still
+    pickles, compares and serialises as a dict."""
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("a result's mapping is read-only; copy it with dict(...) to change it")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
+
+    def __reduce__(self):
+        return (FrozenDict, (dict(self),))
+
+
+def frozen(value):
+    """``value`` made read-only: a dict as a :class:`FrozenDict` (nested too), an array as a
+    read-only copy; anything else as it is."""
+    if isinstance(value, dict):
+        return FrozenDict({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, np.ndarray):
+        value = value.copy()
+        value.setflags(write=False)
+    return value
+
+
 class ResultBase:
-    """Mixin for frozen dataclasses: ``to_dict()`` (plain Python values) and ``_repr_html_``."""
+    """Mixin for frozen dataclasses: ``to_dict()`` (plain Python values) and ``_repr_html_``.
+    Dict and array fields are made read-only when the result is made (:func:`frozen`)."""
 
     _html_fields: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, (dict, np.ndarray)) and not isinstance(value, FrozenDict):
+                object.__setattr__(self, f.name, frozen(value))
 
     def to_dict(self) -> dict:
         return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}

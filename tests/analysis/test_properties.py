@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -66,3 +67,24 @@ def test_scaling_response_scales_plateaus_only(p, k):
     assert (b.top, b.bottom) == pytest.approx((k * a.top, k * a.bottom), rel=1e-6, abs=1e-6 * k)
     assert (b.log_ic50, b.hill) == pytest.approx((a.log_ic50, a.hill), rel=1e-6, abs=1e-6)
     assert b.rss == pytest.approx(k * k * a.rss, rel=1e-8)
+
+
+def test_results_cannot_be_changed_in_place():
+    import pickle
+
+    import protocol_kit as pk
+    from protocol_kit.analysis import fit_logistic
+
+    x = np.logspace(-10, -5, 8)
+    r = fit_logistic(x, 100 / (1 + x / 1e-7), fixed={"hill": -1})
+    with pytest.raises(TypeError, match="read-only"):
+        r.fixed["hill"] = 2.0
+    assert pickle.loads(pickle.dumps(r)).fixed == {"hill": -1.0}
+    p = pk.RadioligandBinding()
+    res = p.analyse(p.simulate(seed=0))
+    name = res.table_names[0]
+    before = res.table(name)
+    res.tables[name].iloc[0, 0] = None  # changes a copy only
+    pd.testing.assert_frame_equal(res.table(name), before)
+    with pytest.raises(TypeError):
+        res.tables["new"] = before

@@ -1,20 +1,39 @@
 """protocol-kit demo: what one demo run leaves in its folder and its store, and what it prints.
 (The full demo, all protocols, is timed and looked at by hand; its reports are the golden
 cases' templates.)"""
+import contextlib
 import io
+import os
+import shutil
 
+import pytest
 from pypdf import PdfReader
 
 import protocol_kit as pk
 from protocol_kit.demo import DEMO_RUNS, STORE_NAME, run_demo
 from protocol_kit.records import Store
+from protocol_kit.records.keys import CONFIG_ENV, PASSPHRASE_ENV
 
 
-def test_demo_run_is_worked_through_recorded_and_reported(tmp_path, capsys):
-    made = run_demo(tmp_path / "out", runs=DEMO_RUNS[:1])
-    out = capsys.readouterr().out
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One demo run (the first), made once for the tests of this file, with no passphrase in the
+    environment (the demo needs none): (folder, what run_demo returned, what it printed, the
+    key folder's variable before and after)."""
+    folder = tmp_path_factory.mktemp("demo") / "out"
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv(PASSPHRASE_ENV)
+        before = os.environ[CONFIG_ENV]
+        with contextlib.redirect_stdout(printed):
+            made = run_demo(folder, runs=DEMO_RUNS[:1])
+        after = os.environ[CONFIG_ENV]
+    return folder.resolve(), made, printed.getvalue(), (before, after)
+
+
+def test_demo_run_is_worked_through_recorded_and_reported(demo):
+    folder, made, out, _ = demo
     demo = DEMO_RUNS[0]
-    folder = (tmp_path / "out").resolve()
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted([STORE_NAME, f"{demo.name}-sheet.html", f"{demo.name}-sheet.pdf",
                             f"{demo.name}-counts.txt", f"{demo.name}-report.html", f"{demo.name}-report.pdf",
@@ -43,32 +62,29 @@ def test_demo_covers_every_protocol():
     assert sorted(d.protocol for d in DEMO_RUNS) == sorted(pk.protocol_ids())
 
 
-def test_demo_profile_of_sertraline_lies_in_the_reference_ranges(tmp_path, capsys):
+def test_demo_profile_of_sertraline_lies_in_the_reference_ranges(demo):
     # issue 8: the demo simulates sertraline at SERT, NET and DAT and profiles it; the recovered Ki
     # must lie in the ranges of seed 004 Table 1 (DOMAIN.md): SERT 0.2-2.1, NET 25-420, DAT 22-440 nM
-    run_demo(tmp_path / "out", runs=DEMO_RUNS[:1])
-    out = capsys.readouterr().out
-    prof = pk.profile("sertraline", store=tmp_path / "out" / STORE_NAME)
+    folder, _, out, _ = demo
+    prof = pk.profile("sertraline", store=folder / STORE_NAME)
     for target, low, high in (("SERT", 0.2, 2.1), ("NET", 25, 420), ("DAT", 22, 440)):
         ki = prof.target(target, "radioligand-binding").ki_nM
         assert low <= ki <= high, (target, ki)
     assert "SERT: yes, NET: yes, DAT: yes" in out
-    assert (tmp_path / "out" / "sertraline-profile.svg").read_text(encoding="utf-8").startswith("<?xml")
+    assert (folder / "sertraline-profile.svg").read_text(encoding="utf-8").startswith("<?xml")
 
 
-def test_the_demo_signs_with_its_own_keys_and_its_printed_sign_command_works(tmp_path, capsys, monkeypatch):
+def test_the_demo_signs_with_its_own_keys_and_its_printed_sign_command_works(demo, tmp_path, capsys, monkeypatch):
     from protocol_kit.cli import main
     from protocol_kit.demo import DEMO_PASSPHRASE, KEYS_CONFIG
-    from protocol_kit.records.keys import CONFIG_ENV, PASSPHRASE_ENV
 
-    monkeypatch.delenv(PASSPHRASE_ENV)  # the demo needs no passphrase from the environment
-    before = __import__("os").environ[CONFIG_ENV]
-    made = run_demo(tmp_path / "out", runs=DEMO_RUNS[:1])
-    out = capsys.readouterr().out
-    assert __import__("os").environ[CONFIG_ENV] == before  # the user's key folder is back
-    config = (tmp_path / "out").resolve() / KEYS_CONFIG
+    folder, made, out, (before, after) = demo
+    assert after == before  # the user's key folder is back
+    config = folder / KEYS_CONFIG
     assert f"PROTOCOL_KIT_CONFIG_DIR={config} PROTOCOL_KIT_PASSPHRASE='{DEMO_PASSPHRASE}'" in out
-    db = str((tmp_path / "out").resolve() / STORE_NAME)
+    copy = tmp_path / "copy"  # signing changes the store: sign a copy, the other tests read the original
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("demo-config"))
+    db = str(copy / STORE_NAME)
     monkeypatch.setenv(CONFIG_ENV, str(config))
     monkeypatch.setenv(PASSPHRASE_ENV, DEMO_PASSPHRASE)
     run_id = made[0]["run"].id

@@ -39,6 +39,13 @@ def test_html_sheet_parses_and_holds_the_plan(protocol_id):
     assert 'counter(page) " of " counter(pages)' in body
 
 
+def test_the_sheet_writes_micro_as_the_micro_sign(protocol_id):
+    # every protocol's sheet has µL volumes or µM concentrations: all in U+00B5, none in
+    # Greek mu U+03BC (what pint 0.26 prints by itself)
+    html = render_sheet(pk.get_protocol(protocol_id), today=dt.date(2026, 11, 21))
+    assert "\u00b5" in html and "\u03bc" not in html
+
+
 def test_plate_map_is_a_full_grid():
     root = parse(pk.RadioligandBinding().sheet())
     grid = root.find(f".//{NS}table[@class='plate']")
