@@ -3,13 +3,20 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..errors import DataFormatError
+
 FLOAT_COLUMNS = ("value", "cpm", "dpm", "temperature", "time_s", "wavelength_nm", "excitation_nm", "peak_area", "concentration")
 INT_COLUMNS = ("line", "read")
 
 
 def tidy(rows: list[dict], columns: list[str], *, source: str, fmt: str) -> pd.DataFrame:
     """A frame of ``rows`` with ``columns`` in this order (numbers as float64, line/read as
-    int64, the rest as text), and ``attrs`` naming the source file and the format read."""
+    int64, the rest as text), and ``attrs`` naming the source file and the format read. A
+    file that yields no value at all is refused: an empty frame would read as "no data" further
+    on, far from the file that caused it."""
+    if len(rows) == 0:
+        raise DataFormatError(f"{source}: no values found when read as {fmt} (a header or layout with no "
+                              "readings under it); check the file, or pass format= if it is another kind")
     df = pd.DataFrame(rows, columns=columns)
     for c in df.columns:
         if c in FLOAT_COLUMNS:

@@ -334,12 +334,19 @@ class Run:
 
         return self._append(ev.VALUE, payload, who, once=not_entered)
 
-    def attach_data(self, path_or_frame: str | os.PathLike | pd.DataFrame, *, name: str | None = None,
-                    operator: str | None = None) -> ev.Event:
-        """Store a data file unchanged (or a DataFrame as CSV) with its SHA-256."""
+    def attach_data(self, path_or_frame: str | os.PathLike | pd.DataFrame | bytes, *, name: str | None = None,
+                    operator: str | None = None, uploaded_as: str | None = None) -> ev.Event:
+        """Store a data file unchanged (or a DataFrame as CSV) with its SHA-256. The record
+        keeps where it came from: the file's path, or for ``bytes`` (an upload, ``name``
+        needed) "uploaded as <uploaded_as or name>", never a temporary copy's path."""
         who = self._who(operator)
         self._writable("a data file", ev.DATA)
-        data, default_name, source = _file_bytes("path_or_frame", path_or_frame)
+        if isinstance(path_or_frame, (bytes, bytearray)):
+            if not name:
+                raise ParameterError("name", name, "the file's name", reason="is needed for uploaded bytes")
+            data, default_name, source = bytes(path_or_frame), name, f"uploaded as {uploaded_as or name}"
+        else:
+            data, default_name, source = _file_bytes("path_or_frame", path_or_frame)
         return self._attach(ev.DATA, data, name or default_name, source, who)
 
     def record_report(self, path: str | os.PathLike, *, operator: str | None = None) -> ev.Event:

@@ -10,7 +10,6 @@ the same names; an error that an option resolves names the option's field.
 from __future__ import annotations
 
 import math
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,10 +144,7 @@ class DataController:
         if not name:
             raise ParameterError("file", name, "a file with a name")
         unique = self._unique(name)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / unique
-            path.write_bytes(bytes(content))
-            self.run.attach_data(path, name=unique)
+        self.run.attach_data(bytes(content), name=unique, uploaded_as=name)
         self.read(unique)
         return unique
 

@@ -72,3 +72,10 @@ def test_random_grids(rows, cols, cells, sep):
     if frame is not None:
         assert frame["value"].notna().all()
         assert frame["well"].str.fullmatch(r"[A-P]\d{1,2}").all()
+
+
+def test_a_grid_with_every_cell_empty_is_refused_not_read_as_empty():
+    # found by the fuzzer: a 96-well grid whose cells are all empty came back as an empty frame
+    lines = ["\t".join([""] + [str(c) for c in range(1, 13)])] + ["\t".join([r] + [""] * 12) for r in "ABCDEFGH"]
+    with pytest.raises(DataFormatError, match="fuzz.csv: no values found when read as grid"):
+        pkio.READERS["grid"]("\n".join(lines).encode(), name="fuzz.csv")

@@ -106,3 +106,15 @@ def test_read_data_with_a_users_wellmap_layout(tmp_path, store):
     joined = run.read_data("c.csv", layout=layout_file)
     # total wells A1, A2, B1, B2 hold 10 + 11 + 12 + 13 = 46 counts
     assert joined.loc[joined["role"] == "total", "cpm"].sum() == 46.0
+
+
+def test_bytes_are_attached_with_their_upload_name_as_source(tmp_path):
+    from protocol_kit.records import Store
+
+    with Store(tmp_path / "r.db") as store:
+        run = pk.RadioligandBinding().start_run(operator="A. Smith", store=store)
+        run.attach_data(b"well,cpm\nA1,100\n", name="plate-2.csv", uploaded_as="plate.csv")
+        (f,) = run.data_files
+        assert (f.name, f.source, f.size) == ("plate-2.csv", "uploaded as plate.csv", 16)
+        with pytest.raises(pk.ParameterError, match="name"):
+            run.attach_data(b"x")

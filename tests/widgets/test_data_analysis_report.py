@@ -30,6 +30,7 @@ def test_an_upload_is_attached_unchanged_and_mapped_on_the_plate(app, store_path
     kind, payload = events(store_path, run.id)[-1]
     assert kind == "data_attached" and payload["name"] == "counts.csv"
     assert payload["sha256"] == hashlib.sha256(content).hexdigest()
+    assert payload["source"] == "uploaded as counts.csv"  # not the path of a deleted temporary copy
     assert "Done:" in app.data_view.message.value and "42 rows" in app.data_view.message.value
     # each well shows its code and its reading (the CSV read independently with pandas)
     raw = pd.read_csv(counts_csv).set_index("well")
@@ -45,8 +46,9 @@ def test_a_second_upload_with_the_same_name_is_kept_under_a_new_name(app, store_
     run = start(app)
     upload(app.data_view, "counts.csv", counts_csv.read_bytes())
     upload(app.data_view, "counts.csv", counts_csv.read_bytes())
-    assert [p["name"] for t, p in events(store_path, run.id) if t == "data_attached"] == ["counts.csv",
-                                                                                         "counts-2.csv"]
+    attached = [p for t, p in events(store_path, run.id) if t == "data_attached"]
+    assert [p["name"] for p in attached] == ["counts.csv", "counts-2.csv"]
+    assert [p["source"] for p in attached] == ["uploaded as counts.csv"] * 2
 
 
 def test_reader_errors_name_the_line_and_the_well(app, counts_csv):
