@@ -15,14 +15,16 @@ import pint
 from ..errors import AnalysisError, ParameterError, near_miss
 from ..units import to_molar
 
+_Y2 = ("1/y2", "1/y^2", "1/y**2")
 WEIGHT_SPELLINGS = {
     None: None, "none": None, "equal": None,
-    "1/y2": "1/y2", "1/y^2": "1/y2", "1/y**2": "1/y2",
-    "1/y": "1/y",
+    **{s + t: "1/y2" for s in _Y2 for t in ("", "fitted")}, "1/y": "1/y", "1/yfitted": "1/y",
+    **{s + "observed": "1/y2 observed" for s in _Y2}, "1/yobserved": "1/y observed",
     "1/sd2": "1/sd2", "1/sd^2": "1/sd2", "1/sd**2": "1/sd2",
 }
-WEIGHTS_ALLOWED = ('None, "1/y2" (also "1/Y^2"), "1/y", "1/sd2" (also "1/SD^2", needs sd=) '
-                   "or an array of positive weights, one per point")
+WEIGHTS_ALLOWED = ('None, "1/y2" (also "1/Y^2": 1/Y^2 of the fitted curve, iterated, as Prism 5+), "1/y" (1/|Y| of '
+                   'the fitted curve), "1/y2 observed" or "1/y observed" (of the observed Y, as Prism 4), '
+                   '"1/sd2" (also "1/SD^2", needs sd=) or an array of positive weights, one per point')
 
 
 def as_concentrations(conc, field: str = "conc") -> np.ndarray:
@@ -115,19 +117,32 @@ def check_fixed(fixed: Mapping | None, allowed: tuple[str, ...]) -> dict[str, fl
     return out
 
 
+def weight_kind(weights) -> str | None:
+    """The canonical name of a ``weights`` choice: None, "1/y2", "1/y", "1/y2 observed",
+    "1/y observed", "1/sd2", "function" for a function ``weights(fitted, rows)`` of the fitted
+    values (see :func:`.reweight.weigher`) or "array" for weights given per point."""
+    if callable(weights):
+        return "function"
+    if weights is not None and not isinstance(weights, str):
+        return "array"
+    key = weights.replace(" ", "").replace("_", "").lower() if isinstance(weights, str) else None
+    if key not in WEIGHT_SPELLINGS:
+        raise ParameterError("weights", weights, WEIGHTS_ALLOWED)
+    return WEIGHT_SPELLINGS[key]
+
+
 def resolve_weights(weights, response: np.ndarray, sd=None) -> np.ndarray:
     """Per-point weights w_i (the fit minimises sum w_i (y_i - f_i)^2).
 
-    "1/y2" is Prism's relative weighting by 1/Y^2 and "1/y" Poisson-like weighting by 1/|Y|,
-    both using the observed Y; "1/sd2" uses the given ``sd`` per point; an array is used as is.
+    "1/y2 observed" is Prism 4's relative weighting by 1/Y^2 and "1/y observed" Poisson-like
+    weighting by 1/|Y|, both of the observed Y; "1/y2" and "1/y" weight by the fitted curve
+    (:mod:`.reweight`), which needs the fit, so their weights here are the ones of its first,
+    unweighted, round; "1/sd2" uses the given ``sd`` per point; an array is used as is.
     """
     n = response.size
-    if isinstance(weights, str) or weights is None:
-        key = weights.replace(" ", "").lower() if isinstance(weights, str) else None
-        if key not in WEIGHT_SPELLINGS:
-            raise ParameterError("weights", weights, WEIGHTS_ALLOWED)
-        kind = WEIGHT_SPELLINGS[key]
-        if kind is None:
+    if isinstance(weights, str) or weights is None or callable(weights):
+        kind = weight_kind(weights)
+        if kind in (None, "1/y2", "1/y", "function"):
             return np.ones(n)
         if kind == "1/sd2":
             if sd is None:
@@ -138,7 +153,7 @@ def resolve_weights(weights, response: np.ndarray, sd=None) -> np.ndarray:
         else:
             base = np.abs(response)
         with np.errstate(divide="ignore"):
-            w = 1.0 / base**2 if kind in ("1/y2", "1/sd2") else 1.0 / base
+            w = 1.0 / base**2 if kind in ("1/y2 observed", "1/sd2") else 1.0 / base
         zero = np.flatnonzero(base == 0)
         if zero.size:
             label = "sd" if kind == "1/sd2" else "response"

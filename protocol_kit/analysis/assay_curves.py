@@ -56,7 +56,8 @@ class CurveOutcome:
 def inhibition_curve(conc, pct_of_control, *, ligand_conc: float, k: float, weights=None,
                      bottom: float | None = None, ligand: str = "[L]", k_name: str = "Kd") -> CurveOutcome:
     """Fit the curve both ways and derive Ki (see the module docstring). Molar floats;
-    ``weights``: None or one weight per point (as the fitting engine takes them)."""
+    ``weights``: as :func:`~protocol_kit.analysis.fit_logistic` takes them (None, an array, or
+    a function of the fitted values such as :class:`.wells.FittedReadingWeights`)."""
     conc = np.asarray(conc, float)
     y = np.asarray(pct_of_control, float)
     fixed = None if bottom is None else {"bottom": bottom}

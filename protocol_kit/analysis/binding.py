@@ -10,14 +10,15 @@ import pint
 
 from ..errors import ParameterError
 from ..units import Q_, best_unit, parse_quantity, to_molar
-from ._inputs import as_concentrations, as_values, check_fixed, resolve_weights, same_length
+from ._inputs import as_concentrations, as_values, check_fixed, resolve_weights, same_length, weight_kind
 
 from .fitting import fit_logistic
 from .flags import UNBOUNDED, format_molar, unbounded_message
-from .lsq import least_squares_fit, t_interval
+from .lsq import evaluate, least_squares_fit, t_interval
 from .plausible import FLAG as IMPLAUSIBLE
 from .plausible import IC50_RANGE, LIGAND_MAX, TYPICAL_LIGAND, check_pair, is_plain, likely_unit, top_concentration
 from .results import FitStats
+from .reweight import FITTED, FLAG as NOT_SETTLED, describe, not_settled_message, reweight, weigher
 
 
 def _positive(value, field, allow_zero=False):
@@ -84,6 +85,7 @@ class KiFit(FitStats):
     flags: tuple[str, ...]
     excluded: tuple[dict, ...] = ()
     messages: tuple[str, ...] = ()
+    weights: str = "none"
 
 
 def fit_ki(conc, response, *, radioligand_conc, kd, fixed=None, weights=None, outliers=None, sd=None) -> KiFit:
@@ -134,7 +136,7 @@ def fit_ki(conc, response, *, radioligand_conc, kd, fixed=None, weights=None, ou
         flags=res.flags + ((IMPLAUSIBLE,) if said and IMPLAUSIBLE not in res.flags else ()),
         excluded=res.excluded,
         messages=tuple(m for m in res.messages if not m.startswith(UNBOUNDED)) + ((said_ci,) if said_ci else ())
-        + tuple(said))
+        + tuple(said), weights=res.weights)
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ class SaturationFit(FitStats):
     flags: tuple[str, ...]
     mode: str
     messages: tuple[str, ...] = ()
+    weights: str = "none"
 
 
 SATURATION_PARAMS = ("bmax", "kd", "ns", "background")
@@ -197,8 +200,11 @@ def fit_saturation(conc, total, nonspecific=None, *, weights=None, start=None) -
     total = Bmax [L]/(Kd + [L]) + NS [L] + Background,  NSB = NS [L] + Background.
     Without it, ``total`` is specific binding: B = Bmax [L]/(Kd + [L]) (Hill-Langmuir).
     ``conc`` is the free radioligand concentration (molar floats or quantities; any positive
-    unit works, Kd comes out in it). NaNs are dropped per point and counted. ``weights``:
-    None, "1/y2" or "1/y" on the stacked responses. ``start``: dict of starting values (bmax,
+    unit works, Kd comes out in it). NaNs are dropped per point and counted. ``weights`` on the
+    stacked responses: None; "1/y2" or "1/y" of the fitted curves (total and NSB), iterated to
+    convergence as Prism 5 and later, with RSS, SEs and CIs from the final weights 1/f_i^2
+    (:mod:`.reweight`); "1/y2 observed" or "1/y observed" of the observed Y (Prism 4); the
+    result's ``weights`` names it. ``start``: dict of starting values (bmax,
     kd, ns, background) for a single local fit instead of the automatic separable Kd grid.
     Kd > highest concentration is flagged ``incomplete`` (saturation not reached).
     Plain floats are read as molar: radioligand concentrations of 1 mM or more (and so a Kd
@@ -219,23 +225,39 @@ def fit_saturation(conc, total, nonspecific=None, *, weights=None, start=None) -
         is_total = np.repeat([True, False], c.size)
     keep = np.isfinite(L) & np.isfinite(y)
     n_dropped = int((~keep).sum())
+    row = np.tile(np.arange(c.size), 1 if specific else 2)[keep]
     L, y, is_total = L[keep], y[keep], is_total[keep]
     free = np.array([True, True, not specific, not specific])
     if y.size < free.sum() or np.unique(L[is_total]).size < 2:
         from ..errors import AnalysisError
         raise AnalysisError(f"total: {y.size} usable points ({np.unique(L[is_total]).size} distinct "
                             f"concentrations) are too few for a saturation fit with {int(free.sum())} parameters")
+    kind = weight_kind(weights)
+    if kind == "function":
+        raise ParameterError("weights", weights, 'None, "1/y2", "1/y", "1/y2 observed", "1/y observed" or an array',
+                             reason="a function of the fitted values is taken by fit_logistic, not here")
     w = resolve_weights(weights, y) if weights is not None else np.ones(y.size)
     if start is not None:
         unknown = set(start) - set(SATURATION_PARAMS)
         if unknown:
             raise ParameterError("start", sorted(unknown)[0], ", ".join(SATURATION_PARAMS))
-        p0 = np.array([float(start.get(k, 0.0)) for k in SATURATION_PARAMS])
+    model = _saturation_model(L, is_total)
+
+    def solve(w):
+        p0 = (np.array([float(start.get(k, 0.0)) for k in SATURATION_PARAMS]) if start is not None
+              else _saturation_start(L, y, w, is_total, free))
+        return least_squares_fit(model, p0, y, w, free)
+
+    rw = None
+    if kind in FITTED:
+        weigh = weigher(kind, None, row, lambda i: f"{'total' if is_total[i] else 'nonspecific'}[{row[i]}] (conc {L[i]:.4g})")
+        rw = reweight(weigh, solve, lambda w, p: least_squares_fit(model, p, y, w, free),
+                      lambda w, p, ok: evaluate(model, p, y, w, free, ok), lambda p: model(p)[0], y.size)
+        res = rw.res
     else:
-        p0 = _saturation_start(L, y, w, is_total, free)
-    res = least_squares_fit(_saturation_model(L, is_total), p0, y, w, free)
+        res = solve(w)
     p, se = res.params, res.se
-    flags = []
+    flags = [NOT_SETTLED] if rw is not None and not rw.converged else []
     if p[1] > L.max():
         flags.append("incomplete")
     if not res.converged:
@@ -245,6 +267,7 @@ def fit_saturation(conc, total, nonspecific=None, *, weights=None, start=None) -
     said = _saturation_units(top_concentration(L), float(p[1])) if plain else None
     if said:
         flags.append(IMPLAUSIBLE)
+    messages = ((said,) if said else ()) + ((not_settled_message(kind, rw.rounds),) if NOT_SETTLED in flags else ())
     nan = float("nan")
     return SaturationFit(
         bmax=float(p[0]), kd=float(p[1]), ns=float(p[2]) if not specific else nan,
@@ -253,7 +276,8 @@ def fit_saturation(conc, total, nonspecific=None, *, weights=None, start=None) -
         kd_ci=t_interval(p[1], se[1], res.dof), rss=res.rss, rss_floor=res.rss_floor, dof=res.dof, n=int(y.size),
         n_dropped=n_dropped,
         n_params=res.n_free, converged=res.converged, flags=tuple(flags),
-        mode="specific" if specific else "total+nonspecific", messages=(said,) if said else ())
+        mode="specific" if specific else "total+nonspecific", messages=messages,
+        weights=describe(kind, rw and rw.rounds))
 
 
 def _saturation_units(top: float, kd: float) -> str | None:

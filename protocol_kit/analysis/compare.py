@@ -10,12 +10,13 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ParameterError
-from ._inputs import check_fixed, curve_data
+from ._inputs import check_fixed, curve_data, weight_kind
 from .batch import _column, fit_logistic_many
 from .curves import LN10, LOGISTIC_PARAMS, _fraction, logistic_jacobian
 from .fitting import FIXABLE
-from .lsq import least_squares_fit, t_interval
+from .lsq import evaluate, least_squares_fit, t_interval
 from .results import FitStats, ResultBase
+from .reweight import FLAG as NOT_SETTLED, by_curve, describe, not_settled_message, reweight, weigher
 
 
 def aicc(rss: float, n: int, n_params: int) -> float:
@@ -154,6 +155,9 @@ class TwoSiteFit(FitStats):
     log_ic50_2: float
     se: dict
     ci: dict
+    flags: tuple[str, ...] = ()
+    messages: tuple[str, ...] = ()
+    weights: str = "none"
 
 
 def _two_site_model(x):
@@ -177,12 +181,35 @@ def fit_two_site(conc, response, *, fixed=None, weights=None, sd=None) -> TwoSit
     Starts: every pair LogIC50_1 < LogIC50_2 on a 13-point grid over the tested range and
     Frac in {0.2, 0.4, 0.6, 0.8}, with the plateaus solved exactly (the model is linear in
     them); the three best are polished by Levenberg-Marquardt and the lowest RSS is kept.
-    ``fixed`` may hold ``bottom`` and/or ``top``.
+    ``fixed`` may hold ``bottom`` and/or ``top``. ``weights`` as in :func:`.fit_logistic`
+    ("1/y2" and "1/y" by the fitted curve, iterated, :mod:`.reweight`).
     """
     fixed = check_fixed(fixed, ("bottom", "top"))
     free = np.array([k not in fixed for k in TWO_SITE_PARAMS])
+    kind = weight_kind(weights)
     data = curve_data(conc, response, weights, sd, min_points=int(free.sum()), what="two-site fit")
-    x, y, w = data.x, data.y, data.w
+    x, y, model = data.x, data.y, _two_site_model(data.x)
+    rw = None
+    if by_curve(kind):
+        weigh = weigher(kind, weights, data.index, lambda i: f"response[{int(data.index[i])}] (conc {data.conc[i]:.4g} M)")
+        rw = reweight(weigh, lambda w: _two_site_solve(x, y, w, fixed, free),
+                      lambda w, p: least_squares_fit(model, p, y, w, free),
+                      lambda w, p, ok: evaluate(model, p, y, w, free, ok), lambda p: model(p)[0], y.size)
+        best = rw.res
+    else:
+        best = _two_site_solve(x, y, data.w, fixed, free)
+    names = TWO_SITE_PARAMS
+    said = () if rw is None or rw.converged else (not_settled_message(kind, rw.rounds),)
+    return TwoSiteFit(
+        **{k: float(v) for k, v in zip(TWO_SITE_PARAMS, best.params)}, se={k: float(v) for k, v in zip(names, best.se)},
+        ci={k: t_interval(v, s, best.dof) for k, v, s in zip(names, best.params, best.se)},
+        rss=best.rss, rss_floor=best.rss_floor, dof=best.dof, n=int(y.size), n_dropped=data.n_dropped,
+        n_params=best.n_free, converged=best.converged, flags=(NOT_SETTLED,) if said else (), messages=said,
+        weights=describe(kind, rw and rw.rounds, weights))
+
+
+def _two_site_solve(x, y, w, fixed, free):
+    """The multi-start fit of :func:`fit_two_site` with weights w, the high-affinity site first."""
     fin = x[np.isfinite(x)]
     grid = np.linspace(fin.min() - 0.5, fin.max() + 0.5, 13)
     starts = []
@@ -200,13 +227,7 @@ def fit_two_site(conc, response, *, fixed=None, weights=None, sd=None) -> TwoSit
     if p[3] > p[4]:  # report the high-affinity site first
         p = np.array([p[0], p[1], 1 - p[2], p[4], p[3]])
         best = least_squares_fit(_two_site_model(x), p, y, w, free)
-    names = TWO_SITE_PARAMS
-    return TwoSiteFit(
-        **{k: float(v) for k, v in zip(TWO_SITE_PARAMS, best.params)}, se={k: float(v) for k, v in zip(names, best.se)},
-        ci={k: t_interval(v, s, best.dof) for k, v, s in zip(names, best.params, best.se)},
-        rss=best.rss, rss_floor=best.rss_floor, dof=best.dof, n=int(y.size), n_dropped=data.n_dropped,
-        n_params=best.n_free,
-        converged=best.converged)
+    return best
 
 
 def _plateau_start(model, p, y, w, fixed):

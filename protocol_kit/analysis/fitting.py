@@ -5,13 +5,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._inputs import CurveData, check_fixed, curve_data
+from ._inputs import CurveData, check_fixed, curve_data, weight_kind
 from .curves import LOGISTIC_PARAMS, logistic_jacobian
 from .engine import FULL_GRID, canonical, fit_batch, free_mask
 from .flags import UNBOUNDED, derive, unbounded_message
 from .lsq import LsqResult, evaluate, least_squares_fit, profile_interval, t_interval
 from .plausible import FLAG as IMPLAUSIBLE, is_plain, tested_message, top_concentration
 from .results import FitStats
+from .reweight import FLAG as NOT_SETTLED, by_curve, describe, not_settled_message, reweight, weigher
 from .stationary import stationary
 
 FIXABLE = ("bottom", "top", "hill")
@@ -125,7 +126,13 @@ def fit_logistic(conc, response, *, fixed=None, weights=None, outliers=None, sd=
     1 fM) are flagged ``implausible_units`` with a sentence in ``messages`` naming the unit
     they look like (:mod:`protocol_kit.analysis.plausible`).
     ``fixed``: any of ``bottom``, ``top``, ``hill`` held at a value (``{"hill": -1}`` is the
-    one-site form). ``weights``: None, "1/y2", "1/y", "1/sd2" (with ``sd=``) or an array.
+    one-site form). ``weights``: None; "1/y2" (relative, 1/Y^2) or "1/y" (1/|Y|) of the fitted
+    curve, iterated to convergence as Prism 5 and later (:mod:`.reweight`; RSS, SEs and CIs with
+    the final weights 1/f_i^2, ``weights_not_converged`` if it does not settle); "1/y2 observed"
+    or "1/y observed" of the observed Y (Prism 4); "1/sd2" (with ``sd=``); an array; or a
+    function ``weights(fitted, rows)`` giving the weights of the points from their fitted values
+    (``rows``: their positions in ``response``), iterated the same way. The result's
+    ``weights`` says which was used.
     ``outliers``: None, "rout" (Q = 1%) or a Q value in (0, 1): ROUT (Motulsky & Brown 2006),
     removed points listed in ``excluded`` and flagged ``outlier``. ``start``: starting values
     (dict) for a single local fit instead of the engine's automatic multi-start.
@@ -149,17 +156,44 @@ def fit_logistic(conc, response, *, fixed=None, weights=None, outliers=None, sd=
     """
     fixed = check_fixed(fixed, FIXABLE)
     free = free_mask(fixed)
+    kind = weight_kind(weights)
     data = curve_data(conc, response, weights, sd, min_points=int(free.sum()), what="logistic fit")
     excluded: tuple[dict, ...] = ()
+    # with outliers and weights by the curve, ROUT sees the converged weights of all points
+    data, res, rw = _solve(data, fixed, kind, weights, start) if by_curve(kind) or outliers is None \
+        else (data, None, None)
     if outliers is not None:
         from .outliers import rout
         data, excluded = rout(data, lambda d: solve_logistic(d.x, d.y, d.w, fixed, start),
                               logistic_model, free, outliers)
-    res = solve_logistic(data.x, data.y, data.w, fixed, start)
-    return _logistic_result(data, res, fixed, weights, excluded, plain=is_plain(conc))
+        if excluded or res is None:
+            data, res, rw = _solve(data, fixed, kind, weights, start)
+    said = () if rw is None or rw.converged else (not_settled_message(kind, rw.rounds),)
+    return _logistic_result(data, res, fixed, describe(kind, rw and rw.rounds, weights), excluded,
+                            plain=is_plain(conc), said=said)
 
 
-def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded, plain=False) -> LogisticFit:
+def _solve(data: CurveData, fixed, kind, weights, start):
+    """(data with the weights used, LsqResult, Reweighted or None): weights by the fitted curve
+    are iterated (:func:`.reweight.reweight`), others are fixed."""
+    if not by_curve(kind):
+        return data, solve_logistic(data.x, data.y, data.w, fixed, start), None
+    free, model, y = free_mask(fixed), logistic_model(data.x), data.y
+    weigh = weigher(kind, weights, data.index, lambda i: f"response[{int(data.index[i])}] (conc {data.conc[i]:.4g} M)")
+    rw = reweight(weigh, lambda w: solve_logistic(data.x, y, w, fixed, start),
+                  lambda w, p: least_squares_fit(model, p, y, w, free),
+                  lambda w, p, ok: _final(data.x, y, w, p, free), lambda p: model(p)[0], y.size)
+    return replace(data, w=rw.w), rw.res, rw
+
+
+def _final(x, y, w, p, free) -> LsqResult:
+    """Statistics at p with the final weights; converged as in :func:`solve_logistic`."""
+    res = evaluate(logistic_model(x), p, y, w, free)
+    return replace(res, converged=bool(stationary(x[None], y[None], w[None], p[None], free)[0]))
+
+
+def _logistic_result(data: CurveData, res: LsqResult, fixed, weights: str, excluded, plain=False,
+                     said=()) -> LogisticFit:
     free = free_mask(fixed)
     x = data.x
     fin = x[np.isfinite(x)]
@@ -169,9 +203,9 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded, 
                np.array([res.converged]), np.array([n_distinct]), res.cov[None], np.array([res.rss]),
                X=x[None, :], W=np.ones((1, x.size)))
     flags = d["flags"][0] + (("outlier",) if excluded else ())
-    said = tested_message(top_concentration(data.conc), float(d["ic50"][0])) if plain else None
-    messages = (said,) if said else ()
-    flags += (IMPLAUSIBLE,) if said else ()
+    units = tested_message(top_concentration(data.conc), float(d["ic50"][0])) if plain else None
+    messages = ((units,) if units else ()) + tuple(said)
+    flags += ((IMPLAUSIBLE,) if units else ()) + ((NOT_SETTLED,) if said else ())
     p, se = res.params, res.se
     cis = [t_interval(p[k], se[k], res.dof) if free[k] else (np.nan, np.nan) for k in range(4)]
     span = (hi - lo) if np.isfinite(hi - lo) and hi > lo else 1.0
@@ -195,5 +229,5 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights, excluded, 
         ic50_ci=ic50_ci, log_ic50_ci_profile=prof,
         rss=res.rss, rss_floor=res.rss_floor, dof=res.dof, r_squared=1 - res.rss / tss if tss > 0 else float("nan"),
         n=int(data.y.size), n_dropped=data.n_dropped, n_params=res.n_free, converged=res.converged,
-        flags=flags, fixed=dict(fixed), weights=str(weights), conc_range=(float(10 ** lo), float(10 ** hi)),
+        flags=flags, fixed=dict(fixed), weights=weights, conc_range=(float(10 ** lo), float(10 ** hi)),
         excluded=excluded, messages=messages)

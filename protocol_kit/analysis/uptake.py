@@ -18,7 +18,12 @@ S/B = mean vehicle / mean full-inhibition signal (total over nonspecific uptake)
 (no-cell) wells, also vehicle / blank. QC flags: ``low_z_prime`` (Z' < 0.5), ``constant_controls``
 (a plate's vehicle or full-inhibition wells all read one value, :mod:`.controls`), ``small_window``
 (S/B < 2), ``replicate_cv`` (> 20%), ``missing_wells``, and the curve's flags.
-Weighting: relative (1/reading^2) by default, as for binding counts.
+Weighting: relative by default, as for binding counts (:mod:`.assay_binding`): 1/reading^2 of
+the reading the fitted curve predicts for each well, iterated (:class:`.wells.FittedReadingWeights`).
+Over 40 simulated plates per readout (scintillation, fluorescence endpoint and kinetic) the
+Cheng-Prusoff Ki CI missed the truth 2, 0 and 0 times with it (0, 0, 0 weighting by the
+observed readings; 3, 1, 0 unweighted), the direct Ki fit's 0, 1 and 1 times (the same by the
+observed readings).
 """
 from __future__ import annotations
 
@@ -224,7 +229,8 @@ def analyse_uptake(frame: pd.DataFrame, *, substrate_conc: float, km: float, kin
     curve_wells = df[df["role"].isin(["vehicle", "compound"])]
     conc = np.where(curve_wells["role"] == "vehicle", 0.0, curve_wells["conc"].astype(float))
     curve = inhibition_curve(conc, 100.0 - curve_wells["pct_inhibition"], ligand_conc=substrate_conc, k=km,
-                             weights=relative_weights(curve_wells["reading"], weighting), bottom=bottom,
+                             weights=relative_weights(curve_wells, plates, "vehicle", "positive", weighting),
+                             bottom=bottom,
                              ligand="[S]", k_name="Km")
     flags, qcs = list(curve.flags), list(curve.qc)
     zp, sb = float(plates["z_prime"].min()), float(plates["signal_to_background"].min())

@@ -7,6 +7,8 @@ naming what is missing.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -84,18 +86,43 @@ def check_window(controls: pd.DataFrame, high: str, low: str) -> None:
                             f"{r[f'{low}_mean']:g}; there is no specific signal to normalise to")
 
 
-def relative_weights(readings, weighting: str | None):
-    """Per-well weights for a fit on readings: 1/reading^2 for "relative" (the SD of a reading
-    grows in proportion to it: pipetting, cell number), None for None (unweighted)."""
+def check_weighting(weighting) -> None:
+    """``weighting`` must be "relative" or None."""
+    if weighting not in (None, "relative"):
+        raise ParameterError("weighting", weighting,
+                             '"relative" (1/reading^2 of the reading the fitted curve predicts) or None (unweighted)')
+
+
+@dataclass(frozen=True)
+class FittedReadingWeights:
+    """Relative weights by the fitted curve for a fit on % of control: well i's expected
+    reading is low_i + span_i f_i / 100 (its plate's control means, low and high - low; f_i the
+    fitted % of control) and its weight 1 / expected^2, since the SD of a reading grows in
+    proportion to the reading it should give (pipetting, cell number, and counts). Called by
+    the fit with the fitted values and the wells' rows (see :func:`.reweight.weigher`); an
+    expected reading <= 0 gives NaN, which the fit refuses."""
+
+    low: np.ndarray
+    span: np.ndarray
+    description = "relative: 1/reading^2 of the reading the fitted curve predicts for each well (plate controls)"
+
+    def __call__(self, fitted, rows):
+        expected = self.low[rows] + self.span[rows] * np.asarray(fitted, float) / 100.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(expected > 0, 1.0 / expected**2, np.nan)
+
+
+def relative_weights(wells: pd.DataFrame, controls: pd.DataFrame, high: str, low: str, weighting: str | None):
+    """The weights of a curve fitted to % of control = 100 (reading - low) / (high - low) of
+    ``wells``: :class:`FittedReadingWeights` from each plate's control means for "relative",
+    None for None (unweighted)."""
+    check_weighting(weighting)
     if weighting is None:
         return None
-    if weighting != "relative":
-        raise ParameterError("weighting", weighting, '"relative" (1/reading^2) or None (unweighted)')
-    r = np.asarray(readings, float)
-    if np.any(r <= 0):
-        raise AnalysisError(f"weighting 'relative': a well reads {r[r <= 0][0]:g}, so 1/reading^2 is undefined; "
-                            "use weighting=None")
-    return 1.0 / r**2
+    by_plate = controls.set_index("plate")
+    lo = wells["plate"].map(by_plate[f"{low}_mean"]).to_numpy(float)
+    hi = wells["plate"].map(by_plate[f"{high}_mean"]).to_numpy(float)
+    return FittedReadingWeights(lo, hi - lo)
 
 
 def normalise(df: pd.DataFrame, controls: pd.DataFrame, high: str, low: str, name: str, func) -> pd.DataFrame:

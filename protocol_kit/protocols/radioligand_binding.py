@@ -255,8 +255,8 @@ class RadioligandBinding(TargetDefaults, ReagentMeasures, Protocol):
         (IC50, Hill, Ki by Cheng-Prusoff with this plan's [L] and Kd, direct Ki fit) or, in
         saturation mode, a :class:`~protocol_kit.analysis.assay_saturation.SaturationResult`
         (Kd, Bmax in fmol/mg protein). Specific activity, efficiency, protein per well and
-        well volume are this plan's values. ``weighting``: "relative" (1/CPM^2, the
-        default) or None (unweighted); see :mod:`protocol_kit.analysis.assay_binding`.
+        well volume are this plan's values. ``weighting``: "relative" (1/CPM^2 of the fitted
+        curve's counts, iterated; the default) or None (unweighted); see :mod:`protocol_kit.analysis.assay_binding`.
         ``bottom`` (competition): None fits the bottom plateau, 0 fixes it at the NSB level.
         ``read`` / ``wavelength``: which read of a file with several (such a file is refused
         without a choice; :mod:`protocol_kit.io.reads`); ``exclude_wells``: wells left out (a

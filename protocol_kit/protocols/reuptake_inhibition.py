@@ -316,7 +316,8 @@ class ReuptakeInhibition(TargetDefaults, ReagentMeasures, Protocol):
         readout takes initial rates, an endpoint readout refuses kinetic data), 'rate' (the
         initial rate), 'last' (each well's last time point) or a time in seconds; a conversion
         is stated in the result. ``rate_window`` (initial rates): (start, end) seconds,
-        default the early linear part; ``weighting`` "relative" (1/reading^2) or None;
+        default the early linear part; ``weighting`` "relative" (1/reading^2 of the fitted
+        curve's readings, iterated) or None;
         ``bottom`` None (fitted) or a fixed % of control (0); ``exclude_wells``: wells left
         out (a marker such as OVRFLW in a planned well is otherwise refused);
         ``extra_wells='ignore'`` leaves out wells the plan does not use."""

@@ -9,6 +9,8 @@ MEANING = {
     "incomplete": "the IC50 is not bracketed by the tested concentrations (or a plateau is undefined); the value "
                   "is a bound, not an estimate",
     "not_converged": "the fit did not converge; its numbers are not reliable",
+    "weights_not_converged": "the weights from the fitted curve (relative weighting) did not settle; the numbers "
+                             "may not be the weighted optimum",
     "shallow": "the Hill slope is shallower than 0.5",
     "steep": "the Hill slope is steeper than 2",
     "few_points": "too few points for the parameters fitted",

@@ -125,11 +125,11 @@ def test_units_quantities_and_strings_equal_molar_floats():
     assert txt.log_ic50 == pytest.approx(ref.log_ic50, abs=1e-9)
 
 
-def test_weights_1_over_y2_match_scipy_sigma_y():
+def test_weights_1_over_observed_y2_match_scipy_sigma_y():
     rng = np.random.default_rng(11)
     conc = CONC[2:]
     y = curve(conc, 1.0, 100.0, -7.0, -1.0) * np.exp(rng.normal(0, 0.1, conc.size))
-    r = fit_logistic(conc, y, weights="1/Y^2")
+    r = fit_logistic(conc, y, weights="1/Y^2 observed")
     x = np.log10(conc)
     f = lambda x, b, t, L, h: b + (t - b) / (1 + 10.0 ** ((L - x) * h))  # noqa: E731
     p, _ = optimize.curve_fit(f, x, y, p0=[1, 100, -7, -1], sigma=y)  # minimises sum ((y - f)/y)^2

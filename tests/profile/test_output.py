@@ -18,11 +18,11 @@ def test_cli_prints_the_table_and_ratios(sim_store, tmp_path, capsys):
     lines = out.splitlines()
     assert lines[0].startswith("Sertraline HCl: Ki by target, from 3 run(s) in ")
     # values of test_recovery.test_ratios_by_hand, to three significant digits
-    assert re.search(r"^SERT +binding +0\.25 +0\.2-0\.313 +1/1 +0\.2-2\.1 +yes$", out, re.M)
-    assert re.search(r"^NET +binding +399 +328-486 +1/1 +25-420 +yes$", out, re.M)
-    assert re.search(r"^DAT +binding +27\.5 +20\.9-36\.2 +1/1 +22-440 +yes$", out, re.M)
-    assert "  NET/SERT (binding): 1600 (95% CI 1190-2150); sertraline reference 1450" in lines
-    assert "  DAT/SERT (binding): 110 (95% CI 77.1-157); sertraline reference 86.2" in lines
+    assert re.search(r"^SERT +binding +0\.251 +0\.2-0\.314 +1/1 +0\.2-2\.1 +yes$", out, re.M)
+    assert re.search(r"^NET +binding +404 +333-491 +1/1 +25-420 +yes$", out, re.M)
+    assert re.search(r"^DAT +binding +27\.2 +20\.3-36\.3 +1/1 +22-440 +yes$", out, re.M)
+    assert "  NET/SERT (binding): 1610 (95% CI 1200-2170); sertraline reference 1450" in lines
+    assert "  DAT/SERT (binding): 108 (95% CI 74.9-156); sertraline reference 86.2" in lines
     assert "(salt or hydrate form 'HCl' ignored)" in out
     assert lines[-1] == f"wrote {out_svg}" and out_svg.read_text().startswith("<?xml")
 

@@ -50,18 +50,19 @@ def test_values_are_the_recorded_ones(prof, sim_store):
 
 
 def test_ratios_by_hand(prof):
-    # Recorded (seed 1, 2, 3): Ki SERT 0.24994112 nM (CI 0.19982186-0.31263128),
-    # NET 399.35049 nM (CI 327.95907-486.28267), DAT 27.477838 nM (CI 20.875324-36.168615).
-    # NET/SERT = 399.35049 / 0.24994112 = 1597.778;  DAT/SERT = 27.477838 / 0.24994112 = 109.937
-    # log10 half-widths: SERT (log10 0.31263 - log10 0.19982)/2 = 0.097195, NET 0.085535, DAT 0.119349
-    # NET/SERT: h = sqrt(0.085535^2 + 0.097195^2) = 0.129472, 10^h = 1.347324
-    #           CI 1597.778 / 1.347324 = 1185.89 to 1597.778 x 1.347324 = 2152.72
-    # DAT/SERT: h = sqrt(0.119349^2 + 0.097195^2) = 0.153919, 10^h = 1.425342 -> 77.130 to 156.698
+    # Recorded (seed 1, 2, 3; relative weights by the fitted curve): Ki SERT 0.25099677 nM
+    # (CI 0.20035714-0.31443539), NET 404.12927 nM (CI 332.73766-490.83853), DAT 27.162628 nM
+    # (CI 20.321406-36.306954).
+    # NET/SERT = 404.12927 / 0.25099677 = 1610.097;  DAT/SERT = 27.162628 / 0.25099677 = 108.2190
+    # log10 half-widths: SERT (log10 0.314435 - log10 0.200357)/2 = 0.097863, NET 0.084418, DAT 0.126018
+    # NET/SERT: h = sqrt(0.084418^2 + 0.097863^2) = 0.129243, 10^h = 1.346613
+    #           CI 1610.097 / 1.346613 = 1195.665 to 1610.097 x 1.346613 = 2168.178
+    # DAT/SERT: h = sqrt(0.126018^2 + 0.097863^2) = 0.159555, 10^h = 1.443959 -> 74.9460 to 156.2639
     net, dat = prof.ratio("NET/SERT"), prof.ratio("DAT")
-    assert net.ratio == pytest.approx(1597.778, rel=1e-6)
-    assert net.ci == pytest.approx((1185.890, 2152.724), rel=1e-5)
-    assert dat.ratio == pytest.approx(109.9372, rel=1e-6)
-    assert dat.ci == pytest.approx((77.1304, 156.6982), rel=1e-5)
+    assert net.ratio == pytest.approx(1610.097, rel=1e-6)
+    assert net.ci == pytest.approx((1195.665, 2168.178), rel=1e-5)
+    assert dat.ratio == pytest.approx(108.2190, rel=1e-6)
+    assert dat.ci == pytest.approx((74.9460, 156.2639), rel=1e-5)
     # reference sertraline: 420 / 0.29 = 1448.28 and 25 / 0.29 = 86.21 (point values, seed 000)
     refs = prof.ratios_frame().set_index("name")["reference_ratio"]
     assert refs["NET/SERT"] == "1450" and refs["DAT/SERT"] == "86.2"
