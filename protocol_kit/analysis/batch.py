@@ -129,11 +129,14 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
     logIC50 x Hill; with all four parameters free, its variable-projection fast path). Returns one row per curve with the ``by`` columns, ``ic50`` (NaN when
     ``incomplete``, see ``ic50_text``), ``ic50_fitted``, ``log_ic50``, ``hill``, ``top``,
     ``bottom`` and their standard errors ``*_se``, ``ic50_ci_low``/``ic50_ci_high`` (95%,
-    t distribution, from the logIC50 interval), ``rss``, ``dof``, ``n``, ``n_dropped``,
+    t distribution, from the logIC50 interval; as in :func:`~.fitting.fit_logistic`, the
+    profile-likelihood interval, 0 or inf on its open side, where that is open: flag
+    ``ci_unbounded`` with its sentence in ``messages``, see :mod:`.batch_profile`), ``rss``, ``dof``, ``n``, ``n_dropped``,
     ``r_squared``, ``converged`` (at a stationary point of the RSS, decided as for
     :func:`~.fitting.fit_logistic` by :mod:`.stationary`), ``qualifier``, ``flags`` (a tuple of strings) and ``messages``
     (a tuple of sentences: with plain molar concentrations that cannot be meant, the
-    ``implausible_units`` sentence naming the unit they look like, see :mod:`.plausible`).
+    ``implausible_units`` sentence naming the unit they look like, see :mod:`.plausible`;
+    the ``ci_unbounded`` sentence).
     """
     if not isinstance(frame, pd.DataFrame):
         raise ParameterError("frame", type(frame).__name__, "a pandas DataFrame with one row per point")
