@@ -31,24 +31,23 @@ HILL_COARSE = np.geomspace(0.01, 100.0, 13)  # the screen at the last step (1/3 
 # a last step whose screened profile exceeds the threshold 2-fold is closed without refining:
 # on the 600 robustness curves no open side screened above 1.18 x the threshold
 SCREEN = 2.0
-GOLDEN_ITERS = 30  # the bracket (2 scan steps, 0.92 in ln |Hill|) shrinks to 5e-7
+GOLDEN_ITERS = 20  # the bracket (2 scan steps, 0.92 in ln |Hill|) shrinks to 6e-5 (RSS to ~1e-9)
 GOLD = 0.5 * (np.sqrt(5.0) - 1.0)
 ROOT_ITERS = 40  # at most: Illinois steps of the bound; stops at 1e-10 decades
 
 
-def _fraction(X, L, h):
-    """(q, 1 - q), q = 1 / (1 + 10^((L - X) h)), each with full relative precision in its tail
-    (1 - q computed directly, not by subtraction: at a logIC50 decades beyond the data the
-    points sit 1e-13 or less from a plateau, where the tanh form of :func:`.curves.logistic`
-    keeps no digits); q = 1 (h < 0) or 0 at a vehicle well (X = -inf)."""
+def _exponent(X, L, h):
+    """z = ln10 (L - X) h: q = 1 / (1 + 10^((L - X) h)) = expit(-z) and 1 - q = expit(z), each
+    with full relative precision in its tail (not 1 - q by subtraction: at a logIC50 decades
+    beyond the data the points sit 1e-13 or less from a plateau, where the tanh form of
+    :func:`.curves.logistic` keeps no digits); q = 1 (h < 0) or 0 at a vehicle well (X = -inf)."""
     with np.errstate(invalid="ignore"):
-        z = LN10 * ((L - X) * h)
-    return expit(-z), expit(z)
+        return LN10 * ((L - X) * h)
 
 
-def _plateau_rss(qq, X, Y, W, fixed, free):
+def _plateau_rss(z, X, Y, W, fixed, free):
     """RSS of Y ~ B (1 - q) + T q minimised over the free plateaus (B, T), per curve."""
-    b, a = qq
+    b, a = expit(-z), expit(z)
     r = Y.copy()
     if not free[BOTTOM]:
         r = r - fixed["bottom"] * a
@@ -75,10 +74,10 @@ def _both_free(X, Y, W):
 
     mid = np.nanmedian(np.where(np.isfinite(X) & (W > 0), X, np.nan), axis=1)
 
-    def rss(qq, L, h):
+    def rss(z, L, h):
         # the regressor q or 1 - q, the one that is small (and exact) on this curve's data:
         # 1 - q where (L - X) h < 0 at the points' median X, else q
-        q = np.where((L > mid[:, None]) == (h < 0), qq[1], qq[0])
+        q = expit(np.where((L > mid[:, None]) == (h < 0), z, -z))
         with np.errstate(divide="ignore", invalid="ignore"):
             q = q / q.max(1, keepdims=True)  # the RSS does not change; q^2 cannot underflow
             wq = W * q
@@ -99,10 +98,10 @@ def profile_rss(L, X, Y, W, fixed, free, unit, rss_extra=0.0, scan=HILL_SCAN, re
     alone (an upper bound)."""
     L = np.asarray(L, float)[:, None]
     both = free[BOTTOM] and free[TOP]
-    plateaus = _both_free(X, Y, W) if both else (lambda qq, L, h: _plateau_rss(qq, X, Y, W, fixed, free))
+    plateaus = _both_free(X, Y, W) if both else (lambda z, L, h: _plateau_rss(z, X, Y, W, fixed, free))
 
     def at(h):
-        return plateaus(_fraction(X, L, h[:, None]), L, h[:, None])
+        return plateaus(_exponent(X, L, h[:, None]), L, h[:, None])
 
     if not free[HILL]:
         return at(np.full(L.shape[0], float(fixed["hill"]))) + rss_extra

@@ -8,6 +8,7 @@ top, Hill) from 16 Hill starts at each held logIC50, the optimum from a 4-parame
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -86,3 +87,28 @@ def test_a_curve_bounded_on_both_sides_keeps_its_asymptotic_ci_and_no_flag():
     assert math.log10(r["ic50_ci_low"]) == pytest.approx(fit.x[2] - half, abs=1e-5)
     assert math.log10(r["ic50_ci_high"]) == pytest.approx(fit.x[2] + half, abs=1e-5)
 
+
+
+def test_with_hill_fixed_the_limit_beyond_the_data_is_an_exponential_fit_and_decides_the_side():
+    """Robustness curve 189 with Hill fixed at -1: as logIC50 -> inf the curve on the data tends
+    to Y = P + D 10^(X - top X) (vehicle wells on P), a linear least-squares fit; its RSS is
+    under the threshold, so the profile never reaches it above: open. (fit_logistic reports a
+    finite bound there, 14 decades above the range, where its tanh form of 1 - q has no digits
+    left; see the report of branch batchci.)"""
+    pts = pd.read_csv(Path(__file__).parent / "data" / "robustness_points.csv")
+    g = pts[(pts.curve == 189) & pts.response.notna()]
+    with np.errstate(divide="ignore"):
+        x = np.log10(g.conc.to_numpy())
+    y = g.response.to_numpy()
+    best = min((optimize.least_squares(lambda p: y - _model(x, p[0], p[1], p[2], -1.0), [y.min(), y.max(), L0],
+                                       method="lm") for L0 in (-7.0, -6.0, -5.0, -4.0)), key=lambda r: r.cost)
+    rss, dof = 2.0 * best.cost, y.size - 3
+    threshold = rss * (1.0 + stats.f.ppf(0.95, 1, dof) / dof)
+    hi = x[np.isfinite(x)].max()
+    A = np.column_stack([np.ones_like(y), np.where(np.isfinite(x), 10.0 ** (x - hi), 0.0)])
+    coef = np.linalg.lstsq(A, y, rcond=None)[0]
+    limit = float(np.sum((y - A @ coef) ** 2))
+    assert rss < limit <= threshold  # 1191.9 < 1384.5 <= 1403.5
+    r = fit_logistic_many(g, by="curve", fixed={"hill": -1.0}).iloc[0]
+    assert r["rss"] == pytest.approx(rss, rel=1e-9)
+    assert "ci_unbounded" in r["flags"] and r["ic50_ci_high"] == math.inf and 0 < r["ic50_ci_low"] < 10.0 ** best.x[2]
