@@ -131,7 +131,8 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
     ``bottom`` and their standard errors ``*_se``, ``ic50_ci_low``/``ic50_ci_high`` (95%,
     t distribution, from the logIC50 interval; as in :func:`~.fitting.fit_logistic`, the
     profile-likelihood interval, 0 or inf on its open side, where that is open: flag
-    ``ci_unbounded`` with its sentence in ``messages``, see :mod:`.batch_profile`), ``rss``, ``dof``, ``n``, ``n_dropped``,
+    ``ci_unbounded`` with its sentence in ``messages``, see :mod:`.batch_profile`), ``rss``,
+    ``dof``, ``n``, ``n_dropped``,
     ``r_squared``, ``converged`` (at a stationary point of the RSS, decided as for
     :func:`~.fitting.fit_logistic` by :mod:`.stationary`), ``qualifier``, ``flags`` (a tuple of strings) and ``messages``
     (a tuple of sentences: with plain molar concentrations that cannot be meant, the
