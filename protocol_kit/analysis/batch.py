@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..errors import AnalysisError, ParameterError, near_miss
 from ._inputs import as_concentrations, as_values, check_fixed
 from .curves import LOGISTIC_PARAMS
 from .engine import EngineFit, Stack, fit_batch, fit_free, free_mask, stats_free
 from .fitting import FIXABLE
-from .flags import derive
+from .batch_profile import profile_bounds
+from .flags import UNBOUNDED, derive, unbounded_message
+from .lsq import ROUNDING
 from .plausible import FLAG as IMPLAUSIBLE, IC50_RANGE, TESTED_MAX, is_plain, tested_message
 from .stationary import stationary
 
@@ -126,11 +129,15 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
     logIC50 x Hill; with all four parameters free, its variable-projection fast path). Returns one row per curve with the ``by`` columns, ``ic50`` (NaN when
     ``incomplete``, see ``ic50_text``), ``ic50_fitted``, ``log_ic50``, ``hill``, ``top``,
     ``bottom`` and their standard errors ``*_se``, ``ic50_ci_low``/``ic50_ci_high`` (95%,
-    t distribution, from the logIC50 interval), ``rss``, ``dof``, ``n``, ``n_dropped``,
+    t distribution, from the logIC50 interval; as in :func:`~.fitting.fit_logistic`, the
+    profile-likelihood interval, 0 or inf on its open side, where that is open: flag
+    ``ci_unbounded`` with its sentence in ``messages``, see :mod:`.batch_profile`), ``rss``,
+    ``dof``, ``n``, ``n_dropped``,
     ``r_squared``, ``converged`` (at a stationary point of the RSS, decided as for
     :func:`~.fitting.fit_logistic` by :mod:`.stationary`), ``qualifier``, ``flags`` (a tuple of strings) and ``messages``
     (a tuple of sentences: with plain molar concentrations that cannot be meant, the
-    ``implausible_units`` sentence naming the unit they look like, see :mod:`.plausible`).
+    ``implausible_units`` sentence naming the unit they look like, see :mod:`.plausible`;
+    the ``ci_unbounded`` sentence).
     """
     if not isinstance(frame, pd.DataFrame):
         raise ParameterError("frame", type(frame).__name__, "a pandas DataFrame with one row per point")
@@ -154,6 +161,8 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
         codes_k, c_k, y_k = codes[keep], c[keep], y[keep]
         n_dropped = np.bincount(codes[~keep], minlength=m)
     n_obs = np.bincount(codes_k, minlength=m)
+    y_max = np.zeros(m)  # max |y| per curve: the rounding level of an exact fit (lsq.rounding_rss)
+    np.maximum.at(y_max, codes_k, np.abs(y_k))
     free = free_mask(fixed)
     # curves in chunks of CHUNK_CURVES (bounded memory): points grouped by curve
     if m > CHUNK_CURVES and np.any(codes_k[1:] < codes_k[:-1]):
@@ -195,23 +204,56 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
         d = derive(fit.params, fit.se, dof, lo, hi, free, fit.converged, n_distinct, fit.cov, rss=fit.rss,
                    bracket=st.bracket(fit.params[:, 2]), sides=st.sides(fit.params[:, 2]))
         tss = _total_ss(st, ssw)
+        ci_low, ci_high, prof = _profile_ci(st, fit, dof, lo, hi, free, fixed, ssw, d, n_o, y_max[s:s + mm])
         part = {
             "ic50": d["ic50"], "ic50_text": d["ic50_text"], "qualifier": d["qualifier"],
             "ic50_fitted": d["ic50_fitted"], "log_ic50": fit.params[:, 2], "log_ic50_se": fit.se[:, 2],
             "hill": fit.params[:, 3], "hill_se": fit.se[:, 3], "top": fit.params[:, 1], "top_se": fit.se[:, 1],
             "bottom": fit.params[:, 0], "bottom_se": fit.se[:, 0],
-            "ic50_ci_low": d["ic50_ci_low"], "ic50_ci_high": d["ic50_ci_high"],
+            "ic50_ci_low": ci_low, "ic50_ci_high": ci_high,
             "rss": fit.rss, "dof": dof, "n": n_o, "n_dropped": n_dropped[s:s + mm],
             "r_squared": _r_squared(fit.rss, tss), "converged": fit.converged, "flags": d["flags"],
+            "_prof_low": prof[0], "_prof_high": prof[1],
         }
         for k, v in part.items():
             cols.setdefault(k, []).append(_objects(v) if k in ("flags", "ic50_text") else np.asarray(v))
     out = {k: np.concatenate(v) for k, v in cols.items()}
     out["flags"], out["messages"] = _plausibility(out, codes_k, c_k, m, is_plain(conc_given))
+    _unbounded(out, out.pop("_prof_low"), out.pop("_prof_high"))
     if len(keys) > 1:
         index = pd.DataFrame(uniques.tolist(), columns=by_cols)
         return pd.concat([index, pd.DataFrame(out)], axis=1)
     return pd.DataFrame({by_cols[0]: np.asarray(uniques), **out})
+
+
+def _profile_ci(st: Stack, fit: EngineFit, dof, lo, hi, free, fixed, ssw, d, n_obs, y_max):
+    """The headline IC50 CI as :func:`~.fitting.fit_logistic` reports it: the asymptotic one
+    while the 95% profile interval of logIC50 is bounded, else the profile interval (0 or inf
+    on the open side), for an IC50 reported as a value ('=') of a converged, not exact fit
+    (:mod:`.batch_profile`). Returns (low, high, (profile low, profile high))."""
+    floor = n_obs * (ROUNDING * y_max) ** 2  # lsq.rounding_rss with unit weights
+    check = (d["qualifier"] == "=") & fit.converged & (dof >= 1) & np.isfinite(fit.rss) & (fit.rss > floor)
+    X, Y, W = st.curve_major()
+    p_lo, p_hi = profile_bounds(fit.params, fit.se[:, 2], fit.rss, dof, lo, hi, X, Y, W, fixed, free, ssw, check)
+    unbounded = np.isinf(p_lo) | np.isinf(p_hi)
+    unbounded &= ~(np.isnan(p_lo) | np.isnan(p_hi))
+    with np.errstate(over="ignore"):
+        ci_low = np.where(unbounded, 10.0 ** p_lo, d["ic50_ci_low"])
+        ci_high = np.where(unbounded, 10.0 ** p_hi, d["ic50_ci_high"])
+    return ci_low, ci_high, (np.where(unbounded, p_lo, np.nan), np.where(unbounded, p_hi, np.nan))
+
+
+def _unbounded(out: dict, p_lo, p_hi):
+    """``ci_unbounded`` and its sentence (after any other message) where the profile interval
+    of logIC50 is open on a side, as :func:`~.fitting.fit_logistic` flags it."""
+    flags, messages = out["flags"], out["messages"]
+    for i in np.flatnonzero(~np.isnan(p_lo)).tolist():
+        L, se, dof = out["log_ic50"][i], out["log_ic50_se"][i], out["dof"][i]
+        tq = stats.t.ppf(0.975, dof)
+        said = unbounded_message("logIC50", (p_lo[i], p_hi[i]), (L - tq * se, L + tq * se))
+        if said:
+            flags[i] = (*flags[i], UNBOUNDED)
+            messages[i] = (*messages[i], said)
 
 
 def _plausibility(out: dict, codes, conc, m: int, plain: bool):

@@ -22,8 +22,6 @@ from analysis_ref import read_drc
 DATA = Path(__file__).parent / "data"
 GEN5 = Path(__file__).parents[1] / "io" / "data" / "allotropy" / "gen5_absorbance_endpoint_stdcurve_singleplate.txt"
 SAME_RSS = 1e-6  # relative: batch and single fit at the same optimum
-# flags of what only single fits compute: the profile-likelihood interval (ci_unbounded)
-SINGLE_ONLY = {"ci_unbounded"}
 
 
 def _robustness():
@@ -68,9 +66,15 @@ def test_batch_and_single_fits_give_the_same_flags_at_the_same_optimum(source):
         rss = many.at[cid, "rss"]
         if abs(one.rss - rss) <= SAME_RSS * max(one.rss, rss):
             same += 1
-            single = sorted(set(one.flags) - SINGLE_ONLY)
-            if single != sorted(many.at[cid, "flags"]):
+            if sorted(one.flags) != sorted(many.at[cid, "flags"]):
                 differ.append((cid, one.flags, many.at[cid, "flags"]))
+            elif "ci_unbounded" in one.flags:  # the same open interval: 0 / inf on the same side
+                ci = (many.at[cid, "ic50_ci_low"], many.at[cid, "ic50_ci_high"])
+                for a, b in zip(one.ic50_ci, ci):
+                    # a closed bound within 0.01 decade: the single fit's warm-started profile
+                    # can stop at a local minimum the batch's Hill scan passes (curve 246: 0.0015)
+                    if not (a == b or (0 < a < np.inf and 0 < b < np.inf and abs(np.log10(a / b)) < 0.01)):
+                        differ.append((cid, one.ic50_ci, ci))
     assert same >= 0.95 * len(many)  # the comparison is not vacuous
     assert not differ, differ
 
