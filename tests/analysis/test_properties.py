@@ -84,7 +84,8 @@ def test_results_cannot_be_changed_in_place():
     res = p.analyse(p.simulate(seed=0))
     name = res.table_names[0]
     before = res.table(name)
-    res.tables[name].iloc[0, 0] = None  # changes a copy only
+    handed_out = res.tables[name]
+    handed_out.iloc[0, 0] = None  # changes the copy handed out only
     pd.testing.assert_frame_equal(res.table(name), before)
     with pytest.raises(TypeError):
         res.tables["new"] = before

@@ -53,7 +53,9 @@ def test_voila_resumes_a_signed_run_by_id(tmp_path):
                 expect(status).to_contain_text(f"Run {run.id} by", timeout=60_000)
                 expect(status).to_contain_text("1 analysis result(s)")
                 expect(status).to_contain_text("signed and locked")
-                expect(picker.locator(".pk-report")).to_contain_text("performed")
+                # the report step is built after the status line: on a loaded machine it can take
+                # longer than expect's 5 s default
+                expect(picker.locator(".pk-report")).to_contain_text("performed", timeout=60_000)
                 # the review closed the run: Sign is disabled and says why, in Voila too
                 expect(picker.locator(".pk-report .pk-sign-blocked")).to_contain_text(
                     "signed 'reviewed' by B. Reviewer")
