@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ..errors import ParameterError
 from ..units import fmt_number, format_p
@@ -32,7 +33,8 @@ class AnovaResult(AssayResult):
         """The p value of ``effect`` ('treatment', 'time', 'treatment x time'): for the ANOVA's
         within-subject effects the Greenhouse-Geisser-corrected one unless ``corrected=False``."""
         t = self.tables["effects"].set_index("effect")
-        gg = corrected and "p_gg" in t.columns and np.isfinite(t.loc[effect, "p_gg"])
+        # a within-subject effect has an epsilon; its corrected p is never replaced by the uncorrected one
+        gg = corrected and "epsilon" in t.columns and pd.notna(t.loc[effect, "epsilon"])
         return float(t.loc[effect, "p_gg" if gg else "p"])
 
     def summary(self) -> str:

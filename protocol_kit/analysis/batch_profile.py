@@ -246,6 +246,8 @@ def _illinois(g, a, b, fa, fb):
         fa[act] = np.where(up, np.where(side[act] == -1, 0.5 * FA, FA), fc)
         fb[act] = np.where(up, fc, np.where(side[act] == 1, 0.5 * FB, FB))
         a[act], b[act] = np.where(up, A, c), np.where(up, c, B)
+        hit = fc == 0  # landed on the root: the bracket closes on it
+        a[act[hit]] = b[act[hit]] = c[hit]
         side[act] = np.where(up, -1, 1)
         act = act[(np.abs(b[act] - a[act]) >= 1e-10) & (fc != 0)]
     return np.where(np.abs(b - a) < 1e-9, 0.5 * (a + b), np.nan)

@@ -199,8 +199,11 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights: str, exclu
     fin = x[np.isfinite(x)]
     lo, hi = (fin.min(), fin.max()) if fin.size else (np.nan, np.nan)
     n_distinct = np.unique(x).size
+    # the effect-size test compares the span with the residual SD in the response's own units:
+    # a weighted RSS is in other units (relative, or chi-square), so the residuals are unweighted
+    resid = data.y - logistic_model(x)(res.params)[0]
     d = derive(res.params[None], res.se[None], np.array([res.dof]), np.array([lo]), np.array([hi]), free,
-               np.array([res.converged]), np.array([n_distinct]), res.cov[None], np.array([res.rss]),
+               np.array([res.converged]), np.array([n_distinct]), res.cov[None], np.array([float(resid @ resid)]),
                X=x[None, :], W=np.ones((1, x.size)))
     flags = d["flags"][0] + (("outlier",) if excluded else ())
     units = tested_message(top_concentration(data.conc), float(d["ic50"][0])) if plain else None

@@ -147,13 +147,15 @@ def mixed_model(frame: pd.DataFrame, *, value: str, subject: str, time: str, bet
     if np.bincount(subject_code).max() < 2:
         raise AnalysisError("mixed model: every subject has a single value, so the between- and within-subject "
                             "variances cannot be told apart")
+    scale = float(np.std(y)) or 1.0  # F and df do not depend on y's scale; the variances are scaled back
+    y = y / scale
+    exact = _within_residual_ss(y, X, subject_code) <= EXACT_FIT * float(((y - y.mean()) ** 2).sum())
     reml = _Reml(y, X, subject_code)
-    lam = reml.optimum()
+    lam = np.inf if exact else reml.optimum()
     b, XWX, Q, _ = reml.solve(min(lam, 1e15))
     s2_e = Q / (len(y) - X.shape[1])
     flags, qc = [], []
     rows = []
-    exact = s2_e <= EXACT_FIT * float(((y - y.mean()) ** 2).sum()) / len(y)
     if not exact and not np.isfinite(lam):
         raise AnalysisError("mixed model: the REML fit puts all the variance between subjects (no finite "
                             "optimum of the variance ratio); no test can be made")
@@ -178,7 +180,8 @@ def mixed_model(frame: pd.DataFrame, *, value: str, subject: str, time: str, bet
             rows.append({"effect": name, "F": F, "df1": L.shape[0], "df2": df2, "p": p})
     if n_missing:
         qc.append(f"mixed model: {n_missing} missing value(s) left out")
-    sub, res = (np.nan, 0.0) if exact else (lam * s2_e, s2_e)  # exact: no finite variance ratio
+    # exact: no finite variance ratio
+    sub, res = (np.nan, 0.0) if exact else (lam * s2_e * scale ** 2, s2_e * scale ** 2)
     variance = pd.DataFrame([{"component": "subject (intercept)", "variance": sub},
                              {"component": "residual", "variance": res}])
     variance["sd"] = np.sqrt(variance["variance"])
@@ -186,6 +189,20 @@ def mixed_model(frame: pd.DataFrame, *, value: str, subject: str, time: str, bet
     return AnovaResult(flags=tuple(dict.fromkeys(flags)), qc=tuple(qc), tables=tables,
                        method="linear mixed model (REML, random intercept per subject; F tests, Satterthwaite df)",
                        ss_type="III", epsilon=float("nan"), n_subjects=n_s, n_times=k)
+
+
+def _within_residual_ss(y, X, subject_code) -> float:
+    """Residual sum of squares of y on X with a fixed effect per subject (both centred within
+    subjects): zero when the data fit the model exactly whatever the variances."""
+    n = np.bincount(subject_code).astype(float)
+
+    def centred(v):
+        return v - (np.bincount(subject_code, weights=v) / n)[subject_code]
+
+    yc = centred(y)
+    Xc = np.column_stack([centred(X[:, j]) for j in range(X.shape[1])])
+    r = yc - Xc @ np.linalg.lstsq(Xc, yc, rcond=None)[0]
+    return float(r @ r)
 
 
 def _covariances(X, subject_code, s2_e, lam):

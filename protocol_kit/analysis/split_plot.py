@@ -51,13 +51,16 @@ def helmert(k: int) -> np.ndarray:
 def gg_epsilon(wide: np.ndarray, groups: np.ndarray) -> float:
     """Greenhouse-Geisser epsilon from subjects x times data and each subject's group."""
     wide, groups = np.asarray(wide, float), np.asarray(groups)
+    scale = np.sqrt(np.mean((wide - wide.mean()) ** 2))
+    wide = wide / scale if scale > 0 else wide  # epsilon does not depend on the scale; M must not overflow
     k = wide.shape[1]
     labels = np.unique(groups)
     dev = np.vstack([wide[groups == g] - wide[groups == g].mean(axis=0) for g in labels])
     S = dev.T @ dev / (wide.shape[0] - labels.size)
     C = helmert(k)
     M = C.T @ S @ C
-    return float(np.trace(M) ** 2 / ((k - 1) * np.trace(M @ M)))
+    denominator = (k - 1) * np.trace(M @ M)
+    return float(np.trace(M) ** 2 / denominator) if denominator > 0 else float("nan")  # constant data
 
 
 def subjects_by_time(frame: pd.DataFrame, value: str, subject: str, time: str, between: str | None,
@@ -65,6 +68,11 @@ def subjects_by_time(frame: pd.DataFrame, value: str, subject: str, time: str, b
     """The long frame as columns y, s, t, g (strings for s, t, g); each subject in one group."""
     cols = [value, subject, time] + ([between] if between else [])
     require_columns(frame, cols, what)
+    for name in cols[1:]:
+        gap = frame[name].isna()
+        if gap.any():
+            raise AnalysisError(f"{what}: column {name!r} has no value in {int(gap.sum())} row(s) (first: row "
+                                f"{frame.index[gap.to_numpy()][0]!r}); every value needs its {name}")
     df = frame[cols].copy()
     df.columns = ["y", "s", "t", "g"][:len(cols)]
     if not between:
@@ -99,11 +107,16 @@ def rm_anova(frame: pd.DataFrame, *, value: str, subject: str, time: str, betwee
     ss, dof = sums_of_squares(Y, group_of, kind)
     eps = gg_epsilon(Y, group_of) if k > 2 else 1.0
     flags, qc = [], []
-    exact = ss["error (within)"] <= EXACT_FIT * float(((Y - Y.mean()) ** 2).sum())
-    if exact:
+    total = float(((Y - Y.mean()) ** 2).sum())
+    exact = {err: ss[err] <= EXACT_FIT * total for err in ("error (within)", "error (subjects)")}
+    if exact["error (within)"]:
         flags.append("exact_fit")
         qc.append("exact_fit: the within-subject residuals are zero (to rounding): the data fit the model "
-                  "exactly, so no F test can be made")
+                  "exactly, so time and treatment x time cannot be tested")
+    if exact["error (subjects)"] and G > 1:
+        flags.append("exact_fit")
+        qc.append("exact_fit: the subjects of each group have the same mean (to rounding), so treatment cannot "
+                  "be tested")
     effects = (["treatment"] if G > 1 else []) + ["time"] + (["treatment x time"] if G > 1 else [])
     error_between = "error (subjects)" if G > 1 else "subjects"
     rows = []
@@ -111,7 +124,7 @@ def rm_anova(frame: pd.DataFrame, *, value: str, subject: str, time: str, betwee
         within = name != "treatment"
         err = "error (within)" if within else "error (subjects)"
         d1, d2 = dof[name], dof[err]
-        F = np.nan if exact or ss[err] <= 0 else (ss[name] / d1) / (ss[err] / d2)
+        F = np.nan if exact[err] else (ss[name] / d1) / (ss[err] / d2)
         row = {"effect": name, "ss": ss[name], "df1": d1, "df2": d2, "F": F, "p": float(sps.f.sf(F, d1, d2))}
         if within:
             row.update(epsilon=eps, df1_gg=eps * d1, df2_gg=eps * d2, p_gg=float(sps.f.sf(F, eps * d1, eps * d2)))
@@ -120,8 +133,8 @@ def rm_anova(frame: pd.DataFrame, *, value: str, subject: str, time: str, betwee
     rows.append({"effect": "error (within)", "ss": ss["error (within)"], "df1": dof["error (within)"]})
     method = ("two-way repeated-measures ANOVA (treatment x time)" if G > 1 else
               "one-way repeated-measures ANOVA (time)")
-    return AnovaResult(flags=tuple(flags), qc=tuple(qc), tables={"effects": pd.DataFrame(rows)}, method=method,
-                       ss_type=kind, epsilon=eps, n_subjects=n, n_times=k)
+    return AnovaResult(flags=tuple(dict.fromkeys(flags)), qc=tuple(qc), tables={"effects": pd.DataFrame(rows)},
+                       method=method, ss_type=kind, epsilon=eps, n_subjects=n, n_times=k)
 
 
 def sums_of_squares(Y: np.ndarray, group_of: np.ndarray, ss_type: str = "III") -> tuple[dict, dict]:

@@ -205,3 +205,37 @@ def test_mixed_model_refuses_one_value_per_subject():
                           "y": [1.0, 2, 3, 2, 3, 5, 1, 1, 2, 3, 2, 4]})
     with pytest.raises(AnalysisError, match="single value"):
         mixed_model(frame, value="y", subject="s", time="t", between="g")
+
+
+def test_missing_group_subject_or_time_is_refused_by_column():
+    frame = unbalanced(0)
+    frame.loc[frame["s"] == "A0", "g"] = np.nan
+    for fn in (rm_anova, mixed_model):
+        with pytest.raises(AnalysisError, match="column 'g' has no value in 5 row"):
+            fn(frame, value="y", subject="s", time="t", between="g")
+
+
+def test_exact_fits_flag_only_what_cannot_be_tested():
+    # y = subject level + 2 t exactly: the within residuals are zero, the subjects' means differ
+    # within each group (0, 3, 6), so treatment is still tested: group means 3 and 3 -> F = 0
+    frame = pd.DataFrame([{"g": g, "s": f"{g}{i}", "t": t, "y": 3.0 * i + 2.0 * t}
+                          for g in "AB" for i in range(3) for t in range(4)])
+    t = rm_anova(frame, value="y", subject="s", time="t", between="g").to_frame().set_index("effect")
+    assert t.loc["treatment", "F"] == pytest.approx(0.0, abs=1e-12) and np.isnan(t.loc["time", "F"])
+    m = mixed_model(frame, value="y", subject="s", time="t", between="g")
+    assert "exact_fit" in m.flags
+    constant = frame.assign(y=5.0)
+    for fn in (rm_anova, mixed_model):
+        r = fn(constant, value="y", subject="s", time="t", between="g")
+        assert "exact_fit" in r.flags and r.to_frame()["F"].isna().all()
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e150])
+def test_statistics_do_not_depend_on_the_scale_of_the_values(scale):
+    for fn, data in ((rm_anova, unbalanced(3)), (mixed_model, unbalanced(3, missing=(2, 11, 40)))):
+        big = data.assign(y=data["y"] * scale)
+        a = fn(data, value="y", subject="s", time="t", between="g").to_frame().set_index("effect")
+        b = fn(big, value="y", subject="s", time="t", between="g").to_frame().set_index("effect")
+        for col in [c for c in ("F", "df2", "p", "p_gg", "epsilon") if c in a.columns]:
+            assert a[col].notna().sum() == b[col].notna().sum(), (fn.__name__, col)
+            assert np.allclose(a[col].dropna(), b[col].dropna(), rtol=1e-9), (fn.__name__, col)

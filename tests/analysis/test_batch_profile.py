@@ -112,3 +112,11 @@ def test_with_hill_fixed_the_limit_beyond_the_data_is_an_exponential_fit_and_dec
     r = fit_logistic_many(g, by="curve", fixed={"hill": -1.0}).iloc[0]
     assert r["rss"] == pytest.approx(rss, rel=1e-9)
     assert "ci_unbounded" in r["flags"] and r["ic50_ci_high"] == math.inf and 0 < r["ic50_ci_low"] < 10.0 ** best.x[2]
+
+
+def test_the_root_finder_closes_on_an_exact_hit():
+    # regula falsi from [0, 2] on t - 0.5 lands on 0.5 exactly at its first step
+    from protocol_kit.analysis.batch_profile import _illinois
+
+    root = _illinois(lambda t, i: t - 0.5, np.array([0.0]), np.array([2.0]), np.array([-0.5]), np.array([1.5]))
+    assert root[0] == 0.5

@@ -180,3 +180,18 @@ def test_fitted_reading_weights_of_an_assay_are_by_the_predicted_reading():
     # a predicted reading <= 0 (a curve far below the NSB level) is refused, naming the point
     with pytest.raises(AnalysisError, match=r"weights: the weight from the fitted curve .* at response\[\d+\]"):
         fit_logistic(CONC, y, weights=FittedReadingWeights(low - 700.0, span))  # 300 - 700 + 2700 x 0.09 < 0
+
+
+@pytest.mark.parametrize("weights", [None, "1/y2", "1/y", "1/y2 observed"])
+def test_flags_do_not_depend_on_the_response_units(weights):
+    # an absorbance-like curve (span 0.2 OD, 8% noise) in OD, mOD and micro-OD: the same curve,
+    # so the same IC50 and flags (the effect-size test once compared a span in OD with a
+    # relative weighted RSS and called the OD curve undetermined)
+    from protocol_kit.analysis import fit_logistic
+
+    rng = np.random.default_rng(3)
+    x = np.logspace(-10, -4, 13)
+    y = (0.05 + 0.2 / (1 + x / 1e-7)) * (1 + 0.08 * rng.standard_normal(x.size))
+    fits = [fit_logistic(x, y * s, weights=weights) for s in (1.0, 1e3, 1e-6)]
+    assert len({f.flags for f in fits}) == 1 and "incomplete" not in fits[0].flags
+    assert all(f.log_ic50 == pytest.approx(fits[0].log_ic50, abs=1e-6) for f in fits)
