@@ -48,7 +48,8 @@ class AnovaResult(AssayResult):
                          f"{_p(r['p_gg'])})")
             parts.append(text)
         eps = f", Greenhouse-Geisser epsilon {self.epsilon:.2f}" if np.isfinite(self.epsilon) else ""
-        return f"{self.method}, type {self.ss_type} hypotheses{eps}: " + "; ".join(parts)
+        kind = "hypotheses" if self.method.startswith("linear mixed") else "sums of squares"
+        return f"{self.method}, type {self.ss_type} {kind}{eps}: " + "; ".join(parts)
 
 
 def _p(p: float) -> str:

@@ -92,7 +92,7 @@ def test_unequal_groups_type_iii_by_default_and_type_i_on_request():
     for t in (t1, t3):
         assert t.loc["treatment x time", "ss"] == pytest.approx(3) and t.loc["error (within)", "ss"] == pytest.approx(1)
     r = rm_anova(UNEQUAL, value="y", subject="s", time="t", between="g")
-    assert r.ss_type == "III" and "type III" in r.summary()
+    assert r.ss_type == "III" and "type III sums of squares" in r.summary()
     with pytest.raises(ParameterError, match="ss_type"):
         rm_anova(UNEQUAL, value="y", subject="s", time="t", between="g", ss_type="II")
 
@@ -239,3 +239,9 @@ def test_statistics_do_not_depend_on_the_scale_of_the_values(scale):
         for col in [c for c in ("F", "df2", "p", "p_gg", "epsilon") if c in a.columns]:
             assert a[col].notna().sum() == b[col].notna().sum(), (fn.__name__, col)
             assert np.allclose(a[col].dropna(), b[col].dropna(), rtol=1e-9), (fn.__name__, col)
+
+
+def test_the_mixed_model_summary_names_its_hypotheses_and_df():
+    r = mixed_model(unbalanced(3, missing=(2, 11, 40)), value="y", subject="s", time="t", between="g")
+    assert r.summary().startswith("linear mixed model (REML, random intercept per subject; F tests, Satterthwaite "
+                                  "df), type III hypotheses: treatment F(1, ")
