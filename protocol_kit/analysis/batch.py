@@ -12,7 +12,7 @@ from .engine import EngineFit, Stack, fit_batch, fit_free, free_mask, stats_free
 from .fitting import FIXABLE
 from .batch_profile import profile_bounds
 from .flags import UNBOUNDED, derive, unbounded_message
-from .lsq import ROUNDING
+from .lsq import rss_floor
 from .plausible import FLAG as IMPLAUSIBLE, IC50_RANGE, TESTED_MAX, is_plain, tested_message
 from .stationary import stationary
 
@@ -231,7 +231,7 @@ def _profile_ci(st: Stack, fit: EngineFit, dof, lo, hi, free, fixed, ssw, d, n_o
     while the 95% profile interval of logIC50 is bounded, else the profile interval (0 or inf
     on the open side), for an IC50 reported as a value ('=') of a converged, not exact fit
     (:mod:`.batch_profile`). Returns (low, high, (profile low, profile high))."""
-    floor = n_obs * (ROUNDING * y_max) ** 2  # lsq.rounding_rss with unit weights
+    floor = rss_floor(n_obs, y_max)  # unit weights
     check = (d["qualifier"] == "=") & fit.converged & (dof >= 1) & np.isfinite(fit.rss) & (fit.rss > floor)
     X, Y, W = st.curve_major()
     p_lo, p_hi = profile_bounds(fit.params, fit.se[:, 2], fit.rss, dof, lo, hi, X, Y, W, fixed, free, ssw, check)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ._inputs import CurveData, check_fixed, curve_data, weight_kind
-from .curves import LOGISTIC_PARAMS, logistic_jacobian
+from .curves import LOGISTIC_PARAMS, logistic, logistic_jacobian
 from .engine import FULL_GRID, canonical, fit_batch, free_mask
 from .flags import UNBOUNDED, derive, unbounded_message
 from .lsq import LsqResult, evaluate, least_squares_fit, profile_interval, t_interval
@@ -60,7 +60,6 @@ class LogisticFit(FitStats):
 
     def predict(self, conc):
         """Model response at ``conc`` (molar floats; 0 gives the X -> -inf plateau)."""
-        from .curves import logistic
         with np.errstate(divide="ignore"):
             x = np.log10(np.asarray(conc, float))
         return logistic(x, self.bottom, self.top, self.log_ic50, self.hill)
@@ -201,7 +200,7 @@ def _logistic_result(data: CurveData, res: LsqResult, fixed, weights: str, exclu
     n_distinct = np.unique(x).size
     # the effect-size test compares the span with the residual SD in the response's own units:
     # a weighted RSS is in other units (relative, or chi-square), so the residuals are unweighted
-    resid = data.y - logistic_model(x)(res.params)[0]
+    resid = data.y - logistic(x, *res.params)
     d = derive(res.params[None], res.se[None], np.array([res.dof]), np.array([lo]), np.array([hi]), free,
                np.array([res.converged]), np.array([n_distinct]), res.cov[None], np.array([float(resid @ resid)]),
                X=x[None, :], W=np.ones((1, x.size)))

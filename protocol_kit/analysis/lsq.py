@@ -26,13 +26,18 @@ TIGHT = dict(xtol=1e-15, ftol=1e-15, gtol=1e-15)
 ROUNDING = 1e-12
 
 
+def rss_floor(weight_sum, y_max):
+    """sum(w) (ROUNDING max|y|)^2 from a curve's weight sum and max|y| (arrays: per curve)."""
+    return weight_sum * (ROUNDING * y_max) ** 2
+
+
 def rounding_rss(y, w) -> float:
-    """The RSS of residuals at the rounding level: sum(w) (ROUNDING max|y|)^2. A fit with
-    RSS at or below it is exact: the data are noise-free for this model."""
+    """The RSS of residuals at the rounding level: sum(w) (ROUNDING max|y|)^2 (:func:`rss_floor`).
+    A fit with RSS at or below it is exact: the data are noise-free for this model."""
     y, w = np.asarray(y, float), np.asarray(w, float)
     if not y.size:
         return 0.0
-    return float(np.sum(w) * (ROUNDING * np.max(np.abs(y))) ** 2)
+    return float(rss_floor(np.sum(w), np.max(np.abs(y))))
 
 
 @dataclass(frozen=True)
