@@ -259,6 +259,14 @@ class GlobalFit(FitStats):
     curves: pd.DataFrame
     shared: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "curves", self.curves.copy())
+
+    def __getattribute__(self, name: str):
+        value = object.__getattribute__(self, name)
+        return value.copy() if name == "curves" else value  # a copy: changing it changes nothing here
+
     def to_dict(self) -> dict:
         d = super().to_dict()
         d["curves"] = self.curves.to_dict(orient="records")

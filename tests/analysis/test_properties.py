@@ -89,3 +89,20 @@ def test_results_cannot_be_changed_in_place():
     pd.testing.assert_frame_equal(res.table(name), before)
     with pytest.raises(TypeError):
         res.tables["new"] = before
+
+
+def test_a_global_fit_hands_out_copies_of_its_curves():
+    import pickle
+
+    from protocol_kit.analysis import fit_logistic_global
+
+    x = np.logspace(-10, -5, 8)
+    frame = pd.DataFrame({"drug": np.repeat(["a", "b"], 8), "conc": np.tile(x, 2),
+                          "response": np.concatenate([100 / (1 + x / 1e-7), 100 / (1 + x / 1e-8)])})
+    g = fit_logistic_global(frame, by="drug", shared=("hill",))
+    before = g.curves
+    handed_out = g.curves
+    handed_out.loc[0, "ic50"] = -1.0  # changes the copy handed out only
+    pd.testing.assert_frame_equal(g.curves, before)
+    assert g.curves["ic50"].tolist() == pytest.approx([1e-7, 1e-8], rel=1e-6)  # the two IC50s simulated above
+    pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(g)).curves, before)
