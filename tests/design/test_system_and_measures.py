@@ -50,7 +50,7 @@ def test_the_old_nsb_stock_draw_of_0_9_uL_warns_with_an_intermediate_dilution():
 
 
 def test_a_0_67_uL_radioligand_draw_warns():
-    # README's NET example with 2 replicates: 28 wells x 25 uL x 1.2 = 840 uL at 10 nM from 12.5 uM
+    # the NET parameters file of docs/cli.md with 2 replicates: 28 wells x 25 uL x 1.2 = 840 uL at 10 nM from 12.5 uM
     # = 840 x 10 / 12500 = 0.672 uL
     p = pk.RadioligandBinding(target="NET", radioligand_kd="0.8 nM", radioligand_conc="1 nM", replicates=2)
     # (the series' stock draw, (60 + 30) x 100 uM / 10 mM = 0.9 uL, warns too, as before)

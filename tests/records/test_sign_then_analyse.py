@@ -1,5 +1,6 @@
-"""Issue 14, item 5: the README's order (attach data, sign as performed, then analyse and
-report) works; a review closes the data; the refusals say what can still be done."""
+"""Issue 14, item 5: the order docs/records.md and docs/reports.md show (attach data, sign as
+performed, then analyse and report) works; a review closes the data; the refusals say what can
+still be done."""
 import pytest
 
 import protocol_kit as pk
