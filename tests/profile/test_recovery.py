@@ -4,7 +4,8 @@ The simulation's truth is the human point value of the reference library (SERT 0
 420 nM, DAT 25 nM); each run's Ki comes from fitting its simulated counts, so lying inside
 the published ranges across studies (seed 004: 0.2-2.1, 25-420, 22-440 nM) is not given.
 Note DAT's truth, 25 nM, is 0.056 log units above the range's low end, and a single run's
-Ki scatters with an SD of 0.064 log units (15 of 40 seeds give a DAT Ki below 22 nM), so that
+Ki scatters with an SD of 0.063 log units (14 of 40 seeds give a DAT Ki below 22 nM,
+benchmarks/simulated_recovery.py), so that
 check holds for this seed, not for every seed; the CI check beside it holds at any seed 95% of
 the time.
 """

@@ -100,8 +100,9 @@ def test_simulated_counts_shape_seed_and_nsb_by_hand():
 
 
 def test_recovers_simulated_ki_within_its_interval():
-    """Truth: sertraline at SERT, Ki 0.29 nM. Over 80 seeds the 95% CIs missed once each
-    (Cheng-Prusoff and direct fit): here at least 9 of 10 seeds must cover the truth."""
+    """Truth: sertraline at SERT, Ki 0.29 nM. Over 80 seeds the 95% CIs missed 0 times
+    (Cheng-Prusoff) and once (direct fit) (benchmarks/simulated_recovery.py): here at least 9
+    of 10 seeds must cover the truth."""
     p = pk.RadioligandBinding()
     cover_cp = cover_direct = 0
     for seed in range(10):
