@@ -199,6 +199,14 @@ class Microdialysis(Protocol):
         """The drug group's label in simulated data and results, e.g. 'sertraline 10 mg/kg'."""
         return f"{self.params.drug} {format_quantity(self.params.dose)}"
 
+    def analysis_inputs(self):
+        """The contract this plan hands its analysis and report: a
+        :class:`~protocol_kit.analysis.inputs.MicrodialysisInputs` (analyte, standards in nM,
+        the vehicle group listed first, and this plan's fraction schedule)."""
+        from ..analysis.inputs import MicrodialysisInputs
+
+        return MicrodialysisInputs.from_frame(self.params.analyte, self.schedule, unit="nM", control_group="vehicle")
+
     def simulate(self, seed: int | None = 0, **truth) -> pd.DataFrame:
         """HPLC-ECD results for this schedule: duplicate standards (0.05-5 nM) and one peak
         area per animal and fraction; the first n_animals - vehicle_animals animals get the
@@ -248,25 +256,16 @@ class Microdialysis(Protocol):
             from ..io import join_layout
 
             data = join_layout(data, self._plan_frame, missing="ignore", extra_wells=extra_wells)
-        return analyse_microdialysis(data, standards, analyte=self.params.analyte, unit="nM",
-                                     weighting=weighting, recovery=recovery, groups=groups, exclude=exclude,
-                                     auc_window=auc_window, control_group="vehicle", ss_type=ss_type)
+        return analyse_microdialysis(data, standards, self.analysis_inputs(), weighting=weighting, recovery=recovery,
+                                     groups=groups, exclude=exclude, auc_window=auc_window, ss_type=ss_type)
 
     # -- the plan -------------------------------------------------------------------------------
     def _schedule(self) -> pd.DataFrame:
+        from ..analysis.inputs import fraction_schedule
+
         v = self.params
-        step = float(v.fraction_interval.to("min").magnitude)
-        b = v.baseline_fractions
-        rows = []
-        for i in range(b + self.post_dose_fractions):
-            start = (i - b) * step
-            phase = "baseline" if i < b else "post-dose"
-            rows.append({
-                "fraction": i + 1, "phase": phase, "start_min": start, "end_min": start + step,
-                "volume_uL": float(self.fraction_volume.magnitude),
-                "label": f"F{i + 1:02d}",
-            })
-        return pd.DataFrame(rows)
+        return fraction_schedule(v.baseline_fractions, self.post_dose_fractions,
+                                 float(v.fraction_interval.to("min").magnitude), float(self.fraction_volume.magnitude))
 
     def _reagents(self) -> list[dict]:
         v = self.params

@@ -212,14 +212,21 @@ class RadioligandBinding(TargetDefaults, ReagentMeasures, Protocol):
         return [top / v.sat_dilution_factor ** i for i in range(v.sat_n_conc)]
 
     # -- simulation and analysis ------------------------------------------------------------------
-    def _binding_setup(self):
-        from ..analysis.assay_binding import BindingSetup
+    def analysis_inputs(self):
+        """The contract this plan hands its analysis, simulation and report: a
+        :class:`~protocol_kit.analysis.inputs.BindingInputs` ([L], Kd) or, in saturation mode, a
+        :class:`~protocol_kit.analysis.inputs.SaturationInputs` (the [L] series, the expected Kd),
+        with the specific activity, counting efficiency, protein and well volume, all as floats
+        (molar, Ci/mmol, fraction, mg, L) converted once from the validated parameters."""
+        from ..analysis.inputs import BindingInputs, SaturationInputs
 
         v = self.params
-        return BindingSetup(specific_activity=float(v.specific_activity.to("Ci/mmol").magnitude),
-                            efficiency=v.counting_efficiency / 100, protein_mg=float(v.protein_per_well.to("mg").magnitude),
-                            well_volume_l=float(v.well_volume.to("L").magnitude),
-                            kd=float(v.radioligand_kd.to("M").magnitude))
+        counting = dict(specific_activity=float(v.specific_activity.to("Ci/mmol").magnitude),
+                        efficiency=v.counting_efficiency / 100, protein_mg=float(v.protein_per_well.to("mg").magnitude),
+                        well_volume_l=float(v.well_volume.to("L").magnitude), kd=float(v.radioligand_kd.to("M").magnitude))
+        if self.saturation:
+            return SaturationInputs(**counting, ligand_concs=tuple(self.ligand_concentrations()))
+        return BindingInputs(**counting, radioligand_conc=float(v.radioligand_conc.to("M").magnitude))
 
     def simulate(self, seed: int | None = 0, **truth) -> pd.DataFrame:
         """Counts per well of this layout, as a counter's list (plate, well, cpm, value).
@@ -228,25 +235,14 @@ class RadioligandBinding(TargetDefaults, ReagentMeasures, Protocol):
         DOMAIN.md, e.g. sertraline at SERT 0.29 nM], ``kd`` [radioligand_kd], ``bmax``
         [2000 fmol/mg], ``ns`` [0.005, nonspecifically bound per free ligand], ``background_cpm``
         [30], ``well_cv`` [0.04, pipetting], ``count_min`` [1]. Specific activity, counting
-        efficiency, protein and volume are the plan's. See :mod:`protocol_kit.simulate.binding`.
+        efficiency, protein and volume are the plan's (:meth:`analysis_inputs`). See
+        :mod:`protocol_kit.simulate.binding`.
         """
-        from ..simulate.binding import simulate_counts
-        from ..simulate.reference import reference_ki
-        from ..simulate.truth import resolve_truth
+        from ..simulate.binding import simulate_binding
 
         v = self.params
-        ki_default = "1 M" if self.saturation or "ki" in truth else f"{reference_ki(v.compound, v.target)!r} M"
-        t = resolve_truth(truth, {
-            "ki": (ki_default, "M", "the compound's Ki"), "kd": (v.radioligand_kd, "M", "the radioligand's Kd"),
-            "bmax": (2000.0, "fmol/mg", "receptor density"), "ns": (0.005, None, "nonspecific fraction"),
-            "background_cpm": (30.0, None, "counter background"), "well_cv": (0.04, None, "pipetting CV"),
-            "count_min": (1.0, None, "counting time (min)")})
-        s = self._binding_setup()
-        return simulate_counts(self.layout, ki=t["ki"], kd=t["kd"], bmax_fmol_per_mg=t["bmax"],
-                               protein_mg=s.protein_mg, volume_l=s.well_volume_l,
-                               specific_activity=s.specific_activity, efficiency=s.efficiency, ns=t["ns"],
-                               background_cpm=t["background_cpm"], well_cv=t["well_cv"],
-                               count_min=t["count_min"], seed=seed)
+        return simulate_binding(self.layout, self.analysis_inputs(), seed=seed, compound=v.compound,
+                                target=v.target, truth=truth)
 
     def analyse(self, data: pd.DataFrame, *, read=None, wavelength=None, weighting: str | None = "relative",
                 bottom: float | None = None, exclude_wells=None, extra_wells: str = "error"):
@@ -254,8 +250,8 @@ class RadioligandBinding(TargetDefaults, ReagentMeasures, Protocol):
         joined to this layout) to a :class:`~protocol_kit.analysis.assay_binding.CompetitionResult`
         (IC50, Hill, Ki by Cheng-Prusoff with this plan's [L] and Kd, direct Ki fit) or, in
         saturation mode, a :class:`~protocol_kit.analysis.assay_saturation.SaturationResult`
-        (Kd, Bmax in fmol/mg protein). Specific activity, efficiency, protein per well and
-        well volume are this plan's values. ``weighting``: "relative" (1/CPM^2 of the fitted
+        (Kd, Bmax in fmol/mg protein). [L], Kd, specific activity, efficiency, protein per well
+        and well volume are this plan's (:meth:`analysis_inputs`). ``weighting``: "relative" (1/CPM^2 of the fitted
         curve's counts, iterated; the default) or None (unweighted); see :mod:`protocol_kit.analysis.assay_binding`.
         ``bottom`` (competition): None fits the bottom plateau, 0 fixes it at the NSB level.
         ``read`` / ``wavelength``: which read of a file with several (such a file is refused
@@ -269,9 +265,9 @@ class RadioligandBinding(TargetDefaults, ReagentMeasures, Protocol):
         df = self._joined(data, read=read, wavelength=wavelength, exclude_wells=exclude_wells,
                           extra_wells=extra_wells)
         if self.saturation:
-            return analyse_saturation(df, self._binding_setup(), radioligand=v.radioligand, target=v.target,
+            return analyse_saturation(df, self.analysis_inputs(), radioligand=v.radioligand, target=v.target,
                                       weighting=weighting)
-        return analyse_competition(df, self._binding_setup(), compound=v.compound, target=v.target,
+        return analyse_competition(df, self.analysis_inputs(), compound=v.compound, target=v.target,
                                    weighting=weighting, bottom=bottom)
 
     # -- the plan -------------------------------------------------------------------------------
@@ -286,8 +282,7 @@ class RadioligandBinding(TargetDefaults, ReagentMeasures, Protocol):
                 groups.append(WellGroup("nsb", L, f"N{i} {fmt_conc(L)}", v.replicates, extra))
             what = f"{v.sat_n_conc} radioligand concentrations x (total + NSB) x {v.replicates} replicates"
         else:
-            L = float(v.radioligand_conc.to("M").magnitude)
-            extra = (("radioligand_conc", L),)
+            extra = (("radioligand_conc", self.analysis_inputs().radioligand_conc),)
             groups = [WellGroup("total", math.nan, "TB total binding", v.replicates, extra),
                       WellGroup("nsb", math.nan, f"NSB {v.nsb_drug}", v.replicates, extra)]
             groups += compound_groups(v, extra)

@@ -271,8 +271,16 @@ class ReuptakeInhibition(TargetDefaults, ReagentMeasures, Protocol):
                                  reason=f"cannot count {v.substrate!r}: no isotope in its name")
 
     # -- simulation and analysis ------------------------------------------------------------------
-    SIMULATED_SIGNAL = {"scintillation": (5000.0, 0.0, 0.0), "fluorescence endpoint": (20000.0, 1000.0, 150.0),
-                        "fluorescence kinetic": (400.0, 1000.0, 10.0)}
+    def analysis_inputs(self):
+        """The contract this plan hands its analysis, simulation and report: an
+        :class:`~protocol_kit.analysis.inputs.UptakeInputs` ([S] and Km in molar, the readout,
+        the uptake time in min), converted once from the validated parameters."""
+        from ..analysis.inputs import UptakeInputs
+
+        v = self.params
+        return UptakeInputs(substrate_conc=float(v.substrate_conc.to("M").magnitude),
+                            km=float(v.substrate_km.to("M").magnitude), readout=v.readout,
+                            uptake_min=float(v.uptake_time.to("min").magnitude))
 
     def simulate(self, seed: int | None = 0, **truth) -> pd.DataFrame:
         """Readings per well of this layout in the readout's shape: CPM (scintillation), RFU
@@ -284,24 +292,11 @@ class ReuptakeInhibition(TargetDefaults, ReagentMeasures, Protocol):
         ``blank`` [0 CPM, 1000 RFU], ``well_cv`` [0.06], ``read_sd`` [0 CPM, 150 RFU endpoint,
         10 RFU kinetic], ``tau_min`` [20, kinetic saturation]. See
         :mod:`protocol_kit.simulate.uptake`."""
-        from ..simulate.reference import reference_ki
-        from ..simulate.truth import resolve_truth
-        from ..simulate.uptake import simulate_uptake
+        from ..simulate.uptake import simulate_uptake_plan
 
         v = self.params
-        specific, blank, read_sd = self.SIMULATED_SIGNAL[v.readout]
-        ki_default = "1 M" if "ki" in truth else f"{reference_ki(v.compound, v.transporter)!r} M"
-        given_specific = float(truth.get("specific", specific))
-        t = resolve_truth(truth, {
-            "ki": (ki_default, "M", "the compound's Ki"), "km": (v.substrate_km, "M", "the substrate's Km"),
-            "specific": (specific, None, "specific uptake"), "nonspecific": (0.08 * given_specific, None, "nonspecific uptake"),
-            "blank": (blank, None, "blank signal"), "well_cv": (0.06, None, "well CV"),
-            "read_sd": (read_sd, None, "read noise SD"), "tau_min": (20.0, None, "saturation time (min)")})
-        return simulate_uptake(self.layout, readout=v.readout, ki=t["ki"],
-                               substrate_conc=float(v.substrate_conc.to("M").magnitude), km=t["km"],
-                               specific=t["specific"], nonspecific=t["nonspecific"], blank=t["blank"],
-                               well_cv=t["well_cv"], read_sd=t["read_sd"], tau_min=t["tau_min"],
-                               uptake_min=float(v.uptake_time.to("min").magnitude), seed=seed)
+        return simulate_uptake_plan(self.layout, self.analysis_inputs(), seed=seed, compound=v.compound,
+                                    transporter=v.transporter, truth=truth)
 
     def analyse(self, data: pd.DataFrame, *, read=None, wavelength=None, kinetic=None, rate_window=None,
                 weighting: str | None = "relative", bottom: float | None = None, exclude_wells=None,
@@ -337,10 +332,9 @@ class ReuptakeInhibition(TargetDefaults, ReagentMeasures, Protocol):
         if choice not in (None, "rate"):
             df, conversion = kinetic_endpoint(df, choice)
         rates = choice == "rate" or (choice is None and kinetic_readout)
-        result = analyse_uptake(df, substrate_conc=float(v.substrate_conc.to("M").magnitude),
-                                km=float(v.substrate_km.to("M").magnitude), kinetic=rates,
-                                rate_window=rate_window, compound=v.compound, transporter=v.transporter,
-                                readout=v.readout, weighting=weighting, bottom=bottom, conversion=conversion)
+        result = analyse_uptake(df, self.analysis_inputs(), kinetic=rates, rate_window=rate_window,
+                                compound=v.compound, transporter=v.transporter, weighting=weighting, bottom=bottom,
+                                conversion=conversion)
         if choice == "rate" and not kinetic_readout:
             start, end = result.rate_window_s
             result = dataclasses.replace(result, conversion=(
@@ -351,8 +345,7 @@ class ReuptakeInhibition(TargetDefaults, ReagentMeasures, Protocol):
     def _layout(self) -> pd.DataFrame:
         v = self.params
         plate = plate_format(v.plate_format)
-        S = float(v.substrate_conc.to("M").magnitude)
-        extra = (("substrate_conc", S),)
+        extra = (("substrate_conc", self.analysis_inputs().substrate_conc),)
         groups = [WellGroup("vehicle", 0.0, "V vehicle", v.control_replicates, extra),
                   WellGroup("positive", float("nan"), f"P {v.reference_inhibitor}", v.control_replicates, extra)]
         groups += compound_groups(v, extra)
