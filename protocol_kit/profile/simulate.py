@@ -63,7 +63,8 @@ def binding_plan(compound: str, target: str, ki_molar: float):
     if t not in SETUPS:
         raise ParameterError("targets", target, f"one of {', '.join(SETUPS)} (a radioligand / NSB pair is known)")
     s = SETUPS[t]
-    ic50 = ki_molar * cheng_prusoff_factor(to_molar(s.conc, field="radioligand_conc"), to_molar(s.kd, field="radioligand_kd"))
+    ic50 = ki_molar * cheng_prusoff_factor(to_molar(s.conc, field="radioligand_conc"),
+                                           to_molar(s.kd, field="radioligand_kd"))
     top = min(10.0 ** math.ceil(math.log10(ic50) + 2), MAX_TOP)
     stock = min(1e-2, 1000 * top)  # working solution 10x top; the first draw stays >= 1 uL
     # radioligand stock at most 1000 x [L] (supplied 12.5 uM, diluted): its draw stays >= 1 uL
