@@ -43,9 +43,8 @@ def cheng_prusoff_factor(conc, k):
 
     ``conc`` and ``k`` in one unit (molar floats, or numpy arrays, which broadcast); a float
     returns a float. ``k`` must be > 0 and ``conc`` >= 0 (checked by the inputs objects)."""
-    if isinstance(conc, np.ndarray) or isinstance(k, np.ndarray):
-        return 1.0 + np.asarray(conc, float) / np.asarray(k, float)
-    return 1.0 + float(conc) / float(k)
+    factor = 1.0 + np.asarray(conc, float) / np.asarray(k, float)
+    return float(factor) if factor.ndim == 0 else factor
 
 
 def _number(name: str, value, allowed: str, *, low: float = 0.0, low_open: bool = True,
