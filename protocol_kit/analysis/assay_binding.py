@@ -42,7 +42,7 @@ from .assay_curves import InhibitionResult, curve_fields, inhibition_curve
 from .assay_results import flag_replicates, molar_ci_text, replicate_stats
 from .controls import percent_of_control
 from .inputs import BindingInputs, CountingInputs
-from .plausible import FLAG as IMPLAUSIBLE, check_pair
+from .plausible import FLAG as IMPLAUSIBLE
 from .wells import check_window, normalise, plate_controls, prepare_wells, reading_column, relative_weights
 
 WINDOW_MIN, DEPLETION_MAX_PCT, CV_MAX_PCT = 2.0, 10.0, 20.0
@@ -134,7 +134,7 @@ def analyse_competition(frame: pd.DataFrame, setup: BindingInputs, *, compound: 
     for col in more.columns:
         stats[col] = more[col].to_numpy()
     flags, more_qc, window, depletion = binding_qc(df, controls, setup, ligand, stats)
-    units_said = check_pair(ligand, "radioligand_conc", setup.kd, "kd")  # refuses [L] and Kd in different units
+    units_said = list(setup.units_said)  # [L] and Kd both 1 mM or more (checked once, by the inputs)
     curve = inhibition_curve(curve_wells["fit_conc"], curve_wells["pct_specific"], ligand_conc=ligand, k=setup.kd,
                              weights=relative_weights(curve_wells, controls, "total", "nsb", weighting),
                              bottom=bottom)

@@ -110,6 +110,15 @@ def fit_ki(conc, response, *, radioligand_conc, kd, fixed=None, weights=None, ou
     said = check_pair(radioligand_conc, "radioligand_conc", kd, "kd")
     lig = _positive(radioligand_conc, "radioligand_conc", allow_zero=True)
     kdv = _positive(kd, "kd")
+    return fit_ki_molar(conc, response, radioligand_conc=lig, kd=kdv, fixed=fixed, weights=weights,
+                        outliers=outliers, sd=sd, said=tuple(said))
+
+
+def fit_ki_molar(conc, response, *, radioligand_conc: float, kd: float, fixed=None, weights=None, outliers=None,
+                 sd=None, said: tuple[str, ...] = ()) -> KiFit:
+    """:func:`fit_ki` for [L] and Kd that are already checked molar floats (an assay's inputs
+    contract, :mod:`.inputs`, validated them once); ``said``: unit sentences to add to ``messages``."""
+    lig, kdv = radioligand_conc, kd
     fx = check_fixed(fixed, ("bottom", "top"))
     res = fit_logistic(conc, response, fixed={**fx, "hill": -1.0}, weights=weights, outliers=outliers, sd=sd)
     factor = cheng_prusoff_factor(lig, kdv)

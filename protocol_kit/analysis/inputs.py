@@ -31,6 +31,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from .counts import added_cpm, counts_to_fmol
+from .plausible import check_pair
 
 REL_TOL = 1e-9  # a layout's [L] equal to the plan's: the same number up to float residue
 
@@ -105,6 +106,15 @@ class BindingInputs(CountingInputs):
         super().__post_init__()
         self._set("radioligand_conc", "a radioligand concentration [L] > 0 M")
         self._set("kd", "a radioligand Kd > 0 M")
+        # [L] and Kd in different units is refused; both 1 mM or more is said (flag implausible_units)
+        object.__setattr__(self, "_units_said", tuple(check_pair(self.radioligand_conc, "radioligand_conc",
+                                                                 self.kd, "kd")))
+
+    @property
+    def units_said(self) -> tuple[str, ...]:
+        """The sentences of :func:`.plausible.check_pair` when [L] and Kd are both 1 mM or more
+        (plain numbers in one non-molar unit, most likely): the analysis flags ``implausible_units``."""
+        return self._units_said
 
     @property
     def factor(self) -> float:

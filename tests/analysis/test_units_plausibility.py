@@ -137,9 +137,9 @@ def test_a_competition_analysis_with_nanomolar_concentrations_says_so_in_its_qc(
 def test_a_competition_analysis_refuses_a_kd_in_another_unit_than_the_ligand():
     p = pk.RadioligandBinding()
     setup = p.analysis_inputs()
-    bad = dataclasses.replace(setup, kd=1.5)  # a Kd typed in nM as a plain number: 1.5 M beside [L] 1.5e-9 M
+    # a Kd typed in nM as a plain number: 1.5 M beside [L] 1.5e-9 M; refused once, when the inputs are made
     with pytest.raises(ParameterError, match="^kd: 1.5 is read as 1.5 M"):
-        analyse_competition(_joined(p), bad)
+        dataclasses.replace(setup, kd=1.5)
 
 
 def test_the_flag_has_words_for_the_report():
