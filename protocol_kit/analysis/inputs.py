@@ -248,6 +248,13 @@ class MicrodialysisInputs:
                                            float(r["end_min"]), str(r["label"]))
                                   for r in frame.to_dict("records")), **kw)
 
+    def frame(self):
+        """The schedule as a frame (fraction, phase, start_min, end_min, label), as the
+        simulation (:func:`protocol_kit.simulate.microdialysis.simulate_hplc`) reads it."""
+        import pandas as pd
+
+        return pd.DataFrame([asdict(f) for f in self.schedule])
+
     @property
     def baseline_fractions(self) -> int:
         return sum(f.phase == PHASES[0] for f in self.schedule)

@@ -216,7 +216,7 @@ class Microdialysis(Protocol):
         :mod:`protocol_kit.simulate.microdialysis`): ``basal`` [0.5 nM], ``emax`` [300, peak %
         baseline], ``tmax`` [60 min], ``animal_cv`` [0.3], ``response_cv`` [0.2],
         ``fraction_cv`` [0.1], ``slope`` [1000 area/nM], ``intercept`` [5], ``area_cv``
-        [0.02], ``area_sd`` [5]."""
+        [0.02], ``area_sd`` [5]. The fractions are the plan's contract's (:meth:`analysis_inputs`)."""
         from ..simulate.microdialysis import simulate_hplc
         from ..simulate.truth import resolve_truth
 
@@ -227,7 +227,7 @@ class Microdialysis(Protocol):
             "response_cv": (0.2, None, "response CV"), "fraction_cv": (0.1, None, "fraction CV"),
             "slope": (1000.0, None, "peak area per nM"), "intercept": (5.0, None, "peak area at 0"),
             "area_cv": (0.02, None, "peak area CV"), "area_sd": (5.0, None, "peak area noise SD")})
-        return simulate_hplc(self.schedule, n_animals=v.n_animals, vehicle_animals=v.vehicle_animals,
+        return simulate_hplc(self.analysis_inputs().frame(), n_animals=v.n_animals, vehicle_animals=v.vehicle_animals,
                              drug_label=self.drug_group, seed=seed, **t)
 
     def analyse(self, data: pd.DataFrame, *, standards: pd.DataFrame | None = None, groups=None, exclude=None,
