@@ -234,6 +234,7 @@ def best_unit(q: pint.Quantity, candidates: Sequence[str]) -> pint.Quantity:
 
 
 MOLAR_UNITS = ("fM", "pM", "nM", "uM", "mM", "M")
+MOLAR_WRITTEN_OUT = (1e-18, 1e6)  # M: format_molar writes numbers out inside, with an exponent outside
 NBSP = "\u00a0"
 
 
@@ -247,7 +248,9 @@ def format_molar(molar: float, digits: int = 3) -> str:
 
     Edge cases, decided once (issue 16): below 1 pM in fM ("500 fM", not "0.5 pM": a reader
     compares mantissas of one unit); below 1 fM still in fM ("0.003 fM"); 1000 M or more in M
-    ("1500 M"); a negative value keeps its sign and takes the unit of its size ("-2.5 nM"), since
+    ("1500 M"); outside 1e-18 to 1e6 M (an IC50 extrapolated far beyond any data) in M with an
+    exponent ("7.37e+38 M"), the one place a number is not written out, since written out it
+    would run to dozens of digits; a negative value keeps its sign and takes the unit of its size ("-2.5 nM"), since
     hiding it would hide the error that made it; 0 is "0 M"; NaN and infinities are written out,
     "nan M", "inf M", "-inf M", never "" (a missing number must show, not vanish from a sentence;
     a report table prints a dash for one before calling this, :func:`protocol_kit.reports.numbers.molar`).
@@ -255,5 +258,7 @@ def format_molar(molar: float, digits: int = 3) -> str:
     x = float(molar)
     if not math.isfinite(x) or x == 0:
         return f"{x + 0.0:g}{NBSP}M"
+    if not MOLAR_WRITTEN_OUT[0] <= abs(x) < MOLAR_WRITTEN_OUT[1]:
+        return f"{x:.{digits}g}{NBSP}M"
     q = best_unit(Q_(round_sig(x, digits), "M"), MOLAR_UNITS)
     return f"{fmt_number(float(q.magnitude), digits)}{NBSP}{unit_text(q.units)}"

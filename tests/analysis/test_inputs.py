@@ -36,6 +36,10 @@ PACKAGE = Path(pk.__file__).parent
     (0.0, "0 M"), (-0.0, "0 M"),
     (-2.5e-9, "-2.5 nM"), (-5e-13, "-500 fM"),  # the sign kept, the unit of |x|
     (1500.0, "1500 M"),        # nothing above M, and no "1.5e+03"
+    (7.368821074029592e38, "7.37e+38 M"),  # an absurd extrapolation: 39 digits written out would be worse
+    (1e-21, "1e-21 M"),        # below 1e-18 M likewise (0.000001 fM)
+    (9.99e-19, "9.99e-19 M"), (1e-18, "0.001 fM"), (1e6, "1e+06 M"),  # the two edges: 1e-18 in, 1e6 out
+    (999999.0, "999999 M"),    # whole numbers are kept whole (fmt_number), not rounded to 1e+06
     (math.nan, "nan M"), (math.inf, "inf M"), (-math.inf, "-inf M"),  # shown, never ""
 ])
 def test_the_one_molar_formatter(molar, text):
