@@ -233,9 +233,32 @@ def best_unit(q: pint.Quantity, candidates: Sequence[str]) -> pint.Quantity:
     return q
 
 
+MOLAR_UNITS = ("fM", "pM", "nM", "uM", "mM", "M")
+MOLAR_WRITTEN_OUT = (1e-18, 1e6)  # M: format_molar writes numbers out inside, with an exponent outside
+NBSP = "\u00a0"
+
+
 def format_molar(molar: float, digits: int = 3) -> str:
-    """A molar float as short text in a readable unit ("10 µM", "56.5 pM"), by
-    :func:`format_quantity`, with a no-break space; "" for NaN."""
-    if not math.isfinite(molar):
-        return ""
-    return format_quantity(Q_(molar, "M"), digits).replace(" ", "\u00a0")
+    """A molar value as text, the one molar formatter of the package (reports, sheets, plate
+    labels, result summaries, fitted IC50 texts): ``digits`` significant figures rounded half-up
+    as by hand (:func:`round_sig`) *before* the unit is chosen, then the unit of fM, pM, nM, µM,
+    mM, M that puts the number in [1, 1000) (:func:`best_unit`), printed by :func:`fmt_number`
+    (never in scientific notation) with a no-break space, so a line never breaks between number
+    and unit: "10\u00a0µM", "56.5\u00a0pM", "1\u00a0µM" for 9.9996e-7.
+
+    Edge cases, decided once (issue 16): below 1 pM in fM ("500 fM", not "0.5 pM": a reader
+    compares mantissas of one unit); below 1 fM still in fM ("0.003 fM"); 1000 M or more in M
+    ("1500 M"); outside 1e-18 to 1e6 M (an IC50 extrapolated far beyond any data) in M with an
+    exponent ("7.37e+38 M"), the one place a number is not written out, since written out it
+    would run to dozens of digits; a negative value keeps its sign and takes the unit of its size ("-2.5 nM"), since
+    hiding it would hide the error that made it; 0 is "0 M"; NaN and infinities are written out,
+    "nan M", "inf M", "-inf M", never "" (a missing number must show, not vanish from a sentence;
+    a report table prints a dash for one before calling this, :func:`protocol_kit.reports.numbers.molar`).
+    """
+    x = float(molar)
+    if not math.isfinite(x) or x == 0:
+        return f"{x + 0.0:g}{NBSP}M"
+    if not MOLAR_WRITTEN_OUT[0] <= abs(x) < MOLAR_WRITTEN_OUT[1]:
+        return f"{x:.{digits}g}{NBSP}M"
+    q = best_unit(Q_(round_sig(x, digits), "M"), MOLAR_UNITS)
+    return f"{fmt_number(float(q.magnitude), digits)}{NBSP}{unit_text(q.units)}"

@@ -39,7 +39,7 @@ def test_to_molar_and_formatting():
     assert to_molar("1.5 nM") == pytest.approx(1.5e-9)
     assert format_molar(5.6452e-11) == "56.5\u00a0pM"
     assert format_quantity(parse_quantity("250 µL", "uL")) == "250 µL"
-    assert format_molar(float("nan")) == ""
+    assert format_molar(float("nan")) == "nan\u00a0M"  # a missing value shows, never vanishes
 
 
 @pytest.mark.parametrize("molar, text", [
@@ -47,7 +47,7 @@ def test_to_molar_and_formatting():
     (1e-6, "1\u00a0µM"), (1e-9, "1\u00a0nM"), (1e-12, "1\u00a0pM"), (1e-3, "1\u00a0mM"),
     (3e-7, "300\u00a0nM"), (1e-5 / 3 ** 11, "56.5\u00a0pM"),
     (9.9999e-7, "1\u00a0µM"),  # 999.99 nM rounds to 1000 nM at 3 digits: 1 µM
-    (5e-13, "0.5\u00a0pM"),  # below the smallest unit it stays in pM
+    (5e-13, "500\u00a0fM"),  # below 1 pM in fM
     (-2.5e-9, "-2.5\u00a0nM"),
 ])
 def test_format_molar_picks_the_unit_that_reads_naturally(molar, text):

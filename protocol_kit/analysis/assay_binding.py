@@ -4,7 +4,9 @@ Per plate, total binding TB and nonspecific binding NSB are the means of their w
 well's % specific binding is 100 (B - NSB) / (TB - NSB), and its specific binding in
 fmol/mg protein is counts_to_fmol(B - NSB) / mg protein per well (see :mod:`.counts`). The
 total-binding wells enter the fit at concentration 0 (no competitor); the curve is fitted as
-in :mod:`.assay_curves` (Cheng-Prusoff with [L] and Kd, and the direct Ki fit).
+in :mod:`.assay_curves` (Cheng-Prusoff with [L] and Kd, and the direct Ki fit). [L], Kd and the
+counting constants are the plan's, handed over as a :class:`.inputs.BindingInputs`; a layout
+whose ``radioligand_conc`` column is not that [L] in every well is refused.
 
 QC flags, each with a sentence in ``qc``:
 ``small_window`` (TB / NSB < 2, i.e. specific binding under half of total binding);
@@ -34,35 +36,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..errors import ParameterError
+from ..units import format_molar
 from .assay_curves import InhibitionResult, curve_fields, inhibition_curve
 from .assay_results import flag_replicates, molar_ci_text, replicate_stats
 from .controls import percent_of_control
-from .counts import added_cpm, counts_to_fmol
-from .flags import format_molar
-from .plausible import FLAG as IMPLAUSIBLE, check_pair
+from .inputs import BindingInputs, CountingInputs
+from .plausible import FLAG as IMPLAUSIBLE
 from .wells import check_window, normalise, plate_controls, prepare_wells, reading_column, relative_weights
 
 WINDOW_MIN, DEPLETION_MAX_PCT, CV_MAX_PCT = 2.0, 10.0, 20.0
-
-
-@dataclass(frozen=True)
-class BindingSetup:
-    """The plan values an analysis of counts needs (molar, litres, mg, Ci/mmol, fraction)."""
-
-    specific_activity: float
-    efficiency: float
-    protein_mg: float
-    well_volume_l: float
-    kd: float
-
-    @property
-    def fmol_per_mg_per_cpm(self) -> float:
-        """fmol/mg protein of one CPM: 1 / (efficiency x 2.22 SA x mg protein)."""
-        return counts_to_fmol(1.0, efficiency=self.efficiency, specific_activity=self.specific_activity) / self.protein_mg
-
-    def added_cpm(self, ligand_molar):
-        return added_cpm(ligand_molar, self.well_volume_l, efficiency=self.efficiency,
-                         specific_activity=self.specific_activity)
 
 
 def count_wells(frame: pd.DataFrame, roles: tuple[str, ...]) -> tuple[pd.DataFrame, list[str]]:
@@ -71,7 +54,7 @@ def count_wells(frame: pd.DataFrame, roles: tuple[str, ...]) -> tuple[pd.DataFra
     return prepare_wells(frame, value=col, roles=roles, counts=True, what="scintillation")
 
 
-def binding_qc(df: pd.DataFrame, controls: pd.DataFrame, setup: BindingSetup, ligand: float,
+def binding_qc(df: pd.DataFrame, controls: pd.DataFrame, setup: CountingInputs, ligand: float,
                stats: pd.DataFrame) -> tuple[list[str], list[str], float, float]:
     """Window, depletion and replicate CV checks: (flags, qc, TB/NSB, depletion %)."""
     flags, qc = [], []
@@ -108,6 +91,7 @@ class CompetitionResult(InhibitionResult):
     depletion_pct: float
     n_wells: int
     n_missing: int
+    inputs: BindingInputs
 
     main_table = "concentrations"
     headline = ("compound", "target", "ic50_text", "ic50_ci", "hill", "hill_ci", "ki", "ki_ci", "ki_direct",
@@ -123,13 +107,18 @@ class CompetitionResult(InhibitionResult):
                 f"depletion {self.depletion_pct:.1f}%; flags: {', '.join(self.flags) or 'none'}")
 
 
-def analyse_competition(frame: pd.DataFrame, setup: BindingSetup, *, compound: str = "", target: str = "",
+def analyse_competition(frame: pd.DataFrame, setup: BindingInputs, *, compound: str = "", target: str = "",
                         weighting: str | None = "relative", bottom: float | None = None) -> CompetitionResult:
     """Competition binding from a well frame joined to the layout (roles total, nsb, compound;
-    ``conc`` and ``radioligand_conc`` molar; counts in ``cpm`` or ``value``)."""
+    ``conc`` molar; counts in ``cpm`` or ``value``) with the plan's ``setup`` ([L], Kd, counting
+    constants). A ``radioligand_conc`` column (molar) must hold the plan's [L] in every well."""
+    if not isinstance(setup, BindingInputs):
+        raise ParameterError("setup", type(setup).__name__, "a BindingInputs (protocol.analysis_inputs())")
+    if "radioligand_conc" in frame.columns:
+        setup.check_layout(frame["radioligand_conc"])
     df, qc = count_wells(frame, ("total", "nsb"))
     n_missing = len(frame) - len(df)
-    ligand = float(np.unique(df["radioligand_conc"].astype(float))[0])
+    ligand = setup.radioligand_conc
     controls = plate_controls(df, "total", "nsb")
     check_window(controls, "total", "nsb")
     df = normalise(df, controls, "total", "nsb", "pct_specific", percent_of_control)
@@ -145,7 +134,7 @@ def analyse_competition(frame: pd.DataFrame, setup: BindingSetup, *, compound: s
     for col in more.columns:
         stats[col] = more[col].to_numpy()
     flags, more_qc, window, depletion = binding_qc(df, controls, setup, ligand, stats)
-    units_said = check_pair(ligand, "radioligand_conc", setup.kd, "kd")  # refuses [L] and Kd in different units
+    units_said = list(setup.units_said)  # [L] and Kd both 1 mM or more (checked once, by the inputs)
     curve = inhibition_curve(curve_wells["fit_conc"], curve_wells["pct_specific"], ligand_conc=ligand, k=setup.kd,
                              weights=relative_weights(curve_wells, controls, "total", "nsb", weighting),
                              bottom=bottom)
@@ -158,7 +147,7 @@ def analyse_competition(frame: pd.DataFrame, setup: BindingSetup, *, compound: s
     return CompetitionResult(
         flags=tuple(flags), qc=tuple(qc),
         tables={"concentrations": stats, "wells": df.drop(columns=["fit_conc"]), "controls": controls},
-        compound=compound, target=target, radioligand_conc=ligand, kd=setup.kd,
+        compound=compound, target=target, radioligand_conc=ligand, kd=setup.kd, inputs=setup,
         total_cpm=tb, nsb_cpm=nsb, window=window, specific_pct_of_total=100 * (tb - nsb) / tb,
         specific_fmol_per_mg=(tb - nsb) * setup.fmol_per_mg_per_cpm,
         depletion_pct=depletion, n_wells=len(df), n_missing=n_missing, **curve_fields(curve))

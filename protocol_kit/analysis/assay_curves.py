@@ -32,11 +32,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..units import Q_
 from .assay_results import AssayResult
-from .binding import KiFit, cheng_prusoff, fit_ki
+from .binding import KiFit, fit_ki_molar
 from .fitting import LogisticFit, fit_logistic
 from .flags import UNBOUNDED
+from .inputs import cheng_prusoff_factor
 from .plausible import FLAG as IMPLAUSIBLE
 
 HILL_BAND = (0.75, 4 / 3)
@@ -62,12 +62,12 @@ def inhibition_curve(conc, pct_of_control, *, ligand_conc: float, k: float, weig
     y = np.asarray(pct_of_control, float)
     fixed = None if bottom is None else {"bottom": bottom}
     fit = fit_logistic(conc, y, weights=weights, fixed=fixed)
-    # [L] and K are molar by this function's contract (the plan's values): passed as quantities, so
-    # fit_ki does not take a substrate of 1 mM or more (allowed for uptake) as a unit slip
-    ki_fit = fit_ki(conc, y, radioligand_conc=Q_(ligand_conc, "M"), kd=Q_(k, "M"), weights=weights, fixed=fixed)
-    factor = 1.0 + ligand_conc / k
+    # [L] and K are molar floats checked once by the assay's inputs contract (.inputs): no second
+    # unit check (a substrate of 1 mM or more, allowed for uptake, is no unit slip here)
+    ki_fit = fit_ki_molar(conc, y, radioligand_conc=ligand_conc, kd=k, weights=weights, fixed=fixed)
+    factor = cheng_prusoff_factor(ligand_conc, k)
     if math.isfinite(fit.ic50):
-        ki = float(cheng_prusoff(fit.ic50, ligand_conc, k))
+        ki = fit.ic50 / factor
         ki_ci = (fit.ic50_ci[0] / factor, fit.ic50_ci[1] / factor)
     else:
         ki, ki_ci = math.nan, (math.nan, math.nan)

@@ -77,7 +77,8 @@ class AssayResult:
             if f.name == "tables":
                 continue
             v = getattr(self, f.name)
-            out[f.name] = v.to_dict() if isinstance(v, (ResultBase, AssayResult)) else plain(v)
+            out[f.name] = v.to_dict() if isinstance(v, (ResultBase, AssayResult)) or hasattr(v, "to_dict") \
+                else plain(v)  # fits, nested results and the analysis inputs (:mod:`.inputs`) as dicts
         return out
 
     def to_dict(self) -> dict:
@@ -131,5 +132,5 @@ def ci_text(ci: tuple[float, float], fmt, *, log_scale: bool = False) -> str:
 
 def molar_ci_text(ci: tuple[float, float]) -> str:
     """:func:`ci_text` of an IC50 or Ki interval (molar, log scale)."""
-    from .flags import format_molar
+    from ..units import format_molar
     return ci_text(ci, format_molar, log_scale=True)

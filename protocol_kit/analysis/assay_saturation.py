@@ -32,11 +32,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisError
-from .assay_binding import CV_MAX_PCT, DEPLETION_MAX_PCT, WINDOW_MIN, BindingSetup, count_wells
+from ..errors import AnalysisError, ParameterError
+from ..units import format_molar
+from .assay_binding import CV_MAX_PCT, DEPLETION_MAX_PCT, WINDOW_MIN, count_wells
 from .assay_results import AssayResult, ci_text, flag_replicates, replicate_stats
 from .binding import SaturationFit, fit_saturation
-from .flags import format_molar
+from ._inputs import require_columns
+from .inputs import SaturationInputs
 from .wells import check_weighting
 
 
@@ -57,6 +59,7 @@ class SaturationResult(AssayResult):
     n_wells: int
     n_missing: int
     fit: SaturationFit
+    inputs: SaturationInputs
 
     main_table = "concentrations"
     headline = ("radioligand", "target", "kd", "kd_ci", "bmax", "bmax_ci", "depletion_pct", "window", "flags")
@@ -68,10 +71,15 @@ class SaturationResult(AssayResult):
                 f"{self.depletion_pct:.1f}%; flags: {', '.join(self.flags) or 'none'}")
 
 
-def analyse_saturation(frame: pd.DataFrame, setup: BindingSetup, *, radioligand: str = "", target: str = "",
+def analyse_saturation(frame: pd.DataFrame, setup: SaturationInputs, *, radioligand: str = "", target: str = "",
                        weighting: str | None = "relative") -> SaturationResult:
     """Saturation binding from a well frame joined to the layout (roles total and nsb, each
-    with ``radioligand_conc`` molar; counts in ``cpm`` or ``value``)."""
+    with ``radioligand_conc`` molar, one of the plan's series in ``setup``; counts in ``cpm`` or
+    ``value``). ``setup``: the plan's counting constants and [L] series."""
+    if not isinstance(setup, SaturationInputs):
+        raise ParameterError("setup", type(setup).__name__, "a SaturationInputs (protocol.analysis_inputs())")
+    require_columns(frame, ["radioligand_conc"], "data (join the counts to the plate layout)")
+    setup.check_layout(frame["radioligand_conc"])
     df, qc = count_wells(frame, ("total", "nsb"))
     n_missing = len(frame) - len(df)
     df["L"] = df["radioligand_conc"].astype(float)
@@ -122,4 +130,5 @@ def analyse_saturation(frame: pd.DataFrame, setup: BindingSetup, *, radioligand:
     return SaturationResult(
         flags=tuple(flags), qc=tuple(qc), tables={"concentrations": table, "wells": df, "replicates": stats},
         radioligand=radioligand, target=target, kd=fit.kd, kd_ci=fit.kd_ci, bmax=fit.bmax, bmax_ci=fit.bmax_ci,
-        ns=fit.ns, depletion_pct=depletion, window=window, n_wells=len(df), n_missing=n_missing, fit=fit)
+        ns=fit.ns, depletion_pct=depletion, window=window, n_wells=len(df), n_missing=n_missing, fit=fit,
+        inputs=setup)

@@ -9,11 +9,12 @@ import numpy as np
 import pint
 
 from ..errors import ParameterError
-from ..units import Q_, best_unit, parse_quantity, to_molar
+from ..units import Q_, best_unit, format_molar, parse_quantity, to_molar
 from ._inputs import as_concentrations, as_values, check_fixed, resolve_weights, same_length, weight_kind
 
 from .fitting import fit_logistic
-from .flags import UNBOUNDED, format_molar, unbounded_message
+from .flags import UNBOUNDED, unbounded_message
+from .inputs import cheng_prusoff_factor
 from .lsq import evaluate, least_squares_fit, t_interval
 from .plausible import FLAG as IMPLAUSIBLE
 from .plausible import IC50_RANGE, LIGAND_MAX, TYPICAL_LIGAND, check_pair, is_plain, likely_unit, top_concentration
@@ -45,8 +46,7 @@ def cheng_prusoff(ic50, conc, kd):
     check_pair(conc, "conc", kd, "kd")
     _check_ic50(ic50, conc, kd)
     ic = _positive(ic50, "ic50")
-    ratio = _positive(conc, "conc", allow_zero=True) / _positive(kd, "kd")
-    ki = ic / (1.0 + ratio)
+    ki = ic / cheng_prusoff_factor(_positive(conc, "conc", allow_zero=True), _positive(kd, "kd"))
     if isinstance(ic50, (pint.Quantity, str)):
         unit = parse_quantity(ic50, "M", field="ic50").units if isinstance(ic50, str) else ic50.units
         return Q_(ki, "M").to(unit) if unit != Q_(1, "M").units else best_unit(Q_(ki, "M"), ["pM", "nM", "uM", "mM", "M"])
@@ -110,9 +110,19 @@ def fit_ki(conc, response, *, radioligand_conc, kd, fixed=None, weights=None, ou
     said = check_pair(radioligand_conc, "radioligand_conc", kd, "kd")
     lig = _positive(radioligand_conc, "radioligand_conc", allow_zero=True)
     kdv = _positive(kd, "kd")
+    return fit_ki_molar(conc, response, radioligand_conc=lig, kd=kdv, fixed=fixed, weights=weights,
+                        outliers=outliers, sd=sd, said=tuple(said))
+
+
+def fit_ki_molar(conc, response, *, radioligand_conc: float, kd: float, fixed=None, weights=None, outliers=None,
+                 sd=None, said: tuple[str, ...] = ()) -> KiFit:
+    """:func:`fit_ki` for [L] and Kd that are already checked molar floats (an assay's inputs
+    contract, :mod:`.inputs`, validated them once); ``said``: unit sentences to add to ``messages``."""
+    lig, kdv = radioligand_conc, kd
     fx = check_fixed(fixed, ("bottom", "top"))
     res = fit_logistic(conc, response, fixed={**fx, "hill": -1.0}, weights=weights, outliers=outliers, sd=sd)
-    shift = math.log10(1.0 + lig / kdv)
+    factor = cheng_prusoff_factor(lig, kdv)
+    shift = math.log10(factor)
     log_ki = res.log_ic50 - shift
     ci = tuple(v - shift for v in res.log_ic50_ci)
     prof = tuple(v - shift for v in res.log_ic50_ci_profile)
@@ -121,7 +131,7 @@ def fit_ki(conc, response, *, radioligand_conc, kd, fixed=None, weights=None, ou
     ci_ki = prof if said_ci else ci  # the headline CI: see fit_logistic
     if res.qualifier in (">", "<"):
         bound = res.conc_range[1] if res.qualifier == ">" else res.conc_range[0]
-        text = f"{res.qualifier} {format_molar(bound / (1.0 + lig / kdv))}"
+        text = f"{res.qualifier} {format_molar(bound / factor)}"
     elif incomplete:
         text = res.ic50_text
     else:

@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from ..units import NBSP, format_molar  # the one molar formatter; format_molar_many is its fast form
 from .engine import BOTTOM, HILL, LOG_IC50, TOP, t_quantile
 
 SHALLOW, STEEP = 0.5, 2.0
@@ -34,17 +35,6 @@ EFFECT_SD = 3.0  # a span under 3 residual SDs is no clear effect
 STEP_WIDTH = math.log10(81.0)  # decades from 10% to 90% of the span at |Hill| = 1
 PLATEAU_SE_LIMIT = 0.5  # SE of a plateau, as a fraction of |Top - Bottom|, above which it is undefined
 _UNITS = ((1.0, "M"), (1e-3, "mM"), (1e-6, "µM"), (1e-9, "nM"), (1e-12, "pM"), (1e-15, "fM"))
-
-
-def format_molar(value: float) -> str:
-    """A molar concentration with 3 significant digits in the unit that gives 1 <= v < 1000."""
-    if not math.isfinite(value) or value <= 0:
-        return f"{value:g} M"
-    value = float(f"{value:.3g}")  # round first: 9.9996e-7 M is "1 µM", not "1e+03 nM"
-    for scale, name in _UNITS:
-        if value >= scale:
-            return f"{value / scale:.3g} {name}"
-    return f"{value:.3g} M"
 
 
 _TABLE: list = []
@@ -55,7 +45,7 @@ def _molar_table() -> np.ndarray:
     index ((e * 900 + m - 100) * n_units + unit) for m x 10^(e - 2), e = 0, 1, 2."""
     if not _TABLE:
         mant = [f"{m * 10.0 ** (e - 2):.3g}" for e in range(3) for m in range(100, 1000)]
-        _TABLE.append(np.array([f"{t} {n}" for t in mant for _, n in _UNITS], dtype=object))
+        _TABLE.append(np.array([f"{t}{NBSP}{n}" for t in mant for _, n in _UNITS], dtype=object))
     return _TABLE[0]
 
 
@@ -63,7 +53,7 @@ def format_molar_many(values) -> np.ndarray:
     """:func:`format_molar` of many values at once (an object array of the same strings): the
     unit and the rounded 3-digit mantissa are found with numpy and the text looked up in a table;
     values whose rounding is not clear-cut (within 1e-6 of a half) or that round up to 1000 in
-    their unit (the next unit up, or "1e+03 M") go through format_molar."""
+    their unit (the next unit up, or 1000 M) go through format_molar."""
     v = np.asarray(values, float)
     out = np.empty(v.size, dtype=object)
     scales = np.array([u for u, _ in _UNITS])

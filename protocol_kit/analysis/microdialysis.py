@@ -32,6 +32,7 @@ import pandas as pd
 from ..errors import AnalysisError, ParameterError, UnknownNameError
 from ..units import fmt_number
 from .assay_results import AssayResult
+from .inputs import MicrodialysisInputs
 from .anova_result import ss_type_name
 from .stats import AnovaResult, mixed_model, rm_anova
 from .stdcurve import StandardCurve, standard_curve
@@ -53,6 +54,7 @@ class MicrodialysisResult(AssayResult):
     excluded: tuple[tuple[str, str], ...]
     curve: StandardCurve | None
     anova: AnovaResult | None
+    inputs: MicrodialysisInputs
 
     main_table = "timecourse"
     headline = ("analyte", "unit", "n_animals", "n_included", "excluded", "auc_window", "recovery", "flags")
@@ -70,6 +72,20 @@ class MicrodialysisResult(AssayResult):
             lines.append("excluded: " + "; ".join(f"{a} ({why})" for a, why in self.excluded))
         lines.append(f"flags: {', '.join(self.flags) or 'none'}")
         return "\n".join(lines)
+
+
+def _check_schedule(samples: pd.DataFrame, setup: MicrodialysisInputs) -> None:
+    """Every sample's fraction is one of the plan's, with the plan's phase, start and end."""
+    plan = {f.fraction: f for f in setup.schedule}
+    seen = samples[["fraction", "phase", "start_min", "end_min"]].drop_duplicates()
+    for r in seen.to_dict("records"):
+        f = plan.get(int(r["fraction"])) if pd.notna(r["fraction"]) else None
+        if f is None:
+            raise ParameterError("fraction", r["fraction"], f"a fraction of the plan's schedule, 1-{len(plan)}")
+        if (r["phase"], float(r["start_min"]), float(r["end_min"])) != (f.phase, f.start_min, f.end_min):
+            raise ParameterError(f"fraction {f.fraction}", f"{r['phase']} {r['start_min']}-{r['end_min']} min",
+                                 f"the plan's {f.phase} {f.start_min:g}-{f.end_min:g} min",
+                                 reason="of the data differs from the plan's schedule")
 
 
 def _sem(x: pd.Series) -> float:
@@ -130,23 +146,29 @@ def _animal_groups(samples: pd.DataFrame, groups: Mapping | None) -> pd.Series:
     return samples["group"].astype(str)
 
 
-def analyse_microdialysis(samples: pd.DataFrame, standards: pd.DataFrame | None = None, *, analyte: str = "",
-                          unit: str = "nM", weighting=None, recovery: float | None = None,
-                          groups: Mapping | None = None, exclude: Mapping | None = None,
-                          auc_window: tuple[float, float] | None = None, control_group: str | None = None,
+def analyse_microdialysis(samples: pd.DataFrame, standards: pd.DataFrame | None = None,
+                          setup: MicrodialysisInputs | None = None, *, weighting=None,
+                          recovery: float | None = None, groups: Mapping | None = None,
+                          exclude: Mapping | None = None, auc_window: tuple[float, float] | None = None,
                           ss_type: str = "III") -> MicrodialysisResult:
     """See the module docstring. ``samples``: one row per animal and fraction, joined to the
     schedule (``animal``, ``fraction``, ``phase``, ``start_min``, ``end_min``, and
-    ``peak_area`` or ``concentration``; ``group`` unless ``groups`` maps animal -> group).
-    ``standards``: ``standard_conc`` (in ``unit``) and ``peak_area``. ``exclude``: animal ->
-    reason. ``recovery``: in vitro probe recovery as a fraction (0, 1]. ``control_group``
-    is listed first. ``ss_type``: the ANOVA's sums of squares, 'III' (default) or 'I'."""
+    ``peak_area`` or ``concentration``; ``group`` unless ``groups`` maps animal -> group); each
+    fraction's phase and times must be the plan's (``setup.schedule``).
+    ``standards``: ``standard_conc`` (in ``setup.unit``) and ``peak_area``. ``setup``: the plan's
+    analyte, unit, control group (listed first) and schedule. ``exclude``: animal ->
+    reason. ``recovery``: in vitro probe recovery as a fraction (0, 1]. ``ss_type``: the
+    ANOVA's sums of squares, 'III' (default) or 'I'."""
+    if not isinstance(setup, MicrodialysisInputs):
+        raise ParameterError("setup", type(setup).__name__, "a MicrodialysisInputs (protocol.analysis_inputs())")
+    analyte, unit, control_group = setup.analyte, setup.unit, setup.control_group
     ss_type = ss_type_name(ss_type)
     flags: list[str] = []
     qc: list[str] = []
     for col in ("animal", "fraction", "phase", "start_min", "end_min"):
         if col not in samples.columns:
             raise AnalysisError(f"data: no {col!r} column; join the samples to the fraction schedule")
+    _check_schedule(samples, setup)
     df = samples.copy()
     df["animal"] = df["animal"].astype(str)
     df["group"] = _animal_groups(df, groups)
@@ -246,4 +268,5 @@ def analyse_microdialysis(samples: pd.DataFrame, standards: pd.DataFrame | None 
         flags=tuple(dict.fromkeys(flags)), qc=tuple(qc),
         tables={"timecourse": tc, "samples": inc, "animals": per_animal, "groups": summary},
         analyte=analyte, unit=unit, recovery=None if recovery is None else float(recovery), auc_window=window,
-        n_animals=len(animals), n_included=len(animals) - len(excluded), excluded=excluded, curve=curve, anova=anova)
+        n_animals=len(animals), n_included=len(animals) - len(excluded), excluded=excluded, curve=curve, anova=anova,
+        inputs=setup)

@@ -34,10 +34,11 @@ import pandas as pd
 from scipy.stats import linregress
 
 from ..errors import AnalysisError, ParameterError
+from ..units import format_molar
 from .assay_curves import InhibitionResult, curve_fields, inhibition_curve
 from .assay_results import flag_replicates, molar_ci_text, replicate_stats
 from .controls import CONSTANT, constant_wells, percent_inhibition, signal_to_background, z_prime
-from .flags import format_molar
+from .inputs import UptakeInputs
 from .wells import check_window, normalise, plate_controls, prepare_wells, reading_column, relative_weights
 
 Z_MIN, SB_MIN, CV_MAX_PCT, LINEAR_TOLERANCE = 0.5, 2.0, 20.0, 0.10
@@ -167,6 +168,7 @@ class UptakeResult(InhibitionResult):
     rate_window_s: tuple[float, float] | None
     n_wells: int
     n_missing: int
+    inputs: UptakeInputs
     conversion: str = ""  # how a kinetic read was made one value per well when the user asked
 
     main_table = "concentrations"
@@ -201,14 +203,17 @@ def plate_quality(df: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def analyse_uptake(frame: pd.DataFrame, *, substrate_conc: float, km: float, kinetic: bool = False,
-                   rate_window=None, compound: str = "", transporter: str = "", readout: str = "",
+def analyse_uptake(frame: pd.DataFrame, setup: UptakeInputs, *, kinetic: bool = False,
+                   rate_window=None, compound: str = "", transporter: str = "",
                    weighting: str | None = "relative", bottom: float | None = None,
                    conversion: str = "") -> UptakeResult:
     """Uptake inhibition from a frame joined to the layout (roles vehicle, positive, compound,
     blank; ``conc`` molar; readings in ``cpm``, else ``value``; kinetic: one row per read with
-    ``time_s``). ``substrate_conc`` and ``km`` molar. ``conversion``: a sentence, shown in the
-    result, saying how a kinetic read was made one value per well at the user's request."""
+    ``time_s``). ``setup``: the plan's [S], Km (molar) and readout. ``conversion``: a sentence,
+    shown in the result, saying how a kinetic read was made one value per well at the user's request."""
+    if not isinstance(setup, UptakeInputs):
+        raise ParameterError("setup", type(setup).__name__, "an UptakeInputs (protocol.analysis_inputs())")
+    substrate_conc, km, readout = setup.substrate_conc, setup.km, setup.readout
     if rate_window is not None and not kinetic:
         raise ParameterError("rate_window", rate_window, "None for endpoint data",
                              reason="applies to the initial rate of a kinetic read, and this analysis has none")
@@ -252,6 +257,6 @@ def analyse_uptake(frame: pd.DataFrame, *, substrate_conc: float, km: float, kin
     return UptakeResult(
         flags=tuple(flags), qc=tuple(qcs + qc), tables={"concentrations": stats, "wells": df, "plates": plates},
         compound=compound, transporter=transporter, readout=readout, substrate_conc=substrate_conc, km=km,
-        z_prime=zp,
+        inputs=setup, z_prime=zp,
         signal_to_background=sb, rate_window_s=window, n_wells=len(df), n_missing=n_missing,
         conversion=conversion, **curve_fields(curve))

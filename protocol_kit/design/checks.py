@@ -161,16 +161,17 @@ def check_bracketing(design: Design, e: ExpectedIC50, margin: float) -> list[Des
 # -- 2 -------------------------------------------------------------------------------------------
 def check_ligand_vs_kd(design: Design, band: tuple[float, float]) -> list[DesignWarning]:
     """Check 2 (competition): [L]/Kd inside ``band``."""
-    ratio = float((design.conc / design.k).to("").magnitude)
+    factor = design.factor  # 1 + [L]/Kd
+    ratio = design.inputs.radioligand_conc / design.inputs.kd
     low, high = band
     if low * (1 - _TOL) <= ratio <= high * (1 + _TOL):
         return []
-    occupancy = ratio / (1 + ratio)
+    occupancy = ratio / factor
     if ratio < low:
         why = (f"only {occupancy:.0%} of the sites bind radioligand, a small specific window over "
                "nonspecific binding; use [L] near Kd")
     else:
-        why = (f"{occupancy:.0%} of the sites are occupied and the IC50 rises {1 + ratio:.3g}-fold over Ki "
+        why = (f"{occupancy:.0%} of the sites are occupied and the IC50 rises {factor:.3g}-fold over Ki "
                "(1 + [L]/Kd), wasting radioligand and compressing the curve; use [L] <= Kd")
     msg = (f"Radioligand [L] {format_quantity(design.conc)} is {ratio:.3g} x its Kd ({format_quantity(design.k)}), "
            f"outside {low:g}-{high:g} x Kd: {why} (radioligand_conc).")

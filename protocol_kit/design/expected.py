@@ -7,6 +7,9 @@ Ki = IC50 / (1 + [L]/Kd), as both seed documents state it. Inverted, the IC50 to
     IC50 = Ki x (1 + [L]/Kd)       (binding)
     IC50 = Ki x (1 + [S]/Km)       (uptake, substrate [S] with Michaelis constant Km)
 
+The factor is :func:`protocol_kit.analysis.inputs.cheng_prusoff_factor` of the plan's contract
+(:attr:`.plan.Design.factor`), the one the analysis divides the fitted IC50 by.
+
 Ki is the user's (``ki=`` or the protocol's ``expected_ki``) or the reference library's for the
 compound at the target: its point value if one is given, else the geometric mean of its range
 (:attr:`KiRecord.estimate`). A bound (">10000 nM") gives only a bound on the IC50. The reference
@@ -18,8 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import pint
-
+from ..analysis.inputs import cheng_prusoff_factor  # noqa: F401  (design.cheng_prusoff_factor: the one)
 from ..errors import ParameterError
 from ..reference import KiRecord, Library, library as current_library
 from ..units import format_molar, parse_quantity
@@ -53,17 +55,12 @@ class ExpectedIC50:
         return self.ki_high * self.factor
 
 
-def cheng_prusoff_factor(conc: pint.Quantity, k: pint.Quantity) -> float:
-    """1 + [L]/Kd (or 1 + [S]/Km)."""
-    return 1.0 + float((conc / k).to("").magnitude)
-
-
 def expected_ic50(design: Design, ki=None, *, library: Library | None = None) -> ExpectedIC50 | None:
     """The expected IC50 for ``design``; None when there is no Ki to work from (no compound, or
     no reference value for this compound at this target). ``ki``: a concentration ("5 nM", a
     number in nM, a pint quantity) or a :class:`KiRecord`. An ambiguous reference (several
     species, none chosen) raises ParameterError."""
-    factor = cheng_prusoff_factor(design.conc, design.k)
+    factor = design.factor
     if ki is None and not design.compound:
         return None
     if ki is None:

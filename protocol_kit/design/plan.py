@@ -13,19 +13,40 @@ from typing import Any
 
 import pint
 
+from ..analysis.inputs import BindingInputs, SaturationInputs, UptakeInputs
+from ..units import Q_
+
 
 @dataclass(frozen=True)
 class Design:
-    """One planned assay: kind, names, the tested series (molar, ascending) and the fixed
-    concentration with its constant ([L] and Kd, or [S] and Km)."""
+    """One planned assay: kind, names, the tested series (molar, ascending) and the plan's
+    contract ``inputs`` (:mod:`protocol_kit.analysis.inputs`: [L] and Kd, or [S] and Km, as the
+    analysis reads them)."""
 
     kind: str  # "competition", "saturation" or "uptake"
     compound: str | None
     target: str
     tested: tuple[float, ...]  # compound (competition, uptake) or radioligand (saturation) concentrations
-    conc: pint.Quantity  # [L] or [S]
-    k: pint.Quantity  # Kd or Km
+    inputs: BindingInputs | SaturationInputs | UptakeInputs
     params: Any  # the protocol's validated values
+
+    @property
+    def conc(self) -> pint.Quantity | None:
+        """[L] or [S] (None in saturation mode, where [L] is the tested series)."""
+        i = self.inputs
+        if isinstance(i, SaturationInputs):
+            return None
+        return Q_(i.substrate_conc if isinstance(i, UptakeInputs) else i.radioligand_conc, "M")
+
+    @property
+    def k(self) -> pint.Quantity:
+        """Kd or Km."""
+        return Q_(self.inputs.km if isinstance(self.inputs, UptakeInputs) else self.inputs.kd, "M")
+
+    @property
+    def factor(self) -> float:
+        """The Cheng-Prusoff factor 1 + [L]/Kd or 1 + [S]/Km (the inputs', one function)."""
+        return self.inputs.factor
 
     @property
     def conc_name(self) -> str:
@@ -37,23 +58,19 @@ class Design:
 
 
 def read_design(protocol) -> Design | None:
-    """The design of ``protocol``, or None when it has no series to check."""
+    """The design of ``protocol``, or None when it has no series to check (a protocol whose
+    ``analysis_inputs()`` is not a binding or uptake contract, e.g. microdialysis)."""
+    make = getattr(protocol, "analysis_inputs", None)
+    inputs = make() if make is not None else None
     v = protocol.params
-    if _has(v, "radioligand_kd", "radioligand_conc", "target"):
-        kind = "saturation" if getattr(v, "mode", "competition") == "saturation" else "competition"
-        conc, k, target = v.radioligand_conc, v.radioligand_kd, v.target
-    elif _has(v, "substrate_km", "substrate_conc", "transporter"):
-        kind, conc, k, target = "uptake", v.substrate_conc, v.substrate_km, v.transporter
-    else:
-        return None
-    if kind == "saturation":
-        tested = tuple(sorted(protocol.ligand_concentrations()))
-    else:
+    if isinstance(inputs, SaturationInputs):
+        kind, target = "saturation", v.target
+        tested = tuple(sorted(inputs.ligand_concs))
+    elif isinstance(inputs, (BindingInputs, UptakeInputs)):
+        kind, target = ("uptake", v.transporter) if isinstance(inputs, UptakeInputs) else ("competition", v.target)
         layout = protocol.layout
         tested = tuple(sorted(float(c) for c in layout.loc[layout["role"] == "compound", "conc"].unique()))
+    else:
+        return None
     return Design(kind=kind, compound=getattr(v, "compound", None), target=target, tested=tested,
-                  conc=conc, k=k, params=v)
-
-
-def _has(values: Any, *names: str) -> bool:
-    return all(getattr(values, n, None) is not None for n in names)
+                  inputs=inputs, params=v)

@@ -22,7 +22,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..design.expected import cheng_prusoff_factor
+from ..analysis.inputs import cheng_prusoff_factor
 from ..errors import ParameterError
 from ..records.run import Run
 from ..records.store import Store, as_store
@@ -31,22 +31,24 @@ from ..units import parse_quantity, to_molar
 
 
 @dataclass(frozen=True)
-class BindingSetup:
+class ProfileTarget:
+    """The radioligand, its Kd and [L] (texts with units) and the NSB drug a profile plan uses at one target."""
+
     radioligand: str
     kd: str
     conc: str
     nsb_drug: str
 
 
-SETUPS: dict[str, BindingSetup] = {
-    "SERT": BindingSetup("[3H]citalopram", "1.5 nM", "1.5 nM", "fluoxetine"),
-    "NET": BindingSetup("[3H]nisoxetine", "0.8 nM", "0.8 nM", "desipramine"),
+SETUPS: dict[str, ProfileTarget] = {
+    "SERT": ProfileTarget("[3H]citalopram", "1.5 nM", "1.5 nM", "fluoxetine"),
+    "NET": ProfileTarget("[3H]nisoxetine", "0.8 nM", "0.8 nM", "desipramine"),
     # [L] at 0.4 Kd keeps the simulated total/NSB window above 2 at DAT
-    "DAT": BindingSetup("[3H]WIN 35,428", "5 nM", "2 nM", "GBR 12909"),
-    "H1": BindingSetup("[3H]pyrilamine", "1 nM", "1 nM", "mianserin"),
-    "muscarinic": BindingSetup("[3H]QNB", "0.05 nM", "0.05 nM", "atropine"),
-    "alpha-1": BindingSetup("[3H]prazosin", "0.2 nM", "0.2 nM", "phentolamine"),
-    "sigma-1": BindingSetup("[3H](+)-pentazocine", "3 nM", "3 nM", "haloperidol"),
+    "DAT": ProfileTarget("[3H]WIN 35,428", "5 nM", "2 nM", "GBR 12909"),
+    "H1": ProfileTarget("[3H]pyrilamine", "1 nM", "1 nM", "mianserin"),
+    "muscarinic": ProfileTarget("[3H]QNB", "0.05 nM", "0.05 nM", "atropine"),
+    "alpha-1": ProfileTarget("[3H]prazosin", "0.2 nM", "0.2 nM", "phentolamine"),
+    "sigma-1": ProfileTarget("[3H](+)-pentazocine", "3 nM", "3 nM", "haloperidol"),
 }
 OPERATOR = "protocol_kit simulation"
 MAX_TOP = 1e-4  # M: 100 uM, about the highest a compound stays in solution in most assays
@@ -61,7 +63,8 @@ def binding_plan(compound: str, target: str, ki_molar: float):
     if t not in SETUPS:
         raise ParameterError("targets", target, f"one of {', '.join(SETUPS)} (a radioligand / NSB pair is known)")
     s = SETUPS[t]
-    ic50 = ki_molar * cheng_prusoff_factor(parse_quantity(s.conc, "M"), parse_quantity(s.kd, "M"))
+    ic50 = ki_molar * cheng_prusoff_factor(to_molar(s.conc, field="radioligand_conc"),
+                                           to_molar(s.kd, field="radioligand_kd"))
     top = min(10.0 ** math.ceil(math.log10(ic50) + 2), MAX_TOP)
     stock = min(1e-2, 1000 * top)  # working solution 10x top; the first draw stays >= 1 uL
     # radioligand stock at most 1000 x [L] (supplied 12.5 uM, diluted): its draw stays >= 1 uL

@@ -199,6 +199,14 @@ class Microdialysis(Protocol):
         """The drug group's label in simulated data and results, e.g. 'sertraline 10 mg/kg'."""
         return f"{self.params.drug} {format_quantity(self.params.dose)}"
 
+    def analysis_inputs(self):
+        """The contract this plan hands its analysis and report: a
+        :class:`~protocol_kit.analysis.inputs.MicrodialysisInputs` (analyte, standards in nM,
+        the vehicle group listed first, and this plan's fraction schedule)."""
+        from ..analysis.inputs import MicrodialysisInputs
+
+        return MicrodialysisInputs.from_frame(self.params.analyte, self.schedule, unit="nM", control_group="vehicle")
+
     def simulate(self, seed: int | None = 0, **truth) -> pd.DataFrame:
         """HPLC-ECD results for this schedule: duplicate standards (0.05-5 nM) and one peak
         area per animal and fraction; the first n_animals - vehicle_animals animals get the
@@ -208,7 +216,7 @@ class Microdialysis(Protocol):
         :mod:`protocol_kit.simulate.microdialysis`): ``basal`` [0.5 nM], ``emax`` [300, peak %
         baseline], ``tmax`` [60 min], ``animal_cv`` [0.3], ``response_cv`` [0.2],
         ``fraction_cv`` [0.1], ``slope`` [1000 area/nM], ``intercept`` [5], ``area_cv``
-        [0.02], ``area_sd`` [5]."""
+        [0.02], ``area_sd`` [5]. The fractions are the plan's contract's (:meth:`analysis_inputs`)."""
         from ..simulate.microdialysis import simulate_hplc
         from ..simulate.truth import resolve_truth
 
@@ -219,7 +227,7 @@ class Microdialysis(Protocol):
             "response_cv": (0.2, None, "response CV"), "fraction_cv": (0.1, None, "fraction CV"),
             "slope": (1000.0, None, "peak area per nM"), "intercept": (5.0, None, "peak area at 0"),
             "area_cv": (0.02, None, "peak area CV"), "area_sd": (5.0, None, "peak area noise SD")})
-        return simulate_hplc(self.schedule, n_animals=v.n_animals, vehicle_animals=v.vehicle_animals,
+        return simulate_hplc(self.analysis_inputs().frame(), n_animals=v.n_animals, vehicle_animals=v.vehicle_animals,
                              drug_label=self.drug_group, seed=seed, **t)
 
     def analyse(self, data: pd.DataFrame, *, standards: pd.DataFrame | None = None, groups=None, exclude=None,
@@ -248,25 +256,16 @@ class Microdialysis(Protocol):
             from ..io import join_layout
 
             data = join_layout(data, self._plan_frame, missing="ignore", extra_wells=extra_wells)
-        return analyse_microdialysis(data, standards, analyte=self.params.analyte, unit="nM",
-                                     weighting=weighting, recovery=recovery, groups=groups, exclude=exclude,
-                                     auc_window=auc_window, control_group="vehicle", ss_type=ss_type)
+        return analyse_microdialysis(data, standards, self.analysis_inputs(), weighting=weighting, recovery=recovery,
+                                     groups=groups, exclude=exclude, auc_window=auc_window, ss_type=ss_type)
 
     # -- the plan -------------------------------------------------------------------------------
     def _schedule(self) -> pd.DataFrame:
+        from ..analysis.inputs import fraction_schedule
+
         v = self.params
-        step = float(v.fraction_interval.to("min").magnitude)
-        b = v.baseline_fractions
-        rows = []
-        for i in range(b + self.post_dose_fractions):
-            start = (i - b) * step
-            phase = "baseline" if i < b else "post-dose"
-            rows.append({
-                "fraction": i + 1, "phase": phase, "start_min": start, "end_min": start + step,
-                "volume_uL": float(self.fraction_volume.magnitude),
-                "label": f"F{i + 1:02d}",
-            })
-        return pd.DataFrame(rows)
+        return fraction_schedule(v.baseline_fractions, self.post_dose_fractions,
+                                 float(v.fraction_interval.to("min").magnitude), float(self.fraction_volume.magnitude))
 
     def _reagents(self) -> list[dict]:
         v = self.params

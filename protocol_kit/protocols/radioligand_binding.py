@@ -13,35 +13,23 @@ import pandas as pd
 from ..core.params import Parameter
 from ..core.plates import WellGroup, build_layout, plate_format
 from ..core.protocol import Protocol, register
-from ..core.reagents import BufferRecipe, Component, Measure, SerialDilution, intermediate_dilution_fix, reagent_row
-from ..core.steps import CHEMICAL, ICE_COLD, RADIOACTIVE, TIMING_CRITICAL, Addition, Step
+from ..core.reagents import SerialDilution
+from ..core.steps import Addition, Step
 from ..errors import ParameterError
 from ..reference.systems import systems
-from ..units import Q_, format_quantity, fmt_number
+from ..units import format_quantity
 from .common import (
-    ReagentMeasures,
-    activity_row, compound_groups, compound_parameters, compound_series, compound_series_step, dilution_rows,
-    dilution_series, fmt_conc, isotope_of, plate_parameters, scaled, solvent_diluent_name, solvent_diluent_row,
-    working_solution_row, working_solution_step,
+    ReagentMeasures, compound_groups, compound_parameters, dilution_series, fmt_conc, isotope_of, plate_parameters,
+    solvent_diluent_name,
 )
 from .defaults import SystemChoice, TargetDefaults, quantity_text
+from .radioligand_sheet import BINDING_BUFFER, binding_checklist, binding_reagents
 
 TARGETS = ("SERT", "NET", "DAT", "sigma-1", "H1", "muscarinic", "alpha-1")
 RADIOLIGANDS = ("[3H]citalopram", "[3H]nisoxetine", "[3H]WIN 35,428", "[3H]pyrilamine", "[3H]QNB",
                 "[3H]NMS", "[3H]prazosin", "[3H](+)-pentazocine")
 NSB_DRUGS = ("fluoxetine", "paroxetine", "desipramine", "GBR 12909", "mianserin", "atropine",
              "phentolamine", "haloperidol")
-
-# Molar masses (g/mol) from standard atomic weights, as in DOMAIN.md.
-BINDING_BUFFER = BufferRecipe(
-    "Assay buffer (Tris-NaCl-KCl)",
-    (
-        Component("Tris base", Q_(50, "mM"), Q_(121.14, "g/mol")),
-        Component("NaCl", Q_(120, "mM"), Q_(58.44, "g/mol")),
-        Component("KCl", Q_(5, "mM"), Q_(74.55, "g/mol")),
-    ),
-    ph=7.4, ph_with="HCl",
-)
 
 G_TARGET, G_LIGAND, G_NSB, G_INC, G_SAT = ("Target and membranes", "Radioligand", "Nonspecific binding",
                                            "Incubation, harvest and counting", "Saturation mode")
@@ -212,14 +200,21 @@ class RadioligandBinding(TargetDefaults, ReagentMeasures, Protocol):
         return [top / v.sat_dilution_factor ** i for i in range(v.sat_n_conc)]
 
     # -- simulation and analysis ------------------------------------------------------------------
-    def _binding_setup(self):
-        from ..analysis.assay_binding import BindingSetup
+    def analysis_inputs(self):
+        """The contract this plan hands its analysis, simulation and report: a
+        :class:`~protocol_kit.analysis.inputs.BindingInputs` ([L], Kd) or, in saturation mode, a
+        :class:`~protocol_kit.analysis.inputs.SaturationInputs` (the [L] series, the expected Kd),
+        with the specific activity, counting efficiency, protein and well volume, all as floats
+        (molar, Ci/mmol, fraction, mg, L) converted once from the validated parameters."""
+        from ..analysis.inputs import BindingInputs, SaturationInputs
 
         v = self.params
-        return BindingSetup(specific_activity=float(v.specific_activity.to("Ci/mmol").magnitude),
-                            efficiency=v.counting_efficiency / 100, protein_mg=float(v.protein_per_well.to("mg").magnitude),
-                            well_volume_l=float(v.well_volume.to("L").magnitude),
-                            kd=float(v.radioligand_kd.to("M").magnitude))
+        counting = dict(specific_activity=float(v.specific_activity.to("Ci/mmol").magnitude),
+                        efficiency=v.counting_efficiency / 100, protein_mg=float(v.protein_per_well.to("mg").magnitude),
+                        well_volume_l=float(v.well_volume.to("L").magnitude), kd=float(v.radioligand_kd.to("M").magnitude))
+        if self.saturation:
+            return SaturationInputs(**counting, ligand_concs=tuple(self.ligand_concentrations()))
+        return BindingInputs(**counting, radioligand_conc=float(v.radioligand_conc.to("M").magnitude))
 
     def simulate(self, seed: int | None = 0, **truth) -> pd.DataFrame:
         """Counts per well of this layout, as a counter's list (plate, well, cpm, value).
@@ -228,25 +223,14 @@ class RadioligandBinding(TargetDefaults, ReagentMeasures, Protocol):
         DOMAIN.md, e.g. sertraline at SERT 0.29 nM], ``kd`` [radioligand_kd], ``bmax``
         [2000 fmol/mg], ``ns`` [0.005, nonspecifically bound per free ligand], ``background_cpm``
         [30], ``well_cv`` [0.04, pipetting], ``count_min`` [1]. Specific activity, counting
-        efficiency, protein and volume are the plan's. See :mod:`protocol_kit.simulate.binding`.
+        efficiency, protein and volume are the plan's (:meth:`analysis_inputs`). See
+        :mod:`protocol_kit.simulate.binding`.
         """
-        from ..simulate.binding import simulate_counts
-        from ..simulate.reference import reference_ki
-        from ..simulate.truth import resolve_truth
+        from ..simulate.binding import simulate_binding
 
         v = self.params
-        ki_default = "1 M" if self.saturation or "ki" in truth else f"{reference_ki(v.compound, v.target)!r} M"
-        t = resolve_truth(truth, {
-            "ki": (ki_default, "M", "the compound's Ki"), "kd": (v.radioligand_kd, "M", "the radioligand's Kd"),
-            "bmax": (2000.0, "fmol/mg", "receptor density"), "ns": (0.005, None, "nonspecific fraction"),
-            "background_cpm": (30.0, None, "counter background"), "well_cv": (0.04, None, "pipetting CV"),
-            "count_min": (1.0, None, "counting time (min)")})
-        s = self._binding_setup()
-        return simulate_counts(self.layout, ki=t["ki"], kd=t["kd"], bmax_fmol_per_mg=t["bmax"],
-                               protein_mg=s.protein_mg, volume_l=s.well_volume_l,
-                               specific_activity=s.specific_activity, efficiency=s.efficiency, ns=t["ns"],
-                               background_cpm=t["background_cpm"], well_cv=t["well_cv"],
-                               count_min=t["count_min"], seed=seed)
+        return simulate_binding(self.layout, self.analysis_inputs(), seed=seed, compound=v.compound,
+                                target=v.target, truth=truth)
 
     def analyse(self, data: pd.DataFrame, *, read=None, wavelength=None, weighting: str | None = "relative",
                 bottom: float | None = None, exclude_wells=None, extra_wells: str = "error"):
@@ -254,8 +238,8 @@ class RadioligandBinding(TargetDefaults, ReagentMeasures, Protocol):
         joined to this layout) to a :class:`~protocol_kit.analysis.assay_binding.CompetitionResult`
         (IC50, Hill, Ki by Cheng-Prusoff with this plan's [L] and Kd, direct Ki fit) or, in
         saturation mode, a :class:`~protocol_kit.analysis.assay_saturation.SaturationResult`
-        (Kd, Bmax in fmol/mg protein). Specific activity, efficiency, protein per well and
-        well volume are this plan's values. ``weighting``: "relative" (1/CPM^2 of the fitted
+        (Kd, Bmax in fmol/mg protein). [L], Kd, specific activity, efficiency, protein per well
+        and well volume are this plan's (:meth:`analysis_inputs`). ``weighting``: "relative" (1/CPM^2 of the fitted
         curve's counts, iterated; the default) or None (unweighted); see :mod:`protocol_kit.analysis.assay_binding`.
         ``bottom`` (competition): None fits the bottom plateau, 0 fixes it at the NSB level.
         ``read`` / ``wavelength``: which read of a file with several (such a file is refused
@@ -269,9 +253,9 @@ class RadioligandBinding(TargetDefaults, ReagentMeasures, Protocol):
         df = self._joined(data, read=read, wavelength=wavelength, exclude_wells=exclude_wells,
                           extra_wells=extra_wells)
         if self.saturation:
-            return analyse_saturation(df, self._binding_setup(), radioligand=v.radioligand, target=v.target,
+            return analyse_saturation(df, self.analysis_inputs(), radioligand=v.radioligand, target=v.target,
                                       weighting=weighting)
-        return analyse_competition(df, self._binding_setup(), compound=v.compound, target=v.target,
+        return analyse_competition(df, self.analysis_inputs(), compound=v.compound, target=v.target,
                                    weighting=weighting, bottom=bottom)
 
     # -- the plan -------------------------------------------------------------------------------
@@ -286,8 +270,7 @@ class RadioligandBinding(TargetDefaults, ReagentMeasures, Protocol):
                 groups.append(WellGroup("nsb", L, f"N{i} {fmt_conc(L)}", v.replicates, extra))
             what = f"{v.sat_n_conc} radioligand concentrations x (total + NSB) x {v.replicates} replicates"
         else:
-            L = float(v.radioligand_conc.to("M").magnitude)
-            extra = (("radioligand_conc", L),)
+            extra = (("radioligand_conc", self.analysis_inputs().radioligand_conc),)
             groups = [WellGroup("total", math.nan, "TB total binding", v.replicates, extra),
                       WellGroup("nsb", math.nan, f"NSB {v.nsb_drug}", v.replicates, extra)]
             groups += compound_groups(v, extra)
@@ -320,137 +303,7 @@ class RadioligandBinding(TargetDefaults, ReagentMeasures, Protocol):
         return out
 
     def _reagents(self) -> list[dict]:
-        v = self.params
-        ov = v.overage
-        add = self.addition_volume
-        rows: list[dict] = []
-        measures: list[Measure] = []
-        diluent = Q_(0, "uL")
-        wells = self.n_wells
-        # compound or ligand series
-        if self.saturation:
-            series = self._ligand_series()
-            rows += dilution_rows(series, name=v.radioligand, fold=v.working_fold, diluent="assay buffer")
-            diluent += series.diluent_total()
-            nsb_wells = v.replicates * v.sat_n_conc
-            buffer_slots = nsb_wells  # total-binding wells take buffer in the NSB-drug slot
-            ligand_amount = series.first_total * series.top_working  # drawn from the stock
-        else:
-            series = compound_series(v, add)
-            matched = solvent_diluent_name(v, "assay buffer")
-            rows += dilution_rows(series, name=v.compound, fold=v.working_fold, diluent=matched,
-                                  first_diluent="assay buffer")
-            diluent += series.first_total - series.stock_volume  # tube 1: stock + plain buffer
-            extra, plain, m = solvent_diluent_row(v, series, scaled(add, v.replicates, ov), "assay buffer",
-                                                  "the total-binding wells' compound slot")
-            rows += extra
-            measures += m
-            diluent += plain
-            nsb_wells = v.replicates
-            buffer_slots = 0  # the total-binding wells' compound slot takes the solvent-matched diluent
-            row, v_dil, ligand_amount, m = working_solution_row(
-                v.radioligand, final=v.radioligand_conc, stock=v.radioligand_stock, fold=v.working_fold,
-                wells=wells, addition=add, overage=ov, diluent="assay buffer", field="radioligand_stock")
-            rows.append(row)
-            measures.append(m)
-            diluent += v_dil
-        # radioactivity handled
-        rows.append(activity_row(v.radioligand, ligand_amount, v.specific_activity, self.isotope))
-        # NSB drug
-        row, v_dil, _, m = working_solution_row(
-            f"{v.nsb_drug} (NSB)", final=v.nsb_conc, stock=v.nsb_stock, fold=v.working_fold, wells=nsb_wells,
-            addition=add, overage=ov, diluent="assay buffer", field="nsb_stock", per_what="NSB well")
-        rows.append(row)
-        measures.append(m)
-        diluent += v_dil
-        # membranes
-        mem_conc = (v.protein_per_well / v.membrane_volume).to("mg/mL")
-        if mem_conc > v.membrane_stock:
-            raise ParameterError("membrane_stock", format_quantity(v.membrane_stock),
-                                 f"at least {format_quantity(mem_conc)} (protein per well / membrane volume)",
-                                 reason="is too dilute")
-        mem_volume = scaled(v.membrane_volume, wells, ov).to("uL")
-        mem_stock = (mem_volume * mem_conc / v.membrane_stock).to("uL")
-        rows.append(reagent_row(
-            "Membrane suspension", mem_volume, section="Working solutions", stock=None,
-            per=v.membrane_volume, per_what="well",
-            notes=f"{format_quantity(mem_stock)} membrane stock ({format_quantity(v.membrane_stock)}) + "
-                  f"{format_quantity(mem_volume - mem_stock)} assay buffer = {format_quantity(mem_conc)} "
-                  f"({format_quantity(v.protein_per_well)} per well); keep on ice"))
-        measures.append(Measure("membrane stock into the membrane suspension", mem_stock, "Membrane suspension",
-                                intermediate_dilution_fix(mem_stock, v.membrane_stock, "membrane", "membrane_stock"),
-                                ("membrane_stock",)))
-        diluent += mem_volume - mem_stock
-        # buffer
-        fill = scaled(self.buffer_fill * wells + add * buffer_slots, 1, ov).to("uL")
-        assay_buffer = (fill + diluent).to("mL")
-        wash = scaled(v.wash_volume * v.wash_count, wells, ov).to("mL")
-        buffer_rows = BINDING_BUFFER.rows(
-            assay_buffer + wash,
-            purpose=f"assay {format_quantity(assay_buffer)} + ice-cold wash {format_quantity(wash)}")
-        self._measures = tuple(BINDING_BUFFER.measures(assay_buffer + wash) + measures)
-        return buffer_rows + rows
+        return binding_reagents(self)
 
     def _checklist(self) -> list[Step]:
-        v = self.params
-        add = format_quantity(self.addition_volume)
-        iso = self.isotope or "the isotope"
-        hot = (RADIOACTIVE,)
-        steps = [
-            Step("rb-buffer", "Prepare assay buffer (50 mM Tris, 120 mM NaCl, 5 mM KCl, pH 7.4) as in the "
-                 "reagent table; put the wash portion on ice.", "Preparation", temperature="room temperature"),
-            Step("rb-filters", f"Pre-soak the glass-fibre filter mat in {v.filter_presoak}.", "Preparation",
-                 duration=Q_(60, "min"), timer=True, note="At least 1 h; reduces radioligand binding to the filter."),
-        ]
-        if self.saturation:
-            steps.append(Step("rb-ligand-series",
-                              f"Make the {v.radioligand} series: {v.sat_n_conc} tubes, 1:{fmt_number(v.sat_dilution_factor)}, "
-                              f"at {fmt_number(v.working_fold)}x final (top {format_quantity(v.sat_top_conc)} final).",
-                              "Preparation", hazards=hot, temperature="on ice",
-                              note="Count an aliquot of each tube to measure the [L] actually added."))
-        else:
-            steps.append(compound_series_step("rb-dilutions", v, "assay buffer"))
-            steps.append(working_solution_step("rb-radioligand", v.radioligand, v.radioligand_conc, v.working_fold,
-                                               hazards=hot, temperature="on ice",
-                                               note="Count two aliquots to measure the [L] actually added."))
-        steps += [
-            working_solution_step("rb-nsb", f"{v.nsb_drug} (NSB)", v.nsb_conc, v.working_fold),
-            Step("rb-membranes", f"Thaw the membranes ({v.membrane_source}) on ice, homogenise and dilute to "
-                 f"{format_quantity((v.protein_per_well / v.membrane_volume).to('mg/mL'))}.", "Preparation",
-                 temperature="on ice", hazards=(ICE_COLD,)),
-            Step("rb-plate", f"Label a {v.plate_format}-well plate as in the plate map ({self.n_wells} wells).",
-                 "Plate"),
-            Step("rb-add-buffer",
-                 (f"Add {format_quantity(self.buffer_fill)} assay buffer to every well, and {add} more to the "
-                  "total-binding wells." if self.saturation else
-                  f"Add {format_quantity(self.buffer_fill)} assay buffer to every well."), "Plate"),
-            Step("rb-add-compound",
-                 (f"Add {add} of the {v.nsb_drug} working solution to the NSB wells."
-                  if self.saturation else
-                  f"Add {add} of each compound dilution to its wells, {add} {solvent_diluent_name(v, 'assay buffer')} "
-                  f"to the total-binding wells and {add} {v.nsb_drug} working solution to the NSB wells."),
-                 "Plate"),
-            Step("rb-add-radioligand",
-                 (f"Add {add} of the {v.radioligand} tube of each well's [L] to its total and NSB wells."
-                  if self.saturation else f"Add {add} of the {v.radioligand} working solution to every well."),
-                 "Plate", hazards=hot),
-            Step("rb-add-membranes", f"Start the reaction: add {format_quantity(v.membrane_volume)} membranes "
-                 "to every well, last; note the time.", "Plate", hazards=(TIMING_CRITICAL,),
-                 note="Membranes last: the incubation time starts here."),
-            Step("rb-incubate", f"Incubate {format_quantity(v.incubation_time)} at "
-                 f"{format_quantity(v.incubation_temp)} to reach equilibrium.", "Incubation",
-                 duration=v.incubation_time, temperature=format_quantity(v.incubation_temp), timer=True,
-                 hazards=(TIMING_CRITICAL,)),
-            Step("rb-harvest", "Harvest by rapid vacuum filtration onto the pre-soaked filters.", "Harvest",
-                 hazards=(RADIOACTIVE, TIMING_CRITICAL), note="Work quickly: bound ligand dissociates."),
-            Step("rb-wash", f"Wash each filter {v.wash_count} x {format_quantity(v.wash_volume)} with ice-cold "
-                 "buffer.", "Harvest", temperature="ice-cold", hazards=(RADIOACTIVE, ICE_COLD)),
-            Step("rb-dry", "Dry the filters.", "Counting", duration=Q_(30, "min"), temperature="50 °C",
-                 timer=True),
-            Step("rb-scintillant", "Add scintillant and seal.", "Counting", hazards=(RADIOACTIVE, CHEMICAL)),
-            Step("rb-count", "Count each filter (CPM) in the scintillation counter and export the per-well list, "
-                 "with the counts of the [L] aliquots.", "Counting", hazards=hot),
-            Step("rb-waste", f"Dispose of {iso} waste (liquid, filters, tips) by the local rules and log the "
-                 "activity used (reagent table).", "Clean-up", hazards=hot),
-        ]
-        return steps
+        return binding_checklist(self)

@@ -13,37 +13,13 @@ import pandas as pd
 from ..core.params import Parameter
 from ..core.plates import WellGroup, build_layout, plate_format
 from ..core.protocol import Protocol, register
-from ..core.reagents import BufferRecipe, Component, Measure, reagent_row
-from ..core.steps import CHEMICAL, ICE_COLD, RADIOACTIVE, TIMING_CRITICAL, Addition, Step
+from ..core.steps import Addition, Step
 from ..errors import ParameterError
 from ..reference.systems import systems
-from ..units import Q_, fmt_count, fmt_number, format_quantity
-from .common import (
-    ReagentMeasures,
-    activity_row, compound_groups, compound_parameters, compound_series, compound_series_step, dilution_rows,
-    isotope_of, plate_parameters, scaled, solvent_diluent_name, solvent_diluent_row, working_solution_row,
-    working_solution_step,
-)
+from ..units import Q_, fmt_number, format_quantity
+from .common import ReagentMeasures, compound_groups, compound_parameters, isotope_of, plate_parameters, solvent_diluent_name
 from .defaults import SystemChoice, TargetDefaults, quantity_text
-
-# Krebs-Ringer-HEPES with ascorbic acid (antioxidant) and pargyline (MAO inhibitor).
-# Molar masses (g/mol) of the forms usually weighed, from standard atomic weights.
-KRH_BUFFER = BufferRecipe(
-    "Krebs-Ringer-HEPES (KRH) uptake buffer",
-    (
-        Component("NaCl", Q_(120, "mM"), Q_(58.44, "g/mol")),
-        Component("KCl", Q_(4.7, "mM"), Q_(74.55, "g/mol")),
-        Component("CaCl2·2H2O", Q_(2.2, "mM"), Q_(147.01, "g/mol")),
-        Component("MgSO4·7H2O", Q_(1.2, "mM"), Q_(246.47, "g/mol")),
-        Component("KH2PO4", Q_(1.2, "mM"), Q_(136.09, "g/mol")),
-        Component("HEPES", Q_(10, "mM"), Q_(238.30, "g/mol")),
-        Component("D-glucose", Q_(5, "mM"), Q_(180.16, "g/mol")),
-        Component("L-ascorbic acid", Q_(0.1, "mM"), Q_(176.12, "g/mol")),
-        # 10 uM pargyline is 0.11 mg in 57 mL: added from a 1 mM stock (1.957 mg in 10 mL), not weighed
-        Component("pargyline HCl", Q_(0.01, "mM"), Q_(195.69, "g/mol"), stock=Q_(1, "mM")),
-    ),
-    ph=7.4, ph_with="NaOH",
-)
+from .reuptake_sheet import KRH_BUFFER, uptake_checklist, uptake_reagents
 
 SUBSTRATES = ("[3H]5-HT", "[3H]NE", "[3H]DA", "fluorescent substrate")
 READOUTS = ("scintillation", "fluorescence endpoint", "fluorescence kinetic")
@@ -271,8 +247,16 @@ class ReuptakeInhibition(TargetDefaults, ReagentMeasures, Protocol):
                                  reason=f"cannot count {v.substrate!r}: no isotope in its name")
 
     # -- simulation and analysis ------------------------------------------------------------------
-    SIMULATED_SIGNAL = {"scintillation": (5000.0, 0.0, 0.0), "fluorescence endpoint": (20000.0, 1000.0, 150.0),
-                        "fluorescence kinetic": (400.0, 1000.0, 10.0)}
+    def analysis_inputs(self):
+        """The contract this plan hands its analysis, simulation and report: an
+        :class:`~protocol_kit.analysis.inputs.UptakeInputs` ([S] and Km in molar, the readout,
+        the uptake time in min), converted once from the validated parameters."""
+        from ..analysis.inputs import UptakeInputs
+
+        v = self.params
+        return UptakeInputs(substrate_conc=float(v.substrate_conc.to("M").magnitude),
+                            km=float(v.substrate_km.to("M").magnitude), readout=v.readout,
+                            uptake_min=float(v.uptake_time.to("min").magnitude))
 
     def simulate(self, seed: int | None = 0, **truth) -> pd.DataFrame:
         """Readings per well of this layout in the readout's shape: CPM (scintillation), RFU
@@ -284,24 +268,11 @@ class ReuptakeInhibition(TargetDefaults, ReagentMeasures, Protocol):
         ``blank`` [0 CPM, 1000 RFU], ``well_cv`` [0.06], ``read_sd`` [0 CPM, 150 RFU endpoint,
         10 RFU kinetic], ``tau_min`` [20, kinetic saturation]. See
         :mod:`protocol_kit.simulate.uptake`."""
-        from ..simulate.reference import reference_ki
-        from ..simulate.truth import resolve_truth
-        from ..simulate.uptake import simulate_uptake
+        from ..simulate.uptake import simulate_uptake_plan
 
         v = self.params
-        specific, blank, read_sd = self.SIMULATED_SIGNAL[v.readout]
-        ki_default = "1 M" if "ki" in truth else f"{reference_ki(v.compound, v.transporter)!r} M"
-        given_specific = float(truth.get("specific", specific))
-        t = resolve_truth(truth, {
-            "ki": (ki_default, "M", "the compound's Ki"), "km": (v.substrate_km, "M", "the substrate's Km"),
-            "specific": (specific, None, "specific uptake"), "nonspecific": (0.08 * given_specific, None, "nonspecific uptake"),
-            "blank": (blank, None, "blank signal"), "well_cv": (0.06, None, "well CV"),
-            "read_sd": (read_sd, None, "read noise SD"), "tau_min": (20.0, None, "saturation time (min)")})
-        return simulate_uptake(self.layout, readout=v.readout, ki=t["ki"],
-                               substrate_conc=float(v.substrate_conc.to("M").magnitude), km=t["km"],
-                               specific=t["specific"], nonspecific=t["nonspecific"], blank=t["blank"],
-                               well_cv=t["well_cv"], read_sd=t["read_sd"], tau_min=t["tau_min"],
-                               uptake_min=float(v.uptake_time.to("min").magnitude), seed=seed)
+        return simulate_uptake_plan(self.layout, self.analysis_inputs(), seed=seed, compound=v.compound,
+                                    transporter=v.transporter, truth=truth)
 
     def analyse(self, data: pd.DataFrame, *, read=None, wavelength=None, kinetic=None, rate_window=None,
                 weighting: str | None = "relative", bottom: float | None = None, exclude_wells=None,
@@ -337,10 +308,9 @@ class ReuptakeInhibition(TargetDefaults, ReagentMeasures, Protocol):
         if choice not in (None, "rate"):
             df, conversion = kinetic_endpoint(df, choice)
         rates = choice == "rate" or (choice is None and kinetic_readout)
-        result = analyse_uptake(df, substrate_conc=float(v.substrate_conc.to("M").magnitude),
-                                km=float(v.substrate_km.to("M").magnitude), kinetic=rates,
-                                rate_window=rate_window, compound=v.compound, transporter=v.transporter,
-                                readout=v.readout, weighting=weighting, bottom=bottom, conversion=conversion)
+        result = analyse_uptake(df, self.analysis_inputs(), kinetic=rates, rate_window=rate_window,
+                                compound=v.compound, transporter=v.transporter, weighting=weighting, bottom=bottom,
+                                conversion=conversion)
         if choice == "rate" and not kinetic_readout:
             start, end = result.rate_window_s
             result = dataclasses.replace(result, conversion=(
@@ -351,8 +321,7 @@ class ReuptakeInhibition(TargetDefaults, ReagentMeasures, Protocol):
     def _layout(self) -> pd.DataFrame:
         v = self.params
         plate = plate_format(v.plate_format)
-        S = float(v.substrate_conc.to("M").magnitude)
-        extra = (("substrate_conc", S),)
+        extra = (("substrate_conc", self.analysis_inputs().substrate_conc),)
         groups = [WellGroup("vehicle", 0.0, "V vehicle", v.control_replicates, extra),
                   WellGroup("positive", float("nan"), f"P {v.reference_inhibitor}", v.control_replicates, extra)]
         groups += compound_groups(v, extra)
@@ -396,148 +365,8 @@ class ReuptakeInhibition(TargetDefaults, ReagentMeasures, Protocol):
         v = self.params
         return f"Synaptosome suspension ({v.system})" if self.synaptosomes else f"Cells: {v.system}"
 
-    def _system_row(self, wells: int) -> dict:
-        """The reagent row of what is in the wells: synaptosome suspension, or the cells seeded."""
-        v = self.params
-        if self.synaptosomes:
-            volume = scaled(self.system_volume, wells, v.overage)
-            return reagent_row(self._system_row_name, volume, section="System", per=self.system_volume,
-                               per_what="well",
-                               notes="prepared fresh in ice-cold KRH (counted in the KRH above) and kept on ice; "
-                                     "measure and record its protein concentration")
-        seeded = "not given: write the number seeded" if v.cells_per_well is None else f"{fmt_count(v.cells_per_well)} per well"
-        count = 0 if v.cells_per_well is None else round(v.cells_per_well * wells * (1 + v.overage / 100))
-        return {"section": "System", "reagent": self._system_row_name, "stock": "", "final": "",
-                "per": seeded, "total": float(count), "unit": "cells", "amount": f"{fmt_count(count)} cells" if count else "",
-                "notes": f"seeded the day before in {wells} wells (+{fmt_number(v.overage)}%), poly-D-lysine plate"
-                         + ("; leave the blank wells without cells" if self.n_blanks else "")}
-
     def _reagents(self) -> list[dict]:
-        v = self.params
-        ov = v.overage
-        add = self.addition_volume
-        wells = self.n_wells
-        system_wells = wells - self.n_blanks
-        measures: list[Measure] = []
-        series = compound_series(v, add)
-        rows = dilution_rows(series, name=v.compound, fold=v.working_fold, diluent=solvent_diluent_name(v, "KRH"),
-                             first_diluent="KRH")
-        diluent = series.first_total - series.stock_volume  # tube 1: stock + plain KRH
-        extra, plain, m = solvent_diluent_row(
-            v, series, scaled(add, v.control_replicates + self.n_blanks, ov), "KRH",
-            "the vehicle" + (" and blank" if self.n_blanks else "") + " wells' compound slot")
-        rows += extra
-        measures += m
-        diluent += plain
-        row, v_dil, substrate_amount, m = working_solution_row(
-            v.substrate, final=v.substrate_conc, stock=v.substrate_stock, fold=v.working_fold,
-            wells=system_wells, addition=add, overage=ov, diluent="KRH", field="substrate_stock")
-        rows.append(row)
-        measures.append(m)
-        diluent += v_dil
-        if self.labelled:
-            rows.append(activity_row(v.substrate, substrate_amount, v.specific_activity, self.isotope))
-        row, v_dil, _, m = working_solution_row(
-            f"{v.reference_inhibitor} (100% inhibition)", final=v.reference_conc, stock=v.reference_stock,
-            fold=v.working_fold, wells=v.control_replicates, addition=add, overage=ov, diluent="KRH",
-            field="reference_stock", per_what="control well")
-        rows.append(row)
-        measures.append(m)
-        diluent += v_dil
-        rows.append(self._system_row(system_wells))
-        # buffer in the wells: the fill; in the blanks, KRH for the system and the substrate slots;
-        # the synaptosome suspension itself; cells: one wash before the pre-incubation
-        in_wells = self.buffer_fill * wells + (self.system_volume + add) * self.n_blanks
-        in_wells += self.system_volume * system_wells if self.synaptosomes else v.wash_volume * wells
-        warm = (scaled(in_wells, 1, ov) + diluent).to("mL")
-        if v.readout == "fluorescence kinetic":  # read live, no stop washes
-            total, purpose = warm, f"warm {format_quantity(warm)}"
-        else:
-            cold = scaled(v.wash_volume * v.wash_count, wells, ov).to("mL")
-            total = warm + cold
-            purpose = f"warm {format_quantity(warm)} + ice-cold {format_quantity(cold)} for the stop washes"
-        self._measures = tuple(KRH_BUFFER.measures(total) + measures)
-        return KRH_BUFFER.rows(total, purpose=purpose) + rows
+        return uptake_reagents(self)
 
     def _checklist(self) -> list[Step]:
-        v = self.params
-        add = format_quantity(self.addition_volume)
-        hot = (RADIOACTIVE,) if self.labelled else ()
-        what = self.material
-        blanks = self.n_blanks > 0
-        diluent = solvent_diluent_name(v, "KRH")
-        if self.synaptosomes:
-            prepare = Step("ru-cells", f"Prepare {v.system} fresh, resuspend in ice-cold KRH "
-                           f"({format_quantity(scaled(self.system_volume, self.n_wells - self.n_blanks, v.overage))}, "
-                           "reagent table) and keep on ice; record the protein concentration.", "Preparation",
-                           temperature="on ice", hazards=(ICE_COLD,))
-        else:
-            seeded = (f"{fmt_count(v.cells_per_well)} {v.system}" if v.cells_per_well else f"{v.system} (write the number)")
-            prepare = Step("ru-cells", f"Seed {seeded} per well the day before (poly-D-lysine plate)"
-                           + (", leaving the blank wells empty." if blanks else "."), "Preparation")
-        steps = [
-            prepare,
-            Step("ru-buffer", "Prepare KRH buffer with ascorbic acid and pargyline (reagent table); warm one "
-                 f"portion to {format_quantity(v.uptake_temp)} and chill the wash portion on ice.",
-                 "Preparation", hazards=(ICE_COLD,)),
-            compound_series_step("ru-dilutions", v, "KRH"),
-            working_solution_step("ru-reference", v.reference_inhibitor, v.reference_conc, v.working_fold),
-            working_solution_step("ru-substrate", v.substrate, v.substrate_conc, v.working_fold, hazards=hot,
-                                  note="Count two aliquots to measure the [S] actually added." if self.labelled else ""),
-        ]
-        if self.synaptosomes:
-            steps.append(Step("ru-wash-cells", f"Add {format_quantity(self.buffer_fill)} warm KRH to every well.",
-                              "Plate"))
-        else:
-            steps.append(Step("ru-wash-cells", f"Wash the cells once with {format_quantity(v.wash_volume)} warm KRH, "
-                              f"then add {format_quantity(self.buffer_fill)} KRH to every well.", "Plate"))
-        steps.append(Step("ru-add-compound", f"Add {add} of each compound dilution, {add} {v.reference_inhibitor} "
-                          f"working solution to the 100% wells and {add} {diluent} to the vehicle"
-                          + (" and blank" if blanks else "") + " wells.", "Plate"))
-        if self.synaptosomes:
-            steps.append(Step("ru-add-system", f"Add {format_quantity(self.system_volume)} synaptosome suspension to "
-                              "every well" + (f" except the blanks ({format_quantity(self.system_volume)} KRH there)"
-                                             if blanks else "") + "; mix gently.", "Plate", temperature="on ice"))
-        steps += [
-            Step("ru-preincubate", f"Pre-incubate {format_quantity(v.preincubation_time)} at "
-                 f"{format_quantity(v.uptake_temp)}.", "Uptake", duration=v.preincubation_time,
-                 temperature=format_quantity(v.uptake_temp), timer=True),
-            Step("ru-start", f"Start uptake: add {add} {v.substrate} working solution to every well with {what}"
-                 + (f" ({add} KRH to the blanks)" if blanks else "") + "; note the time.",
-                 "Uptake", hazards=hot + (TIMING_CRITICAL,)),
-        ]
-        kinetic = v.readout == "fluorescence kinetic"
-        if kinetic:
-            steps.append(Step("ru-read", f"Read fluorescence every minute for {format_quantity(v.uptake_time)} from the "
-                              "substrate addition (kinetic; no wash) and export the plate.", "Readout",
-                              duration=v.uptake_time, temperature=format_quantity(v.uptake_temp), timer=True,
-                              hazards=(TIMING_CRITICAL,), note="The initial rate per well is the uptake."))
-            return steps
-        steps.append(Step("ru-uptake", f"Uptake for {format_quantity(v.uptake_time)} at "
-                          f"{format_quantity(v.uptake_temp)}.", "Uptake", duration=v.uptake_time,
-                          temperature=format_quantity(v.uptake_temp), timer=True, hazards=(TIMING_CRITICAL,),
-                          note="Short and exact: uptake must stay in its linear phase."))
-        if v.termination == "rapid filtration":
-            stop = (f"Stop: filter the {what} rapidly onto glass-fibre filters and wash {v.wash_count} x "
-                    f"{format_quantity(v.wash_volume)} ice-cold KRH.")
-        else:
-            stop = (f"Stop: aspirate and wash the {what} {v.wash_count} x {format_quantity(v.wash_volume)} "
-                    "ice-cold KRH.")
-        steps.append(Step("ru-stop", stop, "Stop", temperature="ice-cold", hazards=hot + (ICE_COLD, TIMING_CRITICAL)))
-        if self.fluorescent:
-            steps.append(Step("ru-read", f"Read the {what}' fluorescence (endpoint) and export the plate.", "Readout"))
-        else:
-            if v.termination == "rapid filtration":
-                count = Step("ru-lyse", f"Dry the filters with the {what} and add scintillant.", "Readout",
-                             hazards=hot + (CHEMICAL,))
-            else:
-                count = Step("ru-lyse", f"Lyse the {what} (e.g. 1% SDS) and add scintillant.", "Readout",
-                             hazards=hot + (CHEMICAL,))
-            steps += [
-                count,
-                Step("ru-count", "Count each well (CPM) and export the per-well list, with the [S] aliquots.",
-                     "Readout", hazards=hot),
-                Step("ru-waste", f"Dispose of {self.isotope} waste by the local rules and log the "
-                     "activity used.", "Clean-up", hazards=hot),
-            ]
-        return steps
+        return uptake_checklist(self)

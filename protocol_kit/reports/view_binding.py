@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from . import plots
-from .view_common import DASH, ci, code, curve_points, fixed, frame, heatmap, line, molar, num
+from .view_common import DASH, recorded_inputs, ci, code, curve_points, fixed, frame, heatmap, line, molar, num
 
 
 def competition(result: dict, protocol) -> dict:
@@ -20,6 +20,7 @@ def competition(result: dict, protocol) -> dict:
                                    key="curve", title=f"{r['compound']} competition curve")
     table = frame(r, "concentrations")
     return {
+        "inputs": recorded_inputs(r, protocol),
         "headline": [
             line("IC50", r["ic50_text"] or DASH, ci(r["ic50_ci"], molar, log_scale=True)),
             line("Hill slope", fixed(r["hill"]), ci(r["hill_ci"], fixed)),
@@ -62,6 +63,7 @@ def saturation(result: dict, protocol) -> dict:
         bmax=fit["bmax"], kd_nM=fit["kd"] * 1e9, ns_per_nM=fit["ns"] * 1e-9, background=fit["background"],
         key="saturation", title=f"{r['radioligand']} saturation binding")
     return {
+        "inputs": recorded_inputs(r, protocol),
         "headline": [
             line("Kd", molar(r["kd"]), ci(r["kd_ci"], molar), "on the free [L]"),
             line("Bmax", f"{num(r['bmax'], 4)} fmol/mg protein", ci(r["bmax_ci"], lambda v: num(v, 4))),

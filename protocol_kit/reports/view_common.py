@@ -21,6 +21,14 @@ def frame(result: dict, name: str) -> pd.DataFrame:
     return pd.DataFrame(result["tables"][name])
 
 
+def recorded_inputs(result: dict, protocol) -> dict:
+    """The analysis inputs the result recorded (:mod:`protocol_kit.analysis.inputs`: [L], Kd,
+    specific activity, efficiency, ..., schedule), so the report prints the numbers the analysis
+    used. A record made before results carried them (protocol_kit < issue 16) has none: then the
+    plan's own contract, from the parameters the run recorded."""
+    return result.get("inputs") or protocol.analysis_inputs().to_dict()
+
+
 def line(label, value, interval="", note=""):
     return {"label": label, "value": value, "interval": interval, "note": note}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..units import format_quantity
 from . import plots
-from .view_common import DASH, fixed, frame, line, num, pvalue
+from .view_common import DASH, recorded_inputs, fixed, frame, line, num, pvalue
 
 
 def _pm(mean, sem, digits=3) -> str:
@@ -109,5 +109,5 @@ def microdialysis(result: dict, protocol, units: dict[str, str] | None = None) -
                    num(a.get("basal")), num(a.get("auc"), 4), num(a.get("emax")), num(a.get("tmax")),
                    num(a.get("n_missing"))] for a in animals.to_dict("records")]},
     ]
-    return {"headline": headline, "figures": figures, "data_figures": data_figures, "data_tables": data_tables,
+    return {"inputs": recorded_inputs(r, protocol), "headline": headline, "figures": figures, "data_figures": data_figures, "data_tables": data_tables,
             "result_tables": result_tables}

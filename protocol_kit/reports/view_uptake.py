@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from . import plots
-from .view_common import DASH, ci, code, curve_points, fixed, frame, heatmap, line, molar, num
+from .view_common import DASH, recorded_inputs, ci, code, curve_points, fixed, frame, heatmap, line, molar, num
 
 
 def uptake(result: dict, protocol) -> dict:
@@ -42,6 +42,7 @@ def uptake(result: dict, protocol) -> dict:
         line("Wells", f"{r['n_wells']} analysed, {r['n_missing']} missing"),
     ]
     return {
+        "inputs": recorded_inputs(r, protocol),
         "headline": headline,
         "figures": [{"title": "Inhibition curve", "svg": curve,
                      "caption": "% inhibition of uptake per well (open circles; vehicle wells at the left) with the "

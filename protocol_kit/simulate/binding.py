@@ -19,7 +19,10 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.counts import added_cpm
+from ..analysis.inputs import BindingInputs, SaturationInputs, cheng_prusoff_factor
 from .noise import lognormal_factor
+from .reference import reference_ki
+from .truth import resolve_truth
 
 
 def free_ligand(L, R, kd_app, ns):
@@ -47,7 +50,7 @@ def simulate_counts(layout: pd.DataFrame, *, ki: float, kd: float, bmax_fmol_per
     role = layout["role"].to_numpy()
     inhibitor = np.where(role == "compound", layout["conc"].to_numpy(float), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        kd_app = np.where(role == "nsb", np.inf, kd * (1.0 + inhibitor / ki))
+        kd_app = np.where(role == "nsb", np.inf, kd * cheng_prusoff_factor(inhibitor, np.asarray(ki, float)))
     R = bmax_fmol_per_mg * protein_mg * 1e-15 / volume_l
     F = free_ligand(L, R, kd_app, ns)
     with np.errstate(invalid="ignore"):
@@ -59,3 +62,24 @@ def simulate_counts(layout: pd.DataFrame, *, ki: float, kd: float, bmax_fmol_per
     cpm = rng.poisson(expected * count_min) / count_min
     return pd.DataFrame({"plate": "1", "well": layout["well"].to_numpy(), "cpm": cpm.astype(float),
                          "value": cpm.astype(float)})
+
+
+def simulate_binding(layout: pd.DataFrame, setup: BindingInputs | SaturationInputs, *, seed, compound: str = "",
+                     target: str = "", truth: dict | None = None) -> pd.DataFrame:
+    """Counts for ``layout`` from the plan's contract ``setup`` (specific activity, efficiency,
+    protein, volume; its Kd the default true Kd) and the ``truth`` of ``protocol.simulate``:
+    ``ki`` [the reference Ki of ``compound`` at ``target``; none in saturation mode], ``kd``,
+    ``bmax`` [2000 fmol/mg], ``ns`` [0.005], ``background_cpm`` [30], ``well_cv`` [0.04],
+    ``count_min`` [1]."""
+    truth = dict(truth or {})
+    saturation = isinstance(setup, SaturationInputs)
+    ki_default = "1 M" if saturation or "ki" in truth else f"{reference_ki(compound, target)!r} M"
+    t = resolve_truth(truth, {
+        "ki": (ki_default, "M", "the compound's Ki"), "kd": (setup.kd, "M", "the radioligand's Kd"),
+        "bmax": (2000.0, "fmol/mg", "receptor density"), "ns": (0.005, None, "nonspecific fraction"),
+        "background_cpm": (30.0, None, "counter background"), "well_cv": (0.04, None, "pipetting CV"),
+        "count_min": (1.0, None, "counting time (min)")})
+    return simulate_counts(layout, ki=t["ki"], kd=t["kd"], bmax_fmol_per_mg=t["bmax"], protein_mg=setup.protein_mg,
+                           volume_l=setup.well_volume_l, specific_activity=setup.specific_activity,
+                           efficiency=setup.efficiency, ns=t["ns"], background_cpm=t["background_cpm"],
+                           well_cv=t["well_cv"], count_min=t["count_min"], seed=seed)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from ..analysis.inputs import fraction_schedule
 from ..analysis.timecourse import percent_baseline
 from .microdialysis import simulate_hplc
 
@@ -24,9 +25,10 @@ NULL_TRUTH = {"basal": 0.5, "emax": 100.0, "tmax": 60.0, "animal_cv": 0.3, "resp
 
 
 def demo_schedule() -> pd.DataFrame:
-    """The default microdialysis plan's fraction schedule."""
-    from ..protocols.microdialysis import Microdialysis
-    return Microdialysis().schedule
+    """The default microdialysis plan's fraction schedule: 4 baseline and 9 post-dose fractions
+    of 20 min (made here by :func:`~protocol_kit.analysis.inputs.fraction_schedule`, as the plan
+    makes it, so the simulation does not import the protocols; a test checks the two agree)."""
+    return fraction_schedule(4, 9, 20.0)
 
 
 def null_timecourses(n_datasets: int, *, seed: int, missing: tuple[int, int] = (1, 3),

@@ -18,7 +18,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..analysis.inputs import UptakeInputs, cheng_prusoff_factor
 from .noise import lognormal_factor
+from .reference import reference_ki
+from .truth import resolve_truth
+
+# (vehicle specific uptake, blank, read noise SD) per readout: CPM; RFU; RFU/min (kinetic)
+SIMULATED_SIGNAL = {"scintillation": (5000.0, 0.0, 0.0), "fluorescence endpoint": (20000.0, 1000.0, 150.0),
+                    "fluorescence kinetic": (400.0, 1000.0, 10.0)}
 
 
 def simulate_uptake(layout: pd.DataFrame, *, readout: str, ki: float, substrate_conc: float, km: float,
@@ -28,7 +35,7 @@ def simulate_uptake(layout: pd.DataFrame, *, readout: str, ki: float, substrate_
     rng = np.random.default_rng(seed)
     role = layout["role"].to_numpy()
     conc = np.where(role == "compound", layout["conc"].to_numpy(float), 0.0)
-    ic50 = ki * (1.0 + substrate_conc / km)
+    ic50 = ki * cheng_prusoff_factor(substrate_conc, km)
     fraction = np.where(role == "positive", 0.0, 1.0 / (1.0 + conc / ic50))
     factor = lognormal_factor(rng, well_cv, role.size)
     uptake = np.where(role == "blank", 0.0, (nonspecific + specific * fraction) * factor)
@@ -44,3 +51,25 @@ def simulate_uptake(layout: pd.DataFrame, *, readout: str, ki: float, substrate_
     rfu = blank + rate * tau_min * (1 - np.exp(-t / 60.0 / tau_min)) + rng.normal(0, read_sd, t.size)
     return pd.DataFrame({"plate": "1", "well": np.repeat(base["well"], times.size),
                          "read": 1, "time_s": t, "value": rfu})
+
+
+def simulate_uptake_plan(layout: pd.DataFrame, setup: UptakeInputs, *, seed, compound: str = "",
+                         transporter: str = "", truth: dict | None = None) -> pd.DataFrame:
+    """Readings for ``layout`` from the plan's contract ``setup`` ([S], readout, uptake time; its
+    Km the default true Km) and the ``truth`` of ``protocol.simulate``: ``ki`` [the reference Ki
+    of ``compound`` at ``transporter``], ``km``, ``specific``, ``nonspecific`` [8% of specific],
+    ``blank``, ``well_cv`` [0.06], ``read_sd``, ``tau_min`` [20] (defaults per readout:
+    :data:`SIMULATED_SIGNAL`)."""
+    truth = dict(truth or {})
+    specific, blank, read_sd = SIMULATED_SIGNAL[setup.readout]
+    ki_default = "1 M" if "ki" in truth else f"{reference_ki(compound, transporter)!r} M"
+    given_specific = float(truth.get("specific", specific))
+    t = resolve_truth(truth, {
+        "ki": (ki_default, "M", "the compound's Ki"), "km": (setup.km, "M", "the substrate's Km"),
+        "specific": (specific, None, "specific uptake"), "nonspecific": (0.08 * given_specific, None, "nonspecific uptake"),
+        "blank": (blank, None, "blank signal"), "well_cv": (0.06, None, "well CV"),
+        "read_sd": (read_sd, None, "read noise SD"), "tau_min": (20.0, None, "saturation time (min)")})
+    return simulate_uptake(layout, readout=setup.readout, ki=t["ki"], substrate_conc=setup.substrate_conc, km=t["km"],
+                           specific=t["specific"], nonspecific=t["nonspecific"], blank=t["blank"],
+                           well_cv=t["well_cv"], read_sd=t["read_sd"], tau_min=t["tau_min"],
+                           uptake_min=setup.uptake_min, seed=seed)

@@ -36,7 +36,7 @@ def test_fit_ki_recovers_ki_from_exact_competition_data():
     r = fit_ki(CONC, y, radioligand_conc="2 nM", kd=Q_(1, "nM"))
     assert r.ki == pytest.approx(10e-9, rel=1e-6)
     assert r.top == pytest.approx(2000, rel=1e-8) and r.bottom == pytest.approx(200, abs=1e-5)
-    assert r.ki_text == "10 nM" and r.n_params == 3
+    assert r.ki_text == "10\u00a0nM" and r.n_params == 3
 
 
 def test_fit_ki_interval_is_the_shifted_logic50_interval():

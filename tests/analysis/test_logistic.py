@@ -84,10 +84,10 @@ def test_incomplete_curve_reports_greater_than_highest_concentration():
     y = curve(CONC, 0.0, 100.0, -4.0, -1.0)  # IC50 = 100 uM, highest tested 10 uM
     r = fit_logistic(CONC, y)
     assert "incomplete" in r.flags and r.qualifier == ">"
-    assert math.isnan(r.ic50) and r.ic50_text == "> 10 µM"
+    assert math.isnan(r.ic50) and r.ic50_text == "> 10\u00a0µM"  # the one molar formatter: no-break space
     assert r.ic50_fitted == pytest.approx(1e-4, rel=1e-5)  # raw value kept, marked as fitted
     many = fit_logistic_many(pd.DataFrame({"c": 0, "conc": CONC, "response": y}), by="c")
-    assert "incomplete" in many["flags"][0] and many.ic50_text[0] == "> 10 µM" and np.isnan(many.ic50[0])
+    assert "incomplete" in many["flags"][0] and many.ic50_text[0] == "> 10\u00a0µM" and np.isnan(many.ic50[0])
 
 
 @pytest.mark.parametrize("hill, flag", [(-0.4, "shallow"), (-3.0, "steep")])
@@ -178,7 +178,7 @@ def test_step_between_two_concentrations_is_reported_as_such():
     r = fit_logistic(conc, y)
     # every point is on a plateau: the response falls somewhere between 10 nM and 100 nM
     assert r.qualifier == "~" and "incomplete" not in r.flags and "steep" in r.flags
-    assert r.ic50_text.endswith("(a step between 10 nM and 100 nM)")
+    assert r.ic50_text.endswith("(a step between 10\u00a0nM and 100\u00a0nM)")  # no-break spaces: units.format_molar
     assert r.ic50_ci == pytest.approx((1e-8, 1e-7))
     # plateaus are the means of each side: 100 + (0.3 - 0.2 + 0.1)/3 and (-0.3 + 0.2 - 0.1)/3
     assert r.top == pytest.approx(100.0 + 0.2 / 3, abs=1e-6)
@@ -241,11 +241,12 @@ def test_weights_1_over_sd2_with_constant_sd():
     (9.9996e-16, "1 fM"),  # rounds to 1.00e-15 M: one fM, not "1e-15 M"
     (9.994e-7, "999 nM"),  # rounds to 9.99e-7 M: stays in nM
     (9.996e-9, "10 nM"),  # rounds up within its unit
-    (999.6, "1e+03 M"),  # no unit above M
+    (999.6, "1000 M"),  # no unit above M, and no scientific notation
     (5.6452e-11, "56.5 pM"), (1e-6, "1 µM"), (0.0, "0 M"), (float("nan"), "nan M"),
 ])
 def test_format_molar_rounds_before_choosing_the_unit(molar, text):
     from protocol_kit.analysis.flags import format_molar, format_molar_many
+    text = text.replace(" ", "\u00a0")  # number and unit joined by a no-break space
     assert format_molar(molar) == text
     assert format_molar_many([molar])[0] == text
 

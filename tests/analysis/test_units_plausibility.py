@@ -6,6 +6,8 @@ Each curve below is exact (no noise): y = 100 / (1 + c / IC50), Hill -1, so the 
 the IC50 the data were made with."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,7 @@ import pytest
 import protocol_kit as pk
 from protocol_kit import io as pkio
 from protocol_kit.analysis import (
-    BindingSetup, analyse_competition, cheng_prusoff, fit_ki, fit_logistic, fit_logistic_many, fit_saturation)
+    analyse_competition, cheng_prusoff, fit_ki, fit_logistic, fit_logistic_many, fit_saturation)
 from protocol_kit.errors import ParameterError
 from protocol_kit.reports.flag_words import MEANING, flag_rows
 
@@ -120,7 +122,7 @@ def _joined(p):
 
 def test_a_competition_analysis_with_nanomolar_concentrations_says_so_in_its_qc():
     p = pk.RadioligandBinding()
-    setup = p._binding_setup()
+    setup = p.analysis_inputs()
     frame = _joined(p)
     ok = analyse_competition(frame, setup)
     assert "implausible_units" not in ok.flags
@@ -134,25 +136,27 @@ def test_a_competition_analysis_with_nanomolar_concentrations_says_so_in_its_qc(
 
 def test_a_competition_analysis_refuses_a_kd_in_another_unit_than_the_ligand():
     p = pk.RadioligandBinding()
-    setup = p._binding_setup()
-    bad = BindingSetup(setup.specific_activity, setup.efficiency, setup.protein_mg, setup.well_volume_l, kd=1.5)
+    setup = p.analysis_inputs()
+    # a Kd typed in nM as a plain number: 1.5 M beside [L] 1.5e-9 M; refused once, when the inputs are made
     with pytest.raises(ParameterError, match="^kd: 1.5 is read as 1.5 M"):
-        analyse_competition(_joined(p), bad)
+        dataclasses.replace(setup, kd=1.5)
 
 
 def test_the_flag_has_words_for_the_report():
     assert "unit" in MEANING["implausible_units"]
 
 
-def test_a_saturation_analysis_with_nanomolar_radioligand_floats_says_so_in_its_qc():
+def test_a_saturation_analysis_refuses_a_layout_radioligand_in_another_unit_than_the_plan():
     from protocol_kit.analysis import analyse_saturation
     p = pk.RadioligandBinding(mode="saturation")
     frame = _joined(p)
-    assert "implausible_units" not in analyse_saturation(frame, p._binding_setup()).flags
+    assert "implausible_units" not in analyse_saturation(frame, p.analysis_inputs()).flags
     frame["radioligand_conc"] = frame["radioligand_conc"] * 1e9     # molar values typed in nM
-    r = analyse_saturation(frame, p._binding_setup())
-    assert "implausible_units" in r.flags
-    assert any(q.startswith("implausible_units: ") and "look like nM" in q for q in r.qc)
+    # the layout's [L] is no longer the plan's series (20 nM / 2^k, k = 0..7, in M): refused, not fitted;
+    # the lowest is named first: 20 nM / 2^7 = 0.15625 nM, now the number 0.15625
+    with pytest.raises(ParameterError, match=r"^radioligand_conc: 0\.15625 of the layout \(molar\) is not in the plan's "
+                                             r"series; allowed: one of the plan's \[L\] series: 2e-08, 1e-08, "):
+        analyse_saturation(frame, p.analysis_inputs())
 
 
 def test_an_extrapolated_saturation_kd_is_incomplete_not_a_unit_slip():
