@@ -20,7 +20,7 @@ from .analysing import analyse_frame, analyse_run, apply_exclusions, record_resu
 from .oneshot import OneShot, RecordedPartly, analyse_file
 from .options import Options, analysis_options
 from .reading import read_file, read_run_data
-from .reporting import report_run
+from .reporting import analysis_view, report_run
 
-__all__ = ["OneShot", "Options", "RecordedPartly", "analyse_file", "analyse_frame", "analyse_run",
+__all__ = ["OneShot", "Options", "RecordedPartly", "analyse_file", "analyse_frame", "analyse_run", "analysis_view",
            "analysis_options", "apply_exclusions", "read_file", "read_run_data", "record_result", "report_run"]

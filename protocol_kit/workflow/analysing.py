@@ -18,12 +18,14 @@ import pandas as pd
 
 from .._version import __version__
 from ..errors import ParameterError, ProtocolKitError, UnknownNameError
+from ..io.reading_units import reading_units
 from ..records import events as ev
 from ..records.run import ANALYSIS_KIND
 from .options import Options, analysis_options
 from .reading import read_file
 
 if TYPE_CHECKING:
+    from ..core.protocol import Protocol
     from ..records.run import Run
 
 
@@ -80,15 +82,18 @@ def _data(run: Run, data: str | pd.DataFrame | None, options: Options) -> tuple[
                                  reason=f"was superseded (event {gone.seq}: {gone.reason})")
         frame = read_file(run.protocol, run.data_bytes(data), data, options.reading)
         file = files[data]
-        return frame, data_source(data, file.sha256, frame, seq=file.seq)
+        return frame, data_source(run.protocol, data, file.sha256, frame, seq=file.seq)
     raise ParameterError("data", type(data).__name__, "None (the latest attached file), the name of an "
                          "attached file, or a pandas DataFrame")
 
 
-def data_source(name: str, sha256: str, frame: pd.DataFrame, *, seq: int) -> dict:
-    """The record's ``data`` for a file read: its name in the run, SHA-256, the rows read and
-    the event that attached it."""
-    return {"name": name, "sha256": sha256, "rows": len(frame), "seq": seq}
+def data_source(protocol: Protocol, name: str, sha256: str, frame: pd.DataFrame, *, seq: int) -> dict:
+    """The record's ``data`` for a file read: its name in the run, SHA-256, the rows read, the
+    event that attached it and the units of its reading columns as the file states them
+    (:func:`protocol_kit.io.reading_units.reading_units`; the report shows them without
+    reading the file again)."""
+    return {"name": name, "sha256": sha256, "rows": len(frame), "seq": seq,
+            "units": reading_units(protocol, frame)}
 
 
 def apply_exclusions(run: Run, frame: pd.DataFrame, options: dict) -> tuple[pd.DataFrame, dict]:

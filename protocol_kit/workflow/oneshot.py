@@ -71,7 +71,7 @@ def analyse_file(protocol: Protocol, data: str | os.PathLike, output: str | os.P
         if attached.payload["sha256"] != hashlib.sha256(content).hexdigest():
             raise ProtocolKitError(f"{path}: the file changed while it was analysed; the run keeps the file as "
                                    "attached, analyse it with 'protocol-kit runs analyse'")
-        record_result(run, result, data_source(attached.payload["name"], attached.payload["sha256"], frame,
+        record_result(run, result, data_source(protocol, attached.payload["name"], attached.payload["sha256"], frame,
                                                seq=attached.seq), opts)
         write_run_report(run, out, paper=paper, pdfa=pdfa)
     except ProtocolKitError as exc:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ..errors import ProtocolKitError
 from ..records import events as ev
 from ..reports.render import check_output
-from ..reports.report import write_report
+from ..reports.report import report_context, write_report
 from .analysing import analyse_run
 
 if TYPE_CHECKING:
@@ -45,6 +45,14 @@ def write_run_report(run: Run, path: Path, *, paper: str = "A4", pdfa: bool = Fa
     if who is not None:
         run.record_report(path, name=free_name(run, path.name), operator=who)
     return path
+
+
+def analysis_view(run: Run) -> dict | None:
+    """The run's latest recorded analysis as its report shows it (headline rows, flags,
+    figures, summary: :func:`protocol_kit.reports.report.report_context`), or None before an
+    analysis; the widgets' Analysis step shows this."""
+    record = run.latest_analysis()
+    return None if record is None else report_context(run, record)
 
 
 def free_name(run: Run, name: str) -> str:
