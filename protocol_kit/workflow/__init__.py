@@ -13,14 +13,41 @@ record and its state, the protocol its plan and its analysis.
 - :func:`analyse_file`: the command line's one shot, a file read once and analysed once, then
   a run started, the file attached, that result recorded and the report written
   (:mod:`.oneshot`).
+
+The names below are loaded on first use (PEP 562): ``run.analyse`` loads the reading and
+analysis modules, not the report's (jinja2, matplotlib).
 """
 from __future__ import annotations
 
-from .analysing import analyse_frame, analyse_run, apply_exclusions, record_result
-from .oneshot import OneShot, RecordedPartly, analyse_file
-from .options import Options, analysis_options
-from .reading import read_file, read_run_data
-from .reporting import analysis_view, report_run
+import importlib
+from typing import TYPE_CHECKING
 
-__all__ = ["OneShot", "Options", "RecordedPartly", "analyse_file", "analyse_frame", "analyse_run", "analysis_view",
-           "analysis_options", "apply_exclusions", "read_file", "read_run_data", "record_result", "report_run"]
+# public name -> the module that defines it
+_LAZY = {
+    **dict.fromkeys(("analyse_frame", "analyse_run", "apply_exclusions", "record_result"), ".analysing"),
+    **dict.fromkeys(("OneShot", "RecordedPartly", "analyse_file"), ".oneshot"),
+    **dict.fromkeys(("Options", "analysis_options"), ".options"),
+    **dict.fromkeys(("read_file", "read_run_data"), ".reading"),
+    **dict.fromkeys(("analysis_view", "report_run"), ".reporting"),
+}
+
+__all__ = sorted(_LAZY)
+
+if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
+    from .analysing import analyse_frame, analyse_run, apply_exclusions, record_result  # noqa: F401
+    from .oneshot import OneShot, RecordedPartly, analyse_file  # noqa: F401
+    from .options import Options, analysis_options  # noqa: F401
+    from .reading import read_file, read_run_data  # noqa: F401
+    from .reporting import analysis_view, report_run  # noqa: F401
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'protocol_kit.workflow' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
