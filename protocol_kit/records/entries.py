@@ -16,15 +16,15 @@ import pint
 from ..errors import ParameterError
 
 
-def _text(field: str, value: object, allowed: str) -> str:
+def nonempty_text(field: str, value: object, allowed: str) -> str:
     """A non-empty, stripped text, or a ParameterError naming ``field``."""
     if not isinstance(value, str) or not value.strip():
         raise ParameterError(field, value, allowed, reason="is empty" if isinstance(value, str) else "is not text")
     return value.strip()
 
 
-def _operator(value: object) -> str:
-    return _text("operator", value, "the name of the person doing the work, e.g. operator='A. Smith'")
+def operator_name(value: object) -> str:
+    return nonempty_text("operator", value, "the name of the person doing the work, e.g. operator='A. Smith'")
 
 
 def parse_expiry(value: object) -> str | None:
@@ -47,7 +47,7 @@ def utc_today() -> str:
     return dt.datetime.now(dt.timezone.utc).date().isoformat()
 
 
-def _json_value(field: str, value: object) -> Any:
+def json_value(field: str, value: object) -> Any:
     """A number, text, boolean or quantity, as JSON (quantities as text '1.5 nM')."""
     if isinstance(value, pint.Quantity):
         return f"{value.magnitude!r} {value.units:~}"
@@ -60,12 +60,12 @@ def _json_value(field: str, value: object) -> Any:
             raise ParameterError(field, value, "a finite number, a text or a quantity", reason="is not finite")
         return value
     if isinstance(value, str):
-        return _text(field, value, "a number, a non-empty text or a quantity")
+        return nonempty_text(field, value, "a number, a non-empty text or a quantity")
     raise ParameterError(field, value, "a number, a text or a quantity such as '1.5 nM'",
                          reason=f"is a {type(value).__name__}")
 
 
-def _file_bytes(field: str, obj: object, *, frames: bool = True) -> tuple[bytes, str, str | None]:
+def file_bytes(field: str, obj: object, *, frames: bool = True) -> tuple[bytes, str, str | None]:
     """(bytes, default name, source path) of a file path or, if allowed, a DataFrame (as CSV)."""
     if frames and isinstance(obj, pd.DataFrame):
         return obj.to_csv(index=False).encode("utf-8"), "data.csv", None

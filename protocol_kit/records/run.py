@@ -20,7 +20,7 @@ from .._version import __version__
 from ..errors import ParameterError, ProtocolKitError, RecordLockedError, UnknownNameError
 from . import events as ev
 from . import signing_rules
-from .entries import _json_value, _operator, _text, parse_expiry, utc_today
+from .entries import json_value, nonempty_text, operator_name, parse_expiry, utc_today
 from .run_data import ANALYSIS_KIND, RunData  # noqa: F401 (ANALYSIS_KIND: imported from here too)
 from .state import AMENDABLE, RunState, build_state
 from .store import Store, as_store
@@ -57,7 +57,7 @@ class Run(RunData):
     def __init__(self, store: Store, run_id: str, operator: str | None = None) -> None:
         self.store = store
         self.id = run_id
-        self.operator = _operator(operator) if operator is not None else None
+        self.operator = operator_name(operator) if operator is not None else None
         self._lock = threading.RLock()  # taken before the store's lock, never after it
         self._events: list[ev.Event] = store.events(run_id)
         self._state: RunState | None = None
@@ -137,7 +137,7 @@ class Run(RunData):
     # -- recording ---------------------------------------------------------------------------
     def _who(self, operator: str | None) -> str:
         if operator is not None:
-            return _operator(operator)
+            return operator_name(operator)
         if self.operator is None:
             raise ParameterError("operator", None, "the name of the person doing the work",
                                  reason="is required to record; pass operator= to open_run or to this call")
@@ -217,13 +217,13 @@ class Run(RunData):
     def note(self, text: str, *, operator: str | None = None) -> ev.Event:
         who = self._who(operator)
         self._writable("a note", ev.NOTE)
-        return self._append(ev.NOTE, {"text": _text("text", text, "a non-empty note")}, who)
+        return self._append(ev.NOTE, {"text": nonempty_text("text", text, "a non-empty note")}, who)
 
     def deviation(self, reason: str, step_id: str | None = None, *, operator: str | None = None) -> ev.Event:
         """Record a departure from the plan, with its reason (and the step, if one)."""
         who = self._who(operator)
         self._writable("a deviation", ev.DEVIATION)
-        reason = _text("reason", reason, "what was done differently and why")
+        reason = nonempty_text("reason", reason, "what was done differently and why")
         step = None if step_id is None else self._step_id("step_id", step_id)
         return self._append(ev.DEVIATION, {"reason": reason, "step_id": step}, who)
 
@@ -239,7 +239,7 @@ class Run(RunData):
         key = reagent.strip() if isinstance(reagent, str) else reagent
         if key not in names:
             raise UnknownNameError(f"reagent (of the {self.state.protocol} reagent table)", str(reagent), names)
-        payload = {"reagent": key, "lot": _text("lot", lot, "the lot or batch number on the label"),
+        payload = {"reagent": key, "lot": nonempty_text("lot", lot, "the lot or batch number on the label"),
                    "expiry": parse_expiry(expiry)}
         today = utc_today()
         if payload["expiry"] is not None and payload["expiry"] < today:
@@ -255,7 +255,7 @@ class Run(RunData):
         object then records as ``to``."""
         who = self._who(operator)
         self._writable("a hand-over", ev.HANDOVER)
-        to = _text("to", to, "the name of the person taking over, e.g. 'B. Jones'")
+        to = nonempty_text("to", to, "the name of the person taking over, e.g. 'B. Jones'")
         if to == who:
             raise ParameterError("to", to, "someone other than the person handing over", reason="is the same person")
 
@@ -274,8 +274,8 @@ class Run(RunData):
         """Record a measured or read value (a number, text or quantity) under a name."""
         who = self._who(operator)
         self._writable("a value", ev.VALUE)
-        name = _text("name", name, "a name for the value, e.g. 'protein_mg_per_mL'")
-        payload = {"name": name, "value": _json_value("value", value)}
+        name = nonempty_text("name", name, "a name for the value, e.g. 'protein_mg_per_mL'")
+        payload = {"name": name, "value": json_value("value", value)}
 
         def not_entered(state: RunState) -> None:
             old = state.values.get(name)
@@ -297,7 +297,7 @@ class Run(RunData):
         from .keys import load_key, register_key, signed_message
         from .receipts import Receipt, write_receipt
 
-        who = _text("name", name, "the signer's name")
+        who = nonempty_text("name", name, "the signer's name")
         if meaning not in SIGNATURE_MEANINGS:
             raise UnknownNameError("signature meaning", str(meaning), SIGNATURE_MEANINGS)
         key = load_key(who, passphrase)
@@ -323,7 +323,7 @@ class Run(RunData):
         own ``reason`` (a keyword ``reason=`` would be this method's reason):
         ``run.amend(6, 'wrong duration noted', changes={'reason': 'filters soaked 3 h'})``."""
         who = self._who(operator)
-        reason = _text("reason", reason, "why the earlier entry is corrected")
+        reason = nonempty_text("reason", reason, "why the earlier entry is corrected")
         if changes is not None and not isinstance(changes, Mapping):
             raise ParameterError("changes", changes, "a dict of field -> new value, e.g. {'reason': '...'}",
                                  reason=f"is a {type(changes).__name__}")
@@ -343,15 +343,15 @@ class Run(RunData):
         for key in changes:
             if key not in fields:
                 raise UnknownNameError(f"field of a {target.type} event", key, fields)
-        clean = {k: (parse_expiry(v) if k == "expiry" else _json_value(k, v) if k == "value"
-                     else _text(k, v, f"a non-empty {k}")) for k, v in changes.items()}
+        clean = {k: (parse_expiry(v) if k == "expiry" else json_value(k, v) if k == "value"
+                     else nonempty_text(k, v, f"a non-empty {k}")) for k, v in changes.items()}
         payload = {"target_seq": seq, "target_type": target.type, "reason": reason, "changes": clean}
         return self._append(ev.AMENDMENT, payload, who)
 
 
 def start_run(protocol: Protocol, operator: str, store: Store | str | os.PathLike | None = None) -> Run:
     """Create a run of ``protocol`` in ``store`` (None: the default store) and return it."""
-    who = _operator(operator)
+    who = operator_name(operator)
     st = as_store(store)
     run_id = new_run_id(protocol.id)
     payload = {"protocol": protocol.id, "version": protocol.version, "params": protocol.raw_values(),

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..errors import ParameterError, UnknownNameError
 from . import events as ev
-from .entries import _file_bytes, _text
+from .entries import file_bytes, nonempty_text
 from .state import RunState
 
 ANALYSIS_KIND = "protocol_kit analysis v1"  # marks the analyses recorded by Run.analyse
@@ -39,7 +39,7 @@ class RunData:
                 raise ParameterError("name", name, "the file's name", reason="is needed for uploaded bytes")
             data, default_name, source = bytes(path_or_frame), name, f"uploaded as {uploaded_as or name}"
         else:
-            data, default_name, source = _file_bytes("path_or_frame", path_or_frame)
+            data, default_name, source = file_bytes("path_or_frame", path_or_frame)
         return self._attach(ev.DATA, data, name or default_name, source, who)
 
     def record_report(self, path: str | os.PathLike, *, name: str | None = None,
@@ -48,12 +48,12 @@ class RunData:
         ``name`` (default: the file's name)."""
         who = self._who(operator)
         self._writable("a report", ev.REPORT)
-        data, default_name, source = _file_bytes("path", path, frames=False)
+        data, default_name, source = file_bytes("path", path, frames=False)
         return self._attach(ev.REPORT, data, name or default_name, source, who)
 
     def _attach(self, type: str, data: bytes, name: str, source: str | None, who: str) -> ev.Event:
         """A data file (``type`` DATA) or a report (REPORT), under a name not used by one yet."""
-        name = _text("name", name, "a file name")
+        name = nonempty_text("name", name, "a file name")
 
         def name_free(state: RunState) -> None:
             used = [f.name for f in (state.data if type == ev.DATA else state.reports)]
@@ -78,7 +78,7 @@ class RunData:
         except (TypeError, ValueError) as exc:
             raise ParameterError("result", name, "JSON values (numbers, text, lists, dicts; no NaN)",
                                  reason=f"cannot be recorded ({exc})") from None
-        return self._append(ev.ANALYSIS, {"name": _text("name", name, "a name"), "result": d}, who)
+        return self._append(ev.ANALYSIS, {"name": nonempty_text("name", name, "a name"), "result": d}, who)
 
     # -- analysis choices ----------------------------------------------------------------------
     exclusions = property(lambda self: self.state.exclusions, doc="Wells or animals left out of the analysis.")
@@ -104,8 +104,8 @@ class RunData:
             if key not in wells:
                 raise UnknownNameError(f"well to exclude (of the {self.state.protocol} layout)", str(item), wells)
         else:
-            kind, key = "animal", _text("animal", item, "an animal id as written in the data, e.g. 'R03'")
-        reason = _text("reason", reason, f"why the {kind} is left out, e.g. 'probe outside the target region'")
+            kind, key = "animal", nonempty_text("animal", item, "an animal id as written in the data, e.g. 'R03'")
+        reason = nonempty_text("reason", reason, f"why the {kind} is left out, e.g. 'probe outside the target region'")
 
         def not_excluded(state: RunState) -> None:
             done = next((x for x in state.exclusions if (x.kind, x.item) == (kind, key)), None)
@@ -132,7 +132,7 @@ class RunData:
                                      reason=f"is already superseded (event {done.seq}: {done.reason})")
 
         not_superseded(self.state)  # before the reason's check, as the user reads the refusals
-        reason = _text("reason", reason, "why the file is left out, e.g. 'wrong plate exported'")
+        reason = nonempty_text("reason", reason, "why the file is left out, e.g. 'wrong plate exported'")
         payload = {"name": name, "sha256": files[name].sha256, "reason": reason}
         return self._append(ev.SUPERSEDED, payload, who, once=not_superseded)
 
