@@ -40,11 +40,11 @@ class OneShot:
 
 
 class RecordedPartly(ProtocolKitError):
-    """An error after the run was started: ``run`` keeps what was recorded before it."""
+    """An error (``cause``) after the run was started: ``run`` keeps what was recorded before it."""
 
     def __init__(self, cause: ProtocolKitError, run: Run) -> None:
         self.cause, self.run = cause, run
-        super().__init__(str(cause))
+        super().__init__(f"{cause} (run {run.id} keeps what was recorded before this)")
 
 
 def analyse_file(protocol: Protocol, data: str | os.PathLike, output: str | os.PathLike, *, operator: str,
