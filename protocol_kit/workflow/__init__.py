@@ -4,8 +4,8 @@ The command line, the widgets, the demo and the run's own ``analyse`` / ``report
 ``read_data`` (thin accessors) all come here; :class:`~protocol_kit.records.Run` keeps the
 record and its state, the protocol its plan and its analysis.
 
-- :func:`read_file` / :func:`read_run_data`: a data file read by the one reader the protocol
-  chooses (:mod:`.reading`);
+- :func:`read_file` / :func:`read_attached` / :func:`read_run_data`: a data file read by the
+  one reader the protocol chooses, a run's attached file parsed once (:mod:`.reading`);
 - :func:`analysis_options`: the options of one analysis, checked once and split into reading
   and analysis options (:mod:`.options`);
 - :func:`analyse_run`: a run's data read, analysed and the result recorded (:mod:`.analysing`);
@@ -27,7 +27,7 @@ _LAZY = {
     **dict.fromkeys(("analyse_frame", "analyse_run", "apply_exclusions", "record_result"), ".analysing"),
     **dict.fromkeys(("OneShot", "RecordedPartly", "analyse_file"), ".oneshot"),
     **dict.fromkeys(("Options", "analysis_options"), ".options"),
-    **dict.fromkeys(("read_file", "read_run_data"), ".reading"),
+    **dict.fromkeys(("read_attached", "read_file", "read_run_data"), ".reading"),
     **dict.fromkeys(("analysis_view", "report_run"), ".reporting"),
 }
 
@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from .analysing import analyse_frame, analyse_run, apply_exclusions, record_result  # noqa: F401
     from .oneshot import OneShot, RecordedPartly, analyse_file  # noqa: F401
     from .options import Options, analysis_options  # noqa: F401
-    from .reading import read_file, read_run_data  # noqa: F401
+    from .reading import read_attached, read_file, read_run_data  # noqa: F401
     from .reporting import analysis_view, report_run  # noqa: F401
 
 

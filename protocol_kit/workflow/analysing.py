@@ -1,7 +1,7 @@
 """Analysing a run's data and recording the result: the one place that does both.
 
 :func:`analyse_run` chooses the data (the latest current data file, a named one, or a
-DataFrame), reads it once (:func:`~.reading.read_file`), leaves out what the run's recorded
+DataFrame), reads it once (:func:`~.reading.read_attached`), leaves out what the run's recorded
 exclusions leave out, analyses it once with the protocol and records the result
 (:func:`record_result`). :func:`record_result` is also how the command line's one-shot
 analysis (:mod:`.oneshot`) records the result it already has.
@@ -22,7 +22,7 @@ from ..io.reading_units import reading_units
 from ..records import events as ev
 from ..records.run import ANALYSIS_KIND
 from .options import Options, analysis_options
-from .reading import read_file
+from .reading import read_attached
 
 if TYPE_CHECKING:
     from ..core.protocol import Protocol
@@ -80,7 +80,7 @@ def _data(run: Run, data: str | pd.DataFrame | None, options: Options) -> tuple[
         if gone is not None:
             raise ParameterError("data", data, "a data file not superseded",
                                  reason=f"was superseded (event {gone.seq}: {gone.reason})")
-        frame = read_file(run.protocol, run.data_bytes(data), data, options.reading)
+        frame = read_attached(run, data, options.reading)
         file = files[data]
         return frame, data_source(run.protocol, data, file.sha256, frame, seq=file.seq)
     raise ParameterError("data", type(data).__name__, "None (the latest attached file), the name of an "

@@ -17,7 +17,13 @@ from protocol_kit.records import Store
 def counted(monkeypatch):
     """Counters of the file parses (every reader of protocol_kit.io.READERS, which read_plate
     calls, whichever module asks) and of the analyses (``analyse`` of every protocol class),
-    the wrappers keeping the signatures the options are checked against."""
+    the wrappers keeping the signatures the options are checked against; the workflow's
+    frames of earlier reads are forgotten."""
+    from collections import OrderedDict
+
+    import protocol_kit.workflow.reading as reading
+
+    monkeypatch.setattr(reading, "_READ", OrderedDict())  # nothing read by an earlier test
     calls = {"parse": 0, "analyse": 0}
 
     def counting(key, f):
@@ -154,3 +160,19 @@ def test_an_error_after_the_run_started_names_the_run_which_keeps_what_was_recor
     with Store(tmp_path / "lab.db") as s:
         run = pk.open_run(run_id, s)
         assert [e.type for e in run.events] == ["started", "data_attached", "analysis_recorded"]
+
+
+def test_the_widgets_parse_an_uploaded_file_once_for_the_data_and_the_analysis_step(tmp_path, counted):
+    """The Data step reads the upload to show it, the Analysis step analyses it and the Report
+    step writes the report: one parse, one analysis."""
+    from tests.widgets.conftest import start, upload
+
+    p = pk.RadioligandBinding()
+    app = p.form(store=tmp_path / "runs.db", out_dir=tmp_path / "out")
+    start(app)
+    upload(app.data_view, "counts.csv", p.simulate(seed=1).to_csv(index=False).encode())
+    assert app.session.data.frame is not None and counted == {"parse": 1, "analyse": 0}
+    app.analysis_view.run_button.click()
+    app.report_view.html_button.click()
+    assert counted == {"parse": 1, "analyse": 1}
+    assert [f.name for f in app.session.run.reports] == [f"{app.session.run.id}-report.html"]
