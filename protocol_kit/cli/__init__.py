@@ -42,5 +42,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-
 __all__ = ["EXIT_USAGE", "main", "make_parser", "message"]

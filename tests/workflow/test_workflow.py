@@ -172,6 +172,7 @@ def test_the_widgets_parse_an_uploaded_file_once_for_the_data_and_the_analysis_s
     start(app)
     upload(app.data_view, "counts.csv", p.simulate(seed=1).to_csv(index=False).encode())
     assert app.session.data.frame is not None and counted == {"parse": 1, "analyse": 0}
+    assert app.session.run.data_files[0].source == "uploaded as counts.csv"  # not a temporary copy's path
     app.analysis_view.run_button.click()
     app.report_view.html_button.click()
     assert counted == {"parse": 1, "analyse": 1}
