@@ -25,7 +25,7 @@ _LAZY = {
     **dict.fromkeys(("Q_", "ureg"), ".units"),
 }
 _SUBPACKAGES = ("analysis", "core", "design", "errors", "io", "profile", "protocols", "records", "reference",
-                "reports", "simulate", "typed_numbers", "units", "widgets")
+                "reports", "simulate", "typed_numbers", "units", "widgets", "workflow")
 
 __all__ = ["__version__", "app", "profile", *_LAZY]
 

@@ -1,7 +1,7 @@
 """The demo: for each protocol, the bench sheet; simulated readings written as the instrument
-writes them and read back through :mod:`protocol_kit.io`; a run worked through in a store
-(steps ticked, reagent lots recorded, one deviation, a note); the analysis; and the report in
-HTML and PDF. Prints the key numbers and where everything is."""
+writes them; a run worked through in a store (steps ticked, reagent lots recorded, one
+deviation, a note); the file attached, read back through :mod:`protocol_kit.io` and analysed
+once, and the report in HTML and PDF (:mod:`protocol_kit.workflow`). Prints the key numbers and where everything is."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,12 +14,12 @@ from pathlib import Path
 
 from .core.protocol import get_protocol
 from .demo_files import instrument_file
-from .io import read_for_analysis
 from .profile.core import profile
 from .profile.simulate import OPERATOR as SIMULATION_OPERATOR
 from .profile.simulate import simulate_profile_runs
 from .records import keys
 from .records.store import Store
+from .workflow import analyse_run, report_run
 
 SEED = 1
 STORE_NAME = "demo-runs.db"
@@ -74,7 +74,6 @@ def work_through(demo: DemoRun, out: Path, store: Store) -> dict:
     p = get_protocol(demo.protocol, **demo.values)
     sheets = [p.sheet(out / f"{demo.name}-sheet.{s}") for s in ("html", "pdf")]
     file = instrument_file(p, p.simulate(seed=SEED), out, demo.name)
-    frame = read_for_analysis(p, file)  # read back and matched to the plan before the run uses it
     run = p.start_run(demo.operator, store)
     expiry = dt.date.today() + dt.timedelta(days=365)
     lots = list(demo.lots)
@@ -87,9 +86,10 @@ def work_through(demo: DemoRun, out: Path, store: Store) -> dict:
                 run.record_lot(reagent, lot, expiry)
     run.note(NOTE)
     run.attach_data(file)
-    result = run.analyse(**demo.options)
-    reports = [run.report(out / f"{demo.name}-report.{s}") for s in ("html", "pdf")]
-    return {"demo": demo, "run": run, "sheets": sheets, "file": file, "rows": len(frame), "result": result,
+    result = analyse_run(run, **demo.options)  # read back, matched to the plan and analysed once
+    reports = [report_run(run, out / f"{demo.name}-report.{s}") for s in ("html", "pdf")]
+    rows = run.latest_analysis().result["data"]["rows"]
+    return {"demo": demo, "run": run, "sheets": sheets, "file": file, "rows": rows, "result": result,
             "reports": reports, "lots": len(lots)}
 
 

@@ -128,6 +128,13 @@ def reader_options() -> list[str]:
     return sorted(names)
 
 
+def file_format(protocol, format: str = "auto") -> str:
+    """The reader a data file of ``protocol`` is read with: ``format`` as given, except that
+    'auto' means the HPLC results reader for a fraction schedule (an HPLC table has no wells
+    to detect a plate format by) and detection from the content for a plate layout."""
+    return format if format != "auto" or protocol.plan_kind == "layout" else "hplc"
+
+
 def read_for_analysis(protocol, source: str | os.PathLike | bytes, name: str | None = None, *,
                       format: str = "auto", extra_wells: str = "error", read: object = None,
                       wavelength: object = None, exclude_wells: object = None,
@@ -146,12 +153,11 @@ def read_for_analysis(protocol, source: str | os.PathLike | bytes, name: str | N
             if value is not None:
                 raise ParameterError(option, value, "None for an HPLC results table",
                                      reason=f"chooses among plate reads, and {protocol.id} reads an HPLC table")
-    fmt = format if layout or format != "auto" else "hplc"
-    frame = read_plate(source, format=fmt, name=name, warnings=warnings, **options)
+    frame = read_plate(source, format=file_format(protocol, format), name=name, warnings=warnings, **options)
     return analysis_frame(protocol, frame, extra_wells=extra_wells, read=read, wavelength=wavelength,
                           exclude_wells=exclude_wells, warnings=warnings)
 
 
-__all__ = ["READERS", "detect_format", "join_layout", "read_counter", "read_envision", "read_for_analysis",
+__all__ = ["READERS", "detect_format", "file_format", "join_layout", "read_counter", "read_envision", "read_for_analysis",
            "read_gen5", "read_grid", "read_hplc", "read_kaleido", "read_layout", "read_long", "read_mars",
            "read_plate", "read_softmax", "read_tecan", "reader_options"]

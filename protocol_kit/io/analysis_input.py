@@ -6,7 +6,8 @@ the standards told apart from the samples: chromatography software marks each in
 in a column ('Type', 'Sample Type', 'Injection Type') as 'Standard' (or 'Calibration',
 'Cal', 'Std') or 'Unknown'/'Sample'; a standard's nominal concentration is in its amount
 column (``concentration``), and becomes ``standard_conc``. A 'Group' (or 'Treatment') column
-names each animal's group. The protocol then joins the samples to its fraction schedule.
+names each animal's group. The samples are then joined to the plan's fraction schedule
+(:func:`join_schedule`; the standards, which belong to no fraction, are split off first).
 """
 from __future__ import annotations
 
@@ -99,7 +100,23 @@ def analysis_frame(protocol: Protocol, frame: pd.DataFrame, *, extra_wells: str 
     if protocol.plan_kind == "layout":
         return protocol._joined(frame, warnings, read=read, wavelength=wavelength, expect="either",
                                 exclude_wells=exclude_wells, extra_wells=extra_wells)
-    return hplc_for_analysis(frame)  # joined to the schedule by the analysis (with extra_wells)
+    return join_schedule(hplc_for_analysis(frame), protocol.schedule, extra_wells=extra_wells, warnings=warnings)
+
+
+def join_schedule(frame: pd.DataFrame, schedule: pd.DataFrame, *, extra_wells: str = "error",
+                  warnings: list[str] | None = None) -> pd.DataFrame:
+    """An HPLC frame (:func:`hplc_for_analysis`) with its samples joined to the fraction
+    ``schedule`` (phase, times, label of each fraction), after its standards (rows with a
+    ``standard_conc``, which belong to no fraction), which stay unjoined. A fraction
+    without a sample is no error (a lost sample), as in the analysis; a sample of a fraction
+    not in the schedule is, unless ``extra_wells='ignore'``."""
+    is_std = frame["standard_conc"].notna() if "standard_conc" in frame.columns else None
+    if is_std is None or not is_std.any():
+        return join_layout(frame, schedule, missing="ignore", extra_wells=extra_wells, warnings=warnings)
+    samples = join_layout(frame[~is_std], schedule, missing="ignore", extra_wells=extra_wells, warnings=warnings)
+    out = pd.concat([frame[is_std], samples], ignore_index=True)
+    out.attrs = dict(frame.attrs)
+    return out
 
 
 def file_options() -> list[str]:

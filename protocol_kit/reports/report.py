@@ -82,13 +82,17 @@ def _view(view, run: Run, record: AnalysisRecord) -> dict:
 
 def file_units(run: Run, record: AnalysisRecord) -> dict[str, str]:
     """The units of the reading columns of the data file the analysis read (an HPLC table's
-    headers name its peak-area unit), read again from the record as the analysis read it;
-    empty for data given in memory or a file that no longer reads."""
+    headers name its peak-area unit), as recorded with the analysis; for an analysis recorded
+    without them, read again from the file as the analysis read it; empty for data given in
+    memory or a file that no longer reads."""
     from ..io import read_for_analysis
     from ..io.analysis_input import split_options
     from ..io.reading_units import reading_units
 
-    name = (record.result.get("data") or {}).get("name")
+    data = record.result.get("data") or {}
+    if "units" in data:  # recorded with the analysis (protocol_kit.workflow): no second read
+        return dict(data["units"])
+    name = data.get("name")
     if not name:
         return {}
     try:

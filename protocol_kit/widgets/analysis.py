@@ -1,5 +1,5 @@
 """The Analysis step as a plain object: the options the protocol's analysis offers, the run
-(``Run.analyse``: read the attached file, analyse, record), and the recorded result as the
+(:func:`protocol_kit.workflow.analyse_run`: read the attached file, analyse, record), and the recorded result as the
 report shows it (headline rows with 95% CIs, flags in words, the fitted curves as SVG)."""
 from __future__ import annotations
 
@@ -80,7 +80,9 @@ class AnalysisController:
             if name not in specs:
                 raise UnknownNameError("analysis option", name, specs)
             chosen[name] = specs[name].value(label)
-        self.result = run.analyse(data.name, **data.options, **chosen)
+        from ..workflow import analyse_run
+
+        self.result = analyse_run(run, data.name, **data.options, **chosen)
         self.resume()
         return self.result
 
@@ -120,11 +122,10 @@ class AnalysisController:
 
     def resume(self) -> None:
         """Show the run's latest recorded analysis (e.g. of a resumed run)."""
-        from ..reports.report import report_context
+        from ..workflow import analysis_view
 
         run = self.session.run
-        record = run.latest_analysis() if run is not None else None
-        self.view = report_context(run, record) if record is not None else None
+        self.view = analysis_view(run) if run is not None else None
 
     # -- what the view shows ----------------------------------------------------------------
     def rows(self) -> list[dict]:

@@ -170,12 +170,11 @@ class DataController:
         """Read the attached file ``name`` as the analysis will (joined to a plate layout; an
         HPLC table with its standards told apart); a reader's error is kept in ``error`` (and
         the frame is None) rather than raised."""
-        from ..io import read_for_analysis
+        from ..workflow import read_run_data
 
         self.name, self.frame, self.error = name, None, None
-        try:  # read as Run.analyse reads it, so what is shown is what is analysed
-            self.frame = read_for_analysis(self.session.protocol, self.run.data_bytes(name), name=name,
-                                           **self.options)
+        try:  # read by the workflow's reader, as the analysis reads it: what is shown is what is analysed
+            self.frame = read_run_data(self.run, name, **self.options)
         except ProtocolKitError as exc:
             self.error = form_message(exc)
         return self.frame

@@ -1,5 +1,6 @@
-"""The Report step as a plain object: render the report (``Run.report``: recorded in the run
-until it is signed; a signed run's report has the signatures filled in) and sign."""
+"""The Report step as a plain object: render the report (:func:`protocol_kit.workflow.report_run`:
+recorded in the run until it is signed; a signed run's report has the signatures filled in)
+and sign."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,7 +36,9 @@ class ReportController:
         while (self.session.out_dir / name).exists():
             n += 1
             name = f"{run.id}-report-{n}.{fmt}"
-        self.path = run.report(self.session.out_dir / name, paper=paper)
+        from ..workflow import report_run
+
+        self.path = report_run(run, self.session.out_dir / name, paper=paper)
         return self.path
 
     def sign_blocked(self) -> str | None:
