@@ -14,9 +14,6 @@ data-driven starting values) is refitted from that grid point, and the lower RSS
 """
 from __future__ import annotations
 
-import os
-import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -556,8 +553,7 @@ def t_quantile(dof, level=0.95):
 # of the profile RSS where it is positive definite, else Gauss-Newton with the Kaufman (1975)
 # projected Jacobian; 2 x 2 systems in closed form. HillSlope < 0 throughout (with both
 # plateaus free, (b, t, L, h) and (t, b, L, -h) are the same curve), so a vehicle well is
-# always on the f = 1 plateau. With numba installed the iteration itself runs compiled
-# (_vp_numba.py); the starts, limits and statistics are numpy either way.
+# always on the f = 1 plateau.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -1076,7 +1072,7 @@ STEP_CHECK = 10  # iterations before a steep run above its step limit is taken a
 FAR_PLATEAU = 10.0  # response ranges: a plateau this far out, with logIC50 outside the range, runs away
 STEEP_RUN = 4.0  # |Hill| x mean spacing of the tested X beyond which a run may be heading for a step
 DEDUP_L, DEDUP_S = 0.1, 0.5  # a retry start this close (range fraction, ln|Hill|) to a run's start or end is that run
-SAME_RSS = 1e-11  # relative RSS difference within rounding (the kernels' sums differ by ~1e-13)
+SAME_RSS = 1e-11  # relative RSS difference within rounding (sums in another order differ by ~1e-13)
 
 
 def _rss_at_block(pb: _Problem, p):
@@ -1308,71 +1304,15 @@ def _saturated(pb: _Problem, L, s):
     return np.where(pb.st.W > 0, z, np.inf).min(0) > Z_FLAT
 
 
-_KERNELS: list = []
-
-
-def _numba_kernels():
-    """The compiled kernels (:mod:`._vp_numba`) when numba is installed and not switched off
-    (``PROTOCOL_KIT_NUMBA=0``), else None. The variable is read once, at the first fit of the
-    process; :func:`lm_kernels` switches within a block."""
-    if not _KERNELS:
-        mod = None
-        if os.environ.get("PROTOCOL_KIT_NUMBA", "1") != "0":
-            try:
-                from . import _vp_numba as mod
-            except ImportError:  # numba absent (optional): the numpy implementation serves
-                mod = None
-        _KERNELS.append(mod)
-    return _KERNELS[0]
-
-
-@contextmanager
-def lm_kernels(compiled: bool):
-    """Within the block the fast path of ``fit_logistic_many`` runs the compiled kernels
-    (``compiled=True``; ImportError without numba) or the numpy implementation (False),
-    whatever ``PROTOCOL_KIT_NUMBA`` says; the choice in force before is restored after it."""
-    _numba_kernels()
-    saved = _KERNELS[0]
-    if compiled:
-        from . import _vp_numba as mod
-    else:
-        mod = None
-    _KERNELS[0] = mod
-    try:
-        yield
-    finally:
-        _KERNELS[0] = saved
-
-
 def _run_lm(pb: _Problem, owner, Ls, Ss, max_iter, partner, target, step_rss):
-    """LM for the runs ``owner`` (their curves), from (Ls, Ss): compiled when numba is there,
-    else :func:`vp_levenberg_marquardt`. Returns L, s, D, b, rss, converged, running, merged,
-    saturated (stopped with every tested point on a plateau)."""
-    kn = _numba_kernels()
+    """:func:`vp_levenberg_marquardt` for the runs ``owner`` (their curves), from (Ls, Ss).
+    Returns L, s, D, b, rss, converged, running, merged, saturated (stopped with every tested
+    point on a plateau)."""
     n = owner.size
-    if kn is None:
-        prob = pb if n == pb.st.m and np.array_equal(owner, np.arange(n)) else pb.sub(owner)
-        L, s, cur, conv, running, merged = vp_levenberg_marquardt(
-            prob, Ls, Ss, max_iter=max_iter, partner=partner, step_rss=step_rss, target=target)
-        return L, s, cur[I_D], cur[I_B], cur[I_RSS], conv, running, merged, _saturated(prob, L, s)
-    order = np.argsort(owner, kind="stable")  # a curve's runs together, in run order
-    first = np.searchsorted(owner[order], np.arange(pb.st.m + 1))
-    nanv = np.full(n, np.nan)
-    tL, tS, tR = target if target is not None else (nanv, nanv, nanv)
-    P = np.array([MAX_STEP_L, MAX_STEP_S, LAM0, LAM_DOWN, QUAD_TOL, QUAD_LAM, AWAY_RANGES, AWAY_HILL,
-                  AWAY_PLATEAU, MERGE_L, MERGE_S, STEP_CHECK], float)
-    st = pb.st
-    try:
-        L, s, D, b, rss, status, zmin = kn.lm_runs(
-            st.X, st.shared, np.ascontiguousarray(st.W), np.ascontiguousarray(pb.Y), pb.wv, pb.yv, pb.Sw,
-            pb.iSw, pb.Sy, pb.span, pb.lo, pb.hi, pb.ymid, pb.yrange, pb.s_steep, owner,
-            np.asarray(Ls, float), np.asarray(Ss, float), np.full(n, -1) if partner is None else partner,
-            tL, tS, tR, step_rss, first, order, int(max_iter), VP_XTOL, VP_FTOL, P)
-    except Exception as exc:  # a numba that cannot compile the kernel: the numpy implementation
-        warnings.warn(f"compiled fitting kernel unavailable ({exc!r}); using numpy", RuntimeWarning, stacklevel=2)
-        _KERNELS[0] = None
-        return _run_lm(pb, owner, Ls, Ss, max_iter, partner, target, step_rss)
-    return L, s, D, b, rss, status == 0, status == 1, status == 3, zmin > Z_FLAT
+    prob = pb if n == pb.st.m and np.array_equal(owner, np.arange(n)) else pb.sub(owner)
+    L, s, cur, conv, running, merged = vp_levenberg_marquardt(
+        prob, Ls, Ss, max_iter=max_iter, partner=partner, step_rss=step_rss, target=target)
+    return L, s, cur[I_D], cur[I_B], cur[I_RSS], conv, running, merged, _saturated(prob, L, s)
 
 
 def fit_free(st: Stack):
@@ -1449,8 +1389,8 @@ def fit_free(st: Stack):
         if rnd == 0:
             # a converged fit is a local optimum: where a step (Hill -> infinity) does better,
             # that limit is the least-squares answer (checked for every curve); by more than
-            # rounding: a fit whose RSS equals the step's has reached it, and stays (a strict <
-            # here made the compiled and numpy kernels differ on which of the two they report)
+            # rounding: a fit whose RSS equals the step's has reached it, and stays (with a
+            # strict <, which of the two is reported would depend on the order of summation)
             k = np.flatnonzero(limits.r[2] < best_r * (1.0 - SAME_RSS))
             best_p[k], best_r[k], best_c[k] = limits.q[2, k], limits.r[2, k], False
         nxt = np.flatnonzero(running)
