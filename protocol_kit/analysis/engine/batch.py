@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import _apply_fixed, BOTTOM, canonical, EngineFit, free_mask, HILL, LOG_IC50, Stack, TOP
-from .projection import I_B, I_D, I_RSS, _Problem, _vp_eval
+from .model import _apply_fixed, BOTTOM, canonical, curve_lm, EngineFit, free_mask, HILL, LOG_IC50, Stack, TOP
+from .projection import I_B, I_D, I_RSS, _Problem, _vp_eval, vp_levenberg_marquardt
 from .starts import data_starts, FAST_GRID, _grid_general, grid_search, _grid_shared, GridSpec, _vp_data_start, VP_GRID
-from .lm import levenberg_marquardt, vp_levenberg_marquardt
 from .limits import _Limits, _runaway_limits, _saturated
 from .errors import covariance
 
@@ -32,19 +31,19 @@ def fit_batch(X, Y, W, fixed: dict, *, ss_within=None, n_obs=None, grid: GridSpe
     ss_within = np.zeros(m) if ss_within is None else ss_within
     n_obs = (W > 0).sum(1) if n_obs is None else n_obs
     p0 = data_starts(X, Y, W, fixed) if starts is None else _apply_fixed(np.array(starts, float), fixed)
-    p, rss, conv = levenberg_marquardt(p0, X, Y, W, free)
+    p, rss, conv = curve_lm(p0, X, Y, W, free)
     for pg, rss_g in grid_search(X, Y, W, fixed, grid) if grid is not None else ():
         # refit from the grid point when its (profile) RSS is near or below the local fit's
         retry = np.flatnonzero(rss_g < rss * RETRY_MARGIN)
         if retry.size:
-            p2, rss2, conv2 = levenberg_marquardt(pg[retry], X[retry], Y[retry], W[retry], free)
+            p2, rss2, conv2 = curve_lm(pg[retry], X[retry], Y[retry], W[retry], free)
             better = rss2 < rss[retry]
             k = retry[better]
             p[k], rss[k], conv[k] = p2[better], rss2[better], conv2[better]
     slow = np.flatnonzero(~conv)  # continue the slow ones (few) before looking at the limits
     if slow.size:
-        p[slow], rss[slow], conv[slow] = levenberg_marquardt(p[slow], X[slow], Y[slow], W[slow], free,
-                                                             max_iter=CONTINUE_ITER)
+        p[slow], rss[slow], conv[slow] = curve_lm(p[slow], X[slow], Y[slow], W[slow], free,
+                                                   max_iter=CONTINUE_ITER)
     if not fixed:
         _runaway_limits(p, rss, conv, X, Y, W)
     p = canonical(p, fixed)

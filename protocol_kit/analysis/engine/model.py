@@ -16,12 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..curves import LN10, LOGISTIC_PARAMS
-
+from .lm import levenberg_marquardt
 
 BOTTOM, TOP, LOG_IC50, HILL = range(4)
-
-
 _TINY = 1e-300
+# the natural scales of a curve's parameters: plateaus the response range, logIC50 the tested
+# X range, ln|Hill| 1 (|Hill| in units of 4 / range)
+AWAY_RANGES, AWAY_HILL, AWAY_PLATEAU = 1.0, 1000.0, 100.0  # the divergence guard, in those scales
+MAX_STEP_L, MAX_STEP_S = 0.25, 1.0  # trust region: range fraction in logIC50, ln|Hill|
+HILL_CLIP = 5.0  # the largest step in ln|Hill| of CurveProblem (which has no trust region)
 
 
 @dataclass(frozen=True)
@@ -183,3 +186,74 @@ Z_CLIP = 40.0  # |exponent| bound: f within 4e-18 of 0 or 1, never subnormal (sl
 def _dot(a, b):
     """Per-curve sum over points of a * b ((K, m) arrays)."""
     return np.einsum("km,km->m", a, b)
+
+
+class CurveProblem:
+    """The four parameters of the curves in the rows of (X, Y, W) (fixed ones held), for
+    :func:`~.lm.levenberg_marquardt`: x = (Bottom, Top, LogIC50, HillSlope) per column, Hill
+    stepped in ln|Hill| (its Jacobian column h dY/dh, :func:`_log_hill`; HillSlope keeps its
+    sign; a step changes ln|Hill| by at most HILL_CLIP). State rows: RSS, the 10 entries of
+    J'WJ (:func:`normal_matrix`), g = J'W r. Marquardt's damping; a step counts towards
+    convergence only when it is taken (STRICT); no trust region."""
+
+    k = 4
+    DAMPING, STRICT = "marquardt", True
+    RSS = 0
+    M = {(i, j): 1 + n for n, (i, j) in enumerate((i, j) for i in range(4) for j in range(i, 4))}
+    Q = (11, 12, 13, 14)
+    N = C = None
+
+    def __init__(self, X, Y, W, free, scales=None):
+        self.X, self.Y, self.W, self.free = X, Y, W, free
+        if scales is None:
+            scale, lo, hi, span = _scales(X, Y, W)
+            ymid = 0.5 * (np.where(W > 0, Y, -np.inf).max(1) + np.where(W > 0, Y, np.inf).min(1))
+            scales = scale, lo, hi, span, ymid
+        self.scales = scales
+        scale, lo, hi, span, ymid = scales
+        self.trust = (np.inf,) * 4
+        self.scale = (scale[:, 0], scale[:, 1], span, 1.0)
+
+    def sub(self, keep):
+        return CurveProblem(self.X[keep], self.Y[keep], self.W[keep], self.free, tuple(a[keep] for a in self.scales))
+
+    def evaluate(self, x):
+        p = x.T
+        r, J = _log_hill(*_residual_jacobian(p, self.X, self.Y, self.free), p)
+        A = normal_matrix(J, self.W, self.free)
+        S = np.empty((15, p.shape[0]))
+        S[self.RSS] = _rss(r, self.W)
+        for (i, j), row in self.M.items():
+            S[row] = A[:, i, j]
+        S[11:] = np.einsum("mni,mn->mi", J, self.W * r).T
+        return S
+
+    def advance(self, x, dx):
+        xn = x + dx
+        xn[HILL] = x[HILL] * np.exp(np.clip(dx[HILL], -HILL_CLIP, HILL_CLIP))  # the Hill step is in ln|Hill|
+        return xn
+
+    def tolerance(self, x, xtol):
+        scale = self.scales[0]
+        return [xtol * (np.abs(x[i]) + scale[:, i]) for i in range(3)] + [xtol]
+
+    def away(self, x, S):
+        """logIC50 more than AWAY_RANGES tested ranges outside the range, |Hill| > AWAY_HILL x
+        4/range, or a plateau AWAY_PLATEAU response ranges from the responses' middle."""
+        scale, lo, hi, span, ymid = self.scales
+        return ((x[LOG_IC50] < lo - AWAY_RANGES * span) | (x[LOG_IC50] > hi + AWAY_RANGES * span)
+                | (np.abs(x[HILL]) > AWAY_HILL * scale[:, HILL])
+                | (np.abs(x[BOTTOM] - ymid) > AWAY_PLATEAU * scale[:, BOTTOM])
+                | (np.abs(x[TOP] - ymid) > AWAY_PLATEAU * scale[:, TOP]))
+
+    def merged(self, *args):
+        return None
+
+
+def curve_lm(p, X, Y, W, free, *, max_iter=60, xtol=1e-9, ftol=1e-13):
+    """:func:`~.lm.levenberg_marquardt` on every curve (row) of (X, Y, W) from p (m, 4); returns
+    (params, rss, converged). A curve that runs away (:meth:`CurveProblem.away`: an incomplete
+    curve whose least-squares infimum is at infinity) stops, not converged."""
+    x, S, conv, _, _ = levenberg_marquardt(CurveProblem(X, Y, W, free), p.T, max_iter=max_iter, xtol=xtol,
+                                           ftol=ftol)
+    return np.ascontiguousarray(x.T), S[CurveProblem.RSS], conv

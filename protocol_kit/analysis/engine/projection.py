@@ -9,9 +9,9 @@ model Y = b + D f is linear in b = Bottom and D = Top - Bottom, solved exactly:
     D = (Sfy - Sf Sy / Sw) / (Sff - Sf^2 / Sw),   b = (Sy - D Sf) / Sw
 
 (S the weighted sums over a curve's points, Y centred), so Levenberg-Marquardt runs on
-(logIC50, ln|Hill|) alone (:func:`~.lm.vp_levenberg_marquardt`) with the profile RSS, its
-gradient, the Kaufman (1975) projected Gauss-Newton matrix and the exact Hessian evaluated
-here. HillSlope < 0 throughout (with both plateaus free, (b, t, L, h) and (t, b, L, -h) are the
+(logIC50, ln|Hill|) alone (:func:`vp_levenberg_marquardt`: :func:`~.lm.levenberg_marquardt`
+on :class:`ProjectedProblem`) with the profile RSS, its gradient, the Kaufman (1975) projected
+Gauss-Newton matrix and the exact Hessian evaluated here. HillSlope < 0 throughout (with both plateaus free, (b, t, L, h) and (t, b, L, -h) are the
 same curve), so a vehicle well is always on the f = 1 plateau.
 """
 from __future__ import annotations
@@ -19,7 +19,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..curves import LN10
-from .model import BOTTOM, _dot, HILL, LOG_IC50, _span, Stack, TOP, Z_CLIP
+from .lm import levenberg_marquardt
+from .model import AWAY_HILL, AWAY_PLATEAU, AWAY_RANGES, BOTTOM, _dot, HILL, LOG_IC50, MAX_STEP_L, MAX_STEP_S, _span, \
+    Stack, TOP, Z_CLIP
+
+VP_XTOL, VP_FTOL = 1e-9, 1e-13
+VP_MAX_ITER = 200
+MERGE_L, MERGE_S = 0.02, 0.05  # a run this close to another (range fraction, ln|Hill|) joins it
+STEP_CHECK = 10  # iterations before a steep run above its step limit is taken as heading there
 
 
 class _Problem:
@@ -206,3 +213,92 @@ def _rss_at(pb: _Problem, p):
         return _rss_at_block(pb, p)
     return np.concatenate([_rss_at_block(pb.view(a, min(a + EVAL_BLOCK, n)), p[a:a + EVAL_BLOCK])
                            for a in range(0, n, EVAL_BLOCK)])
+
+
+class ProjectedProblem:
+    """Runs on (logIC50, ln|Hill|) (HillSlope = -exp(s)) of the curves of a :class:`_Problem`,
+    for :func:`~.lm.levenberg_marquardt`; the state is :func:`_vp_eval`'s. Per run: the curve's
+    scales (logIC50: the tested range; ln|Hill|: 1), its divergence box and the merge tests
+    of :func:`vp_levenberg_marquardt`."""
+
+    k = 2
+    DAMPING, STRICT = "nielsen", False
+    RSS, Q, C = I_RSS, (I_Q1, I_Q2), I_C
+    M = {(0, 0): I_M11, (0, 1): I_M12, (1, 1): I_M22}
+    N = {(0, 0): I_N11, (0, 1): I_N12, (1, 1): I_N22}
+
+    def __init__(self, pb: _Problem, srss, partner, target):
+        self.pb = pb
+        self.srss, self.partner, self.target = srss, partner, target
+        self.trust = (MAX_STEP_L * pb.span, MAX_STEP_S)
+        self.scale = (pb.span, 1.0)
+
+    def sub(self, keep):
+        tg = None if self.target is None else tuple(a[keep] for a in self.target)
+        return ProjectedProblem(self.pb.sub(keep), self.srss[keep], None if self.partner is None
+                                else self.partner[keep], tg)
+
+    def evaluate(self, x):
+        return _vp_eval(self.pb, x[0], x[1])
+
+    def advance(self, x, dx):
+        return x + dx
+
+    def tolerance(self, x, xtol):
+        return [xtol * self.pb.span + xtol * np.abs(x[0]), xtol]
+
+    def away(self, x, S):
+        """logIC50 more than AWAY_RANGES tested ranges outside the range, |Hill| > AWAY_HILL x
+        4/range, or a plateau AWAY_PLATEAU response ranges from the responses' middle."""
+        pb = self.pb
+        b = S[I_B]
+        return ((np.abs(x[0] - 0.5 * (pb.lo + pb.hi)) > (0.5 + AWAY_RANGES) * pb.span)
+                | (x[1] > np.log(AWAY_HILL * 4.0 / pb.span))
+                | (np.abs(b - pb.ymid) > AWAY_PLATEAU * pb.yrange) | (np.abs(b + S[I_D] - pb.ymid) > AWAY_PLATEAU * pb.yrange))
+
+    def merged(self, it, act, acc, dx, xh, Sh, held, x, S, converged):
+        """Runs that stop in a known basin (see :func:`vp_levenberg_marquardt`)."""
+        span = self.pb.span
+        merged = None
+        if it >= STEP_CHECK:  # a steep run still getting steeper above its step limit: heading there
+            merged = act & acc & (dx[1] > 0) & (xh[1] > self.pb.s_steep) & (Sh[I_RSS] > self.srss)
+        if self.partner is not None:  # where the partner runs are now (all runs' state kept current)
+            x[:, held], S[I_RSS, held] = xh, Sh[I_RSS]
+            pj = self.partner.copy()
+            has = act & (pj >= 0)
+            pj[~has] = 0
+            has &= converged[pj]  # only into a partner that has converged: a moving one may run away
+            mp = has & (np.abs(xh[0] - x[0, pj]) <= MERGE_L * span) & (np.abs(xh[1] - x[1, pj]) <= MERGE_S) & (
+                Sh[I_RSS] >= S[I_RSS, pj])
+            merged = mp if merged is None else merged | mp
+        if self.target is not None:  # NaN targets compare False
+            Lt, st, rt = self.target
+            mt = act & (np.abs(xh[0] - Lt) <= MERGE_L * span) & (np.abs(xh[1] - st) <= MERGE_S) & (Sh[I_RSS] >= rt)
+            merged = mt if merged is None else merged | mt
+        return merged
+
+
+def vp_levenberg_marquardt(pb: _Problem, L, s, *, max_iter=VP_MAX_ITER, xtol=VP_XTOL, ftol=VP_FTOL,
+                           partner=None, step_rss=None, target=None):
+    """Batched Levenberg-Marquardt (:func:`~.lm.levenberg_marquardt`) on (logIC50, ln|Hill|)
+    with the plateaus projected out: Newton steps on the exact Hessian of the profile RSS where
+    its damped form is positive definite, else Gauss-Newton's (Kaufman), in a trust region of
+    MAX_STEP_L x range in logIC50 and MAX_STEP_S in ln|Hill|.
+
+    ``partner`` (per run, the index of another run of the same curve in this batch, -1 for
+    none): a run that comes within MERGE_L x range and MERGE_S of its partner's point, once the
+    partner has converged, without a lower RSS is in the same basin and stops (merged).
+    ``target`` (L, s, rss per run, NaN for none): the same with a fixed point (a converged run
+    of an earlier batch).
+    ``step_rss`` (per run): a steep run (|Hill| x mean spacing > STEEP_RUN) still above its curve's
+    step limit after STEP_CHECK iterations is heading for that limit and stops (merged too:
+    the limit is known).
+    Returns (L, s, state (12, m) at the final point, converged, still running, merged).
+    """
+    m = L.shape[0]
+    srss = np.full(m, np.inf) if step_rss is None else step_rss
+    pt = None if partner is None else np.asarray(partner, np.int64)
+    prob = ProjectedProblem(pb, srss, pt, target)
+    x, S, conv, running, merged = levenberg_marquardt(prob, np.stack([L, s]), max_iter=max_iter, xtol=xtol,
+                                                      ftol=ftol)
+    return x[0], x[1], S, conv, running, merged
