@@ -133,11 +133,12 @@ def _damped_step(prob, S, la):
     for i in range(1, k):
         floor = np.maximum(floor, diag[i])
     floor = FLOOR * floor + TINY
-    dd = [d + la * np.maximum(d, floor) for d in diag]  # Marquardt's M_ii + lambda D_ii
     c = S[prob.C] if prob.C is not None else None
     q = [S[prob.Q[i]] for i in range(k)]
-    if k == 2:
-        d11, d22, d12 = dd[0], dd[1], S[M[0, 1]]
+    if k == 2:  # M_ii + lambda D_ii, written M_ii (1 + lambda) where D_ii = M_ii (the former 2 x 2 rounding)
+        la1 = la + 1.0
+        d11, d22 = (np.where(d >= floor, d * la1, d + la * floor) for d in diag)
+        d12 = S[M[0, 1]]
         newton = None
         if N is not None:  # Newton on the exact Hessian where its damped form is positive definite
             N11, N12, N22 = S[N[0, 0]], S[N[0, 1]], S[N[1, 1]]
@@ -166,8 +167,9 @@ def _damped_step(prob, S, la):
     n = la.size
     A = np.empty((n, k, k))
     for i in range(k):
-        for j in range(i, k):
-            A[:, i, j] = A[:, j, i] = dd[i] if i == j else S[M[i, j]]
+        A[:, i, i] = diag[i] + la * np.maximum(diag[i], floor)  # M_ii + lambda D_ii
+        for j in range(i + 1, k):
+            A[:, i, j] = A[:, j, i] = S[M[i, j]]
     g = np.stack(q, axis=1)
     if c is not None:
         g = g / c[:, None]

@@ -224,7 +224,7 @@ class CurveProblem:
         S = np.empty((15, p.shape[0]))
         S[self.RSS] = _rss(r, self.W)
         for (i, j), row in self.M.items():
-            S[row] = A[:, i, j]
+            S[row] = A[:, j, i]  # the lower triangle (the Cholesky solve reads it; J'WJ is symmetric to rounding)
         S[11:] = np.einsum("mni,mn->mi", J, self.W * r).T
         return S
 
