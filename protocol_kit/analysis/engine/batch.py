@@ -17,8 +17,6 @@ from .errors import covariance
 
 
 CONTINUE_ITER = 150  # further iterations for the curves not converged after max_iter
-
-
 RETRY_MARGIN = 1.5  # refit from a grid family's best point if its RSS < 1.5 x the current fit's
 
 
@@ -57,14 +55,8 @@ def fit_batch(X, Y, W, fixed: dict, *, ss_within=None, n_obs=None, grid: GridSpe
 # LM iterations between looks at the limits: the first run and the retries, then the few runs
 # still creeping along a valley in short rounds; 210 in all, as 60 + 150 before
 ROUND_ITERS = (30, 30) + (10,) * 15
-
-
 FAR_PLATEAU = 10.0  # response ranges: a plateau this far out, with logIC50 outside the range, runs away
-
-
 DEDUP_L, DEDUP_S = 0.1, 0.5  # a retry start this close (range fraction, ln|Hill|) to a run's start or end is that run
-
-
 SAME_RSS = 1e-11  # relative RSS difference within rounding (sums in another order differ by ~1e-13)
 
 

@@ -21,8 +21,6 @@ from .projection import EVAL_BLOCK, _Problem, _rss_at
 
 
 STEP_HILL = 1e4  # |Hill| (in units of 4 / range) of a step limit
-
-
 LIMIT_DECADES = 8.0  # how far along a runaway valley the limit is represented (error ~ 10^-8)
 
 
@@ -126,8 +124,6 @@ def _step_limit(p, rss, idx, Xi, Yi, Wi, span):
 
 
 STEP_DECADES = 14.0  # a step limit is placed where the points beside it are 1e-14 from a plateau
-
-
 Z_FLAT = 10.0  # f within 5e-5 of a plateau at every tested point: a step, not an optimum
 
 

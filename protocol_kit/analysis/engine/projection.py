@@ -84,8 +84,6 @@ class _Problem:
 
 # rows of the per-curve state returned by _vp_eval
 I_D, I_B, I_RSS, I_M11, I_M12, I_M22, I_N11, I_N12, I_N22, I_Q1, I_Q2, I_C = range(12)
-
-
 EVAL_BLOCK = 2048  # curves per block of an evaluation: temporaries that stay in cache
 
 

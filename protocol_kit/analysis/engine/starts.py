@@ -28,8 +28,6 @@ class GridSpec:
 
 
 FAST_GRID = GridSpec(tuple(np.linspace(-0.2, 1.2, 9)), (0.3, 0.8, 2.0, 5.0), (15.0, 40.0))
-
-
 FULL_GRID = GridSpec(tuple(np.linspace(-0.5, 1.5, 25)), (0.1, 0.2, 0.35, 0.5, 0.8, 1.2, 1.6, 2.5, 3.5, 6.0),
                      (6.0, 12.0, 25.0, 50.0, 100.0))
 
