@@ -80,7 +80,7 @@ class _Curves:
             Yc = Y - ybar[:, None]
             self.Sw = Sw[:, None]
             self.syy = (W * Yc * Yc).sum(1)[:, None]
-            self.WYc = (W * Yc)[:, None, :]
+            self.WW = np.stack([W, W * Yc], axis=-1)  # (m, K, 2): the weights and W (Y - ybar)
             self.mid = np.nanmedian(np.where(np.isfinite(X) & (W > 0), X, np.nan), axis=1)[:, None, None]
 
     def take(self, i) -> _Curves:
@@ -128,12 +128,10 @@ def _both_free(cv: _Curves, z):
     q = expit(z, out=z)
     with np.errstate(divide="ignore", invalid="ignore"):
         np.divide(q, q.max(-1, keepdims=True), out=q)  # the RSS does not change; q^2 cannot underflow
-        t = cv.W * q
-        Sq = t.sum(-1)
-        t *= q
-        sqq = t.sum(-1) - Sq * Sq / cv.Sw
-        np.multiply(cv.WYc, q, out=t)
-        sqy = t.sum(-1)
+        S = q @ cv.WW  # (m, G, 2): the sums of W q and of W (Y - ybar) q, by matrix products
+        Sq, sqy = S[..., 0], S[..., 1]
+        q *= q
+        sqq = (q @ cv.WW[..., :1])[..., 0] - Sq * Sq / cv.Sw
         r = cv.syy - sqy * sqy / sqq
     # q constant on the points (or 0 everywhere): the intercept alone
     return np.where(sqq > 1e-14 * cv.Sw, np.where(np.isfinite(r), np.maximum(r, 0.0), np.inf), cv.syy)
