@@ -12,9 +12,6 @@ throughput is curves / time of that loop. Both are timed ``--repeats`` times: me
 Agreement: |difference in logIC50| on the curves where both reach the same RSS (relative
 difference < 1e-6), and how often each one ends at a lower RSS than the other.
 Peak memory: tracemalloc peak of one engine call (``--memory``) and the process's max RSS.
-The engine's Levenberg-Marquardt is compiled with numba when numba is installed (printed; set
-PROTOCOL_KIT_NUMBA=0 for the numpy implementation); the first call of a process may compile it
-(cached on disk afterwards), which the medians leave out.
 """
 from __future__ import annotations
 
@@ -72,16 +69,6 @@ def curve_fit_loop(frame: pd.DataFrame, n: int):
     return time.perf_counter() - t0, out
 
 
-def _kernel() -> str:
-    """Which Levenberg-Marquardt the engine used: compiled (numba, optional) or numpy."""
-    from protocol_kit.analysis import engine
-    kn = engine._numba_kernels()
-    if kn is None:
-        return "numpy (numba absent, or PROTOCOL_KIT_NUMBA=0)"
-    import numba
-    return f"compiled with numba {numba.__version__} (one thread; PROTOCOL_KIT_NUMBA=0 for numpy)"
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--curves", type=int, default=10_000)
@@ -110,7 +97,6 @@ def main(argv=None):
     diff = np.abs(e.log_ic50.to_numpy()[same] - loop[same, 0])
     se_ratio = e.log_ic50_se.to_numpy()[same] / loop[same, 1]
     print(f"curves: {a.curves} (engine), {loop_n} (curve_fit loop); {CONC.size} points each; repeats {a.repeats}")
-    print(f"engine LM kernel  : {_kernel()}")
     print(f"fit_logistic_many : {eng_rate:12,.0f} curves/s  (median {statistics.median(eng_times):.3f} s; "
           f"runs {', '.join(f'{t:.3f}' for t in eng_times)})")
     print(f"curve_fit loop    : {loop_rate:12,.0f} curves/s  (median {statistics.median(loop_times):.3f} s "

@@ -9,7 +9,7 @@ import pytest
 
 PROBE = ("import json, sys; import {module}; "
          "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('protocol_kit', 'pandas', 'pint', "
-         "'scipy', 'statsmodels', 'matplotlib', 'weasyprint', 'ipywidgets', 'numba'))))")
+         "'scipy', 'statsmodels', 'matplotlib', 'weasyprint', 'ipywidgets'))))")
 
 
 def loaded(module: str) -> set[str]:
@@ -25,7 +25,7 @@ def roots(mods: set[str]) -> set[str]:
 @pytest.mark.parametrize("module", ["protocol_kit", "protocol_kit.cli"])
 def test_the_package_and_the_command_line_load_no_heavy_library(module):
     mods = roots(loaded(module))
-    assert not mods & {"pandas", "pint", "scipy", "statsmodels", "matplotlib", "weasyprint", "ipywidgets", "numba"}
+    assert not mods & {"pandas", "pint", "scipy", "statsmodels", "matplotlib", "weasyprint", "ipywidgets"}
     assert mods <= {"protocol_kit", "protocol_kit._version", "protocol_kit.errors", "protocol_kit.cli"}
 
 

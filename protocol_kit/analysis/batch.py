@@ -247,10 +247,11 @@ def _unbounded(out: dict, p_lo, p_hi):
     """``ci_unbounded`` and its sentence (after any other message) where the profile interval
     of logIC50 is open on a side, as :func:`~.fitting.fit_logistic` flags it."""
     flags, messages = out["flags"], out["messages"]
-    for i in np.flatnonzero(~np.isnan(p_lo)).tolist():
-        L, se, dof = out["log_ic50"][i], out["log_ic50_se"][i], out["dof"][i]
-        tq = stats.t.ppf(0.975, dof)
-        said = unbounded_message("logIC50", (p_lo[i], p_hi[i]), (L - tq * se, L + tq * se))
+    idx = np.flatnonzero(~np.isnan(p_lo))
+    tq = stats.t.ppf(0.975, out["dof"][idx])  # one call for all: the same values as one per curve
+    for k, i in enumerate(idx.tolist()):
+        L, se = out["log_ic50"][i], out["log_ic50_se"][i]
+        said = unbounded_message("logIC50", (p_lo[i], p_hi[i]), (L - tq[k] * se, L + tq[k] * se))
         if said:
             flags[i] = (*flags[i], UNBOUNDED)
             messages[i] = (*messages[i], said)

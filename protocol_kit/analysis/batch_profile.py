@@ -11,7 +11,9 @@ the profile at the same steps for every curve at once: first at the last one, th
 beyond its minimum that step alone decides), then, where that is under, at every earlier one.
 The last step is screened with a coarse Hill scan (an upper bound of the profile): a side is
 taken as closed without refining when that bound exceeds the threshold twice over (on the
-600 robustness curves no open side screened above 1.18 x). A closed side's bound, needed only
+600 robustness curves no open side screened above 1.18 x). The earlier steps are screened by
+the same scan: where that upper bound is under the threshold, so is the profile; only the
+other steps are searched in full. A closed side's bound, needed only
 when the other side is open, is found by regula falsi between the last step under the
 threshold (or the optimum) and the first above it, the bracket the single fit's Brent search
 uses.
@@ -25,7 +27,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import stats
-from scipy.special import expit
 
 from .curves import LN10
 
@@ -40,19 +41,72 @@ GOLD = 0.5 * (np.sqrt(5.0) - 1.0)
 ROOT_ITERS = 40  # at most: Illinois steps of the bound; stops at 1e-10 decades
 
 
-def _exponent(X, L, h):
-    """z = ln10 (L - X) h: q = 1 / (1 + 10^((L - X) h)) = expit(-z) and 1 - q = expit(z), each
+def expit(z, out=None):
+    """The logistic function 1 / (1 + e^-z) (scipy.special.expit, to 1 ulp: numpy's exp is about
+    3 times faster than scipy's expit on these arrays); ``out`` may be z."""
+    with np.errstate(over="ignore"):
+        u = np.negative(z, out=out)
+        np.exp(u, out=u)  # e^-z = inf: the value is 0, as expit's
+    u += 1.0
+    return np.reciprocal(u, out=u)
+
+
+def _exponent(d, h):
+    """z = ln10 (L - X) h from d = L - X: q = 1 / (1 + 10^((L - X) h)) = expit(-z) and 1 - q = expit(z), each
     with full relative precision in its tail (not 1 - q by subtraction: at a logIC50 decades
     beyond the data the points sit 1e-13 or less from a plateau, where the tanh form of
     :func:`.curves.logistic` keeps no digits); q = 1 (h < 0) or 0 at a vehicle well (X = -inf)."""
     with np.errstate(invalid="ignore"):
-        return LN10 * ((L - X) * h)
+        z = d * h
+        z *= LN10
+    return z
 
 
-def _plateau_rss(z, X, Y, W, fixed, free):
+class _Curves:
+    """The checked curves as the profile needs them: X, Y, W as (m, 1, K) (a middle axis for the
+    Hill values evaluated at once), ``unit`` = 4 / range and ``ex`` (replicate scatter) per
+    curve, and what does not depend on (logIC50, Hill): with both plateaus free the weighted
+    centred sums and the points' median X (:func:`_both_free`). Computed once per batch;
+    :meth:`take` selects curves (repeats allowed) without recomputing."""
+
+    def __init__(self, X, Y, W, fixed, free, unit, ex):
+        self.fixed, self.free = fixed, free
+        self.both = bool(free[BOTTOM] and free[TOP])
+        self.unit, self.ex = unit, ex
+        self.X, self.Y, self.W = X[:, None, :], Y[:, None, :], W[:, None, :]
+        if self.both:
+            Sw = W.sum(1)
+            ybar = (W * Y).sum(1) / Sw
+            Yc = Y - ybar[:, None]
+            self.Sw = Sw[:, None]
+            self.syy = (W * Yc * Yc).sum(1)[:, None]
+            self.WW = np.stack([W, W * Yc], axis=-1)  # (m, K, 2): the weights and W (Y - ybar)
+            self.mid = np.nanmedian(np.where(np.isfinite(X) & (W > 0), X, np.nan), axis=1)[:, None, None]
+
+    def take(self, i) -> _Curves:
+        new = object.__new__(_Curves)
+        for k, v in self.__dict__.items():
+            setattr(new, k, v[i] if isinstance(v, np.ndarray) and k != "free" else v)
+        return new
+
+    def at(self, L, sign):
+        """h (m, G) -> RSS minimised over the free plateaus at logIC50 L (m,) and Hill h of the
+        sign ``sign``: (m, G). With both plateaus free the regressor is q or 1 - q, the one that
+        is small (and exact) on the curve's data: 1 - q where (L - X) h < 0 at the points'
+        median X, else q; 1 - q = expit(z) is expit(-z) of the exponent's negative, so that
+        choice is a sign per curve folded into h (x -1 is exact)."""
+        with np.errstate(invalid="ignore"):
+            d = L[:, None, None] - self.X  # (m, 1, K): L is fixed for the whole search
+        if not self.both:
+            return lambda h: _plateau_rss(_exponent(d, h[:, :, None]), self.Y, self.W, self.fixed, self.free)
+        flip = np.where((L[:, None, None] > self.mid) == (sign < 0), 1.0, -1.0)
+        return lambda h: _both_free(self, _exponent(d, h[:, :, None] * flip))
+
+
+def _plateau_rss(z, Y, W, fixed, free):
     """RSS of Y ~ B (1 - q) + T q minimised over the free plateaus (B, T), per curve."""
     b, a = expit(-z), expit(z)
-    r = Y.copy()
+    r = Y - 0.0
     if not free[BOTTOM]:
         r = r - fixed["bottom"] * a
     if not free[TOP]:
@@ -60,59 +114,51 @@ def _plateau_rss(z, X, Y, W, fixed, free):
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if free[BOTTOM] or free[TOP]:
             c = a if free[BOTTOM] else b
-            scc = (W * c * c).sum(1)
-            k = np.where(scc > 0, (W * c * r).sum(1) / scc, 0.0)
-            r = r - k[:, None] * c
-        rss = (W * r * r).sum(1)
+            scc = (W * c * c).sum(-1)
+            k = np.where(scc > 0, (W * c * r).sum(-1) / scc, 0.0)
+            r = r - k[..., None] * c
+        rss = (W * r * r).sum(-1)
     return np.where(np.isfinite(rss), rss, np.inf)
 
 
-def _both_free(X, Y, W):
-    """RSS of Y ~ B + (T - B) q over both plateaus: with weighted centred sums,
-    Syy - Sqy^2 / Sqq (one regressor and an intercept), per curve."""
-    Sw = W.sum(1)
-    ybar = (W * Y).sum(1) / Sw
-    Yc = Y - ybar[:, None]
-    syy = (W * Yc * Yc).sum(1)
-    WYc = W * Yc
-
-    mid = np.nanmedian(np.where(np.isfinite(X) & (W > 0), X, np.nan), axis=1)
-
-    def rss(z, L, h):
-        # the regressor q or 1 - q, the one that is small (and exact) on this curve's data:
-        # 1 - q where (L - X) h < 0 at the points' median X, else q
-        q = expit(np.where((L > mid[:, None]) == (h < 0), z, -z))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = q / q.max(1, keepdims=True)  # the RSS does not change; q^2 cannot underflow
-            wq = W * q
-            Sq = wq.sum(1)
-            sqq = (wq * q).sum(1) - Sq * Sq / Sw
-            sqy = (WYc * q).sum(1)
-            r = syy - sqy * sqy / sqq
-        # q constant on the points (or 0 everywhere): the intercept alone
-        return np.where(sqq > 1e-14 * Sw, np.where(np.isfinite(r), np.maximum(r, 0.0), np.inf), syy)
-    return rss
+def _both_free(cv: _Curves, z):
+    """RSS of Y ~ B + (T - B) q over both plateaus, q = expit(z) (the regressor chosen by
+    :meth:`_Curves.at`): with weighted centred sums, Syy - Sqy^2 / Sqq (one regressor and an
+    intercept), per curve."""
+    q = expit(z, out=z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(q, q.max(-1, keepdims=True), out=q)  # the RSS does not change; q^2 cannot underflow
+        S = q @ cv.WW  # (m, G, 2): the sums of W q and of W (Y - ybar) q, by matrix products
+        Sq, sqy = S[..., 0], S[..., 1]
+        q *= q
+        sqq = (q @ cv.WW[..., :1])[..., 0] - Sq * Sq / cv.Sw
+        r = cv.syy - sqy * sqy / sqq
+    # q constant on the points (or 0 everywhere): the intercept alone
+    return np.where(sqq > 1e-14 * cv.Sw, np.where(np.isfinite(r), np.maximum(r, 0.0), np.inf), cv.syy)
 
 
-def profile_rss(L, X, Y, W, fixed, free, unit, rss_extra=0.0, scan=HILL_SCAN, refine=True):
-    """Profile RSS with logIC50 held at L (per curve): minimum over the free plateaus and Hill.
+BLOCK = 512  # curves per block of an evaluation: the (curves, Hill values, points) temporaries stay in cache
 
-    X, Y, W curve-major (m, K) with vehicle wells at X = -inf; ``unit`` = 4 / range per curve;
-    ``rss_extra`` (replicate scatter) is added. Without ``refine``, the minimum over the scan
-    alone (an upper bound)."""
-    L = np.asarray(L, float)[:, None]
-    both = free[BOTTOM] and free[TOP]
-    plateaus = _both_free(X, Y, W) if both else (lambda z, L, h: _plateau_rss(z, X, Y, W, fixed, free))
 
-    def at(h):
-        return plateaus(_exponent(X, L, h[:, None]), L, h[:, None])
-
-    if not free[HILL]:
-        return at(np.full(L.shape[0], float(fixed["hill"]))) + rss_extra
-    best = np.full(L.shape[0], np.inf)
-    for sign in (-1.0,) if both else (-1.0, 1.0):
-        logk = np.log(scan)[None, :] + np.log(unit)[:, None]
-        rs = np.stack([at(sign * np.exp(logk[:, j])) for j in range(scan.size)], axis=1)
+def profile_rss(L, cv: _Curves, scan=HILL_SCAN, refine=True):
+    """Profile RSS with logIC50 held at L (per curve of ``cv``): minimum over the free plateaus
+    and Hill, plus the replicate scatter ``cv.ex``. The scan of |Hill| (``scan`` x 4 / range)
+    is evaluated at once; with ``refine``, golden-section search in ln|Hill| between the
+    scan's neighbours of its best point; without it, the minimum over the scan alone (an
+    upper bound). Curves in blocks of BLOCK."""
+    L = np.asarray(L, float)
+    m = L.shape[0]
+    if m > BLOCK:
+        return np.concatenate([profile_rss(L[a:a + BLOCK], cv.take(slice(a, a + BLOCK)), scan, refine)
+                               for a in range(0, m, BLOCK)])
+    if not cv.free[HILL]:
+        h = float(cv.fixed["hill"])
+        return cv.at(L, h)(np.full((m, 1), h))[:, 0] + cv.ex
+    best = np.full(m, np.inf)
+    for sign in (-1.0,) if cv.both else (-1.0, 1.0):
+        at = cv.at(L, sign)  # h (m, G) -> (m, G)
+        logk = np.log(scan)[None, :] + np.log(cv.unit)[:, None]
+        rs = at(sign * np.exp(logk))
         j = rs.argmin(1)
         rows = np.arange(j.size)
         best = np.minimum(best, rs[rows, j])
@@ -120,17 +166,18 @@ def profile_rss(L, X, Y, W, fixed, free, unit, rss_extra=0.0, scan=HILL_SCAN, re
             a = logk[rows, np.maximum(j - 1, 0)]
             b = logk[rows, np.minimum(j + 1, scan.size - 1)]
             c1, c2 = b - GOLD * (b - a), a + GOLD * (b - a)
-            f1, f2 = at(sign * np.exp(c1)), at(sign * np.exp(c2))
+            f = at(sign * np.exp(np.stack([c1, c2], axis=1)))
+            f1, f2 = f[:, 0], f[:, 1]
             for _ in range(GOLDEN_ITERS):
                 left = f1 < f2  # the minimum is in [a, c2]
                 a, b = np.where(left, a, c1), np.where(left, c2, b)
                 c_new = np.where(left, b - GOLD * (b - a), a + GOLD * (b - a))
-                f_new = at(sign * np.exp(c_new))
+                f_new = at(sign * np.exp(c_new)[:, None])[:, 0]
                 best = np.minimum(best, f_new)
                 c1, c2 = np.where(left, c_new, c2), np.where(left, c1, c_new)
                 f1, f2 = np.where(left, f_new, f2), np.where(left, f1, f_new)
             best = np.minimum(best, np.minimum(f1, f2))
-    return best + rss_extra
+    return best + cv.ex
 
 
 def probe_steps(se, lo, hi):
@@ -157,61 +204,64 @@ def profile_bounds(params, se, rss, dof, lo, hi, X, Y, W, fixed, free, rss_extra
         return low, high
     theta = params[idx, LOG_IC50]
     step, d_last, span = probe_steps(se[idx], lo[idx], hi[idx])
-    unit = 4.0 / span
-    Xi, Yi, Wi, ex = X[idx], Y[idx], W[idx], rss_extra[idx]
+    cv = _Curves(X[idx], Y[idx], W[idx], fixed, free, 4.0 / span, rss_extra[idx])
     threshold = rss[idx] * (1.0 + stats.f.ppf(0.95, 1, dof[idx]) / dof[idx])
     no_step = ~np.isfinite(d_last)
     d = np.where(no_step, 0.0, d_last)
-    args = (Xi, Yi, Wi, fixed, free, unit, ex, threshold)
-    open_lo = no_step | _all_under(theta, -1.0, step, d, *args)
-    open_hi = no_step | _all_under(theta, 1.0, step, d, *args)
-    bound = {-1.0: np.where(open_lo, -np.inf, np.nan), 1.0: np.where(open_hi, np.inf, np.nan)}
-    for sign, closed in ((-1.0, ~open_lo & open_hi), (1.0, ~open_hi & open_lo)):
-        j = np.flatnonzero(closed)
-        if j.size:
-            bound[sign][j] = _closed_bound(sign, theta[j], step[j], d_last[j], threshold[j], Xi[j], Yi[j],
-                                           Wi[j], fixed, free, unit[j], ex[j])
-    low[idx], high[idx] = bound[-1.0], bound[1.0]
+    open_lo = no_step | _all_under(theta, -1.0, step, d, cv, threshold)
+    open_hi = no_step | _all_under(theta, 1.0, step, d, cv, threshold)
+    low[idx], high[idx] = np.where(open_lo, -np.inf, np.nan), np.where(open_hi, np.inf, np.nan)
+    # the closed side of the curves open on the other, both sides in one search
+    j = np.flatnonzero(open_lo != open_hi)
+    if j.size:
+        sign = np.where(open_hi[j], -1.0, 1.0)
+        b = _closed_bound(sign, theta[j], step[j], d_last[j], threshold[j], cv.take(j))
+        low[idx[j[sign < 0]]], high[idx[j[sign > 0]]] = b[sign < 0], b[sign > 0]
     return low, high
 
 
-def _all_under(theta, sign, step, d_last, X, Y, W, fixed, free, unit, ex, threshold):
+def _all_under(theta, sign, step, d_last, cv: _Curves, threshold):
     """Whether the profile RSS stays under the threshold at every doubling step of the single
     fit on one side: first at the last step, the only one that matters for a profile monotone
     beyond its minimum; where that is under, at every earlier step too (a profile that rises
     above the threshold and falls again far out closes the side at the first rise, as in
     :func:`~.lsq.profile_interval`)."""
     t = theta + sign * d_last
-    coarse = profile_rss(t, X, Y, W, fixed, free, unit, ex, scan=HILL_COARSE, refine=False)
+    coarse = profile_rss(t, cv, scan=HILL_COARSE, refine=False)
     under = coarse <= threshold
     near = np.flatnonzero(~under & (coarse <= SCREEN * threshold))
     if near.size:
-        under[near] = profile_rss(t[near], X[near], Y[near], W[near], fixed, free, unit[near], ex[near]) \
-            <= threshold[near]
+        under[near] = profile_rss(t[near], cv.take(near)) <= threshold[near]
     j = np.flatnonzero(under & (d_last > step))
     if j.size:
         n_steps = np.rint(np.log2(d_last[j] / step[j])).astype(np.int64)  # earlier steps, 1 .. n
         rows = np.repeat(j, n_steps)
         k = np.arange(rows.size) - np.repeat(np.cumsum(n_steps) - n_steps, n_steps)
         t = theta[rows] + sign * step[rows] * 2.0 ** k
-        ok = profile_rss(t, X[rows], Y[rows], W[rows], fixed, free, unit[rows], ex[rows]) <= threshold[rows]
+        sub = cv.take(rows)
+        # the coarse scan bounds the profile from above: where it is under, so is the profile;
+        # only the other steps are searched in full
+        ok = profile_rss(t, sub, scan=HILL_COARSE, refine=False) <= threshold[rows]
+        more = np.flatnonzero(~ok)
+        if more.size:
+            ok[more] = profile_rss(t[more], sub.take(more)) <= threshold[rows[more]]
         under[j] = np.logical_and.reduceat(ok, np.cumsum(n_steps) - n_steps)
     return under
 
 
-def _closed_bound(sign, theta, step, d_last, threshold, X, Y, W, fixed, free, unit, ex):
-    """Where the profile crosses the threshold on a closed side: the first doubling step above
-    it brackets the root with the step before it (the optimum for the first step), then
+def _closed_bound(sign, theta, step, d_last, threshold, cv: _Curves):
+    """Where the profile crosses the threshold on a closed side (``sign`` -1: below the fitted
+    logIC50, +1: above it; per curve): the first doubling step above it brackets the root with the step before it (the optimum for the first step), then
     :func:`_illinois`."""
     def g(t, i):
-        return profile_rss(t, X[i], Y[i], W[i], fixed, free, unit[i], ex[i]) - threshold[i]
+        return profile_rss(t, cv.take(i)) - threshold[i]
 
     inner, outer = theta.copy(), np.full(theta.size, np.nan)
     g_in, g_out = np.full(theta.size, np.nan), np.full(theta.size, np.nan)
     d = step.copy()
     pending = np.arange(theta.size)
     while pending.size:
-        t = theta[pending] + sign * d[pending]
+        t = theta[pending] + sign[pending] * d[pending]
         v = g(t, pending)
         above = v > 0
         outer[pending[above]], g_out[pending[above]] = t[above], v[above]
