@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import ParameterError
+from ..errors import ParameterError, ProtocolKitError
 from .common import _after, _build, _login, _options, _stored
 
 
@@ -54,7 +54,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     run = open_run(args.run, args.store, operator=_login(args))
     if args.option:  # analyse again with these options (recorded) before the report
         analyse_run(run, **_options(args.option))
-    write_run_report(run, out, paper=args.paper, pdfa=args.pdfa)
+    try:
+        write_run_report(run, out, paper=args.paper, pdfa=args.pdfa)
+    except (ProtocolKitError, OSError) as exc:
+        if not args.option:
+            raise
+        seq = run.latest_analysis().seq
+        raise _after(exc, f" (run {run.id} keeps the analysis with these options, event {seq}; "
+                          "no report was written)") from None
     print(f"run {run.id}: {run.latest_analysis().result['summary']}")
     print(f"wrote {out} ({_stored(run, out)})")
     return 0

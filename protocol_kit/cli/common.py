@@ -110,8 +110,8 @@ def _stored(run, path: Path) -> str:
     return f"stored in the run as {f.name}, SHA-256 {f.sha256[:16]}..."
 
 
-def _after(exc: ProtocolKitError, tail: str) -> ProtocolKitError:
+def _after(exc: ProtocolKitError | OSError, tail: str) -> ProtocolKitError:
     """``exc`` with ``tail`` added to its message, its option hints kept."""
-    if exc.template is None:
+    if getattr(exc, "template", None) is None:
         return ProtocolKitError(f"{exc}{tail}")
     return ProtocolKitError.hinted(exc.template + tail.replace("{", "{{").replace("}", "}}"), exc.hints)

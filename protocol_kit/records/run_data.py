@@ -52,11 +52,12 @@ class RunData:
         return self._attach(ev.REPORT, data, name or default_name, source, who)
 
     def _attach(self, type: str, data: bytes, name: str, source: str | None, who: str) -> ev.Event:
-        """A data file (``type`` DATA) or a report (REPORT), under a name not used by one yet."""
+        """A data file (``type`` DATA) or a report (REPORT), under a name no data file or report
+        of the run has yet (``data_bytes`` and the analysis find a file by its name alone)."""
         name = nonempty_text("name", name, "a file name")
 
         def name_free(state: RunState) -> None:
-            used = [f.name for f in (state.data if type == ev.DATA else state.reports)]
+            used = [f.name for f in (*state.data, *state.reports)]
             if name in used:
                 raise ParameterError("name", name, "a name not used yet in this run; pass name=...",
                                      reason=f"is already attached (attached: {', '.join(used)})")
@@ -162,8 +163,10 @@ class RunData:
         return report_run(self, path, paper=paper, pdfa=pdfa, operator=operator)
 
     def data_bytes(self, name: str) -> bytes:
-        """The attached file (or report) called ``name``, byte for byte as it was attached."""
-        files = {f.name: f for f in (*self.data_files, *self.reports)}
+        """The attached file (or report) called ``name``, byte for byte as it was attached.
+        Where a record made before names were unique across both holds a data file and a
+        report of one name, the data file is returned (it is what the analysis reads)."""
+        files = {f.name: f for f in (*self.reports, *self.data_files)}
         if name not in files:
             raise UnknownNameError("data file", name, files)
         return self.store.blob(files[name].sha256)

@@ -107,7 +107,7 @@ def plate_context(layout: pd.DataFrame, wells: str | int) -> dict[str, Any]:
     codes = plate_grid(layout, plate, "group")
     roles = plate_grid(layout, plate, "role")
     shown = layout["conc"].where(layout["conc"] > 0)  # vehicle (0) and control wells carry no label
-    concs = plate_grid(layout.assign(conc_text=shown.map(fmt_conc)), plate, "conc_text")
+    concs = plate_grid(layout.assign(conc_text=shown.map(fmt_conc, na_action="ignore").fillna("")), plate, "conc_text")
     rows = [{"letter": r, "cells": [{"code": codes.loc[r, c], "role": roles.loc[r, c],
                                      "conc": concs.loc[r, c] if plate.wells == 96 else ""}
                                     for c in codes.columns]} for r in plate.row_letters]

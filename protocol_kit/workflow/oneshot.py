@@ -40,9 +40,10 @@ class OneShot:
 
 
 class RecordedPartly(ProtocolKitError):
-    """An error (``cause``) after the run was started: ``run`` keeps what was recorded before it."""
+    """An error (``cause``: ours, or the system's such as a full disk) after the run was
+    started: ``run`` keeps what was recorded before it."""
 
-    def __init__(self, cause: ProtocolKitError, run: Run) -> None:
+    def __init__(self, cause: ProtocolKitError | OSError, run: Run) -> None:
         self.cause, self.run = cause, run
         super().__init__(f"{cause} (run {run.id} keeps what was recorded before this)")
 
@@ -74,6 +75,6 @@ def analyse_file(protocol: Protocol, data: str | os.PathLike, output: str | os.P
         record_result(run, result, data_source(protocol, attached.payload["name"], attached.payload["sha256"], frame,
                                                seq=attached.seq), opts)
         write_run_report(run, out, paper=paper, pdfa=pdfa)
-    except ProtocolKitError as exc:
-        raise RecordedPartly(exc, run) from None
+    except (ProtocolKitError, OSError) as exc:
+        raise RecordedPartly(exc, run) from exc
     return OneShot(run, result, out)

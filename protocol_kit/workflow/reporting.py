@@ -56,8 +56,9 @@ def analysis_view(run: Run) -> dict | None:
 
 
 def free_name(run: Run, name: str) -> str:
-    """``name``, or ``stem-2.ext``, ``stem-3.ext``, ... : the first not used by a report of ``run``."""
-    used = {f.name for f in run.reports}
+    """``name``, or ``stem-2.ext``, ``stem-3.ext``, ... : the first not used by a report or a
+    data file of ``run`` (the names are unique across both)."""
+    used = {f.name for f in (*run.reports, *run.data_files)}
     stem, suffix = Path(name).stem, Path(name).suffix
     out, n = name, 1
     while out in used:

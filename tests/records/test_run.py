@@ -226,3 +226,19 @@ def test_every_protocol_can_start_a_run(protocol_id, store):
     first_step = p.checklist[0].id
     r.check(first_step)
     assert list(pk.open_run(r.id, store).steps) == [first_step]
+
+
+def test_a_report_cannot_take_a_data_files_name_and_an_old_clash_reads_the_data(tmp_path, run):
+    # data_bytes and the analysis find a file by name alone: a report named like the data
+    # file would have been read as the plate (a silent wrong number)
+    run.attach_data(pd.DataFrame({"well": ["A1"], "value": [1.5]}), name="plate1.csv")
+    page = tmp_path / "plate1.csv"
+    page.write_text("<html>not a plate</html>", encoding="utf-8")
+    with pytest.raises(ParameterError, match="'plate1.csv' is already attached"):
+        run.record_report(page)
+    # a record written before names were unique across both: the data file wins
+    from protocol_kit.records import events as ev
+    run._append(ev.REPORT, {"name": "plate1.csv", "sha256": "0" * 64, "size": 3, "source": str(page)},
+                run.operator, blobs={"0" * 64: b"abc"})
+    assert [f.name for f in run.reports] == ["plate1.csv"]
+    assert run.data_bytes("plate1.csv") == b"well,value\nA1,1.5\n"

@@ -79,3 +79,27 @@ def test_report_errors_are_one_line(tmp_path, capsys):
     for argv, message in cases:
         code, out, err = run_cli(capsys, *argv)
         assert code == 2 and err.count("\n") == 1 and err.startswith(message), err
+
+
+def test_a_report_that_fails_after_report_option_says_the_new_analysis_is_recorded(tmp_path, capsys, counts,
+                                                                                  monkeypatch):
+    db = tmp_path / "lab.db"
+    code, out, err = run_cli(capsys, "analyse", "radioligand-binding", "--set", "replicates=2", "--data",
+                             str(counts), "-o", str(tmp_path / "r.html"), "--operator", "A. Smith", "--store", str(db))
+    assert code == 0, err
+    run_id = out.split()[1]
+    import protocol_kit.workflow.reporting as reporting
+
+    def full_disk(*args, **kw):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(reporting, "write_run_report", full_disk)
+    code, out, err = run_cli(capsys, "report", run_id, "-o", str(tmp_path / "again.html"), "--option",
+                             "weighting=relative", "--operator", "A. Smith", "--store", str(db))
+    with Store(db) as s:
+        run = pk.open_run(run_id, s)
+        # started, data, analysis, report of the one shot; then the second analysis and no report
+        assert [e.type for e in run.events][-2:] == ["report_rendered", "analysis_recorded"]
+        seq = run.latest_analysis().seq
+    assert code == 2 and err == (f"error: [Errno 28] No space left on device (run {run_id} keeps the analysis "
+                                 f"with these options, event {seq}; no report was written)\n")

@@ -53,6 +53,10 @@ def test_plate_map_is_a_full_grid():
     # 8 rows x 12 columns, each row with a header cell
     assert len(rows) == 8 and all(len(r.findall(f"{NS}td")) == 12 for r in rows)
     assert _text(rows[0].findall(f"{NS}td")[0]).startswith("TB")
+    # control wells (TB, NSB) carry no concentration: no "nan M" under their code
+    cells = [_text(td) for r in rows for td in r.findall(f"{NS}td")]
+    assert not [c for c in cells if "nan" in c.lower()]
+    assert cells[0].replace("\u00a0", " ").strip() == "TB" and "M" not in cells[0]
     root = parse(pk.RadioligandBinding(plate_format="384").sheet())
     rows = root.find(f".//{NS}table[@class='plate']").findall(f"{NS}tbody/{NS}tr")
     assert len(rows) == 16 and all(len(r.findall(f"{NS}td")) == 24 for r in rows)

@@ -142,12 +142,14 @@ def test_the_result_recorded_by_the_one_shot_equals_an_analysis_of_the_same_file
     assert {k: v for k, v in once.items()} == again
 
 
+@pytest.mark.parametrize("error", [pk.ProtocolKitError("the report could not be written"),
+                                   OSError(28, "No space left on device")], ids=["ours", "the system's"])
 def test_an_error_after_the_run_started_names_the_run_which_keeps_what_was_recorded(tmp_path, capsys,
-                                                                                    monkeypatch):
+                                                                                    monkeypatch, error):
     import protocol_kit.workflow.oneshot as oneshot
 
     def fails(*args, **kw):
-        raise pk.ProtocolKitError("the report could not be written")
+        raise error
 
     monkeypatch.setattr(oneshot, "write_run_report", fails)
     p = pk.RadioligandBinding(replicates=2)
@@ -155,7 +157,7 @@ def test_an_error_after_the_run_started_names_the_run_which_keeps_what_was_recor
     code = main(["analyse", p.id, "--set", "replicates=2", "--data", str(data), "-o", str(tmp_path / "r.html"),
                  "--operator", "A. Smith", "--store", str(tmp_path / "lab.db")])
     err = capsys.readouterr().err
-    assert code == 2 and err.startswith("error: the report could not be written (run ") and err.count("\n") == 1
+    assert code == 2 and err.startswith(f"error: {error} (run ") and err.count("\n") == 1
     run_id = err.split("(run ")[1].split()[0]
     with Store(tmp_path / "lab.db") as s:
         run = pk.open_run(run_id, s)
