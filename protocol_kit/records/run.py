@@ -349,14 +349,16 @@ class Run(RunData):
         return self._append(ev.AMENDMENT, payload, who)
 
 
-def start_run(protocol: Protocol, operator: str, store: Store | str | os.PathLike | None = None) -> Run:
-    """Create a run of ``protocol`` in ``store`` (None: the default store) and return it."""
+def start_run(protocol: Protocol, operator: str, store: Store | str | os.PathLike | None = None, *,
+              project: str | None = None) -> Run:
+    """Create a run of ``protocol`` in ``store`` (None: the default store) and return it.
+    ``project``: the run's project in a PostgreSQL store (None: the member's only one)."""
     who = operator_name(operator)
     st = as_store(store)
     run_id = new_run_id(protocol.id)
     payload = {"protocol": protocol.id, "version": protocol.version, "params": protocol.raw_values(),
                "plan_hash": protocol.plan_hash, "protocol_kit": __version__}
-    st.append(run_id, who, ev.STARTED, payload, new_run=True)
+    st.append(run_id, who, ev.STARTED, payload, new_run=True, project=project)
     return Run(st, run_id, who)
 
 
