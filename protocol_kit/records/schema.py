@@ -117,13 +117,13 @@ def statements(migration: Migration, dialect: str) -> tuple[str, ...]:
     return migration.postgresql
 
 
-def migrate(backend) -> list[int]:
-    """Apply every migration the store lacks, in order, one transaction each; returns the
-    numbers applied (empty when the store is up to date)."""
+def migrate(backend, upto: int = LATEST) -> list[int]:
+    """Apply every migration the store lacks, in order, one transaction each, up to number
+    ``upto``; returns the numbers applied (empty when the store is up to date)."""
     done = applied_versions(backend)
     applied = []
     for m in MIGRATIONS:
-        if m.number in done:
+        if m.number in done or m.number > upto:
             continue
         with backend.write("@schema") as con:
             for sql in statements(m, backend.dialect):
