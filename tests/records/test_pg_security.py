@@ -43,6 +43,12 @@ def raw(url: str):
     return psycopg.connect(url, autocommit=True)
 
 
+def insert_event(con, run_id: str, seq: int, operator: str, project: str) -> None:
+    """A hand-written INSERT of a note (its hashes do not matter: the database refuses it first)."""
+    con.execute("INSERT INTO events (run_id, seq, time, operator, type, payload, prev_hash, hash, project) "
+                "VALUES (%s, %s, 't', %s, 'note', '{}', 'x', 'y', %s)", (run_id, seq, operator, project))
+
+
 def test_each_member_sees_only_their_projects_runs(lab):
     admin, a_url, b_url, ra, rb = lab
     with Store(a_url) as a, Store(b_url) as b, Store(admin) as boss:
@@ -114,8 +120,7 @@ def test_a_member_records_only_in_their_own_name(lab):
     with raw(a_url) as con:  # by hand: the same refusal
         con.execute("SET search_path TO protocol_kit")
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="not the database user"):
-            con.execute("INSERT INTO events (run_id, seq, time, operator, type, payload, prev_hash, hash, project) "
-                        "VALUES (%s, 99, 't', 'B. Jones', 'note', '{}', 'x', 'y', 'alpha')", (ra,))
+            insert_event(con, ra, 99, "B. Jones", "alpha")
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="not the database user"):
             con.execute("INSERT INTO keys (seq, time, operator, type, payload, prev_hash, hash) "
                         "VALUES (99, 't', 'B. Jones', 'key_registered', '{}', 'x', 'y')")
@@ -126,11 +131,9 @@ def test_an_event_cannot_be_moved_into_another_projects_run(lab, pg_server):
     with raw(a_url) as con:  # A. Smith writes into B's run, tagged with A's own project
         con.execute("SET search_path TO protocol_kit")
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="is not in the run's project"):
-            con.execute("INSERT INTO events (run_id, seq, time, operator, type, payload, prev_hash, hash, project) "
-                        "VALUES (%s, 2, 't', 'A. Smith', 'note', '{}', 'x', 'y', 'alpha')", (rb,))
+            insert_event(con, rb, 2, "A. Smith", "alpha")
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
-            con.execute("INSERT INTO events (run_id, seq, time, operator, type, payload, prev_hash, hash, project) "
-                        "VALUES (%s, 2, 't', 'A. Smith', 'note', '{}', 'x', 'y', 'beta')", (rb,))
+            insert_event(con, rb, 2, "A. Smith", "beta")
 
 
 def test_a_stolen_connection_cannot_sign_without_the_key(lab, monkeypatch):
