@@ -32,6 +32,7 @@ class PostgresBackend:
         import psycopg
 
         self._psycopg = psycopg
+        self.url = url  # to open another connection as the same user (never printed: it may hold a password)
         try:
             self._con = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:

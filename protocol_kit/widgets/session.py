@@ -41,7 +41,7 @@ class Session:
         from ..records import Store
         from ..records.backend import default_location, is_url
 
-        self.store = (store.location if store.backend.dialect == "postgresql" else store.path) \
+        self.store = (store.backend.url if store.backend.dialect == "postgresql" else store.path) \
             if isinstance(store, Store) else store if is_url(store) else Path(store) if store is not None \
             else default_location()
         self.out_dir = Path(out_dir) if out_dir is not None else Path.cwd() / "protocol_kit_files"
