@@ -6,7 +6,7 @@ from protocol_kit.records import Store
 #: test files of tests/records whose tests work on the store file behind protocol_kit's back
 #: (sqlite3 on store.path, the file's triggers, copies of the file, forked processes): they run on
 #: SQLite only; everything else taking ``store`` runs on both backends.
-SQLITE_ONLY = {"test_verify_tamper.py", "test_import_hostile.py", "test_reliability.py"}
+SQLITE_ONLY = {"test_import_hostile.py", "test_reliability.py"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
