@@ -11,6 +11,8 @@ Least privilege is the database's, not the client's:
   even to the owner);
 - an event's (and a key registration's) ``operator`` must be the authenticated database user,
   ``current_user`` (a trigger refuses another name; the admin is exempt, for ``store copy``);
+  a key registration names its operator, and a name has one key (a unique index), so nobody
+  registers a key in another's name, nor a second one in their own;
 - row-level security: a member sees and writes only events and files of the projects the
   ``members`` table lists for them; an event must belong to its run's project.
 
@@ -59,6 +61,16 @@ def pg_migration_3() -> tuple[str, ...]:
             END $$""",
         "CREATE TRIGGER events_operator BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION operator_is_user()",
         "CREATE TRIGGER keys_operator BEFORE INSERT ON keys FOR EACH ROW EXECUTE FUNCTION operator_is_user()",
+        """CREATE FUNCTION key_name_is_operator() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF (NEW.payload::json ->> 'name') IS DISTINCT FROM NEW.operator THEN
+                RAISE EXCEPTION 'protocol_kit store: a key is registered by the person it names (operator %, name %)',
+                  NEW.operator, NEW.payload::json ->> 'name' USING ERRCODE = 'insufficient_privilege';
+              END IF;
+              RETURN NEW;
+            END $$""",
+        "CREATE TRIGGER keys_operator_name BEFORE INSERT ON keys FOR EACH ROW EXECUTE FUNCTION key_name_is_operator()",
+        "CREATE UNIQUE INDEX keys_one_per_name ON keys ((payload::json ->> 'name'))",
         """CREATE FUNCTION run_project_fixed() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
             SET search_path = protocol_kit, pg_temp AS $$
             DECLARE first_project TEXT;

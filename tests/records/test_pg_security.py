@@ -126,6 +126,32 @@ def test_a_member_records_only_in_their_own_name(lab):
                         "VALUES (99, 't', 'B. Jones', 'key_registered', '{}', 'x', 'y')")
 
 
+def test_nobody_registers_a_key_in_anothers_name_or_a_second_key(lab):
+    """A key registration names its operator (the database user), and a name has one key: even
+    with the registry's own hashes worked out, a member cannot add a key for another person, nor
+    replace their own."""
+    from protocol_kit.records.keys import KEY_REGISTERED, REGISTRY
+    from protocol_kit.records.events import GENESIS, canonical_json, event_hash
+
+    _, a_url, _, _, _ = lab
+    with Store(a_url) as a:  # A. Smith's own key, registered by the library
+        from protocol_kit.records.keys import load_key, register_key
+
+        assert register_key(a, "A. Smith", load_key("A. Smith").public_key)
+    with raw(a_url) as con:
+        con.execute("SET search_path TO protocol_kit")
+        seq, prev = con.execute("SELECT seq, hash FROM keys ORDER BY seq DESC LIMIT 1").fetchone()
+        for name, error, match in (("B. Jones", psycopg.errors.InsufficientPrivilege, "registered by the person it names"),
+                                   ("A. Smith", psycopg.errors.UniqueViolation, "keys_one_per_name")):
+            payload = {"name": name, "public_key": "A" * 43 + "="}
+            digest = event_hash(prev, REGISTRY, seq + 1, "t", "A. Smith", KEY_REGISTERED, payload)
+            with pytest.raises(error, match=match):
+                con.execute("INSERT INTO keys (seq, time, operator, type, payload, prev_hash, hash) "
+                            "VALUES (%s, 't', 'A. Smith', %s, %s, %s, %s)",
+                            (seq + 1, KEY_REGISTERED, canonical_json(payload), prev, digest))
+    assert GENESIS != prev
+
+
 def test_an_event_cannot_be_moved_into_another_projects_run(lab, pg_server):
     admin, a_url, _, ra, rb = lab
     with raw(a_url) as con:  # A. Smith writes into B's run, tagged with A's own project
