@@ -119,13 +119,18 @@ def statements(migration: Migration, dialect: str) -> tuple[str, ...]:
 
 def migrate(backend, upto: int = LATEST) -> list[int]:
     """Apply every migration the store lacks, in order, one transaction each, up to number
-    ``upto``; returns the numbers applied (empty when the store is up to date)."""
-    done = applied_versions(backend)
+    ``upto``; returns the numbers applied (empty when the store is up to date). What is applied
+    is read again inside each migration's transaction (which holds the store's write lock, or
+    on PostgreSQL the '@schema' lock), so two processes opening a new file at once apply each
+    migration once."""
     applied = []
     for m in MIGRATIONS:
-        if m.number in done or m.number > upto:
+        if m.number > upto or m.number in applied_versions(backend):
             continue
         with backend.write("@schema") as con:
+            done = applied_versions(backend)
+            if m.number in done:
+                continue
             for sql in statements(m, backend.dialect):
                 con.execute(sql)
             if not backend.has_table("schema_version"):

@@ -156,3 +156,30 @@ def test_starting_a_run_with_a_project_in_an_sqlite_store_is_refused(store, bind
         return
     with pytest.raises(ProtocolKitError, match="an SQLite file, which has no projects"):
         pk.RadioligandBinding().start_run("A. Smith", store=store, project="alpha")
+
+
+def _open_new(path, gate, out):
+    try:
+        gate.wait(30)
+        with Store(path) as st:
+            out.put(st.run_ids())
+    except BaseException as exc:  # reported to the test
+        out.put(repr(exc))
+
+
+def test_processes_opening_a_new_file_at_once_migrate_it_once(tmp_path):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    gate, out = ctx.Barrier(6), ctx.Queue()
+    path = tmp_path / "new.db"
+    procs = [ctx.Process(target=_open_new, args=(path, gate, out)) for _ in range(6)]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(30)
+    assert results == [[]] * 6
+    con = sqlite3.connect(path)
+    assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4]
+    con.close()
