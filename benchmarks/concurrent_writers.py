@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
 import protocol_kit as pk
 from protocol_kit.records import Store
+from tests.pg_server import bench_location
 
 
 def _writer(location, run_id: str, name: str, n: int, gate, out) -> None:
@@ -65,32 +64,12 @@ def main() -> None:
     ap.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     args = ap.parse_args()
     for backend in args.backends:
-        server = None
-        with tempfile.TemporaryDirectory() as tmp:
-            if backend == "postgresql":
-                from protocol_kit.records.backend import open_backend
-                from protocol_kit.records.members import add_member
-                from protocol_kit.records.schema import migrate
-                from tests.pg_server import ADMIN, Server
-
-                server = Server().start()
-                location = server.url(ADMIN, server.new_database("bench"))
-                b = open_backend(location, create=True)
-                migrate(b)
-                add_member(b, ADMIN, "bench")  # the admin records for w0 ... w7 (members only as themselves)
-                b.close()
-            else:
-                location = Path(tmp) / "bench.db"
-            try:
-                for shared in (True, False):
-                    rate, check = trial(location, args.procs, args.events, shared)
-                    where = "one run" if shared else f"{args.procs} runs"
-                    print(f"{backend}: {args.procs} processes x {args.events} notes into {where}: "
-                          f"{rate:,.0f} events/s; {check}")
-            finally:
-                if server is not None:
-                    server.stop()
-
+        with bench_location(backend) as location:
+            for shared in (True, False):
+                rate, check = trial(location, args.procs, args.events, shared)
+                where = "one run" if shared else f"{args.procs} runs"
+                print(f"{backend}: {args.procs} processes x {args.events} notes into {where}: "
+                      f"{rate:,.0f} events/s; {check}")
 
 if __name__ == "__main__":
     main()

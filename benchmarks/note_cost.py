@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import protocol_kit as pk
 from protocol_kit.records import Store, open_run
 from protocol_kit.records.events import GENESIS, NOTE, STARTED, canonical_json, event_hash, utc_now
 from protocol_kit.records.run import new_run_id
 from protocol_kit.records.verify import Row
+from tests.pg_server import bench_location
 
 OPERATOR = "A. Smith"
 
@@ -76,38 +75,15 @@ def main() -> None:
     ap.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     args = ap.parse_args()
     for backend in args.backends:
-        server = None
-        with tempfile.TemporaryDirectory() as tmp:
-            if backend == "postgresql":
-                from tests.pg_server import ADMIN, Server
-
-                server = Server().start()
-                url = server.url(ADMIN, server.new_database("bench"))
-                from protocol_kit.records.backend import open_backend
-                from protocol_kit.records.members import add_member
-                from protocol_kit.records.schema import migrate
-
-                b = open_backend(url, create=True)
-                migrate(b)
-                add_member(b, ADMIN, "bench")
-                b.close()
-                location = url
-            else:
-                location = Path(tmp) / "bench.db"
-            try:
-                with Store(location) as store:
-                    medians = {}
-                    timed = time_notes(store, args.sizes, args.notes)
-                    for n, times in timed.items():
-                        medians[n] = statistics.median(times)
-                        print(f"{backend}: note at {n:>7,} events: median {medians[n] * 1e3:.2f} ms "
-                              f"(min {min(times) * 1e3:.2f}, max {max(times) * 1e3:.2f}, {args.notes} notes)")
-                    small, large = args.sizes
-                    print(f"{backend}: ratio {large:,} / {small:,} events: {medians[large] / medians[small]:.2f}")
-            finally:
-                if server is not None:
-                    server.stop()
-
+        with bench_location(backend) as location, Store(location) as store:
+            medians = {}
+            timed = time_notes(store, args.sizes, args.notes)
+            for n, times in timed.items():
+                medians[n] = statistics.median(times)
+                print(f"{backend}: note at {n:>7,} events: median {medians[n] * 1e3:.2f} ms "
+                      f"(min {min(times) * 1e3:.2f}, max {max(times) * 1e3:.2f}, {args.notes} notes)")
+            small, large = args.sizes
+            print(f"{backend}: ratio {large:,} / {small:,} events: {medians[large] / medians[small]:.2f}")
 
 if __name__ == "__main__":
     main()

@@ -57,20 +57,9 @@ def pg_url(pg_server):
     admin is also a member of project 'lab' (so runs started without a project go there)."""
     import uuid
 
-    from protocol_kit.records.backend import open_backend
-    from protocol_kit.records.members import add_member
-    from protocol_kit.records.schema import migrate
+    from .pg_server import ADMIN, initialise
 
-    from .pg_server import ADMIN
-
-    url = pg_server.url(ADMIN, pg_server.new_database("t" + uuid.uuid4().hex[:12]))
-    backend = open_backend(url, create=True)
-    try:
-        migrate(backend)
-        add_member(backend, ADMIN, "lab")
-    finally:
-        backend.close()
-    return url
+    return initialise(pg_server.url(ADMIN, pg_server.new_database("t" + uuid.uuid4().hex[:12])), "lab")
 
 
 @pytest.fixture(params=pk.protocol_ids())

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import urllib.parse
+from contextlib import contextmanager
 from pathlib import Path
 
 SUPERUSER = "pk_super"
@@ -93,3 +94,34 @@ class Server:
         with self.connect(SUPERUSER, "postgres") as con:
             con.execute(f'CREATE DATABASE "{name}" OWNER {ADMIN}')
         return name
+
+
+def initialise(url: str, project: str) -> str:
+    """Make the protocol_kit store at ``url`` (the admin's) and put the admin in ``project``, so
+    runs started there without a project go into it; returns ``url``."""
+    from protocol_kit.records.backend import open_backend
+    from protocol_kit.records.members import add_member
+    from protocol_kit.records.schema import migrate
+
+    backend = open_backend(url, create=True)
+    try:
+        migrate(backend)
+        add_member(backend, ADMIN, project)
+    finally:
+        backend.close()
+    return url
+
+
+@contextmanager
+def bench_location(backend: str):
+    """For the benchmarks: an SQLite file in a temporary folder, or the admin's URL of a new
+    store on a throwaway server (the admin records for anyone; members only as themselves)."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield Path(tmp) / "bench.db"
+        return
+    server = Server().start()
+    try:
+        yield initialise(server.url(ADMIN, server.new_database("bench")), "bench")
+    finally:
+        server.stop()
