@@ -64,6 +64,10 @@ has_lib 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
 { command -v fc-list >/dev/null 2>&1 && fc-list | grep -i dejavu >/dev/null; } || missing+=(fonts-dejavu-core)
 # The browser tests drive Debian's Chromium with Playwright (browsers cannot be downloaded).
 if [ "$mode" = test ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
+# The PostgreSQL store's tests start a throwaway server with Debian's initdb and pg_ctl.
+if [ "$mode" = test ] && ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
 # Debian's own python3.X needs python3.X-venv for its venv.
 for e in "${extra[@]}"; do
   case "${e#*=}" in /usr/bin/*) "${e#*=}" -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=("python${e%%=*}-venv") ;; esac

@@ -41,6 +41,27 @@ def store(tmp_path):
         yield s
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server for the session (tests/pg_server.py), stopped at its end."""
+    from .pg_server import Server
+
+    server = Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """The admin's URL of a new database holding an initialised protocol_kit store, in which the
+    admin is also a member of project 'lab' (so runs started without a project go there)."""
+    import uuid
+
+    from .pg_server import ADMIN, initialise
+
+    return initialise(pg_server.url(ADMIN, pg_server.new_database("t" + uuid.uuid4().hex[:12])), "lab")
+
+
 @pytest.fixture(params=pk.protocol_ids())
 def protocol_id(request):
     """Every registered protocol id (the contract tests run over all of them)."""

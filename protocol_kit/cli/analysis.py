@@ -23,7 +23,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         if exc.field != "data":
             raise
         raise ParameterError("--data", exc.value, exc.allowed, reason=exc.reason) from None
-    print(f"run {shot.run.id} in {shot.run.store.path}")
+    print(f"run {shot.run.id} in {shot.run.store.location}")
     print(shot.result.summary())
     print(f"wrote {shot.path} ({_stored(shot.run, shot.path)})")
     return 0

@@ -6,6 +6,7 @@ import argparse
 from .._version import __version__
 from .analysis import cmd_analyse, cmd_report, cmd_runs_analyse
 from .plans import cmd_demo, cmd_params, cmd_profile, cmd_protocols, cmd_sheet
+from .store import add_store_parser
 from .runs import (cmd_keys, cmd_runs_export, cmd_runs_import, cmd_runs_list, cmd_runs_record, cmd_runs_show,
                    cmd_runs_start, cmd_runs_verify)
 
@@ -54,6 +55,7 @@ def make_parser() -> argparse.ArgumentParser:
     r = runs.add_parser("start", parents=[store_opt], help="start a run of a protocol; prints its id")
     r.add_argument("protocol", help="protocol id")
     r.add_argument("--operator", required=True, help="who runs it")
+    r.add_argument("--project", help="the run's project (PostgreSQL stores; default: your only project)")
     r.add_argument("--params", help="TOML file of name = value lines")
     r.add_argument("--set", action="append", metavar="NAME=VALUE", help="set one parameter (repeatable)")
     r.set_defaults(func=cmd_runs_start)
@@ -159,6 +161,8 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("--option", action="append", metavar="NAME=VALUE",
                    help="analyse the run's latest data file again with these options first; " + OPTION_HELP)
     s.set_defaults(func=cmd_report)
+
+    add_store_parser(sub, _Parser)
 
     s = sub.add_parser("demo", help="write the bench sheets of every protocol into a folder")
     s.add_argument("--out", default="protocol-kit-demo", help="folder to write into (default: protocol-kit-demo)")

@@ -10,7 +10,7 @@ from .common import _build, _cli_value, _parse_set, _passphrase, _print_findings
 
 
 def cmd_runs_start(args: argparse.Namespace) -> int:
-    run = _build(args).start_run(args.operator, args.store)
+    run = _build(args).start_run(args.operator, args.store, project=args.project)
     print(run.id)
     return 0
 
@@ -63,7 +63,7 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
     for s in summaries:
         print(list_line(s))
     if not summaries:
-        print(f"no runs in {store.path}")
+        print(f"no runs in {store.location}")
     return 0
 
 
@@ -99,7 +99,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
                 print(f"{name}: key {', '.join(keys.fingerprint(k) for k in found)}"
                       f"{f' (private key here: {mine})' if mine.is_file() else ''}")
             if not rows:
-                print(f"no keys registered in {store.path}")
+                print(f"no keys registered in {store.location}")
         return 0
     secret = _passphrase(args.name, confirm=what == "init")
     if what == "init":
@@ -113,7 +113,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
     with Store(args.store) as store:
         written = keys.register_key(store, key.name, key.public_key)
         print(f"{key.name!r}: key {keys.fingerprint(key.public_key)} "
-              f"{'registered in' if written else 'already registered in'} {store.path}")
+              f"{'registered in' if written else 'already registered in'} {store.location}")
     return 0
 
 
@@ -135,5 +135,5 @@ def cmd_runs_import(args: argparse.Namespace) -> int:
     from ..records.export import import_run
 
     run = import_run(args.file, args.store)
-    print(f"imported {run.id} into {run.store.path} ({run.state.n_events} events); {run.verify()}")
+    print(f"imported {run.id} into {run.store.location} ({run.state.n_events} events); {run.verify()}")
     return 0

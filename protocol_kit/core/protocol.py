@@ -255,12 +255,13 @@ class Protocol:
 
         return form(self, run_id=run_id, store=store, operator=operator, out_dir=out_dir)
 
-    def start_run(self, operator: str, store=None):
-        """Start recording a run of this plan (``store``: a Store, a path, or None for the
-        default ``$PROTOCOL_KIT_STORE`` / ``./protocol_kit.db``); returns the Run."""
+    def start_run(self, operator: str, store=None, *, project: str | None = None):
+        """Start recording a run of this plan (``store``: a Store, a path or ``postgresql://``
+        URL, or None for the default ``$PROTOCOL_KIT_STORE`` / ``./protocol_kit.db``; ``project``:
+        the run's project in a PostgreSQL store); returns the Run."""
         from ..records.run import start_run
 
-        return start_run(self, operator, store)
+        return start_run(self, operator, store, project=project)
 
     def _repr_html_(self) -> str:
         from ..reports.render import render_plan_summary

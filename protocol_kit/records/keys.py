@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,16 +49,6 @@ KEY_FORMAT = "protocol_kit.key/1"
 REGISTRY = "@keys"  # the registry's id in its hashes and in verify's problems
 KEY_REGISTERED = "key_registered"
 MIN_PASSPHRASE = 8
-
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS keys (
-        seq INTEGER PRIMARY KEY, time TEXT NOT NULL, operator TEXT NOT NULL, type TEXT NOT NULL,
-        payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)""",
-    *(f"""CREATE TRIGGER IF NOT EXISTS keys_no_{op.lower()} BEFORE {op} ON keys
-          BEGIN SELECT RAISE(ABORT, 'protocol_kit store: keys are append-only ({op} refused)'); END"""
-      for op in ("UPDATE", "DELETE")),
-)
-
 
 # -- the key folder ------------------------------------------------------------------------------
 def key_dir() -> Path:
@@ -228,14 +217,10 @@ def signature_valid(public_key: object, signature: object, message: bytes) -> bo
 
 
 # -- the registry in the store -------------------------------------------------------------------
-def _has_registry(con: sqlite3.Connection) -> bool:
-    return con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='keys'").fetchone() is not None
-
-
 def registry_rows(store: Store) -> list[Row]:
     """The registry's entries as rows (run id :data:`REGISTRY`), in seq order; [] when none."""
     con = store._con
-    if not _has_registry(con):
+    if not con.has_table("keys"):
         return []
     cur = con.execute("SELECT seq, time, operator, type, payload, prev_hash, hash FROM keys ORDER BY seq")
     return [Row(REGISTRY, *r) for r in cur]
@@ -256,11 +241,9 @@ def registered_keys(rows: Iterable[Row]) -> dict[str, list[str]]:
     return out
 
 
-def register_in(con: sqlite3.Connection, name: str, public_key: str, store_path: object = "") -> bool:
+def register_in(con, name: str, public_key: str, store_path: object = "") -> bool:
     """Inside a write transaction on ``con``: register ``public_key`` for ``name`` unless it is
     already; refuse when the store holds another key for ``name``. Returns True if written."""
-    for statement in _SCHEMA:
-        con.execute(statement)
     rows = [Row(REGISTRY, *r) for r in con.execute(
         "SELECT seq, time, operator, type, payload, prev_hash, hash FROM keys ORDER BY seq")]
     known = registered_keys(rows).get(name, [])
@@ -281,11 +264,11 @@ def register_in(con: sqlite3.Connection, name: str, public_key: str, store_path:
 
 def register_key(store: Store, name: str, public_key: str) -> bool:
     """Register ``name``'s public key in ``store`` (one transaction); True if newly written."""
-    with store._write() as con:
-        return register_in(con, check_name(name), public_key, store.path)
+    with store._write(REGISTRY) as con:
+        return register_in(con, check_name(name), public_key, store.location)
 
 
-def register_signers(con: sqlite3.Connection, rows: Iterable[Row], store_path: object = "") -> None:
+def register_signers(con, rows: Iterable[Row], store_path: object = "") -> None:
     """Inside an import's transaction: register the key of each signature of ``rows`` whose
     signer has none in this store; a signer registered here with another key is refused."""
     for row in rows:

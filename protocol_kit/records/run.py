@@ -22,7 +22,7 @@ from . import events as ev
 from . import signing_rules
 from .entries import json_value, nonempty_text, operator_name, parse_expiry, utc_today
 from .run_data import ANALYSIS_KIND, RunData  # noqa: F401 (ANALYSIS_KIND: imported from here too)
-from .state import AMENDABLE, RunState, build_state
+from .state import AMENDABLE, RunState, StateFolder, build_state
 from .store import Store, as_store
 from .verify import VerifyReport
 
@@ -61,6 +61,7 @@ class Run(RunData):
         self._lock = threading.RLock()  # taken before the store's lock, never after it
         self._events: list[ev.Event] = store.events(run_id)
         self._state: RunState | None = None
+        self._fold: StateFolder | None = None  # the state of the events so far, kept incrementally
 
     # -- state -------------------------------------------------------------------------------
     def refresh(self) -> Run:
@@ -72,15 +73,25 @@ class Run(RunData):
                 self._state = None
         return self
 
+    def _folded(self) -> StateFolder:
+        """The incremental state, with every event read so far folded in (each event once)."""
+        with self._lock:
+            try:
+                if self._fold is None:
+                    self._fold = StateFolder(self._events[0])
+                for e in self._events[self._fold.n_events:]:
+                    self._fold.add(e)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a damaged record
+                self._fold = None
+                raise ProtocolKitError(f"run {self.id}: the record cannot be read ({type(exc).__name__}: {exc}); "
+                                       f"run 'protocol-kit runs verify {self.id}' to see where it is damaged") from None
+            return self._fold
+
     @property
     def state(self) -> RunState:
         with self._lock:
             if self._state is None:
-                try:
-                    self._state = build_state(self._events)
-                except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a damaged record
-                    raise ProtocolKitError(f"run {self.id}: the record cannot be read ({type(exc).__name__}: {exc}); "
-                                           f"run 'protocol-kit runs verify {self.id}' to see where it is damaged") from None
+                self._state = self._folded().state()
             return self._state
 
     @property
@@ -147,7 +158,7 @@ class Run(RunData):
         """Refuse early, before validating input, what the run's signatures close (the rule:
         :func:`~.events.allowed_after_signing`), saying what can still be done."""
         self.refresh()
-        sigs = self.signatures
+        sigs = tuple(self._folded().signatures)  # not the whole state: an append stays O(1)
         if ev.allowed_after_signing(type, [s.meaning for s in sigs]):
             return
         signed = "; ".join(f"{s.meaning} by {s.name} at {s.time[:19]} UTC" for s in sigs)
@@ -349,14 +360,16 @@ class Run(RunData):
         return self._append(ev.AMENDMENT, payload, who)
 
 
-def start_run(protocol: Protocol, operator: str, store: Store | str | os.PathLike | None = None) -> Run:
-    """Create a run of ``protocol`` in ``store`` (None: the default store) and return it."""
+def start_run(protocol: Protocol, operator: str, store: Store | str | os.PathLike | None = None, *,
+              project: str | None = None) -> Run:
+    """Create a run of ``protocol`` in ``store`` (None: the default store) and return it.
+    ``project``: the run's project in a PostgreSQL store (None: the member's only one)."""
     who = operator_name(operator)
     st = as_store(store)
     run_id = new_run_id(protocol.id)
     payload = {"protocol": protocol.id, "version": protocol.version, "params": protocol.raw_values(),
                "plan_hash": protocol.plan_hash, "protocol_kit": __version__}
-    st.append(run_id, who, ev.STARTED, payload, new_run=True)
+    st.append(run_id, who, ev.STARTED, payload, new_run=True, project=project)
     return Run(st, run_id, who)
 
 

@@ -208,29 +208,33 @@ class RunState:
         return d
 
 
-def build_state(events: Iterable[Event]) -> RunState:
-    """Fold a run's events, in seq order, into its state."""
-    events = list(events)
-    if not events or events[0].type != ev.STARTED:
-        raise ValueError("a run's events start with a 'started' event")
-    first = events[0].payload
-    base = dict(run_id=events[0].run_id, protocol=first["protocol"], version=first["version"],
-                params=first["params"], plan_hash=first["plan_hash"], started=events[0].time,
-                operator=events[0].operator)
-    items: dict[int, Any] = {}  # amendable items by the seq of the event that made them
-    steps: dict[str, StepCheck] = {}
-    data, analyses, reports, signatures, amendments, handovers = [], [], [], [], [], []
-    exclusions, superseded = [], []
-    for e in events[1:]:
+class StateFolder:
+    """A run's state kept incrementally: :meth:`add` folds one more event (in seq order) in
+    constant time, :meth:`state` makes the :class:`RunState` of the events so far. A Run keeps
+    one, so recording an event does not re-read the run."""
+
+    def __init__(self, first: Event) -> None:
+        if first.type != ev.STARTED:
+            raise ValueError("a run's events start with a 'started' event")
+        p = first.payload
+        self.base = dict(run_id=first.run_id, protocol=p["protocol"], version=p["version"], params=p["params"],
+                         plan_hash=p["plan_hash"], started=first.time, operator=first.operator)
+        self.items: dict[int, Any] = {}  # amendable items by the seq of the event that made them
+        self.steps: dict[str, StepCheck] = {}
+        self.data, self.analyses, self.reports, self.signatures, self.amendments = [], [], [], [], []
+        self.handovers, self.exclusions, self.superseded = [], [], []
+        self.n_events, self.head = 1, first.hash
+
+    def add(self, e: Event) -> None:
         p, who = e.payload, (e.operator, e.time, e.seq)
+        items = self.items
         if e.type == ev.STEP_CHECKED:
-            steps[p["step_id"]] = StepCheck(p["step_id"], *who)
+            self.steps[p["step_id"]] = StepCheck(p["step_id"], *who)
         elif e.type == ev.LOT:
-            items[e.seq] = LotRecord(p["reagent"], p["lot"], p.get("expiry"),
-                                     lot_expired(p.get("expiry"), e.time), *who,
-                                     acknowledged=bool(p.get("expired_acknowledged")))
+            items[e.seq] = LotRecord(p["reagent"], p["lot"], p.get("expiry"), lot_expired(p.get("expiry"), e.time),
+                                     *who, acknowledged=bool(p.get("expired_acknowledged")))
         elif e.type == ev.HANDOVER:
-            handovers.append(HandOver(p["from"], p["to"], e.time, e.seq))
+            self.handovers.append(HandOver(p["from"], p["to"], e.time, e.seq))
         elif e.type == ev.DEVIATION:
             items[e.seq] = Deviation(p["reason"], p.get("step_id"), *who)
         elif e.type == ev.NOTE:
@@ -238,36 +242,51 @@ def build_state(events: Iterable[Event]) -> RunState:
         elif e.type == ev.VALUE:
             items[e.seq] = ValueEntry(p["name"], p["value"], *who)
         elif e.type == ev.DATA:
-            data.append(DataFile(p["name"], p["sha256"], p["size"], p.get("source"), *who))
+            self.data.append(DataFile(p["name"], p["sha256"], p["size"], p.get("source"), *who))
         elif e.type == ev.REPORT:
-            reports.append(DataFile(p["name"], p["sha256"], p["size"], p.get("source"), *who))
+            self.reports.append(DataFile(p["name"], p["sha256"], p["size"], p.get("source"), *who))
         elif e.type == ev.ANALYSIS:
-            analyses.append(AnalysisRecord(p["name"], p["result"], *who))
+            self.analyses.append(AnalysisRecord(p["name"], p["result"], *who))
         elif e.type == ev.SIGNATURE:
-            signatures.append(Signature(p["name"], p["meaning"], p["record_hash"], p["covers_seq"],
-                                        e.time, e.seq))
+            self.signatures.append(Signature(p["name"], p["meaning"], p["record_hash"], p["covers_seq"],
+                                             e.time, e.seq))
         elif e.type == ev.EXCLUSION:
-            exclusions.append(Exclusion(p["kind"], p["item"], p["reason"], *who))
+            self.exclusions.append(Exclusion(p["kind"], p["item"], p["reason"], *who))
         elif e.type == ev.SUPERSEDED:
-            superseded.append(Superseded(p["name"], p["sha256"], p["reason"], *who))
+            self.superseded.append(Superseded(p["name"], p["sha256"], p["reason"], *who))
         elif e.type == ev.AMENDMENT:
             target = items[p["target_seq"]]
             before = {k: getattr(target, k) for k in p["changes"]}
             a = Amendment(e.seq, p["target_seq"], p["reason"], before, dict(p["changes"]), e.operator, e.time)
-            amendments.append(a)
+            self.amendments.append(a)
             updated = replace(target, **p["changes"], amendments=(*target.amendments, a))
             if isinstance(updated, LotRecord):
                 updated = replace(updated, expired=lot_expired(updated.expiry, target.time))
             items[p["target_seq"]] = updated
-    kinds = list(items.values())
-    return RunState(
-        **base, steps=steps,
-        lots=tuple(i for i in kinds if isinstance(i, LotRecord)),
-        deviations=tuple(i for i in kinds if isinstance(i, Deviation)),
-        notes=tuple(i for i in kinds if isinstance(i, Note)),
-        values={i.name: i for i in kinds if isinstance(i, ValueEntry)},
-        data=tuple(data), analyses=tuple(analyses), reports=tuple(reports),
-        signatures=tuple(signatures), amendments=tuple(amendments), handovers=tuple(handovers),
-        exclusions=tuple(exclusions), superseded=tuple(superseded),
-        n_events=len(events), head=events[-1].hash,
-    )
+        self.n_events += 1
+        self.head = e.hash
+
+    def state(self) -> RunState:
+        kinds = list(self.items.values())
+        return RunState(
+            **self.base, steps=dict(self.steps),
+            lots=tuple(i for i in kinds if isinstance(i, LotRecord)),
+            deviations=tuple(i for i in kinds if isinstance(i, Deviation)),
+            notes=tuple(i for i in kinds if isinstance(i, Note)),
+            values={i.name: i for i in kinds if isinstance(i, ValueEntry)},
+            data=tuple(self.data), analyses=tuple(self.analyses), reports=tuple(self.reports),
+            signatures=tuple(self.signatures), amendments=tuple(self.amendments), handovers=tuple(self.handovers),
+            exclusions=tuple(self.exclusions), superseded=tuple(self.superseded),
+            n_events=self.n_events, head=self.head,
+        )
+
+
+def build_state(events: Iterable[Event]) -> RunState:
+    """Fold a run's events, in seq order, into its state."""
+    events = list(events)
+    if not events:
+        raise ValueError("a run's events start with a 'started' event")
+    folder = StateFolder(events[0])
+    for e in events[1:]:
+        folder.add(e)
+    return folder.state()

@@ -1,4 +1,7 @@
-"""The embedded store: one SQLite file holding every run's events and attached files.
+"""The store: every run's events and attached files, in one SQLite file (the embedded default)
+or a PostgreSQL database shared by a lab (``postgresql://...``; :mod:`.backend`, :mod:`.pg`,
+:mod:`.members`). What follows is said of SQLite; PostgreSQL does the same with a
+transaction-scoped advisory lock per run in place of SQLite's write lock.
 
 - WAL mode, ``synchronous=FULL``, one ``BEGIN IMMEDIATE`` transaction per event: the writer
   reads the run's last event, chains the new one to it and commits, so two processes appending
@@ -15,80 +18,33 @@
   from ``BEGIN IMMEDIATE`` to ``COMMIT``, runs under the store's re-entrant lock, so threads take
   turns and never see each other's uncommitted writes.
 
-Default location: ``$PROTOCOL_KIT_STORE`` if set, else ``protocol_kit.db`` in the working
-directory.
+Default location: ``$PROTOCOL_KIT_STORE`` if set (a path or a ``postgresql://`` URL), else
+``protocol_kit.db`` in the working directory.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import sqlite3
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from ..errors import ProtocolKitError, RecordLockedError, UnknownNameError
+from .backend import BUSY_TIMEOUT_S, COLUMNS, DEFAULT_NAME, STORE_ENV, default_location, open_backend
 from .events import (AFTER_LOCK, GENESIS, SIGNATURE, WITH_BLOB, Event, allowed_after_signing, canonical_json,
                      event_hash, utc_now)
 from .verify import Problem, Row, VerifyReport, check_run, uncovered_tail
 
-STORE_ENV = "PROTOCOL_KIT_STORE"
-DEFAULT_NAME = "protocol_kit.db"
-SCHEMA_VERSION = "1"
-BUSY_TIMEOUT_S = 60.0
-
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS events (
-        run_id TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, operator TEXT NOT NULL,
-        type TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
-        PRIMARY KEY (run_id, seq))""",
-    """CREATE TABLE IF NOT EXISTS blobs (
-        sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, data BLOB NOT NULL)""",
-    *(f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table}
-          BEGIN SELECT RAISE(ABORT, 'protocol_kit store: {table} are append-only ({op} refused)'); END"""
-      for table in ("events", "blobs") for op in ("UPDATE", "DELETE")),
-    """INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')""",
-)
-_COLUMNS = "run_id, seq, time, operator, type, payload, prev_hash, hash"
-
-
-class _Rows(list):
-    """The rows of one statement, read whole under the lock (a cursor's fetchone/fetchall)."""
-
-    def fetchone(self):
-        return self[0] if self else None
-
-    def fetchall(self) -> list:
-        return list(self)
-
-
-class _SerialConnection:
-    """An sqlite3 connection shared by threads: each statement runs and its rows are read under
-    ``lock`` (re-entrant; a write transaction holds it from BEGIN to COMMIT)."""
-
-    def __init__(self, con: sqlite3.Connection) -> None:
-        self._con = con
-        self.lock = threading.RLock()
-
-    def execute(self, sql: str, params=()) -> _Rows:
-        with self.lock:
-            return _Rows(self._con.execute(sql, params).fetchall())
-
-    def executemany(self, sql: str, rows) -> None:
-        with self.lock:
-            self._con.executemany(sql, rows)
-
-    def close(self) -> None:
-        with self.lock:
-            self._con.close()
+__all__ = ["BUSY_TIMEOUT_S", "DEFAULT_NAME", "STORE_ENV", "RunSummary", "Store", "as_store", "default_store_path"]
+SCHEMA_VERSION = "1"  # the event format (meta.schema); the tables' migrations are in schema.py
+_COLUMNS = COLUMNS
 
 
 def default_store_path() -> Path:
-    """``$PROTOCOL_KIT_STORE`` if set (and not empty), else ``./protocol_kit.db``."""
+    """``$PROTOCOL_KIT_STORE`` if set (and not empty), else ``./protocol_kit.db``. A
+    ``postgresql://`` URL there is not a path: see :func:`.backend.default_location`."""
     env = os.environ.get(STORE_ENV, "").strip()
     return Path(env) if env else Path.cwd() / DEFAULT_NAME
 
@@ -115,35 +71,58 @@ class Store:
     instead of creating an empty store (for commands that only read)."""
 
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True) -> None:
-        self.path = Path(path) if path is not None else default_store_path()
-        if not create and not self.path.is_file():
-            raise ProtocolKitError(f"store: {str(self.path)!r} does not exist; give an existing store file "
-                                   f"(--store or ${STORE_ENV})")
-        if self.path.is_dir():
-            raise ProtocolKitError(f"store: {str(self.path)!r} is a folder; give a file such as {DEFAULT_NAME}")
+        location = path if path is not None else default_location()
+        self.backend = open_backend(location, create=create)
+        self._con = self.backend  # the statements' connection (keys.py reads the registry through it)
+        self.path = self.backend.path  # an SQLite file; for PostgreSQL, where receipts are kept
+        self.location = self.backend.location
+        if self.backend.dialect == "sqlite":
+            self._open_sqlite(create)
+        else:
+            self._check_version()
+
+    def _open_sqlite(self, create: bool) -> None:
+        """Check an SQLite file is a protocol_kit store (or empty, when creating) and bring its
+        tables up to date (:func:`.schema.migrate`: one person's file, migrated on open)."""
+        import sqlite3
+
+        from .schema import migrate
+
         try:
-            self._con = _SerialConnection(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                                          check_same_thread=False))
-            tables = {r[0] for r in self._con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            tables = self.backend.tables()
             if (tables or not create) and "meta" not in tables:
-                self._con.close()
+                self.backend.close()
                 raise sqlite3.DatabaseError("an SQLite database without protocol_kit's tables"
                                             if tables else "an empty file")
             self._con.execute("PRAGMA journal_mode=WAL")
             self._con.execute("PRAGMA synchronous=FULL")
-            with self._write() as con:
-                for statement in _SCHEMA:
-                    con.execute(statement)
-                schema = con.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            migrate(self.backend)
+            schema = self._con.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise ProtocolKitError(f"store: {str(self.path)!r} is not a protocol_kit store ({exc})") from None
         if schema[0] != SCHEMA_VERSION:
             raise ProtocolKitError(f"store: {str(self.path)!r} has schema {schema[0]!r}; "
                                    f"this protocol_kit reads schema {SCHEMA_VERSION!r}")
 
+    def _check_version(self) -> None:
+        """A PostgreSQL store is made and upgraded by its admin (``protocol-kit store init|upgrade``):
+        refuse one that is not, or not yet, at this protocol_kit's migration."""
+        from .schema import LATEST, applied_versions
+
+        done = applied_versions(self.backend)
+        if not done or max(done) < LATEST:
+            self.backend.close()
+            what = "has no protocol_kit tables" if not done else f"is at migration {max(done)} of {LATEST}"
+            verb = "init" if not done else "upgrade"
+            raise ProtocolKitError(f"store: {self.location} {what}; its admin runs: protocol-kit store {verb} URL")
+        if max(done) > LATEST:
+            self.backend.close()
+            raise ProtocolKitError(f"store: {self.location} is at migration {max(done)}; this protocol_kit knows "
+                                   f"{LATEST} (upgrade protocol_kit)")
+
     # -- plumbing ----------------------------------------------------------------------------
     def close(self) -> None:
-        self._con.close()
+        self.backend.close()
 
     def __enter__(self) -> Store:
         return self
@@ -152,52 +131,51 @@ class Store:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Store({str(self.path)!r})"
+        return f"Store({self.location!r})"
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, holding SQLite's write lock (other processes) and the store's
-        lock (other threads) from the start."""
-        con = self._con
-        with con.lock:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+    def _write(self, lock_key: str = "") -> Iterator:
+        """One write transaction: no other writer to ``lock_key`` (on SQLite: to the file)
+        commits until it ends, and other threads wait for the store's lock."""
+        with self.backend.write(lock_key) as con:
+            yield con
 
     # -- writing -----------------------------------------------------------------------------
     def append(self, run_id: str, operator: str, type: str, payload: Mapping, *,
                blobs: Mapping[str, bytes] | None = None, new_run: bool = False,
                covers_head: bool = False, guard: Callable[[], None] | None = None,
-               seal: Callable[[dict, str], dict] | None = None) -> Event:
+               seal: Callable[[dict, str], dict] | None = None, project: str | None = None) -> Event:
         """Append one event (and the files it names) in one transaction; returns it as stored.
 
-        ``new_run`` must be True for the run's first event and only then. Raises
-        :class:`RecordLockedError` when the run is signed and the event is not a signature or
-        an amendment. ``covers_head`` adds ``record_hash`` and ``covers_seq`` (the run's last
-        event before this one) to the payload inside the transaction, as a signature needs;
-        ``seal(payload, time)`` then returns the payload to store (a signature signs it there).
-        ``guard`` is called inside the transaction, after the lock rule and before the write:
-        whatever it reads from this store is every event committed so far (no other writer can
-        commit until this one ends), and an exception it raises refuses the event (nothing is
-        written). :class:`~.run.Run` passes its once-only rules this way.
+        ``new_run`` must be True for the run's first event and only then; ``project`` is the
+        new run's project on PostgreSQL (None: the member's only project; SQLite has none).
+        Raises :class:`RecordLockedError` when the run is signed and the event is not a
+        signature or an amendment. ``covers_head`` adds ``record_hash`` and ``covers_seq``
+        (the run's last event before this one) to the payload inside the transaction, as a
+        signature needs; ``seal(payload, time)`` then returns the payload to store (a signature
+        signs it there). ``guard`` is called inside the transaction, after the lock rule and
+        before the write: whatever it reads from this store is every event committed so far
+        (no other writer to the run can commit until this one ends), and an exception it raises
+        refuses the event (nothing is written). :class:`~.run.Run` passes its once-only rules
+        this way. The chain's head is one indexed read (the run's last event), so an append
+        costs the same at any length of the run.
         """
         payload = json.loads(canonical_json(dict(payload)))  # exactly what a reader will parse
-        with self._write() as con:
-            last = con.execute("SELECT seq, hash FROM events WHERE run_id=? ORDER BY seq DESC LIMIT 1",
-                               (run_id,)).fetchone()
+        if new_run:
+            project = self._new_run_project(project)
+        elif project is not None:
+            raise ProtocolKitError("store: project= is given for a run's first event only")
+        with self._write(run_id) as con:
+            last = con.head(run_id)
             if new_run and last is not None:
-                raise ProtocolKitError(f"run {run_id!r} already exists in {self.path}")
+                raise ProtocolKitError(f"run {run_id!r} already exists in {self.location}")
             if not new_run and last is None:
                 raise UnknownNameError("run", run_id, self.run_ids())
             if not new_run and type not in AFTER_LOCK:
                 self._refuse_if_signed(con, run_id, type)
             if guard is not None:
                 guard()
-            seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+            seq, prev, project = (last[0] + 1, last[1], last[2]) if last else (1, GENESIS, project)
             if covers_head:
                 payload = {**payload, "record_hash": prev, "covers_seq": seq - 1}
             time = utc_now()
@@ -205,13 +183,19 @@ class Store:
                 payload = seal(payload, time)
             digest = event_hash(prev, run_id, seq, time, operator, type, payload)
             for sha, data in (blobs or {}).items():
-                con.execute("INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
-                            (sha, len(data), sqlite3.Binary(data)))
-            con.execute(f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (run_id, seq, time, operator, type, canonical_json(payload), prev, digest))
+                con.put_blob(sha, data, project)
+            con.put_events([(run_id, seq, time, operator, type, canonical_json(payload), prev, digest)], project)
         return Event(run_id, seq, time, operator, type, payload, prev, digest)
 
-    def _refuse_if_signed(self, con: sqlite3.Connection, run_id: str, type: str) -> None:
+    def _new_run_project(self, project: str | None) -> str:
+        if self.backend.dialect == "sqlite":
+            if project is not None:
+                raise ProtocolKitError(f"project: {project!r} given, but {self.location} is an SQLite file, which "
+                                       "has no projects; projects need a PostgreSQL store (postgresql://...)")
+            return ""
+        return self.backend.project_for_new_run(project)
+
+    def _refuse_if_signed(self, con, run_id: str, type: str) -> None:
         """Inside the append's transaction: refuse what the run's signatures close
         (:func:`~.events.allowed_after_signing`)."""
         sigs = con.execute("SELECT seq, operator, time, payload FROM events WHERE run_id=? AND type=? ORDER BY seq",
@@ -223,23 +207,23 @@ class Store:
                 f"run {run_id} is signed ({', '.join(meanings)}; last signature event {seq}, {who}, {time}), "
                 f"so {type!r} cannot be recorded")
 
-    def import_rows(self, rows: list[Row], blobs: Mapping[str, bytes]) -> None:
+    def import_rows(self, rows: list[Row], blobs: Mapping[str, bytes], project: str | None = None) -> None:
         """Write a whole run's rows verbatim (times, operators and hashes kept), with its files,
         in one transaction. The run must not exist here yet. Callers check the chain first."""
         if not rows:
             raise ProtocolKitError("import: the bundle holds no events")
         run_id = rows[0].run_id
-        with self._write() as con:
-            if con.execute("SELECT 1 FROM events WHERE run_id=? LIMIT 1", (run_id,)).fetchone():
-                raise ProtocolKitError(f"import: run {run_id!r} already exists in {self.path}")
+        project = self._new_run_project(project)
+        with self._write(run_id) as con:
+            if con.head(run_id) is not None:
+                raise ProtocolKitError(f"import: run {run_id!r} already exists in {self.location}")
             for sha, data in blobs.items():
-                con.execute("INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
-                            (sha, len(data), sqlite3.Binary(data)))
+                con.put_blob(sha, data, project)
             from .keys import register_signers
 
-            register_signers(con, rows, self.path)  # first use: the bundle's signers' keys
-            con.executemany(f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            [astuple(r) for r in rows])
+            con.take("@keys")
+            register_signers(con, rows, self.location)  # first use: the bundle's signers' keys
+            con.put_events([astuple(r) for r in rows], project)
 
     # -- reading -----------------------------------------------------------------------------
     def run_ids(self) -> list[str]:
@@ -272,14 +256,14 @@ class Store:
         """The stored file with this SHA-256, byte for byte."""
         row = self._con.execute("SELECT data FROM blobs WHERE sha256=?", (sha256,)).fetchone()
         if row is None:
-            raise ProtocolKitError(f"store: no file with SHA-256 {sha256} in {self.path}")
+            raise ProtocolKitError(f"store: no file with SHA-256 {sha256} in {self.location}")
         return bytes(row[0])
 
     def runs(self) -> list[RunSummary]:
         """One summary per run, oldest first."""
         cur = self._con.execute(
             "SELECT e.run_id, e.payload, e.time, e.operator, agg.n, agg.last, agg.signed FROM events e "
-            "JOIN (SELECT run_id, COUNT(*) AS n, MAX(time) AS last, SUM(type=?) AS signed "
+            "JOIN (SELECT run_id, COUNT(*) AS n, MAX(time) AS last, SUM(CASE WHEN type=? THEN 1 ELSE 0 END) AS signed "
             "      FROM events GROUP BY run_id) agg ON agg.run_id = e.run_id "
             "WHERE e.seq = 1 ORDER BY e.time, e.run_id", (SIGNATURE,))
         out = []
@@ -355,6 +339,6 @@ class Store:
 
 
 def as_store(store: Store | str | os.PathLike | None, *, create: bool = True) -> Store:
-    """A Store from a Store, a path, or None (the default location)."""
+    """A Store from a Store, a path or ``postgresql://`` URL, or None (the default location)."""
     return store if isinstance(store, Store) else Store(store, create=create)
 

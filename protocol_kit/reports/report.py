@@ -69,7 +69,7 @@ _VIEWS: OrderedDict = OrderedDict()  # (store, run, analysis event) -> view: the
 def _view(view, run: Run, record: AnalysisRecord) -> dict:
     """The result view (figures included) of a recorded analysis, drawn once per process: a
     recorded analysis never changes, so its figures do not either."""
-    key = (str(run.store.path), run.id, record.seq)
+    key = (str(run.store.location), run.id, record.seq)
     if key not in _VIEWS:
         extra = {"units": file_units(run, record)} if view is microdialysis else {}
         results = view(record.result["result"], run.protocol, **extra)

@@ -38,10 +38,12 @@ class Session:
 
     def __init__(self, protocol: Protocol, *, store=None, run_id: str | None = None,
                  operator: str | None = None, out_dir: str | os.PathLike | None = None) -> None:
-        from ..records import Store, default_store_path
+        from ..records import Store
+        from ..records.backend import default_location, is_url
 
-        self.store = store.path if isinstance(store, Store) else Path(store) if store is not None \
-            else default_store_path()
+        self.store = (store.backend.url if store.backend.dialect == "postgresql" else store.path) \
+            if isinstance(store, Store) else store if is_url(store) else Path(store) if store is not None \
+            else default_location()
         self.out_dir = Path(out_dir) if out_dir is not None else Path.cwd() / "protocol_kit_files"
         self.run_id: str | None = None
         self._run_protocol: Protocol | None = None

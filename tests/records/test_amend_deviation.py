@@ -5,6 +5,8 @@ import pytest
 import protocol_kit as pk
 from protocol_kit.cli import main
 from tests.bench import tick_rest
+
+from .tamper import store_arg
 from protocol_kit.errors import ParameterError
 
 
@@ -43,7 +45,7 @@ def test_changes_and_keywords_together(run):
 
 def test_cli_amends_a_deviation_with_set_reason(capsys, store, run):
     run.deviation("soaked 2 h", step_id="rb-filters")                           # seq 2
-    db = str(store.path)
+    db = store_arg(store)
     code = main(["runs", "amend", run.id, "2", "wrong duration", "--set", "reason=soaked 3 h",
                  "--operator", "B. Jones", "--store", db])
     out = capsys.readouterr().out

@@ -7,6 +7,8 @@ import pytest
 from protocol_kit.cli import main
 from tests.bench import tick_rest
 
+from .tamper import connect, store_arg
+
 
 def cli(capsys, *argv):
     code = main(list(argv))
@@ -26,12 +28,12 @@ def worked(run):
 
 
 def test_list_show_verify(capsys, store, worked):
-    code, out, _ = cli(capsys, "runs", "list", "--store", str(store.path))
+    code, out, _ = cli(capsys, "runs", "list", "--store", store_arg(store))
     assert code == 0
     (line,) = out.splitlines()
     assert line.startswith(f"{worked.id}  radioligand-binding v1.0  ") and line.endswith("A. Smith  23 events  signed")
 
-    code, out, _ = cli(capsys, "runs", "show", worked.id, "--store", str(store.path))
+    code, out, _ = cli(capsys, "runs", "show", worked.id, "--store", store_arg(store))
     assert code == 0
     assert "steps (18 of 18 checked)" in out
     assert "[x] rb-buffer" in out and "[x] rb-filters" in out
@@ -39,11 +41,11 @@ def test_list_show_verify(capsys, store, worked):
     assert "amended in event 23 by A. Smith: lot 'L123' -> 'L128' (misread label)" in out
     assert "performed by A. Smith" in out and "covers events 1-21" in out
 
-    code, out, _ = cli(capsys, "runs", "show", worked.id, "--json", "--store", str(store.path))
+    code, out, _ = cli(capsys, "runs", "show", worked.id, "--json", "--store", store_arg(store))
     state = json.loads(out)
     assert state["lots"][0]["lot"] == "L128" and state["locked"] is True
 
-    code, out, _ = cli(capsys, "runs", "verify", worked.id, "--store", str(store.path))
+    code, out, _ = cli(capsys, "runs", "verify", worked.id, "--store", store_arg(store))
     # the signature's receipt lies beside the store; the amendment after it is covered by none
     assert (code, out) == (0, "ok: 1 run(s), 23 event(s): chain, signature links and lock rule hold; "
                               f"1 receipt(s) matched; no receipt covers {worked.id} event 23: their removal "
@@ -51,12 +53,12 @@ def test_list_show_verify(capsys, store, worked):
 
 
 def test_verify_reports_tampering_with_exit_1(capsys, store, worked):
-    con = sqlite3.connect(store.path)
+    con = connect(store)
     con.execute("DROP TRIGGER events_no_update")
     con.execute("UPDATE events SET operator='Mallory' WHERE seq=4")
     con.commit()
     con.close()
-    code, out, _ = cli(capsys, "runs", "verify", "--store", str(store.path))
+    code, out, _ = cli(capsys, "runs", "verify", "--store", store_arg(store))
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith("BROKEN: ") and "problem(s) in 1 run(s)" in lines[0]
@@ -67,7 +69,7 @@ def test_verify_reports_tampering_with_exit_1(capsys, store, worked):
 
 
 def test_store_from_environment(capsys, monkeypatch, store, worked):
-    monkeypatch.setenv("PROTOCOL_KIT_STORE", str(store.path))
+    monkeypatch.setenv("PROTOCOL_KIT_STORE", store_arg(store))
     code, out, _ = cli(capsys, "runs", "list")
     assert code == 0 and out.startswith(worked.id)
 
@@ -80,7 +82,7 @@ def test_store_from_environment(capsys, monkeypatch, store, worked):
     (["runs", "show"], "required: run"),
 ])
 def test_runs_errors_are_one_line_exit_2(capsys, store, run, argv, message):
-    argv = argv + (["--store", str(store.path)] if "--store" not in argv and argv != ["runs"] else [])
+    argv = argv + (["--store", store_arg(store)] if "--store" not in argv and argv != ["runs"] else [])
     code, out, err = cli(capsys, *argv)
     assert code == 2 and err.count("\n") == 1 and err.startswith("error: ") and message in err
 

@@ -15,6 +15,8 @@ import protocol_kit as pk
 from protocol_kit.errors import ParameterError, ProtocolKitError
 from protocol_kit.records import Store
 
+from .tamper import store_arg
+
 N_PROCS = 8
 N_NOTES = 50
 N_RACES = 6  # once-only actions every process tries: 3 step ticks and 3 value names
@@ -47,8 +49,15 @@ def _race_writer(path, run_id, name, steps, gate, out):
         out.put((name, [], [], traceback.format_exc()))
 
 
-def test_eight_processes_lose_nothing_and_record_each_once_only_action_once(tmp_path, binding):
-    path = tmp_path / "shared.db"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_location(request, tmp_path):
+    """Where the processes write: an SQLite file, or a PostgreSQL store (as its admin, who may
+    record for w0 ... w7; members record only as themselves)."""
+    return tmp_path / "shared.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+def test_eight_processes_lose_nothing_and_record_each_once_only_action_once(shared_location, binding):
+    path = shared_location
     with Store(path) as s:
         run_id = binding.start_run("A. Smith", store=s).id
     steps = _steps(binding)
@@ -171,7 +180,7 @@ def test_a_guard_that_refuses_leaves_nothing_written_and_sees_committed_events(s
     """Store.append's guard runs inside the write transaction: what it reads includes an event
     another connection committed a moment before, and its exception rolls the event back."""
     seen = []
-    with Store(store.path) as other:
+    with Store(store_arg(store)) as other:
         def guard():
             seen.append(len(store.events(run.id)))
             raise ParameterError("step_id", "rb-buffer", "a step not checked yet", reason="test refusal")
@@ -202,7 +211,7 @@ def test_an_event_committed_between_the_early_check_and_the_write_is_seen(store,
     real_append = store.append
 
     def other_writer_first(*args, **kw):
-        with Store(store.path) as other:
+        with Store(store_arg(store)) as other:
             other.append(run.id, "B. Jones", "amendment", {"target_seq": 2, "target_type": "value_entered",
                                                            "reason": "misread", "changes": {"value": 2.4}})
             other.append(run.id, "B. Jones", "value_entered", {"name": "Kd_nM", "value": 1.5})  # seq 4

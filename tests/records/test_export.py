@@ -11,6 +11,8 @@ from protocol_kit.errors import DataFormatError, ParameterError, ProtocolKitErro
 from protocol_kit.records import Store, import_run
 from tests.bench import tick_rest
 
+from .tamper import store_arg
+
 RAW = b"\xff\xfe##BLOCKS= 1\r\n"  # any bytes: they must come back unchanged
 
 
@@ -119,7 +121,7 @@ def test_export_and_import_errors(finished, tmp_path):
 
 def test_cli_export_import(capsys, store, finished, tmp_path):
     out = tmp_path / "cli.eln"
-    assert main(["runs", "export", finished.id, "-o", str(out), "--store", str(store.path)]) == 0
+    assert main(["runs", "export", finished.id, "-o", str(out), "--store", store_arg(store)]) == 0
     assert capsys.readouterr().out == f"wrote {out}\n"
     fresh = tmp_path / "fresh.db"
     assert main(["runs", "import", str(out), "--store", str(fresh)]) == 0

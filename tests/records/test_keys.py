@@ -14,6 +14,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from tests.bench import tick_rest
+
+from .tamper import connect
 from protocol_kit.cli import main
 from protocol_kit.errors import DataFormatError, ProtocolKitError
 from protocol_kit.records import keys
@@ -141,7 +143,7 @@ def test_the_bundle_carries_the_receipts(signed, store, tmp_path):
 def _forge(path, run_id, seq, change):
     """What a forger with the database file does: drop the append-only triggers, rewrite event
     ``seq``'s payload with ``change(payload, time)``, recompute every hash from there on."""
-    con = sqlite3.connect(path)
+    con = connect(path)
     con.execute("DROP TRIGGER IF EXISTS events_no_update")
     rows = con.execute("SELECT seq, time, operator, type, payload, prev_hash FROM events WHERE run_id=? AND seq>=? "
                        "ORDER BY seq", (run_id, seq)).fetchall()
@@ -179,7 +181,7 @@ def _hide_receipts(store, tmp_path):
 
 def test_a_signature_re_signed_with_another_key_fails_verify(signed, store, tmp_path):
     run, _ = signed
-    _forge(store.path, run.id, 21, _mallory_signs(run.id, "A. Smith"))
+    _forge(store, run.id, 21, _mallory_signs(run.id, "A. Smith"))
     receipts = _hide_receipts(store, tmp_path)
     report = run.verify()  # no receipt: the chain and the signature verify, the key is not A. Smith's
     assert not report.ok and [p.seq for p in report.problems] == [21]
@@ -192,7 +194,7 @@ def test_a_signature_re_signed_with_another_key_fails_verify(signed, store, tmp_
 def test_a_replaced_signature_or_public_key_fails_verify(signed, store, tmp_path):
     run, _ = signed
     stranger = keys.public_key_text(Ed25519PrivateKey.generate().public_key())
-    _forge(store.path, run.id, 21, lambda p, time: {**p, "public_key": stranger})
+    _forge(store, run.id, 21, lambda p, time: {**p, "public_key": stranger})
     receipts = _hide_receipts(store, tmp_path)
     whats = [p.what for p in run.verify().problems]
     assert any("is not valid for its public key" in w for w in whats) and any("not the key registered" in w
@@ -209,8 +211,8 @@ def test_a_forger_who_also_rewrites_the_key_registry_is_caught_by_the_receipt(si
         q = mallory(p, time)
         forged_key["k"] = q["public_key"]
         return q
-    _forge(store.path, run.id, 21, change)
-    con = sqlite3.connect(store.path)  # the registry's entry for A. Smith, re-chained with his key
+    _forge(store, run.id, 21, change)
+    con = connect(store)  # the registry's entry for A. Smith, re-chained with his key
     con.execute("DROP TRIGGER keys_no_update")
     seq, time, operator, type, payload, prev = con.execute(
         "SELECT seq, time, operator, type, payload, prev_hash FROM keys ORDER BY seq").fetchone()
@@ -227,7 +229,7 @@ def test_a_forger_who_also_rewrites_the_key_registry_is_caught_by_the_receipt(si
 
 def test_a_run_cut_after_its_signature_fails_verify_given_the_receipt(signed, store, tmp_path):
     run, _ = signed
-    con = sqlite3.connect(store.path)
+    con = connect(store)
     con.execute("DROP TRIGGER events_no_delete")
     con.execute("DELETE FROM events WHERE run_id=? AND seq=21", (run.id,))
     con.commit()
@@ -289,7 +291,7 @@ def test_cli_keys_init_sign_and_verify_with_a_receipt(tmp_path, monkeypatch, cap
 def test_a_signed_run_removed_whole_is_found_by_its_receipt(signed, store, binding):
     run, _ = signed
     other = binding.start_run("B. Jones", store)
-    con = sqlite3.connect(store.path)
+    con = connect(store)
     con.execute("DROP TRIGGER events_no_delete")
     con.execute("DELETE FROM events WHERE run_id=?", (run.id,))
     con.commit()

@@ -9,6 +9,8 @@ from protocol_kit.errors import ProtocolKitError, SigningError
 from protocol_kit.records import open_run
 from tests.bench import tick_rest
 
+from .tamper import connect, store_arg
+
 # The checklist of a default radioligand binding run, in order (18 steps; rb-* ids as the
 # protocol's steps are written in protocols/radioligand_binding.py).
 BINDING_STEPS = ["rb-buffer", "rb-filters", "rb-dilutions", "rb-radioligand", "rb-nsb", "rb-membranes",
@@ -63,7 +65,7 @@ def test_the_reviewer_cannot_then_sign_performed_and_nobody_signs_twice(run):
 
 def test_a_run_that_fails_verify_cannot_be_signed(store, run):
     tick_rest(run)
-    con = sqlite3.connect(store.path)
+    con = connect(store)
     con.execute("DROP TRIGGER events_no_update")
     con.execute("UPDATE events SET operator='Mallory' WHERE run_id=? AND seq=5", (run.id,))
     con.commit()
@@ -76,7 +78,7 @@ def test_a_run_that_fails_verify_cannot_be_signed(store, run):
 
 
 def test_cli_sign_refusals_are_one_line_exit_2(capsys, store, run):
-    db = str(store.path)
+    db = store_arg(store)
     code = main(["runs", "sign", run.id, "--name", "A. Smith", "--meaning", "performed", "--store", db])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "18 of 18 checklist steps" in err
@@ -84,7 +86,7 @@ def test_cli_sign_refusals_are_one_line_exit_2(capsys, store, run):
 
 def test_sign_on_an_unreadable_record_is_refused_not_a_traceback(store, run):
     run.note("x")
-    con = sqlite3.connect(store.path)
+    con = connect(store)
     con.execute("DROP TRIGGER events_no_update")
     con.execute("UPDATE events SET payload='{\"text\": NaN}' WHERE run_id=? AND seq=2", (run.id,))
     con.commit()

@@ -10,7 +10,9 @@ from protocol_kit.errors import ProtocolKitError
 from protocol_kit.records import Store, default_store_path
 from tests.bench import tick_rest
 
-from .tamper import forge
+import psycopg
+
+from .tamper import connect, forge
 
 
 def test_event_hash_is_sha256_of_canonical_json(run):
@@ -26,8 +28,9 @@ def test_event_hash_is_sha256_of_canonical_json(run):
     assert second.prev_hash == first.hash and second.hash == spec(first.hash, second)
 
 
+@pytest.mark.sqlite_only
 def test_store_uses_wal(store, run):
-    con = sqlite3.connect(store.path)
+    con = connect(store)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
 
@@ -40,8 +43,8 @@ def test_store_uses_wal(store, run):
 ])
 def test_update_and_delete_are_refused_by_triggers(store, run, sql):
     run.attach_data(__file__)
-    con = sqlite3.connect(store.path)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    con = connect(store, triggers_off=False)  # as the store's own user (PostgreSQL: the admin, the owner)
+    with pytest.raises((sqlite3.DatabaseError, psycopg.Error), match="append-only"):
         con.execute(sql)
     con.close()
     assert pk.open_run(run.id, store).verify().ok
@@ -57,7 +60,7 @@ def _worked_run(run):
 
 def test_altered_payload_is_found_with_its_seq(store, run):
     _worked_run(run)
-    forge(store.path, "UPDATE events SET payload=? WHERE run_id=? AND seq=3",
+    forge(store, "UPDATE events SET payload=? WHERE run_id=? AND seq=3",
             json.dumps({"reagent": "NaCl", "lot": "LOT-4712", "expiry": None}), run.id)
     report = run.verify()
     assert not report.ok
@@ -68,7 +71,7 @@ def test_altered_payload_is_found_with_its_seq(store, run):
 
 def test_altered_time_or_operator_is_found(store, run):
     _worked_run(run)
-    forge(store.path, "UPDATE events SET operator='Mallory' WHERE run_id=? AND seq=2", run.id)
+    forge(store, "UPDATE events SET operator='Mallory' WHERE run_id=? AND seq=2", run.id)
     assert run.verify().first.seq == 2
 
 
@@ -79,7 +82,7 @@ def test_rehashed_event_breaks_the_next_link(store, run):
     from protocol_kit.records.events import canonical_json, event_hash
     payload = {**e.payload, "lot": "FORGED"}
     forged = event_hash(e.prev_hash, e.run_id, 3, e.time, e.operator, e.type, payload)
-    forge(store.path, "UPDATE events SET payload=?, hash=? WHERE run_id=? AND seq=3",
+    forge(store, "UPDATE events SET payload=?, hash=? WHERE run_id=? AND seq=3",
             canonical_json(payload), forged, run.id)
     report = run.verify()
     assert report.first.seq == 4 and "link broken" in report.first.what
@@ -87,7 +90,7 @@ def test_rehashed_event_breaks_the_next_link(store, run):
 
 def test_deleted_event_is_found_as_a_gap(store, run):
     _worked_run(run)
-    forge(store.path, "DELETE FROM events WHERE run_id=? AND seq=3", run.id)
+    forge(store, "DELETE FROM events WHERE run_id=? AND seq=3", run.id)
     report = run.verify()
     assert report.first.seq == 4
     assert "sequence gap: expected event 3, found 4" in report.first.what
@@ -97,7 +100,7 @@ def test_altered_attached_file_is_found(store, run, tmp_path):
     f = tmp_path / "counts.csv"
     f.write_bytes(b"well,cpm\nA1,100\n")
     run.attach_data(f)                            # seq 2
-    forge(store.path, "UPDATE blobs SET data=?", b"well,cpm\nA1,900\n")
+    forge(store, "UPDATE blobs SET data=?", b"well,cpm\nA1,900\n")
     report = run.verify()
     assert report.first.seq == 2 and "attached file" in report.first.what and "altered" in report.first.what
 

@@ -15,7 +15,7 @@ from protocol_kit.records.receipts import Receipt, receipt_dir
 from protocol_kit.records.verify import Row, check_run
 from tests.bench import tick_rest
 
-from .tamper import forge
+from .tamper import connect, forge, store_arg
 
 COLUMNS = "run_id, seq, time, operator, type, payload, prev_hash, hash"
 
@@ -33,7 +33,7 @@ def drop_receipts(store):
 def rehash(path, run_id, *, payload_of=None):
     """Recompute every hash of the run from event 1 on, as a forger would after an edit;
     ``payload_of(seq, type, payload, rows_so_far)`` may change a payload on the way."""
-    con = sqlite3.connect(path)
+    con = connect(path)
     for trig in ("events_no_update", "events_no_delete"):
         con.execute(f"DROP TRIGGER IF EXISTS {trig}")
     rows = [Row(*r) for r in con.execute(f"SELECT {COLUMNS} FROM events WHERE run_id=? ORDER BY seq", (run_id,))]
@@ -65,7 +65,7 @@ def signed(run):
 # -- cutting the end ----------------------------------------------------------------------------
 def test_everything_from_the_signature_on_deleted_fails_with_the_receipt(store, signed):
     r = receipt(signed.events[-1])
-    forge(store.path, "DELETE FROM events WHERE run_id=? AND seq>=22", signed.id)
+    forge(store, "DELETE FROM events WHERE run_id=? AND seq>=22", signed.id)
     again = open_run(signed.id, store)
     assert not again.locked                          # the run silently became unsigned ...
     drop_receipts(store)                             # the forger removed the receipts beside the store
@@ -86,7 +86,7 @@ def test_last_events_deleted_fail_with_the_receipt_of_a_later_signature(store, s
     receipts = [receipt(e) for e in signed.events if e.type == "signature"]
     assert signed.verify(receipts).ok
     assert "2 receipt(s) matched: complete up to the last event" in str(signed.verify(receipts))
-    forge(store.path, "DELETE FROM events WHERE run_id=? AND seq>=23", signed.id)
+    forge(store, "DELETE FROM events WHERE run_id=? AND seq>=23", signed.id)
     drop_receipts(store)
     report = open_run(signed.id, store).verify(receipts)
     assert {p.seq for p in report.problems} == {24} and any("event missing" in p.what for p in report.problems)
@@ -118,7 +118,7 @@ def test_edited_and_rehashed_signed_run_fails_on_the_signature_link(store, signe
 
     def edit(seq, type, payload, done):
         return {**payload, "lot": "LOT-9999"} if seq == lot_seq else payload
-    rehash(store.path, signed.id, payload_of=edit)
+    rehash(store, signed.id, payload_of=edit)
     again = open_run(signed.id, store)
     assert again.lots[0].lot == "LOT-9999"
     drop_receipts(store)
@@ -140,7 +140,7 @@ def test_full_forgery_with_the_signature_payload_rehashed_is_caught_by_the_recei
         if type == "signature":
             return {**payload, "record_hash": done[seq - 1]}
         return payload
-    rehash(store.path, signed.id, payload_of=edit)
+    rehash(store, signed.id, payload_of=edit)
     drop_receipts(store)
     again = open_run(signed.id, store)
     # the chain and the links hold; the key check (keys.check_signatures) and the receipt do not
@@ -152,7 +152,7 @@ def test_full_forgery_with_the_signature_payload_rehashed_is_caught_by_the_recei
 def test_signature_covering_an_earlier_event_is_a_finding(store, signed):
     def edit(seq, type, payload, done):
         return {**payload, "covers_seq": 20, "record_hash": done[20]} if type == "signature" else payload
-    rehash(store.path, signed.id, payload_of=edit)
+    rehash(store, signed.id, payload_of=edit)
     report = open_run(signed.id, store).verify()
     assert report.first.seq == 22 and "covers event 20" in report.first.what and "(21)" in report.first.what
 
@@ -161,7 +161,7 @@ def test_signature_covering_an_earlier_event_is_a_finding(store, signed):
 def _append_raw(path, run_id, type, payload, operator="Mallory"):
     """Append an event with a valid hash, bypassing the store's lock rule (INSERT needs no
     trigger dropped)."""
-    con = sqlite3.connect(path)
+    con = connect(path)
     seq, prev = con.execute("SELECT seq, hash FROM events WHERE run_id=? ORDER BY seq DESC LIMIT 1",
                             (run_id,)).fetchone()
     time = "2030-01-01T00:00:00.000000+00:00"
@@ -175,7 +175,7 @@ def _append_raw(path, run_id, type, payload, operator="Mallory"):
 
 def test_note_after_a_review_fails_on_the_lock_rule(store, signed):
     signed.sign("B. Jones", "reviewed")               # 23
-    seq = _append_raw(store.path, signed.id, "note", {"text": "added later"})
+    seq = _append_raw(store, signed.id, "note", {"text": "added later"})
     report = open_run(signed.id, store).verify()
     assert [p.seq for p in report.problems] == [seq] == [24]
     assert "a 'note' event after the run was signed (performed, reviewed" in report.first.what
@@ -183,11 +183,11 @@ def test_note_after_a_review_fails_on_the_lock_rule(store, signed):
 
 
 def test_data_after_performed_is_allowed_but_a_step_is_not(store, signed):
-    assert _append_raw(store.path, signed.id, "data_attached",
+    assert _append_raw(store, signed.id, "data_attached",
                        {"name": "x.csv", "sha256": "0" * 64, "size": 0, "source": None}) == 23
     found = open_run(signed.id, store).verify().problems
     assert [p.what for p in found] == ["attached file 000000000000... is missing from the store"]
-    _append_raw(store.path, signed.id, "step_checked", {"step_id": "rb-buffer"})
+    _append_raw(store, signed.id, "step_checked", {"step_id": "rb-buffer"})
     found = open_run(signed.id, store).verify().problems
     assert found[-1].seq == 24 and "lock rule allows only data files" in found[-1].what
 
@@ -205,8 +205,8 @@ MALFORMED = [
 @pytest.mark.parametrize("case, payload, message", MALFORMED, ids=[m[0] for m in MALFORMED])
 def test_malformed_payload_is_a_finding_from_runs_verify_and_show(capsys, store, run, case, payload, message):
     run.note("first")                                                   # 2
-    forge(store.path, "UPDATE events SET payload=? WHERE run_id=? AND seq=2", payload(), run.id)
-    db = str(store.path)
+    forge(store, "UPDATE events SET payload=? WHERE run_id=? AND seq=2", payload(), run.id)
+    db = store_arg(store)
     assert main(["runs", "verify", run.id, "--store", db]) == 1
     out = capsys.readouterr().out
     assert out.startswith("BROKEN: ") and f"run {run.id}: event 2: {message}" in out
@@ -217,32 +217,35 @@ def test_malformed_payload_is_a_finding_from_runs_verify_and_show(capsys, store,
     assert "Traceback" not in captured.err + captured.out
 
 
+# A text seq or a bytes operator cannot be stored in PostgreSQL's typed columns: SQLite only.
 @pytest.mark.parametrize("sql, params, message", [
-    ("UPDATE events SET seq='two' WHERE run_id=? AND seq=2", (), "seq is 'two' (str); expected a whole number"),
-    ("UPDATE events SET operator=X'4d' WHERE run_id=? AND seq=2", (), "field operator is b'M' (bytes)"),
+    pytest.param("UPDATE events SET seq='two' WHERE run_id=? AND seq=2", (), "seq is 'two' (str); expected a whole "
+                 "number", marks=pytest.mark.sqlite_only),
+    pytest.param("UPDATE events SET operator=X'4d' WHERE run_id=? AND seq=2", (), "field operator is b'M' (bytes)",
+                 marks=pytest.mark.sqlite_only),
     ("UPDATE events SET type='cheked' WHERE run_id=? AND seq=2", (), "unknown event type 'cheked'"),
     ("UPDATE events SET hash='abc' WHERE run_id=? AND seq=2", (), "field hash is 'abc'; expected 64 hex digits"),
 ], ids=["seq", "blob operator", "type", "hash"])
 def test_malformed_row_fields_are_findings(capsys, store, run, sql, params, message):
     run.note("first")
-    con = sqlite3.connect(store.path)
+    con = connect(store)
     con.execute("DROP TRIGGER events_no_update")
     con.execute(sql, (*params, run.id))
     con.commit()
     con.close()
-    assert main(["runs", "verify", run.id, "--store", str(store.path)]) == 1
+    assert main(["runs", "verify", run.id, "--store", store_arg(store)]) == 1
     assert message in capsys.readouterr().out
-    code = main(["runs", "show", run.id, "--store", str(store.path)])
+    code = main(["runs", "show", run.id, "--store", store_arg(store)])
     assert code == 1 and message in capsys.readouterr().err
 
 
 def test_amendment_of_a_step_is_a_finding_not_a_crash(capsys, store, run):
     run.check("rb-buffer")                                              # 2
-    _append_raw(store.path, run.id, "amendment",
+    _append_raw(store, run.id, "amendment",
                 {"target_seq": 2, "target_type": "step_checked", "reason": "x", "changes": {"step_id": "rb-waste"}})
     report = run.verify()
     assert report.first.seq == 3 and "not an earlier value, lot, note or deviation" in report.first.what
-    assert main(["runs", "show", run.id, "--store", str(store.path)]) == 1
+    assert main(["runs", "show", run.id, "--store", store_arg(store)]) == 1
     assert "the record cannot be read" in capsys.readouterr().err
 
 
@@ -256,8 +259,8 @@ def test_check_run_on_hostile_rows_returns_problems():
 
 
 def test_store_verify_prints_each_problem_once(capsys, store, signed):
-    forge(store.path, "UPDATE events SET operator='Mallory' WHERE run_id=? AND seq=21", signed.id)
-    assert main(["runs", "verify", "--store", str(store.path)]) == 1
+    forge(store, "UPDATE events SET operator='Mallory' WHERE run_id=? AND seq=21", signed.id)
+    assert main(["runs", "verify", "--store", store_arg(store)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert len(lines[1:]) == len(set(lines[1:]))
     assert lines[1].strip().startswith(f"run {signed.id}: event 21: content altered")
