@@ -39,3 +39,19 @@ def same_bits(a: pd.DataFrame, b: pd.DataFrame) -> bool:
             and bool(((x == y) | (np.isnan(x) & np.isnan(y))).all())
             and all(list(a[c]) == [tuple(v) if isinstance(v, (tuple, list, np.ndarray)) else v for v in b[c]]
                     for c in TEXT))
+
+
+CONC = np.r_[np.zeros(3), np.repeat(10.0 ** np.arange(-10, -5.4, 0.5), 3)]  # 3 vehicle + 10 x 3
+
+
+def simulate(n: int, seed: int, first: int = 0) -> pd.DataFrame:
+    """``n`` seeded inhibition curves of 33 points (as benchmarks/fit_throughput.py), ids from ``first``."""
+    rng = np.random.default_rng(seed)
+    L, h = rng.uniform(-9.75, -5.75, n), -rng.uniform(0.6, 2.5, n)
+    top, bottom = rng.uniform(80, 120, n), rng.uniform(-5, 15, n)
+    with np.errstate(divide="ignore"):
+        x = np.log10(CONC)
+    f = np.where(CONC > 0, 1 / (1 + 10.0 ** ((L[:, None] - x[None]) * h[:, None])), 1.0)
+    y = bottom[:, None] + (top - bottom)[:, None] * f + rng.normal(0, 1, (n, CONC.size)) * (0.08 * (top - bottom))[:, None]
+    return pd.DataFrame({"curve": np.repeat(np.arange(first, first + n), CONC.size), "conc": np.tile(CONC, n),
+                         "response": y.ravel()})

@@ -170,7 +170,9 @@ def compute_fits(result, out, *, n_jobs=None, progress: bool = False) -> int:
             from distributed import progress as show
 
             show(future)
-        return int(future.result()["curves"].sum())
+        written = int(future.result()["curves"].sum())
+        _sweep(folder)
+        return written
     if n_jobs is None and dask.config.get("scheduler", None) is not None:
         how = {}  # the scheduler the caller chose
     else:
@@ -187,7 +189,16 @@ def compute_fits(result, out, *, n_jobs=None, progress: bool = False) -> int:
     with dask.config.set({"multiprocessing.context": fork}), \
             (ProgressBar(out=sys.stderr) if progress else contextlib.nullcontext()):
         (counts,) = dask.compute(job, **how)
+    _sweep(folder)
     return int(counts["curves"].sum())
+
+
+def _sweep(folder) -> None:
+    """Remove what a worker killed while writing left behind (its temporary file)."""
+    from pathlib import Path
+
+    for tmp in Path(folder).glob(".part-*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def _write_part(frame: pd.DataFrame, folder: str, partition_info=None) -> pd.DataFrame:
