@@ -16,13 +16,13 @@ def robustness_points() -> pd.DataFrame:
     return pd.read_csv(DATA / "robustness_points.csv")[["curve", "conc", "response"]]
 
 
-def write_files(points: pd.DataFrame, folder: Path, n_files: int) -> list[Path]:
+def write_files(points: pd.DataFrame, folder: Path, n_files: int, key: str = "curve") -> list[Path]:
     """Consecutive blocks of whole curves, one file each (plate-00.parquet, ...)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for i, curves in enumerate(np.array_split(points["curve"].unique(), n_files)):
+    for i, curves in enumerate(np.array_split(points[key].unique(), n_files)):
         path = folder / f"plate-{i:02d}.parquet"
-        points[points["curve"].isin(curves)].to_parquet(path, index=False)
+        points[points[key].isin(curves)].to_parquet(path, index=False)
         paths.append(path)
     return paths
 

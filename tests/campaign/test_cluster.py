@@ -77,3 +77,16 @@ def test_a_worker_killed_mid_campaign_loses_and_duplicates_no_curve(client, tmp_
     # the numbers are those of the single-process path on the same file
     one = fit_logistic_many(frames[7], by="curve")
     assert same_bits(one, got[got.curve.isin(one.curve)].sort_values("curve").reset_index(drop=True))
+
+
+def test_the_command_line_on_the_cluster(client, tmp_path, capsys):
+    from protocol_kit.cli import main
+
+    write_files(robustness_points(), tmp_path / "plates", 20)
+    address = client.scheduler.address
+    code = main(["fit", str(tmp_path / "plates"), "--by", "curve", "-o", str(tmp_path / "r"), "--scheduler", address])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"on the cluster at {address}" in err
+    assert out.startswith("wrote 600 curve(s) from 20 file(s)")
+    assert read_results(tmp_path / "r")["curve"].is_unique

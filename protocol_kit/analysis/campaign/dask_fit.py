@@ -167,9 +167,13 @@ def compute_fits(result, out, *, n_jobs=None, progress: bool = False) -> int:
     if client is not None:
         future = client.compute(job)
         if progress:
+            import contextlib
+            import sys
+
             from distributed import progress as show
 
-            show(future)
+            with contextlib.redirect_stdout(sys.stderr):  # the bar on stderr, as the local one
+                show(future)
         written = int(future.result()["curves"].sum())
         _sweep(folder)
         return written
