@@ -12,6 +12,8 @@ process (so that its peak memory is its own), configurations alternating within 
 
 - ``one``: one process, no Dask: each file read with pandas, fitted by fit_logistic_many,
   written (the single-process engine as it is);
+- ``pair``: the control without Dask: two forked processes, each fitting half of the files as
+  ``one`` does (what two cores give this machine at best);
 - ``local``: ``fit_logistic_many(folder, out=..., n_jobs=all cores)``: Dask's local scheduler,
   one process per core;
 - ``cluster``: the same call with a ``LocalCluster(processes=True, n_workers=2,
@@ -80,6 +82,35 @@ def run_one(folder: Path, out: Path) -> dict:
             "peak_mib": [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]}
 
 
+def _fit_files(files: list, out: str) -> int:
+    from protocol_kit.analysis import fit_logistic_many
+    from protocol_kit.analysis.campaign.results import write_results
+
+    n = 0
+    for f in files:
+        res = fit_logistic_many(pd.read_parquet(f), by="curve", n_jobs=1)
+        write_results(res, Path(out) / f"part-{Path(f).stem}.parquet")
+        n += len(res)
+    return n
+
+
+def run_pair(folder: Path, out: Path) -> dict:
+    """The control: two plain processes (no Dask), each fitting half of the files."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import protocol_kit.analysis.batch  # noqa: F401 (loaded before the fork, as in the other modes)
+
+    out.mkdir()
+    files = sorted(str(f) for f in folder.glob("*.parquet"))
+    t, c = time.perf_counter(), cpu()
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        n = sum(pool.map(_fit_files, [files[0::2], files[1::2]], [str(out)] * 2))
+    s = time.perf_counter() - t
+    return {"seconds": s, "curves": n, "workers": 2, "cpu_s": cpu() - c + cpu(resource.RUSAGE_CHILDREN),
+            "peak_mib": [resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]}
+
+
 def run_local(folder: Path, out: Path) -> dict:
     from protocol_kit.analysis import fit_logistic_many
     from protocol_kit.analysis.campaign.local import cores
@@ -141,7 +172,7 @@ def overhead(folder: Path, repeats: int) -> dict:
 
 
 def child(mode: str, folder: str, out: str) -> None:
-    fn = {"one": run_one, "local": run_local, "cluster": run_cluster}[mode]
+    fn = {"one": run_one, "pair": run_pair, "local": run_local, "cluster": run_cluster}[mode]
     print(json.dumps(fn(Path(folder), Path(out))))
 
 
@@ -151,7 +182,7 @@ def main(argv=None):
     ap.add_argument("--files", type=int, default=40)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--overhead-repeats", type=int, default=7)
-    ap.add_argument("--modes", default="one,local,cluster")
+    ap.add_argument("--modes", default="one,pair,local,cluster")
     ap.add_argument("--child", nargs=3, metavar=("MODE", "FOLDER", "OUT"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
