@@ -120,7 +120,8 @@ def run_local(folder: Path, out: Path) -> dict:
     s = time.perf_counter() - t
     return {"seconds": s, "curves": len(pd.read_parquet(out, columns=["curve"])), "workers": cores(),
             "cpu_s": cpu() - c + cpu(resource.RUSAGE_CHILDREN),
-            "peak_mib": [resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]}
+            "peak_mib": [resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024],
+            "parent_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def run_cluster(folder: Path, out: Path) -> dict:
@@ -205,6 +206,8 @@ def main(argv=None):
                 assert res["curves"] == a.curves, res
                 runs[m].append(res)
                 shutil.rmtree(out)
+                if "parent_mib" in res:
+                    print(f"#   the scheduling process's own peak: {res['parent_mib']:.0f} MiB", flush=True)
                 print(f"repeat {r + 1} {m:8s} {res['seconds']:8.2f} s  {a.curves / res['seconds']:9,.0f} curves/s  "
                       f"cpu {res['cpu_s']:7.1f} s  "
                       f"peak {max(res['peak_mib']):7.0f} MiB/worker  (load {os.getloadavg()[0]:.1f})", flush=True)

@@ -2,6 +2,8 @@
 the single-process pandas path on the robustness sets (issue 18)."""
 from __future__ import annotations
 
+import os
+
 import dask
 import dask.dataframe as dd
 import numpy as np
@@ -148,3 +150,17 @@ def test_n_jobs_must_be_a_count():
     frame = pd.DataFrame({"curve": [0], "conc": [1e-9], "response": [1.0]})
     with pytest.raises(ParameterError, match="^n_jobs: 0 is not allowed; allowed: a whole number >= 1, -1"):
         fit_logistic_many(frame, by="curve", n_jobs=0)
+
+
+def test_n_jobs_default_is_all_cores_from_a_million_points():
+    from protocol_kit.analysis.campaign.local import cores, resolve_n_jobs
+
+    assert cores() == len(os.sched_getaffinity(0))
+    assert resolve_n_jobs(None, 999_999) == 1 and resolve_n_jobs(None, 1_000_000) == cores()
+    assert resolve_n_jobs(-1, 10) == cores() and resolve_n_jobs(3, 10) == 3
+
+
+def test_a_bad_fixed_is_said_before_anything_runs(files):
+    folder, _ = files
+    with pytest.raises(ParameterError, match="^fixed: 'hil' is not a parameter that can be fixed; did you mean 'hill'"):
+        fit_logistic_many(str(folder), by="curve", fixed={"hil": -1})

@@ -15,7 +15,7 @@ import os
 
 import pandas as pd
 
-from ...errors import ParameterError
+from ...errors import ParameterError, ProtocolKitError
 
 __all__ = ["fit_campaign"]
 
@@ -28,6 +28,10 @@ def fit_campaign(data, *, by, conc="conc", response="response", fixed=None, n_jo
     by_cols = [by] if isinstance(by, str) else list(by)
     if not by_cols:
         raise ParameterError("by", by, "one or more column names identifying a curve")
+    if out is not None:
+        from .results import check_new
+
+        check_new(out)  # before any fitting
     if isinstance(data, pd.DataFrame):
         from .local import fit_local
 
@@ -42,6 +46,7 @@ def fit_campaign(data, *, by, conc="conc", response="response", fixed=None, n_jo
         return None
     if isinstance(data, (str, os.PathLike)) or (isinstance(data, (list, tuple)) and data
                                                  and all(isinstance(d, (str, os.PathLike)) for d in data)):
+        _need_dask()
         from .parquet import read_campaign
 
         data, names = read_campaign(data, by_cols + [conc, response])
@@ -59,6 +64,15 @@ def fit_campaign(data, *, by, conc="conc", response="response", fixed=None, n_jo
         return result
     compute_fits(result, out, n_jobs=n_jobs)
     return None
+
+
+def _need_dask() -> None:
+    import importlib.util
+
+    missing = [m for m in ("dask", "pyarrow") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ProtocolKitError(f"fitting Parquet files or a Dask frame needs {' and '.join(missing)}: "
+                               "pip install 'protocol_kit[campaign]'")
 
 
 def _is_dask_frame(data) -> bool:

@@ -20,8 +20,10 @@ from ...errors import AnalysisError, ParameterError, ProtocolKitError, near_miss
 
 def fit_dask(ddf, *, by_cols, conc, response, fixed, shuffle=False, names=None):
     """The lazy Dask DataFrame of results, one row per curve, in partition order."""
-    from ..batch import _column  # noqa: F401 (the same message as the pandas path, below)
+    from .._inputs import check_fixed
+    from ..fitting import FIXABLE
 
+    check_fixed(fixed, FIXABLE)  # said now, not by every partition
     for name, field in [(b, "by") for b in by_cols] + [(conc, "conc"), (response, "response")]:
         if name not in ddf.columns:
             present = [str(c) for c in ddf.columns]
@@ -47,8 +49,12 @@ def _fit_partition(part: pd.DataFrame, *, by_cols, conc, response, fixed, names,
     by = by_cols[0] if len(by_cols) == 1 else list(by_cols)
     try:
         return fit_whole_curves(part, by=by, conc=conc, response=response, fixed=fixed)
-    except ParameterError:
-        raise
+    except ParameterError as exc:
+        where = _where(partition_info["number"] if partition_info else None, names)
+        if not where:
+            raise
+        raise type(exc)(exc.field, exc.value, exc.allowed,
+                        reason=f"{exc.reason or 'is not allowed'} (in {where})") from None
     except ProtocolKitError as exc:
         where = _where(partition_info["number"] if partition_info else None, names)
         raise AnalysisError(f"{where}: {exc}" if where else str(exc)) from None
