@@ -35,8 +35,9 @@ def fit_dask(ddf, *, by_cols, conc, response, fixed, shuffle=False, names=None):
     else:
         check_whole_curves(ddf, by_cols, names)
     meta = result_meta(ddf._meta[by_cols], fixed)
-    return ddf.map_partitions(_fit_partition, by_cols=tuple(by_cols), conc=conc, response=response, fixed=fixed,
+    fits = ddf.map_partitions(_fit_partition, by_cols=tuple(by_cols), conc=conc, response=response, fixed=fixed,
                               names=names, meta=meta, align_dataframes=False)
+    return fits.optimize()  # read and fit fused into one task per partition (see compute_fits)
 
 
 def _fit_partition(part: pd.DataFrame, *, by_cols, conc, response, fixed, names, partition_info=None):
@@ -170,7 +171,9 @@ def compute_fits(result, out, *, n_jobs=None, progress: bool = False) -> int:
     folder = check_new(out)
     folder.mkdir(parents=True)
     meta = pd.DataFrame({"part": pd.Series(dtype="int64"), "curves": pd.Series(dtype="int64")})
-    job = result.map_partitions(_write_part, str(folder), meta=meta, align_dataframes=False)
+    # optimized here so that read, fit and write are fused into one task per partition: else
+    # the local processes scheduler ships every partition's rows through this process
+    job = result.map_partitions(_write_part, str(folder), meta=meta, align_dataframes=False).optimize()
     client = _current_client()
     if client is not None:
         future = client.compute(job)
