@@ -84,3 +84,20 @@ def test_no_file_and_a_bad_scheduler_are_one_line(tmp_path, capsys):
                        "--scheduler", "tcp://127.0.0.1:9")
     assert code == 2 and err.count("\n") == 1
     assert err.startswith("error: --scheduler: 'tcp://127.0.0.1:9' cannot be reached")
+
+
+def test_the_installed_command_in_its_own_process(plates, tmp_path):
+    """As a user runs it: a fresh process, its workers forked from it, the bar on stderr."""
+    import subprocess
+    import sys
+
+    folder, paths = plates
+    out = tmp_path / "r"
+    proc = subprocess.run([sys.executable, "-m", "protocol_kit.cli", "fit", str(folder), "--by", "compound",
+                           "--response", "pct", "-o", str(out), "--n-jobs", "2"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"wrote 600 curve(s) from 5 file(s) to {out}\n"
+    assert "100% Completed" in proc.stderr and "Traceback" not in proc.stderr
+    got = read_results(out)
+    assert got["compound"].is_unique and len(got) == 600
