@@ -81,6 +81,15 @@ class ParameterError(ProtocolKitError, ValueError):
         field's label), as a view names it."""
         return str(ParameterError(field, self.value, self.allowed, reason=self.reason))
 
+    def __reduce__(self):
+        """Pickled by its fields, so that the error of a fit in another process (a pool or a Dask
+        worker) arrives whole (Exception pickles ``args`` alone, which __init__ cannot take)."""
+        return _rebuild_parameter_error, (type(self), self.field, self.value, self.allowed, self.reason)
+
+
+def _rebuild_parameter_error(cls, field, value, allowed, reason):
+    return cls(field, value, allowed, reason=reason)
+
 
 class DimensionError(ParameterError):
     """A quantity has the wrong physical dimension, e.g. a volume given for a concentration."""

@@ -4,7 +4,7 @@ import zipfile
 
 def test_wheel_contains_the_templates(built_wheel):
     names = zipfile.ZipFile(built_wheel).namelist()
-    for template in ("sheet.html.j2", "base.html.j2", "print.css.j2", "plan_summary.html.j2"):
+    for template in ("sheet.html.j2", "base.html.j2", "print.css.j2", "plan_summary.html.j2", "campaign_summary.html.j2"):
         assert f"protocol_kit/templates/{template}" in names
 
 

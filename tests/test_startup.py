@@ -43,3 +43,19 @@ def test_lazy_names_resolve_and_unknown_names_fail():
     assert "RadioligandBinding" in dir(pk) and pk.ParameterError.__module__ == "protocol_kit.errors"
     with pytest.raises(AttributeError, match="no attribute 'RadioLigandBinding'"):
         pk.RadioLigandBinding
+
+
+def test_the_analysis_layer_loads_no_dask_until_a_campaign_is_fitted():
+    """Dask's dataframe, distributed and the campaign package (issue 18) load only when
+    fit_logistic_many is given a Dask frame or Parquet files, not with the analysis layer or a
+    pandas fit. (pint itself imports dask's core, dask.base, whenever dask is installed.)"""
+    code = ("import json, sys; import protocol_kit.analysis; first = sorted(sys.modules); "
+            "import numpy as np, pandas as pd; from protocol_kit.analysis import fit_logistic_many; "
+            "fit_logistic_many(pd.DataFrame({'c': 0, 'conc': np.r_[0, 10.0 ** np.arange(-9, -3.0)], "
+            "'response': [100, 99, 90, 50, 10, 2, 1.0]}), by='c'); "
+            "print(json.dumps([first, sorted(sys.modules)]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    first, after = json.loads(out.stdout)
+    assert not [m for m in first if m.split(".")[0] in ("dask", "distributed", "pyarrow")]
+    heavy = ("dask.dataframe", "distributed", "protocol_kit.analysis.campaign")
+    assert not [m for m in after if m.startswith(heavy)]

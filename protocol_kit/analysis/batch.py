@@ -17,6 +17,7 @@ from .plausible import FLAG as IMPLAUSIBLE, IC50_RANGE, TESTED_MAX, is_plain, te
 from .stationary import stationary
 
 CHUNK_CURVES = 20_000  # curves solved together; bounds peak memory at 100,000+ curves
+PARALLEL_POINTS = 1_000_000  # n_jobs=None: all cores from this many points (campaign.local)
 
 
 def _column(frame, name, field):
@@ -116,7 +117,7 @@ def pack(codes, conc, y, m) -> tuple[Stack, np.ndarray, np.ndarray]:
 
 
 def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: str = "response",
-                      fixed: dict | None = None) -> pd.DataFrame:
+                      fixed: dict | None = None, n_jobs: int | None = None, out=None, shuffle: bool = False):
     """Fit Y = Bottom + (Top - Bottom) / (1 + 10^((LogIC50 - X) HillSlope)) to every curve of ``frame``.
 
     ``by`` names the column(s) identifying a curve; ``conc`` holds concentrations (molar floats,
@@ -138,9 +139,24 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
     (a tuple of sentences: with plain molar concentrations that cannot be meant, the
     ``implausible_units`` sentence naming the unit they look like, see :mod:`.plausible`;
     the ``ci_unbounded`` sentence).
+
+    Campaigns (:mod:`.campaign`, docs/campaigns.md): ``frame`` may also be a Dask DataFrame or
+    a Parquet file, folder or glob; each partition's whole curves are fitted where they lie
+    (a curve split across partitions is an error naming it, unless ``shuffle=True`` groups
+    the rows by curve first), on the active Dask scheduler; the result is a lazy Dask
+    DataFrame, or is written to the Parquet ``out`` (None is returned). ``n_jobs``: processes
+    on this machine (None: all cores from 1,000,000 points, else 1; -1: all cores), fed
+    chunks of whole curves; a pandas result is bit for bit the one of ``n_jobs=1``.
     """
-    if not isinstance(frame, pd.DataFrame):
-        raise ParameterError("frame", type(frame).__name__, "a pandas DataFrame with one row per point")
+    if not isinstance(frame, pd.DataFrame) or out is not None or shuffle or n_jobs != 1:
+        if isinstance(frame, pd.DataFrame) and out is None and not shuffle and n_jobs is None \
+                and len(frame) < PARALLEL_POINTS:
+            n_jobs = 1  # a small frame: this process, without importing the campaign package
+        else:
+            from .campaign import fit_campaign
+
+            return fit_campaign(frame, by=by, conc=conc, response=response, fixed=fixed, n_jobs=n_jobs,
+                                out=out, shuffle=shuffle)
     fixed = check_fixed(fixed, FIXABLE)
     by_cols = [by] if isinstance(by, str) else list(by)
     if not by_cols:

@@ -1,7 +1,7 @@
 """The ``protocol-kit`` command line.
 
 Bad input prints one line naming the problem and exits with status 2; no traceback. The
-parser is in :mod:`.parser`, the commands in :mod:`.plans`, :mod:`.runs` and :mod:`.analysis`
+parser is in :mod:`.parser`, the commands in :mod:`.plans`, :mod:`.runs`, :mod:`.campaign` and :mod:`.analysis`
 (which leaves reading, analysing, recording and reporting to :mod:`protocol_kit.workflow`)."""
 from __future__ import annotations
 

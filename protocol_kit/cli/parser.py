@@ -5,6 +5,7 @@ import argparse
 
 from .._version import __version__
 from .analysis import cmd_analyse, cmd_report, cmd_runs_analyse
+from .campaign import add_parser as add_fit_parser
 from .plans import cmd_demo, cmd_params, cmd_profile, cmd_protocols, cmd_sheet
 from .store import add_store_parser
 from .runs import (cmd_keys, cmd_runs_export, cmd_runs_import, cmd_runs_list, cmd_runs_record, cmd_runs_show,
@@ -163,6 +164,7 @@ def make_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_report)
 
     add_store_parser(sub, _Parser)
+    add_fit_parser(sub)
 
     s = sub.add_parser("demo", help="write the bench sheets of every protocol into a folder")
     s.add_argument("--out", default="protocol-kit-demo", help="folder to write into (default: protocol-kit-demo)")
