@@ -24,11 +24,14 @@ def potency_histogram(s: CampaignSummary) -> str:
     edges, counts = s.histogram
 
     def paint(fig):
+        from matplotlib.ticker import MaxNLocator
+
         ax = fig.add_subplot()
         if counts.size:
             ax.bar(edges[:-1], counts, width=BIN, align="edge", color="#4c72b0", edgecolor="white", linewidth=0.4)
         ax.set_xlabel("pIC50 (-log10 IC50, M)")
         ax.set_ylabel("curves")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no tick at 2.5 curves
 
     return draw(5.5, 2.4, "potency", "Histogram of pIC50 over the curves with an IC50 value", paint)
 
