@@ -24,6 +24,7 @@ files against their SHA-256 needs the store (:meth:`.store.Store.verify`).
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -151,9 +152,19 @@ def _reject_constant(name: str) -> Any:
 
 def parse_payload(text: object) -> dict:
     """The payload text as a JSON object; ValueError (saying why) for anything else, NaN and
-    infinities included (the hash rule cannot encode them)."""
+    infinities included (the hash rule cannot encode them). The checks of one chunk of rows
+    each read every payload: the last :data:`PARSED` texts read are kept, so each is parsed
+    once (the object returned is shared: read it, never change it)."""
     if not isinstance(text, str):
         raise ValueError(f"payload is a {type(text).__name__}, not JSON text")
+    return _parse_text(text)
+
+
+PARSED = 8192  # payloads kept parsed: more than a chunk of rows (verify_store.CHUNK)
+
+
+@functools.lru_cache(maxsize=PARSED)
+def _parse_text(text: str) -> dict:
     try:
         value = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:

