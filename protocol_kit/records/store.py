@@ -35,7 +35,7 @@ from ..errors import ProtocolKitError, RecordLockedError, UnknownNameError
 from .backend import BUSY_TIMEOUT_S, COLUMNS, DEFAULT_NAME, STORE_ENV, default_location, open_backend
 from .events import (AFTER_LOCK, GENESIS, SIGNATURE, WITH_BLOB, Event, allowed_after_signing, canonical_json,
                      event_hash, utc_now)
-from .verify import Problem, Row, VerifyReport, check_run, uncovered_tail
+from .verify import Problem, Row, VerifyReport
 
 __all__ = ["BUSY_TIMEOUT_S", "DEFAULT_NAME", "STORE_ENV", "RunSummary", "Store", "as_store", "default_store_path"]
 SCHEMA_VERSION = "1"  # the event format (meta.schema); the tables' migrations are in schema.py
@@ -278,45 +278,14 @@ class Store:
 
     # -- checking ----------------------------------------------------------------------------
     def verify(self, run_id: str | None = None, receipts: Iterable = ()) -> VerifyReport:
-        """Check one run (or every run): its rows with :func:`.verify.check_run` (form, chain,
-        signature links, lock rule), the files its events name against their SHA-256, the
-        signatures' keys (:func:`.keys.check_signatures`) and every receipt given or found
-        beside the store (:func:`.receipts.check_receipts`). The report says which events no
-        receipt covers: their removal from the end of a run cannot be detected."""
-        from .keys import check_registry, check_signatures, registered_keys, registry_rows
-        from .receipts import as_receipts, check_receipts, check_runs_present, find_receipts
+        """Check one run (or every run) as its rows stream from the store, a chunk at a time
+        (:func:`.verify_store.verify_store`): form, chain, signature links, lock rule, the files
+        its events name against their SHA-256, the signatures' keys and every receipt given or
+        found beside the store. The report says which events no receipt covers: their removal
+        from the end of a run cannot be detected."""
+        from .verify_store import verify_store
 
-        ids = [run_id] if run_id is not None else self.run_ids()
-        if run_id is not None and not self._con.execute(
-                "SELECT 1 FROM events WHERE run_id=? LIMIT 1", (run_id,)).fetchone():
-            raise UnknownNameError("run", run_id, self.run_ids())
-        problems: list[Problem] = []
-        n, uncovered, n_receipts = 0, {}, 0
-        key_rows = registry_rows(self)
-        registry = registered_keys(key_rows)
-        given = as_receipts(receipts)
-        other = sorted({r.run_id for r in given} - {run_id}) if run_id is not None else []
-        if other:
-            raise ProtocolKitError(f"verify {run_id}: receipt(s) given of another run ({', '.join(other)}); "
-                                   "give the receipts of this run, or verify the whole store")
-        for rid in ids:
-            rows = self.rows(rid)
-            n += len(rows)
-            mine = list(dict.fromkeys(r for r in [*given, *find_receipts(self.path, rid)] if r.run_id == rid))
-            problems += check_run(rows)
-            problems += self._check_blobs(rows)
-            problems += check_signatures(rows, registry)
-            problems += check_receipts(rows, mine)
-            n_receipts += len(mine)
-            tail = uncovered_tail(rows, [r.to_dict() for r in mine])
-            if tail is not None:
-                uncovered[rid] = tail
-        problems = list(dict.fromkeys(problems))
-        problems.sort(key=lambda p: (ids.index(p.run_id) if p.run_id in ids else len(ids), p.seq))
-        if run_id is None:  # a receipt of a run the store no longer holds
-            problems += check_runs_present(ids, [*given, *find_receipts(self.path)])
-        return VerifyReport(tuple(ids), n, tuple(check_registry(key_rows) + problems), receipts=n_receipts,
-                            uncovered=uncovered if n_receipts else {})
+        return verify_store(self, run_id, receipts)
 
     def _check_blobs(self, rows: list[Row]) -> list[Problem]:
         problems = []

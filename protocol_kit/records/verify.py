@@ -24,6 +24,7 @@ files against their SHA-256 needs the store (:meth:`.store.Store.verify`).
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -31,7 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import events as ev
-from .events import GENESIS, STARTED, event_hash
+from .carry import Carry
+from .events import STARTED, event_hash
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -150,9 +152,19 @@ def _reject_constant(name: str) -> Any:
 
 def parse_payload(text: object) -> dict:
     """The payload text as a JSON object; ValueError (saying why) for anything else, NaN and
-    infinities included (the hash rule cannot encode them)."""
+    infinities included (the hash rule cannot encode them). The checks of one chunk of rows
+    each read every payload: the last :data:`PARSED` texts read are kept, so each is parsed
+    once (the object returned is shared: read it, never change it)."""
     if not isinstance(text, str):
         raise ValueError(f"payload is a {type(text).__name__}, not JSON text")
+    return _parse_text(text)
+
+
+PARSED = 8192  # payloads kept parsed: more than a chunk of rows (verify_store.CHUNK)
+
+
+@functools.lru_cache(maxsize=PARSED)
+def _parse_text(text: str) -> dict:
     try:
         value = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
@@ -214,12 +226,12 @@ def _row_problems(row: Any, index: int) -> tuple[list[str], dict | None]:
     return out, payload
 
 
-def check_rows(rows: Iterable[Any]) -> list[Problem]:
+def check_rows(rows: Iterable[Any], carry: Carry | None = None) -> list[Problem]:
     """Problems of form in one run's rows: field types, payload JSON and keys, and amendments
     that name an earlier amendable event and only its amendable fields."""
     problems: list[Problem] = []
-    types_by_seq: dict[int, str] = {}
-    for i, row in enumerate(rows):
+    types_by_seq = (carry or Carry()).types
+    for i, row in enumerate(rows, carry.index if carry else 0):
         run_id, seq = _where(row, i)
         found, payload = _row_problems(row, i)
         problems += [Problem(run_id, seq, what) for what in found]
@@ -240,11 +252,12 @@ def check_rows(rows: Iterable[Any]) -> list[Problem]:
 
 
 # -- the chain ----------------------------------------------------------------------------------
-def check_chain(rows: Iterable[Any]) -> list[Problem]:
+def check_chain(rows: Iterable[Any], carry: Carry | None = None) -> list[Problem]:
     """Problems in one run's rows (given in seq order): gaps, broken links, altered content."""
     problems: list[Problem] = []
-    expected_seq, prev = 1, GENESIS
-    for i, row in enumerate(rows):
+    carry = carry if carry is not None else Carry()
+    expected_seq, prev = carry.expected_seq, carry.prev
+    for i, row in enumerate(rows, carry.index):
         run_id, seq = _where(row, i)
 
         def bad(what: str) -> None:
@@ -266,6 +279,7 @@ def check_chain(rows: Iterable[Any]) -> list[Problem]:
                 bad(f"content altered: stored hash {str(row.hash)[:12]}..., content hashes to {computed[:12]}...")
         expected_seq = seq + 1
         prev = row.hash if isinstance(row.hash, str) else ""
+    carry.expected_seq, carry.prev = expected_seq, prev
     return problems
 
 
@@ -281,11 +295,13 @@ def _parsed(rows: list[Any]) -> list[tuple[Any, dict]]:
     return out
 
 
-def check_signature_links(rows: Iterable[Any]) -> list[Problem]:
+def check_signature_links(rows: Iterable[Any], carry: Carry | None = None) -> list[Problem]:
     """Each signature covers the event just before it and records that event's hash: a run
-    rewritten and re-hashed after signing (the signature's payload left as signed) fails here."""
+    rewritten and re-hashed after signing (the signature's payload left as signed) fails here.
+    Given a Carry, the event before a chunk's first row is the previous chunk's last row."""
     rows = list(rows)
-    hash_at = {r.seq: r.hash for r in rows if isinstance(r.seq, int)}
+    hash_at = dict([carry.last_row] if carry is not None and carry.last_row else [])
+    hash_at.update({r.seq: r.hash for r in rows if isinstance(r.seq, int)})
     problems = []
     for row, p in _parsed(rows):
         if row.type != ev.SIGNATURE or not isinstance(row.seq, int):
@@ -304,10 +320,12 @@ def check_signature_links(rows: Iterable[Any]) -> list[Problem]:
     return problems
 
 
-def check_lock_rule(rows: Iterable[Any]) -> list[Problem]:
+def check_lock_rule(rows: Iterable[Any], carry: Carry | None = None) -> list[Problem]:
     """Nothing after a signature but what :func:`.events.allowed_after_signing` allows."""
-    problems, meanings, last = [], [], None
+    carry = carry if carry is not None else Carry()
+    problems, meanings = [], carry.meanings
     for row, p in _parsed(list(rows)):
+        last = carry.last_signature
         if meanings and not ev.allowed_after_signing(row.type, meanings):
             allowed = ("data files, exclusions, analyses, reports, signatures and amendments"
                        if all(m in ev.BENCH_MEANINGS for m in meanings) else "signatures and amendments")
@@ -316,7 +334,7 @@ def check_lock_rule(rows: Iterable[Any]) -> list[Problem]:
                                     f"last signature event {last}): the lock rule allows only {allowed}"))
         if row.type == ev.SIGNATURE:
             meanings.append(str(p.get("meaning")))
-            last = row.seq
+            carry.last_signature = row.seq
     return problems
 
 
@@ -374,22 +392,3 @@ def check_run(rows: Iterable[Any], receipts: Iterable[Mapping] = ()) -> list[Pro
              + check_receipts(rows, receipts))
     unique = list(dict.fromkeys(found))
     return sorted(unique, key=lambda p: p.seq)
-
-
-def uncovered_tail(rows: Iterable[Any], receipts: Iterable[Mapping]) -> tuple[int, int] | None:
-    """(first, last) seq of the events after the run's last matching receipt (all of them when
-    no receipt is of this run), or None when a receipt covers the last event."""
-    rows = list(rows)
-    seqs = [r.seq for r in rows if isinstance(r.seq, int)]
-    if not seqs:
-        return None
-    run_id, last = rows[0].run_id, max(seqs)
-    covered = 0
-    for receipt in receipts:
-        try:
-            rid, seq, _ = receipt_fields(receipt)
-        except ValueError:
-            continue
-        if rid == run_id:
-            covered = max(covered, seq)
-    return (covered + 1, last) if covered < last else None

@@ -59,7 +59,7 @@ def report_context(run: Run, record: AnalysisRecord, *, paper: str = "A4",
                      "summary": rec["summary"], "data": rec["data"], "options": rec["options"],
                      "protocol_kit": rec.get("protocol_kit", ""), **run_view.choices(run, record)},
         "results": results, "flags": flag_rows(result.get("flags"), result.get("qc")),
-        "audit": audit, "signatures": run_view.signatures(run), "record": run_view.completeness(run),
+        "audit": audit, "trail": run_view.trail(run), "signatures": run_view.signatures(run), "record": run_view.completeness(run),
     }
 
 
@@ -127,7 +127,7 @@ def write_report(run: Run, path: Path, *, paper: str = "A4", pdfa: bool = False)
     if path.suffix.lower() != ".pdf":
         path.write_text(html, encoding="utf-8")
         return path
-    receipts = receipt_attachments(run)
+    receipts = receipt_attachments(run) + trail_attachment(run)
     if not pdfa:
         return html_to_pdf(html, path, attachments=receipts)
     return pdfa_report(html, path, record_json(run), f"{run.id}-record.json", receipts)
@@ -142,6 +142,18 @@ def receipt_attachments(run: Run) -> list:
     return [weasyprint.Attachment(string=r.to_json(), name=r.file_name, relationship="Supplement",
                                   description=f"protocol_kit signature receipt: {r.meaning} by {r.name}, event {r.seq}")
             for r in run_receipts(run)]
+
+
+def trail_attachment(run: Run) -> list:
+    """For a run whose report summarises its audit trail (:func:`.run_view.is_long`): the full
+    trail (:func:`.run_view.trail_jsonl`) as a PDF attachment; none for a short run."""
+    if not run_view.is_long(run):
+        return []
+    import weasyprint
+
+    return [weasyprint.Attachment(string=run_view.trail_jsonl(run), name=run_view.trail_name(run),
+                                  relationship="Supplement",
+                                  description=f"protocol_kit audit trail: every event of run {run.id} with its hashes")]
 
 
 def pdfa_report(html: str, path: Path, attachment: bytes, name: str, more: list = ()) -> Path:

@@ -22,7 +22,13 @@ SIGNATURE_TEXT = {
     "witnessed": "I witnessed this work being performed.",
     "verified": "I verified the data and calculations against the raw data.",
 }
-SLOTS = ("performed", "reviewed")  # blocks printed even when not signed yet
+SLOTS = ("performed", "reviewed")
+# A run of more events than this has its audit trail summarised in the report's body (counts,
+# the first and last events, every signature, deviation and amendment, the notes and values
+# at each end of the run) and in full in the PDF's attachment (:func:`trail_jsonl`); a run of
+# this many or fewer is shown in full, as before.
+TRAIL_FULL_MAX = 200
+KEEP = 10  # events, notes and values shown at each end of a summarised run  # blocks printed even when not signed yet
 EVENT_WORDS = {
     "started": "run started", "step_checked": "steps ticked", "note": "notes", "deviation": "deviations",
     "lot_recorded": "lots recorded", "value_entered": "values entered", "data_attached": "data files attached",
@@ -190,17 +196,66 @@ def status(s) -> str:
     return "signed, locked"
 
 
+def is_long(run: Run) -> bool:
+    """Whether the report summarises the run's audit trail (:data:`TRAIL_FULL_MAX`)."""
+    return run.state.n_events > TRAIL_FULL_MAX
+
+
+def trail_name(run: Run) -> str:
+    return f"{run.id}-audit-trail.jsonl"
+
+
+def trail_jsonl(run: Run) -> bytes:
+    """Every event of the run with its hashes, one canonical JSON object a line (as the
+    ``events.jsonl`` of an export)."""
+    from ..records.events import canonical_json
+
+    return "".join(canonical_json(e.to_dict()) + "\n" for e in run.events).encode("utf-8")
+
+
+def _elide(items: list, what: str) -> list:
+    """``items`` whole for a short run; else the first and last :data:`KEEP`, and between
+    them one entry ``{"elided": text}`` saying how many are left out and where they are."""
+    if len(items) <= 2 * KEEP:
+        return items
+    left = items[KEEP:-KEEP]
+    seqs = [i.get("seq") for i in left if i.get("seq")]
+    span = f" (events {min(seqs)}–{max(seqs)})" if seqs else ""
+    return items[:KEEP] + [{"elided": f"… {len(left)} more {what}{span}: in the full audit trail (6)"}] + items[-KEEP:]
+
+
+def _event_line(e) -> dict:
+    from ..records.events import canonical_json
+
+    text = canonical_json(e.payload)
+    return {"seq": e.seq, "time": when(e.time), "operator": e.operator, "type": EVENT_WORDS.get(e.type, e.type),
+            "payload": text if len(text) <= 90 else text[:89] + "…"}
+
+
+def trail(run: Run) -> dict:
+    """For a long run (:func:`is_long`): the attachment's name, the first and last events, and
+    how many lie between them; ``{"long": False}`` for a short one."""
+    if not is_long(run):
+        return {"long": False}
+    events = run.events
+    return {"long": True, "threshold": TRAIL_FULL_MAX, "file": trail_name(run), "n": len(events),
+            "first": [_event_line(e) for e in events[:KEEP]], "last": [_event_line(e) for e in events[-KEEP:]],
+            "between": len(events) - 2 * KEEP}
+
+
 def record_items(run: Run) -> dict:
     """Values, notes and data files, each with who and when (and a superseded file's
-    superseded record: reason, who, when)."""
+    superseded record: reason, who, when). In a long run (:func:`is_long`) only the first and
+    last :data:`KEEP` values and notes (the rest are in the full audit trail)."""
     s = run.state
+    cut = _elide if is_long(run) else (lambda items, what: items)
     gone = {g.name: {"reason": g.reason, "operator": g.operator, "time": when(g.time), "seq": g.seq}
             for g in s.superseded}
     return {
-        "values": [{"name": v.name, "value": v.value, "operator": v.operator, "time": when(v.time),
-                    "amended": _amended(v)} for v in s.values.values()],
-        "notes": [{"text": n.text, "operator": n.operator, "time": when(n.time), "amended": _amended(n)}
-                  for n in s.notes],
+        "values": cut([{"name": v.name, "value": v.value, "operator": v.operator, "time": when(v.time),
+                        "amended": _amended(v), "seq": v.seq} for v in s.values.values()], "values"),
+        "notes": cut([{"text": n.text, "operator": n.operator, "time": when(n.time), "amended": _amended(n),
+                       "seq": n.seq} for n in s.notes], "notes"),
         "files": [{"name": f.name, "sha256": f.sha256, "size": f.size, "operator": f.operator,
                    "time": when(f.time), "seq": f.seq, "superseded": gone.get(f.name)} for f in s.data],
     }
