@@ -9,6 +9,7 @@ from ..errors import AnalysisError, ParameterError, near_miss
 from ._inputs import as_concentrations, as_values, check_fixed
 from .curves import LOGISTIC_PARAMS
 from .engine import EngineFit, Stack, fit_batch, fit_free, free_mask, stats_free
+from .engine.model import _ksum
 from .fitting import FIXABLE
 from .batch_profile import profile_bounds
 from .flags import UNBOUNDED, derive, unbounded_message
@@ -65,10 +66,11 @@ def pack(codes, conc, y, m) -> tuple[Stack, np.ndarray, np.ndarray]:
             starts = np.concatenate([[0], np.flatnonzero(change) + 1])
             cell = key[starts]
             n_cell = np.diff(np.append(starts, y.size)).astype(float)
-            mean_c = np.add.reduceat(y, starts) / n_cell
+            # bincount adds point after point, as in the other layouts (reduceat adds 3 as a + (b + c))
+            mean_c = np.bincount(np.concatenate([[0], np.cumsum(change)]), weights=y) / n_cell
             dev = y - np.repeat(mean_c, n_cell.astype(np.int64))
-            dev *= dev
-            ss_within = np.bincount(cell // K, weights=np.add.reduceat(dev, starts), minlength=m)
+            dev *= dev  # summed point after point per curve, as in the other layouts (same bits)
+            ss_within = np.bincount(codes, weights=dev, minlength=m)
             cnt = np.zeros(m * K)
             mean = np.zeros(m * K)
             cnt[cell], mean[cell] = n_cell, mean_c
@@ -322,11 +324,11 @@ def _objects(values) -> np.ndarray:
 
 def _total_ss(st: Stack, ss_within):
     """Total sum of squares about the (weighted) mean, replicate scatter included."""
-    sw = st.W.sum(0) + st.wv
-    mean = ((st.W * st.Y).sum(0) + st.wv * st.yv) / sw
+    sw = _ksum(st.W) + st.wv
+    mean = (_ksum(st.W * st.Y) + st.wv * st.yv) / sw
     dv = np.where(st.wv > 0, st.yv - mean, 0.0)
     dy = np.where(st.W > 0, st.Y - mean, 0.0)
-    return (st.W * dy * dy).sum(0) + st.wv * dv * dv + ss_within
+    return _ksum(st.W * dy * dy) + st.wv * dv * dv + ss_within
 
 
 __all__ = ["fit_logistic_many", "LOGISTIC_PARAMS"]

@@ -89,7 +89,8 @@ def fit_free(st: Stack):
     cols = np.arange(m)
     L0, s0 = _vp_data_start(pb)
     r0 = _vp_eval(pb, L0, s0, grad=False)[I_RSS]
-    fams = _grid_shared(pb, VP_GRID) if st.shared else _grid_general(pb, VP_GRID)
+    # one curve alone: the grid it gets among curves of their own X (the same bits)
+    fams = _grid_shared(pb, VP_GRID) if st.shared and m > 1 else _grid_general(pb, VP_GRID)
     CL = np.stack([L0] + [f[0] for f in fams])
     CS = np.stack([s0] + [f[1] for f in fams])
     CR = np.stack([r0] + [f[2] for f in fams])

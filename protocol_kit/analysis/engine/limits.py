@@ -148,11 +148,19 @@ def _vp_tail_limits(pb: _Problem):
     syy = (_dot(WY, both.Y) + vw * both.yv ** 2) - Sy * Sy / Sw
 
     def profile(logk):  # logk (J, 2n) -> profile RSS (J, 2n) and (P, D) terms
-        phi = np.exp(np.maximum(np.exp(logk)[:, None, :] * LN10 * Xs[None], -2 * Z_CLIP))
+        # in C order whatever the shapes: numpy lays a broadcast product out after its inputs'
+        # strides, and the sums over the points below would then add in another order
+        phi = np.empty((logk.shape[0],) + Xs.shape)
+        np.multiply(np.exp(logk)[:, None, :] * LN10, Xs[None], out=phi)
+        phi = np.exp(np.maximum(phi, -2 * Z_CLIP, out=phi), out=phi)
         wphi = W * phi
-        Sf = wphi.sum(1)
-        Sff = np.einsum("jkm,jkm->jm", wphi, phi)
-        Sfy = np.einsum("jkm,km->jm", wphi, both.Y)
+        # sums over the points one point after another: numpy's reductions and einsum pick
+        # their order from the shapes, and a curve's limit would depend on the other curves
+        Sf, Sff, Sfy = wphi[:, 0].copy(), wphi[:, 0] * phi[:, 0], wphi[:, 0] * both.Y[0]
+        for k in range(1, phi.shape[1]):
+            Sf += wphi[:, k]
+            Sff += wphi[:, k] * phi[:, k]
+            Sfy += wphi[:, k] * both.Y[k]
         with np.errstate(divide="ignore", invalid="ignore"):
             cff = Sff - Sf * Sf / Sw
             cfy = Sfy - Sf * Sy / Sw
@@ -162,11 +170,12 @@ def _vp_tail_limits(pb: _Problem):
         rss = np.where(np.isfinite(rss) & (cff > 1e-14 * Sw), rss, np.inf)
         return rss, P, D
 
-    logk = np.log(np.geomspace(0.01, 100.0, 41))[:, None] + np.log(unit)[None, :]
+    scan = np.log(np.geomspace(0.01, 100.0, 41))
+    logk = scan[:, None] + np.log(unit)[None, :]
     rss, _, _ = profile(logk)
     j = rss.argmin(0)
     cols = np.arange(2 * n)
-    step = logk[1, 0] - logk[0, 0]
+    step = scan[1] - scan[0]  # the same for every curve (not the first curve's rounding of it)
     centre = logk[j, cols]
     for _ in range(5):  # zoom: 9 points across +-1 step, keep the best, shrink by 4
         trial = centre[None, :] + step * np.linspace(-1.0, 1.0, 9)[:, None]

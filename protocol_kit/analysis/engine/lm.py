@@ -179,16 +179,16 @@ def _damped_step(prob, S, la):
 def _cholesky_solve(A, g):
     """Solve A x = g for a stack of symmetric positive definite k x k matrices by an explicit
     Cholesky factorisation on (m,) columns (much faster than per-matrix LAPACK calls);
-    returns None if a pivot is not positive."""
+    returns x and where a pivot was not positive or x not finite."""
     k = A.shape[1]
+    bad = np.zeros(A.shape[0], bool)
     a = [[A[:, i, j] for j in range(k)] for i in range(k)]
     Lm = [[None] * k for _ in range(k)]
     with np.errstate(invalid="ignore", divide="ignore"):
         for j in range(k):
             d = a[j][j] - sum(Lm[j][t] ** 2 for t in range(j))
-            if not (d > 0).all():
-                return None
-            Lm[j][j] = np.sqrt(d)
+            bad |= ~(d > 0)
+            Lm[j][j] = np.sqrt(np.where(d > 0, d, 1.0))
             for i in range(j + 1, k):
                 Lm[i][j] = (a[i][j] - sum(Lm[i][t] * Lm[j][t] for t in range(j))) / Lm[j][j]
         y = [None] * k
@@ -197,15 +197,25 @@ def _cholesky_solve(A, g):
         x = [None] * k
         for i in range(k - 1, -1, -1):
             x[i] = (y[i] - sum(Lm[t][i] * x[t] for t in range(i + 1, k))) / Lm[i][i]
-    return np.stack(x, axis=1)
+    x = np.stack(x, axis=1)
+    return x, bad | ~np.isfinite(x).all(1)
 
 
 def _solve(A, g):
-    """Batched solve of A x = g: Cholesky, else LU (numpy), else the pseudo-inverse."""
-    x = _cholesky_solve(A, g)
-    if x is not None and np.isfinite(x).all():
-        return x
+    """Batched solve of A x = g: Cholesky, else (that system alone) LU (numpy), else the
+    pseudo-inverse; before, one failed pivot sent the whole batch to LU (other bits)."""
+    x, bad = _cholesky_solve(A, g)
+    if bad.any():  # per system, so that a run's step does not depend on the other runs
+        i = np.flatnonzero(bad)
+        try:  # LAPACK solves each system of the stack on its own
+            x[i] = np.linalg.solve(A[i], g[i][..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            x[i] = np.stack([_solve_one(A[j], g[j]) for j in i])
+    return x
+
+
+def _solve_one(A, g):
     try:
-        return np.linalg.solve(A, g[..., None])[..., 0]
+        return np.linalg.solve(A, g)
     except np.linalg.LinAlgError:
-        return np.einsum("mij,mj->mi", np.linalg.pinv(A), g)
+        return np.linalg.pinv(A) @ g

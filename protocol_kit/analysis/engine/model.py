@@ -146,8 +146,8 @@ class Stack:
         return self.X.shape[1] == 1
 
     def take(self, idx) -> Stack:
-        X = self.X if self.shared else self.X[:, idx]
-        return Stack(X, self.Y[:, idx], self.W[:, idx], self.wv[idx], self.yv[idx])
+        X = self.X if self.shared else _columns(self.X, idx)
+        return Stack(X, _columns(self.Y, idx), _columns(self.W, idx), self.wv[idx], self.yv[idx])
 
     def curve_major(self):
         """(X, Y, W) of shape (m, 1 + K) with the vehicle wells first at X = -inf, as the
@@ -184,8 +184,24 @@ Z_CLIP = 40.0  # |exponent| bound: f within 4e-18 of 0 or 1, never subnormal (sl
 
 
 def _dot(a, b):
-    """Per-curve sum over points of a * b ((K, m) arrays)."""
+    """Per-curve sum over points of a * b ((K, m) arrays), in the order of the points."""
+    if a.shape[-1] == 1:
+        return _ksum(a * b)
     return np.einsum("km,km->m", a, b)
+
+
+def _columns(a, idx):
+    """Columns idx of a (K, m) array, in C order: a[:, idx] with an index array is laid out
+    column after column, and sums over its points would then be pairwise, not sequential."""
+    return a[:, idx] if isinstance(idx, slice) else np.take(a, idx, axis=1)
+
+
+def _ksum(a):
+    """Per-curve sum over points (axis 0 of a (K, m) array), in the order of the points for
+    every m: numpy sums the rows one after another for m > 1, but a single curve's column is
+    contiguous and summed pairwise (another rounding), so one curve fitted alone would differ
+    in the last bits from the same curve fitted among others. cumsum is sequential."""
+    return np.cumsum(a, axis=0)[-1] if a.shape[-1] == 1 else a.sum(0)
 
 
 class CurveProblem:

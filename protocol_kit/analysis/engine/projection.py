@@ -20,7 +20,7 @@ import numpy as np
 
 from ..curves import LN10
 from .lm import levenberg_marquardt
-from .model import AWAY_HILL, AWAY_PLATEAU, AWAY_RANGES, BOTTOM, _dot, HILL, LOG_IC50, MAX_STEP_L, MAX_STEP_S, _span, \
+from .model import AWAY_HILL, AWAY_PLATEAU, AWAY_RANGES, BOTTOM, _columns, _dot, HILL, _ksum, LOG_IC50, MAX_STEP_L, MAX_STEP_S, _span, \
     Stack, TOP, Z_CLIP
 
 VP_XTOL, VP_FTOL = 1e-9, 1e-13
@@ -38,16 +38,16 @@ class _Problem:
         self.st = st
         W = st.W
         self.wv = st.wv
-        self.Sw = W.sum(0) + st.wv
+        self.Sw = _ksum(W) + st.wv
         sw = np.where(self.Sw > 0, self.Sw, 1.0)
         self.iSw = 1.0 / sw
-        self.y0 = ((W * st.Y).sum(0) + st.wv * st.yv) * self.iSw
+        self.y0 = (_ksum(W * st.Y) + st.wv * st.yv) * self.iSw
         self.Y = st.Y - self.y0
         self.Y *= W > 0  # no stray values under zero weights
         self.yv = np.where(st.wv > 0, st.yv - self.y0, 0.0)
         self.wvyv = st.wv * self.yv
         self.WY = W * self.Y
-        self.Sy = self.WY.sum(0) + self.wvyv
+        self.Sy = _ksum(self.WY) + self.wvyv
         self.cyy = _dot(self.WY, self.Y) + self.wvyv * self.yv - self.Sy ** 2 * self.iSw
         lo, hi = st.x_range()
         self.lo, self.hi = lo, hi
@@ -78,7 +78,7 @@ class _Problem:
         new.st = self.st.take(idx)
         for k in self._VEC:
             setattr(new, k, getattr(self, k)[idx])
-        new.Y, new.WY = self.Y[:, idx], self.WY[:, idx]
+        new.Y, new.WY = _columns(self.Y, idx), _columns(self.WY, idx)
         return new
 
 
@@ -124,7 +124,7 @@ def _vp_eval_block(pb: _Problem, L, s, grad=True):
     np.reciprocal(f, out=f)
     wf = W * f
     wv = pb.wv
-    Sf = wf.sum(0)
+    Sf = _ksum(wf)
     Sf += wv
     Sff = _dot(wf, f)
     Sff += wv
@@ -153,7 +153,7 @@ def _vp_eval_block(pb: _Problem, L, s, grad=True):
     wg = W * g
     gd = g * d
     wgd = wg * d
-    Sg, Sgd = wg.sum(0), wgd.sum(0)
+    Sg, Sgd = _ksum(wg), _ksum(wgd)
     Sgf, Sgg, Sgdf, Sggd, Sgdgd = _dot(wg, f), _dot(wg, g), _dot(wgd, f), _dot(wgd, g), _dot(wgd, gd)
     q1, q2 = _dot(wr, g), _dot(wr, gd)
     # second derivatives for the exact Hessian of the profile RSS: d2f/dz2 = g (1 - 2f)
@@ -161,7 +161,7 @@ def _vp_eval_block(pb: _Problem, L, s, grad=True):
     h2 += 1.0
     h2 *= g
     h2 *= wr
-    Rh, Rhd = h2.sum(0), _dot(h2, d)
+    Rh, Rhd = _ksum(h2), _dot(h2, d)
     h2 *= d
     Rhdd = _dot(h2, d)
     c = D * a

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..curves import LN10, _fraction
-from .model import _apply_fixed, BOTTOM, _dot, HILL, LOG_IC50, _span, _TINY, TOP, x_range, Z_CLIP
+from .model import _apply_fixed, BOTTOM, _dot, HILL, _ksum, LOG_IC50, _span, _TINY, TOP, x_range, Z_CLIP
 from .projection import _Problem
 
 
@@ -266,7 +266,7 @@ def _grid_general(pb: _Problem, grid: GridSpec):
         f += 1.0
         np.reciprocal(f, out=f)
         wf = W * f
-        return _score(pb, wf.sum(0) + wv, _dot(wf, f) + wv, _dot(wf, pb.Y) + wvy)
+        return _score(pb, _ksum(wf) + wv, _dot(wf, f) + wv, _dot(wf, pb.Y) + wvy)
 
     best = fams[0]
     for fr in grid.log_ic50:
@@ -300,8 +300,8 @@ def _vp_data_start(pb: _Problem):
     low = ok & (X <= pb.lo + 0.2 * pb.span)
     high = ok & (X >= pb.hi - 0.2 * pb.span)
     with np.errstate(invalid="ignore", divide="ignore"):
-        y_lo = ((st.W * pb.Y * low).sum(0) + st.wv * pb.yv) / ((st.W * low).sum(0) + st.wv)
-        y_hi = (st.W * pb.Y * high).sum(0) / (st.W * high).sum(0)
+        y_lo = (_ksum(st.W * pb.Y * low) + st.wv * pb.yv) / (_ksum(st.W * low) + st.wv)
+        y_hi = _ksum(st.W * pb.Y * high) / _ksum(st.W * high)
     mid = 0.5 * (y_lo + y_hi)
     dist = np.where(ok, np.abs(pb.Y - mid), np.inf)
     L0 = np.take_along_axis(X, dist.argmin(0)[None, :], 0)[0]
