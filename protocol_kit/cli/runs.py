@@ -127,10 +127,7 @@ def cmd_runs_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_runs_export(args: argparse.Namespace) -> int:
-    from ..records.export_out import export_stored
-
-    with _store(args) as store:  # streamed from the store: the run is not loaded whole
-        print(f"wrote {export_stored(store, args.run, args.output)}")
+    print(f"wrote {_run(args).export(args.output)}")
     return 0
 
 

@@ -135,9 +135,9 @@ class Run(RunData):
 
     def export(self, path: str | os.PathLike) -> Path:
         """Write the run as a .zip bundle or an .eln RO-Crate (see :mod:`.export`)."""
-        from .export_out import export_stored
+        from .export import export_run
 
-        return export_stored(self.store, self.id, path)
+        return export_run(self, path)
 
     def verify(self, receipts: Iterable = ()) -> VerifyReport:
         """Check this run's hash chain, attached files, signatures and keys, against every
