@@ -162,14 +162,19 @@ class RunData:
 
         return report_run(self, path, paper=paper, pdfa=pdfa, operator=operator)
 
-    def data_bytes(self, name: str) -> bytes:
-        """The attached file (or report) called ``name``, byte for byte as it was attached.
-        Where a record made before names were unique across both holds a data file and a
-        report of one name, the data file is returned (it is what the analysis reads)."""
+    def attached(self, name: str):
+        """The record of the attached file (or report) called ``name`` (its name, SHA-256, size,
+        source). Where a record made before names were unique across both holds a data file
+        and a report of one name, the data file is returned (it is what the analysis reads)."""
         files = {f.name: f for f in (*self.reports, *self.data_files)}
         if name not in files:
             raise UnknownNameError("data file", name, files)
-        return self.store.blob(files[name].sha256)
+        return files[name]
+
+    def data_bytes(self, name: str) -> bytes:
+        """The attached file (or report) called ``name`` (:meth:`attached`), byte for byte as
+        it was attached."""
+        return self.store.blob(self.attached(name).sha256)
 
     def read_data(self, name: str, **reading: Any) -> pd.DataFrame:
         """The attached file ``name`` read as the analysis reads it (or, with ``layout=``,

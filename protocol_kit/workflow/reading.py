@@ -52,11 +52,10 @@ def read_attached(run: Run, name: str, reading: Mapping[str, Any] | None = None,
     copy of that frame is returned). With ``warnings`` (a list collecting the reader's
     messages) the file is always read, so the messages are collected."""
     protocol, reading = run.protocol, dict(reading or {})
-    files = {f.name: f for f in (*run.reports, *run.data_files)}  # a data file wins, as in data_bytes
-    if warnings is not None or name not in files:  # an unknown name: data_bytes says which exist
+    if warnings is not None:
         return read_file(protocol, run.data_bytes(name), name, reading, warnings=warnings)
     given = sorted((k, v) for k, v in reading.items() if v is not None and READ_DEFAULTS.get(k) != v)
-    key = (files[name].sha256, name, protocol.id, protocol.plan_hash, repr(given))
+    key = (run.attached(name).sha256, name, protocol.id, protocol.plan_hash, repr(given))
     with _READ_LOCK:
         frame = _READ.get(key)
         if frame is not None:
