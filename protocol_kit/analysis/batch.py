@@ -150,15 +150,13 @@ def fit_logistic_many(frame: pd.DataFrame, *, by, conc: str = "conc", response: 
     on this machine (None: all cores from 1,000,000 points, else 1; -1: all cores), fed
     chunks of whole curves; a pandas result is bit for bit the one of ``n_jobs=1``.
     """
-    if not isinstance(frame, pd.DataFrame) or out is not None or shuffle or n_jobs != 1:
-        if isinstance(frame, pd.DataFrame) and out is None and not shuffle and n_jobs is None \
-                and len(frame) < PARALLEL_POINTS:
-            n_jobs = 1  # a small frame: this process, without importing the campaign package
-        else:
-            from .campaign import fit_campaign
+    in_process = (isinstance(frame, pd.DataFrame) and out is None and not shuffle
+                  and (n_jobs == 1 or (n_jobs is None and len(frame) < PARALLEL_POINTS)))
+    if not in_process:  # a campaign; a small frame stays here without importing that package
+        from .campaign import fit_campaign
 
-            return fit_campaign(frame, by=by, conc=conc, response=response, fixed=fixed, n_jobs=n_jobs,
-                                out=out, shuffle=shuffle)
+        return fit_campaign(frame, by=by, conc=conc, response=response, fixed=fixed, n_jobs=n_jobs,
+                            out=out, shuffle=shuffle)
     fixed = check_fixed(fixed, FIXABLE)
     by_cols = [by] if isinstance(by, str) else list(by)
     if not by_cols:
