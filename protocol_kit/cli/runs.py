@@ -127,7 +127,10 @@ def cmd_runs_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_runs_export(args: argparse.Namespace) -> int:
-    print(f"wrote {_run(args).export(args.output)}")
+    from ..records.export_out import export_stored
+
+    with _store(args) as store:  # streamed from the store: the run is never held whole
+        print(f"wrote {export_stored(store, args.run, args.output)}")
     return 0
 
 

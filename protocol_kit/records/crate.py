@@ -97,23 +97,24 @@ def _body(run) -> str:
     return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
 
 
-def build(run, folder: str, files: Mapping[str, bytes], now: str,
-          names: Mapping[str, str] | None = None) -> dict:
-    """The metadata of a .eln holding ``run`` in ``folder`` with ``files`` (paths in the folder);
-    ``names``: the recorded name of a file whose path had to change to be a valid @id."""
-    s, events = run.state, run.events
-    people = list(dict.fromkeys(e.operator for e in events))
+def build(run, folder: str, files: Mapping[str, tuple[int, str]], now: str,
+          names: Mapping[str, str] | None = None, *, people: list[str], created: str, modified: str) -> dict:
+    """The metadata of a .eln holding ``run`` (its ``state`` and ``protocol``) in ``folder`` with
+    ``files`` (paths in the folder: each file's size and SHA-256); ``names``: the recorded name
+    of a file whose path had to change to be a valid @id; ``people``: who recorded events, in
+    order of their first event; ``created``, ``modified``: the first and last events' times."""
+    s = run.state
     pid = _person_ids(people)
     file_entities = [{
         "@id": f"./{folder}/{path}", "@type": "File", "name": (names or {}).get(path, PurePosixPath(path).name),
         "encodingFormat": MEDIA.get(PurePosixPath(path).suffix.lower(), "application/octet-stream"),
-        "contentSize": str(len(data)), "sha256": hashlib.sha256(data).hexdigest(),
-    } for path, data in files.items()]
+        "contentSize": str(size), "sha256": sha,
+    } for path, (size, sha) in files.items()]
     step_refs, step_entities = _step_entities(run)
     run_ds = {
         "@id": f"./{folder}/", "@type": "Dataset", "genre": "experiment", "identifier": s.run_id,
         "name": f"{s.protocol} run {s.run_id}", "keywords": s.protocol,
-        "dateCreated": events[0].time, "dateModified": events[-1].time,
+        "dateCreated": created, "dateModified": modified,
         "author": {"@id": pid[s.operator]},
         "description": (f"{s.protocol} v{s.version}, {s.n_events} events, "
                         f"{'signed' if s.locked else 'not signed'}; head hash {s.head}"),

@@ -1,6 +1,7 @@
 """Moving a run between stores and into other ELNs: a zip bundle and the ELN Consortium's .eln.
 
-Both are zip files with one folder at the top. Inside, the run's folder (named by its id) holds
+Writing one is :mod:`.export_out` (streamed from the store in bounded memory); reading one
+back is here. Both are zip files with one folder at the top. Inside, the run's folder (named by its id) holds
 ``record.json`` (the state, as read from the events), ``events.jsonl`` (every event with its
 hashes, one JSON object per line: the record itself), the attached files under ``data/`` and
 rendered reports under ``reports/``, byte for byte, plus ``sheet.html``, the bench sheet
@@ -23,103 +24,22 @@ import hashlib
 import json
 import os
 import re
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from .._version import __version__
-from ..errors import DataFormatError, ParameterError, ProtocolKitError
+from ..errors import DataFormatError
 from . import crate
-from .bundle import MAX_ENTRY_BYTES, MAX_TOTAL_BYTES, Bundle, check_name, parse_json
-from .events import EVENT_TYPES, RUN_ID, SIGNATURE, WITH_BLOB, Event, canonical_json, utc_now
+from .bundle import Bundle, parse_json
+from .events import EVENT_TYPES, RUN_ID, SIGNATURE, WITH_BLOB, Event, canonical_json
+from .export_out import EVENTS, FORMATS, RECEIPTS, RECORD, export_run, export_stored  # noqa: F401 (the API)
 from .run import Run
 from .state import build_state
 from .store import Store, as_store
 from .keys import check_signatures
 from .verify import Problem, Row, check_chain, check_run
 
-FORMATS = (".zip", ".eln")
 MEDIA = crate.MEDIA
-RECORD, EVENTS, RECEIPTS = "record.json", "events.jsonl", "receipts"
 _HASH = re.compile(r"[0-9a-f]{64}")
-
-
-def _safe(name: str) -> str:
-    """A file name that stays inside its folder in any unzip tool and is a valid relative IRI
-    in the .eln metadata (RO-Crate: a data entity's @id is a URI path): separators, control
-    characters, spaces and the characters an IRI does not allow become '_'."""
-    name = re.sub(r'[\\/:\x00-\x20\x7f"<>^`{|}%#?\[\]]', "_", name).lstrip("._") or "file"
-    return name
-
-
-def _bundle_files(run: Run) -> tuple[dict[str, bytes], dict[str, str]]:
-    """Paths (inside the run's folder) and contents of everything the bundle holds, and the
-    recorded name of each attached file by its path."""
-    s = run.state
-    names: dict[str, str] = {}
-    events = "".join(canonical_json(e.to_dict()) + "\n" for e in run.events)
-    files: dict[str, bytes] = {"events.jsonl": events.encode("utf-8")}
-    for folder, items in (("data", s.data), ("reports", s.reports)):
-        for item in items:
-            path = f"{folder}/{_safe(item.name)}"
-            if path in files:
-                path = f"{folder}/{item.seq}-{_safe(item.name)}"
-            files[path] = run.store.blob(item.sha256)
-            names[path] = item.name
-    files.update(receipt_entries(run))
-    try:
-        files["sheet.html"] = run.protocol.sheet().encode("utf-8")
-    except ProtocolKitError:  # the protocol is not available here: the record is complete without it
-        pass
-    record = {"format": "protocol_kit run record", "format_version": 1, "exported": utc_now(),
-              "protocol_kit": __version__, "head": s.head, "n_events": s.n_events,
-              "files": {p: hashlib.sha256(b).hexdigest() for p, b in files.items()},
-              "run": s.to_dict()}
-    files["record.json"] = json.dumps(record, indent=2, ensure_ascii=False).encode("utf-8")
-    return files, names
-
-
-def receipt_entries(run: Run) -> dict[str, bytes]:
-    """The run's signature receipts as bundle entries ``receipts/<run id>.<seq>.json``."""
-    from .receipts import run_receipts
-
-    return {f"receipts/{r.file_name}": r.to_json() for r in run_receipts(run)}
-
-
-def export_run(run: Run, path: str | os.PathLike) -> Path:
-    """Write ``run`` to ``path`` (.zip bundle or .eln RO-Crate); refuses a run that does not
-    verify, whose id is not one protocol_kit makes (it names the zip's folder), or whose files
-    exceed what :func:`import_run` accepts."""
-    path = Path(path)
-    if path.suffix.lower() not in FORMATS:
-        raise ParameterError("output", str(path), "a .zip or .eln file", reason="has an unsupported extension")
-    if not RUN_ID.fullmatch(run.id):
-        raise ProtocolKitError(f"run {run.id!r}: not a run id protocol_kit makes (YYYYMMDD-<protocol>-<6 hex>), "
-                               f"so it cannot name a folder in a bundle; not exported")
-    report = run.verify()
-    if not report.ok:
-        raise ProtocolKitError(f"run {run.id} does not verify, so it is not exported: {report.first}")
-    files, names = _bundle_files(run.refresh())
-    eln = path.suffix.lower() == ".eln"
-    top = _safe(path.stem) if eln else ""
-    entries = {f"{top}/{run.id}/{n}" if eln else f"{run.id}/{n}": data for n, data in files.items()}
-    if eln:
-        meta = crate.build(run, run.id, files, utc_now(), names)
-        entries = {f"{top}/{crate.METADATA}": json.dumps(meta, indent=2, ensure_ascii=False).encode("utf-8"),
-                   **entries}
-    for name, data in entries.items():  # what import would refuse is never written
-        problem = check_name(name)
-        if problem or len(data) > MAX_ENTRY_BYTES:
-            raise ProtocolKitError(f"run {run.id}: bundle entry {name!r} "
-                                   f"{problem or f'is {len(data)} bytes (import reads at most {MAX_ENTRY_BYTES})'}; "
-                                   f"not exported")
-    if sum(map(len, entries.values())) > MAX_TOTAL_BYTES:
-        raise ProtocolKitError(f"run {run.id}: its files add up to more than {MAX_TOTAL_BYTES} bytes, "
-                               f"which import does not read; not exported")
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for name, data in entries.items():
-            z.writestr(name, data)
-    return path
 
 
 def _bundle_problems(rows: list[Row], receipts: list[Mapping]) -> list[Problem]:

@@ -150,12 +150,13 @@ def as_receipts(items: Iterable[object]) -> list[Receipt]:
     return out
 
 
-def run_receipts(run) -> list[Receipt]:
+def run_receipts(run, events: Iterable | None = None) -> list[Receipt]:
     """A run's receipts for a bundle or report: those beside its store, and for a signature
     without one there (e.g. a run imported from a bundle without receipts) its receipt made
-    from the event; by seq."""
+    from the event; by seq. ``events``: the run's events (or its signature events alone) when
+    not ``run.events``."""
     found = {r.seq: r for r in find_receipts(run.store.path, run.id)}
-    for event in run.events:
+    for event in run.events if events is None else events:
         if event.type == SIGNATURE and event.seq not in found:
             try:
                 found[event.seq] = Receipt.from_event(event)

@@ -37,6 +37,19 @@ def new_run_id(protocol_id: str) -> str:
     return f"{dt.datetime.now(dt.timezone.utc):%Y%m%d}-{protocol_id}-{secrets.token_hex(3)}"
 
 
+def protocol_of(state, run_id: str) -> Protocol:
+    """The protocol of a run's state (its ``protocol``, ``params``, ``plan_hash``), rebuilt from
+    the recorded id and parameters; refused if this protocol_kit builds another plan."""
+    from ..core.protocol import protocol_class
+
+    p = protocol_class(state.protocol)(**state.params)
+    if p.plan_hash != state.plan_hash:
+        raise ProtocolKitError(
+            f"run {run_id}: recorded with {state.protocol} v{state.version}, but this protocol_kit "
+            f"builds a different plan (v{p.version}); steps and reagents cannot be checked")
+    return p
+
+
 class Run(RunData):
     """A run in a store. State properties (``steps``, ``lots``, ...) are rebuilt from events.
 
@@ -123,21 +136,14 @@ class Run(RunData):
     @cached_property
     def protocol(self) -> Protocol:
         """The run's protocol, rebuilt from the recorded id and parameters."""
-        from ..core.protocol import protocol_class
-
-        s = self.state
-        p = protocol_class(s.protocol)(**s.params)
-        if p.plan_hash != s.plan_hash:
-            raise ProtocolKitError(
-                f"run {self.id}: recorded with {s.protocol} v{s.version}, but this protocol_kit "
-                f"builds a different plan (v{p.version}); steps and reagents cannot be checked")
-        return p
+        return protocol_of(self.state, self.id)
 
     def export(self, path: str | os.PathLike) -> Path:
-        """Write the run as a .zip bundle or an .eln RO-Crate (see :mod:`.export`)."""
-        from .export import export_run
+        """Write the run as a .zip bundle or an .eln RO-Crate, streamed from the store as it
+        stands (see :mod:`.export` and :mod:`.export_out`)."""
+        from .export_out import export_stored
 
-        return export_run(self, path)
+        return export_stored(self.store, self.id, path)
 
     def verify(self, receipts: Iterable = ()) -> VerifyReport:
         """Check this run's hash chain, attached files, signatures and keys, against every

@@ -211,36 +211,43 @@ class RunState:
 class StateFolder:
     """A run's state kept incrementally: :meth:`add` folds one more event (in seq order) in
     constant time, :meth:`state` makes the :class:`RunState` of the events so far. A Run keeps
-    one, so recording an event does not re-read the run."""
+    one, so recording an event does not re-read the run.
 
-    def __init__(self, first: Event) -> None:
+    ``spill``: a :class:`.spill.Spill` to keep the items in instead of memory (for a run too
+    long to hold: the export); read them back through :meth:`view`."""
+
+    def __init__(self, first: Event, spill=None) -> None:
         if first.type != ev.STARTED:
             raise ValueError("a run's events start with a 'started' event")
+        new_map, new_list = (spill.map, spill.list) if spill is not None else (dict, list)
+        self._new_map = new_map
         p = first.payload
         self.base = dict(run_id=first.run_id, protocol=p["protocol"], version=p["version"], params=p["params"],
                          plan_hash=p["plan_hash"], started=first.time, operator=first.operator)
-        self.items: dict[int, Any] = {}  # amendable items by the seq of the event that made them
-        self.steps: dict[str, StepCheck] = {}
-        self.data, self.analyses, self.reports, self.signatures, self.amendments = [], [], [], [], []
-        self.handovers, self.exclusions, self.superseded = [], [], []
+        # the amendable items by the seq of the event that made them, one map per kind
+        self.kinds: dict[str, Any] = {t: new_map() for t in (ev.LOT, ev.DEVIATION, ev.NOTE, ev.VALUE)}
+        self.steps = new_map()
+        self.data, self.analyses, self.reports = new_list(), new_list(), new_list()
+        self.signatures, self.amendments, self.handovers = new_list(), new_list(), new_list()
+        self.exclusions, self.superseded = new_list(), new_list()
         self.n_events, self.head = 1, first.hash
 
     def add(self, e: Event) -> None:
         p, who = e.payload, (e.operator, e.time, e.seq)
-        items = self.items
         if e.type == ev.STEP_CHECKED:
             self.steps[p["step_id"]] = StepCheck(p["step_id"], *who)
         elif e.type == ev.LOT:
-            items[e.seq] = LotRecord(p["reagent"], p["lot"], p.get("expiry"), lot_expired(p.get("expiry"), e.time),
-                                     *who, acknowledged=bool(p.get("expired_acknowledged")))
+            self.kinds[ev.LOT][e.seq] = LotRecord(p["reagent"], p["lot"], p.get("expiry"),
+                                                  lot_expired(p.get("expiry"), e.time), *who,
+                                                  acknowledged=bool(p.get("expired_acknowledged")))
         elif e.type == ev.HANDOVER:
             self.handovers.append(HandOver(p["from"], p["to"], e.time, e.seq))
         elif e.type == ev.DEVIATION:
-            items[e.seq] = Deviation(p["reason"], p.get("step_id"), *who)
+            self.kinds[ev.DEVIATION][e.seq] = Deviation(p["reason"], p.get("step_id"), *who)
         elif e.type == ev.NOTE:
-            items[e.seq] = Note(p["text"], *who)
+            self.kinds[ev.NOTE][e.seq] = Note(p["text"], *who)
         elif e.type == ev.VALUE:
-            items[e.seq] = ValueEntry(p["name"], p["value"], *who)
+            self.kinds[ev.VALUE][e.seq] = ValueEntry(p["name"], p["value"], *who)
         elif e.type == ev.DATA:
             self.data.append(DataFile(p["name"], p["sha256"], p["size"], p.get("source"), *who))
         elif e.type == ev.REPORT:
@@ -255,30 +262,52 @@ class StateFolder:
         elif e.type == ev.SUPERSEDED:
             self.superseded.append(Superseded(p["name"], p["sha256"], p["reason"], *who))
         elif e.type == ev.AMENDMENT:
-            target = items[p["target_seq"]]
-            before = {k: getattr(target, k) for k in p["changes"]}
-            a = Amendment(e.seq, p["target_seq"], p["reason"], before, dict(p["changes"]), e.operator, e.time)
-            self.amendments.append(a)
-            updated = replace(target, **p["changes"], amendments=(*target.amendments, a))
-            if isinstance(updated, LotRecord):
-                updated = replace(updated, expired=lot_expired(updated.expiry, target.time))
-            items[p["target_seq"]] = updated
+            self._amend(e, p)
         self.n_events += 1
         self.head = e.hash
 
+    def _amend(self, e: Event, p: dict) -> None:
+        seq = p["target_seq"]
+        items = next((m for m in self.kinds.values() if seq in m), None)
+        if items is None:
+            raise KeyError(seq)
+        target = items[seq]
+        before = {k: getattr(target, k) for k in p["changes"]}
+        a = Amendment(e.seq, seq, p["reason"], before, dict(p["changes"]), e.operator, e.time)
+        self.amendments.append(a)
+        updated = replace(target, **p["changes"], amendments=(*target.amendments, a))
+        if isinstance(updated, LotRecord):
+            updated = replace(updated, expired=lot_expired(updated.expiry, target.time))
+        items[seq] = updated
+
+    def values_by_name(self):
+        """The value entries by name, each name where it was first entered, holding its last
+        entry (a later entry of a name replaces the earlier in the state)."""
+        by_name = self._new_map()
+        for seq, item in self.kinds[ev.VALUE].items():
+            by_name[item.name] = seq
+        return by_name
+
     def state(self) -> RunState:
-        kinds = list(self.items.values())
+        k = self.kinds
+        values = k[ev.VALUE]
         return RunState(
             **self.base, steps=dict(self.steps),
-            lots=tuple(i for i in kinds if isinstance(i, LotRecord)),
-            deviations=tuple(i for i in kinds if isinstance(i, Deviation)),
-            notes=tuple(i for i in kinds if isinstance(i, Note)),
-            values={i.name: i for i in kinds if isinstance(i, ValueEntry)},
+            lots=tuple(k[ev.LOT].values()), deviations=tuple(k[ev.DEVIATION].values()),
+            notes=tuple(k[ev.NOTE].values()),
+            values={name: values[seq] for name, seq in self.values_by_name().items()},
             data=tuple(self.data), analyses=tuple(self.analyses), reports=tuple(self.reports),
             signatures=tuple(self.signatures), amendments=tuple(self.amendments), handovers=tuple(self.handovers),
             exclusions=tuple(self.exclusions), superseded=tuple(self.superseded),
             n_events=self.n_events, head=self.head,
         )
+
+    def view(self):
+        """The state of the events so far (:class:`.state_view.StateView`), read from this
+        folder's maps and lists as it is used."""
+        from .state_view import StateView
+
+        return StateView(self)
 
 
 def build_state(events: Iterable[Event]) -> RunState:

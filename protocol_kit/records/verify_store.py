@@ -23,6 +23,12 @@ CHUNK = 5000
 COLUMNS = "run_id, seq, time, operator, type, payload, prev_hash, hash"
 
 
+def require_run(store, run_id: str) -> None:
+    """Refuse a run id the store does not hold, naming the near misses."""
+    if not store._con.execute("SELECT 1 FROM events WHERE run_id=? LIMIT 1", (run_id,)).fetchone():
+        raise UnknownNameError("run", run_id, store.run_ids())
+
+
 def stream_rows(store, run_id: str, chunk: int = CHUNK) -> Iterator[list[Row]]:
     """A run's rows as stored, in seq order, ``chunk`` rows (at most) at a time."""
     sql = f"SELECT {COLUMNS} FROM events WHERE run_id=? AND seq>? ORDER BY seq LIMIT ?"
@@ -75,15 +81,51 @@ def uncovered_tail(rows: Iterable, receipts: Iterable[Mapping]) -> tuple[int, in
     return (covered + 1, last) if covered < last else None
 
 
+class RunChecker:
+    """Every check of one run, fed its rows a chunk at a time (:meth:`add`), in seq order;
+    :meth:`finish` adds the receipt checks and gives the problems. ``receipts``: those given
+    (of any run: this run's are used) on top of those found beside the store; ``registry``:
+    the store's keys (:func:`.keys.registered_keys`)."""
+
+    def __init__(self, store, run_id: str, receipts: Iterable, registry: Mapping) -> None:
+        from .receipts import find_receipts
+
+        self.store, self.registry = store, registry
+        self.receipts = list(dict.fromkeys(r for r in [*receipts, *find_receipts(store.path, run_id)]
+                                           if r.run_id == run_id))
+        self.carry, self.kept = Carry(), _Kept(r.seq for r in self.receipts)
+        self.problems: list[Problem] = []
+        self.n = 0
+        self.uncovered: tuple[int, int] | None = None
+
+    def add(self, rows: list[Row]) -> None:
+        from .keys import check_signatures
+
+        carry = self.carry
+        self.n += len(rows)
+        self.problems += (check_rows(rows, carry) + check_chain(rows, carry) + check_signature_links(rows, carry)
+                          + check_lock_rule(rows, carry))
+        self.problems += self.store._check_blobs(rows)
+        self.problems += check_signatures(rows, self.registry)
+        self.kept.add(rows)
+        carry.advance(rows)
+
+    def finish(self) -> list[Problem]:
+        from .receipts import check_receipts
+
+        self.problems += check_receipts(self.kept.all(), self.receipts)
+        self.uncovered = uncovered_tail(self.kept.all(), [r.to_dict() for r in self.receipts])
+        return self.problems
+
+
 def verify_store(store, run_id: str | None = None, receipts: Iterable = (), *, chunk: int = CHUNK) -> VerifyReport:
     """See :meth:`.store.Store.verify` and the module docstring."""
-    from .keys import check_registry, check_signatures, registered_keys, registry_rows
-    from .receipts import as_receipts, check_receipts, check_runs_present, find_receipts
+    from .keys import check_registry, registered_keys, registry_rows
+    from .receipts import as_receipts, check_runs_present, find_receipts
 
     ids = [run_id] if run_id is not None else store.run_ids()
-    if run_id is not None and not store._con.execute(
-            "SELECT 1 FROM events WHERE run_id=? LIMIT 1", (run_id,)).fetchone():
-        raise UnknownNameError("run", run_id, store.run_ids())
+    if run_id is not None:
+        require_run(store, run_id)
     problems: list[Problem] = []
     n, uncovered, n_receipts = 0, {}, 0
     key_rows = registry_rows(store)
@@ -94,21 +136,14 @@ def verify_store(store, run_id: str | None = None, receipts: Iterable = (), *, c
         raise ProtocolKitError(f"verify {run_id}: receipt(s) given of another run ({', '.join(other)}); "
                                "give the receipts of this run, or verify the whole store")
     for rid in ids:
-        mine = list(dict.fromkeys(r for r in [*given, *find_receipts(store.path, rid)] if r.run_id == rid))
-        carry, kept = Carry(), _Kept(r.seq for r in mine)
+        checker = RunChecker(store, rid, given, registry)
         for rows in stream_rows(store, rid, chunk):
-            n += len(rows)
-            problems += (check_rows(rows, carry) + check_chain(rows, carry) + check_signature_links(rows, carry)
-                         + check_lock_rule(rows, carry))
-            problems += store._check_blobs(rows)
-            problems += check_signatures(rows, registry)
-            kept.add(rows)
-            carry.advance(rows)
-        problems += check_receipts(kept.all(), mine)
-        n_receipts += len(mine)
-        tail = uncovered_tail(kept.all(), [r.to_dict() for r in mine])
-        if tail is not None:
-            uncovered[rid] = tail
+            checker.add(rows)
+        problems += checker.finish()
+        n += checker.n
+        n_receipts += len(checker.receipts)
+        if checker.uncovered is not None:
+            uncovered[rid] = checker.uncovered
     problems = list(dict.fromkeys(problems))
     problems.sort(key=lambda p: (ids.index(p.run_id) if p.run_id in ids else len(ids), p.seq))
     if run_id is None:  # a receipt of a run the store no longer holds
