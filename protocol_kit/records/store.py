@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
@@ -88,18 +89,30 @@ class Store:
 
         from .schema import migrate
 
-        try:
-            tables = self.backend.tables()
-            if (tables or not create) and "meta" not in tables:
-                self.backend.close()
-                raise sqlite3.DatabaseError("an SQLite database without protocol_kit's tables"
-                                            if tables else "an empty file")
-            self._con.execute("PRAGMA journal_mode=WAL")
-            self._con.execute("PRAGMA synchronous=FULL")
-            migrate(self.backend)
-            schema = self._con.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise ProtocolKitError(f"store: {str(self.path)!r} is not a protocol_kit store ({exc})") from None
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                tables = self.backend.tables()
+                if (tables or not create) and "meta" not in tables:
+                    self.backend.close()
+                    raise sqlite3.DatabaseError("an SQLite database without protocol_kit's tables"
+                                                if tables else "an empty file")
+                self._con.execute("PRAGMA journal_mode=WAL")
+                self._con.execute("PRAGMA synchronous=FULL")
+                migrate(self.backend)
+                schema = self._con.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+                break
+            except sqlite3.OperationalError as exc:
+                # SQLite answers "locked" without waiting in a few cases (a file being made WAL by
+                # another process as it opens): every step above may be taken again
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise ProtocolKitError(f"store: {str(self.path)!r} is not a protocol_kit store ({exc})") from None
+                if time.monotonic() > deadline:
+                    raise ProtocolKitError(f"store: {str(self.path)!r} stayed locked by another process for "
+                                           f"{BUSY_TIMEOUT_S:g} s ({exc}); try again when it is done") from None
+                time.sleep(0.05)
+            except sqlite3.DatabaseError as exc:
+                raise ProtocolKitError(f"store: {str(self.path)!r} is not a protocol_kit store ({exc})") from None
         if schema[0] != SCHEMA_VERSION:
             raise ProtocolKitError(f"store: {str(self.path)!r} has schema {schema[0]!r}; "
                                    f"this protocol_kit reads schema {SCHEMA_VERSION!r}")

@@ -2,6 +2,7 @@
 import multiprocessing
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -9,6 +10,7 @@ import time
 import pytest
 
 import protocol_kit as pk
+from protocol_kit.errors import ProtocolKitError
 from protocol_kit.records import Store
 
 N_PER_WRITER = 40
@@ -92,3 +94,26 @@ def test_writer_killed_mid_write_leaves_a_store_that_verifies(tmp_path, binding,
         assert run.verify().ok  # includes: every attached file is present and hashes right
         run.note("after the crash", operator="A. Smith")  # and the store takes new events
         assert run.verify().ok
+
+
+def test_a_store_locked_by_another_process_is_said_to_be_locked_not_foreign(tmp_path, monkeypatch):
+    """Opening a store another connection holds an exclusive lock on waits (here 0.3 s, not
+    60) and then says it stayed locked; it is a protocol_kit store all along."""
+    import protocol_kit.records.backend as backend_module
+    import protocol_kit.records.store as store_module
+
+    path = tmp_path / "runs.db"
+    Store(path).close()
+    monkeypatch.setattr(backend_module, "BUSY_TIMEOUT_S", 0.1)
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.3)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")  # in WAL mode, what keeps readers out too
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(ProtocolKitError, match=r"stayed locked by another process for 0.3 s \(database is locked\)"):
+            Store(path)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with Store(path) as st:
+        assert st.run_ids() == []
