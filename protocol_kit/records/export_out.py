@@ -27,7 +27,7 @@ from pathlib import Path
 from .._version import __version__
 from ..errors import ParameterError, ProtocolKitError, UnknownNameError
 from . import crate
-from .bundle import MAX_ENTRY_BYTES, MAX_TOTAL_BYTES, check_name
+from .bundle import MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_TOTAL_BYTES, check_name
 from .events import RUN_ID, SIGNATURE, Event, canonical_json, utc_now
 from .json_stream import write_json
 from .spill import Spill
@@ -56,7 +56,7 @@ class _Entries:
     def __init__(self, z: zipfile.ZipFile, prefix: str, run_id: str) -> None:
         self.z, self.prefix, self.run_id = z, prefix, run_id
         self.files: dict[str, tuple[int, str]] = {}
-        self.total = 0
+        self.total = self.count = 0
         self.stamp = time.localtime(time.time())[:6]
 
     def write(self, rel: str, data: bytes, *, top: str | None = None) -> None:
@@ -69,6 +69,10 @@ class _Entries:
         problem = check_name(name)
         if problem:
             raise self.refuse(name, problem)
+        self.count += 1
+        if self.count > MAX_ENTRIES:
+            raise ProtocolKitError(f"run {self.run_id}: its bundle would hold more than {MAX_ENTRIES} entries, "
+                                   f"which import does not read; not exported")
         info = zipfile.ZipInfo(name, date_time=self.stamp)
         info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
         return _Entry(self, rel, name, self.z.open(info, "w"))
@@ -129,6 +133,7 @@ class _Exported:
                  signatures: list[Event]) -> None:
         self.store, self.id, self.state = store, run_id, fold.view()
         self.people, self.first, self.last, self.signatures = people, first, last, signatures
+        self.last_seq = fold.n_events  # seqs run 1, 2, 3 ... (verify proved it)
 
     @cached_property
     def protocol(self):
@@ -144,11 +149,14 @@ def _line(e: Event) -> str:
 
 
 def _refuse(store, run_id: str, found: str) -> ProtocolKitError:
-    """The refusal of a run that does not verify, naming verify's first problem (verify is run
-    again for it: the export stopped at the first it met)."""
+    """The refusal of a run the export found a problem in, naming verify's first problem (verify
+    is run again for it: the export stopped at the first it met); when verify finds none (the
+    problem is one only reading the record's state meets), the export's own."""
     report = store.verify(run_id)
-    first = report.first if not report.ok else found
-    return ProtocolKitError(f"run {run_id} does not verify, so it is not exported: {first}")
+    if not report.ok:
+        return ProtocolKitError(f"run {run_id} does not verify, so it is not exported: {report.first}")
+    return ProtocolKitError(f"run {run_id}: {found}; not exported (its chain verifies, but its state "
+                            f"cannot be read from it)")
 
 
 def _write_events(store, run_id: str, out: _Entry, spill: Spill, chunk: int) -> _Exported:
@@ -166,20 +174,21 @@ def _write_events(store, run_id: str, out: _Entry, spill: Spill, chunk: int) -> 
         checker.add(rows)
         if checker.problems:
             raise _refuse(store, run_id, str(checker.problems[0]))
-        try:
-            events = [Event(r.run_id, r.seq, r.time, r.operator, r.type, json.loads(r.payload), r.prev_hash, r.hash)
-                      for r in rows]
-            out.write("".join(map(_line, events)).encode("utf-8"))
-            for e in events:
+        events = [Event(r.run_id, r.seq, r.time, r.operator, r.type, json.loads(r.payload), r.prev_hash, r.hash)
+                  for r in rows]  # verify parsed each payload: they read
+        out.write("".join(map(_line, events)).encode("utf-8"))
+        for e in events:
+            try:
                 if fold is None:
                     fold, first = StateFolder(e, spill), e.time
                 else:
                     fold.add(e)
-                people[e.operator] = None
-                if e.type == SIGNATURE:
-                    signatures.append(e)
-        except _UNREADABLE as exc:
-            raise _refuse(store, run_id, f"the record cannot be read ({type(exc).__name__}: {exc})") from None
+            except _UNREADABLE as exc:
+                raise _refuse(store, run_id, f"event {e.seq} ({e.type}) cannot be read "
+                                             f"({type(exc).__name__}: {exc})") from None
+            people[e.operator] = None
+            if e.type == SIGNATURE:
+                signatures.append(e)
         last = events[-1].time
     problems = checker.finish()
     if problems:
@@ -194,9 +203,10 @@ def _write_files(run: _Exported, entries: _Entries) -> dict[str, str]:
     names = {}
     for folder, items in (("data", run.state.data), ("reports", run.state.reports)):
         for item in items:
-            path = f"{folder}/{_safe(item.name)}"
-            if path in entries.files:
-                path = f"{folder}/{item.seq}-{_safe(item.name)}"
+            path, n = f"{folder}/{_safe(item.name)}", 1
+            while path in entries.files:  # names that are the same once made safe: the later gets its seq
+                path = f"{folder}/{item.seq}-{_safe(item.name)}" if n == 1 else f"{folder}/{item.seq}-{n}-{_safe(item.name)}"
+                n += 1
             data = run.store.blob(item.sha256)
             if hashlib.sha256(data).hexdigest() != item.sha256:  # verify proved it; a second lock
                 raise ProtocolKitError(f"run {run.id}: the stored file {item.name!r} is not its SHA-256")
@@ -209,7 +219,8 @@ def _write_record(run: _Exported, entries: _Entries, now: str) -> None:
     from .receipts import run_receipts
 
     for r in run_receipts(run, run.signatures):
-        entries.write(f"{RECEIPTS}/{r.file_name}", r.to_json())
+        if r.seq <= run.last_seq:  # a signature made after the events were read is not in this bundle
+            entries.write(f"{RECEIPTS}/{r.file_name}", r.to_json())
     try:
         sheet = run.protocol.sheet().encode("utf-8")
     except ProtocolKitError:  # the protocol is not available here: the record is complete without it
@@ -238,7 +249,8 @@ def export_stored(store, run_id: str, path: str | os.PathLike, *, chunk: int = C
     require_run(store, run_id)
     eln = path.suffix.lower() == ".eln"
     top = _safe(path.stem) if eln else ""
-    part = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    target = Path(os.path.realpath(path))  # a link to the file is written through, as before
+    part = target.with_name(f".protocol-kit-export-{secrets.token_hex(8)}.part")  # whatever the name's length
     now = utc_now()
     try:
         with Spill() as spill, zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as z:
@@ -252,7 +264,7 @@ def export_stored(store, run_id: str, path: str | os.PathLike, *, chunk: int = C
                                    created=run.first, modified=run.last)
                 with entries.open(crate.METADATA, top=f"{top}/{crate.METADATA}") as out:
                     write_json(out.write_text, meta)
-        os.replace(part, path)
+        os.replace(part, target)
     except BaseException:
         part.unlink(missing_ok=True)
         raise

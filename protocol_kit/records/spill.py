@@ -92,6 +92,13 @@ class Spill:
         return self._con.execute("SELECT count(*) FROM kv WHERE m=?", (m,)).fetchone()[0]
 
 
+def _storable(key: object) -> bool:
+    """A key SQLite keeps as it is: a text, or an integer of 64 bits (not a bool)."""
+    if isinstance(key, bool):
+        return False
+    return isinstance(key, str) or isinstance(key, int) and -2**63 <= key < 2**63
+
+
 class SpillMap:
     """A dict in a :class:`Spill`: keys are texts or integers (what SQLite stores as they are)."""
 
@@ -99,22 +106,22 @@ class SpillMap:
         self._spill, self._m = spill, m
 
     def __setitem__(self, key: str | int, value: Any) -> None:
-        if not isinstance(key, (str, int)) or isinstance(key, bool):
-            raise TypeError(f"a spilled map's key is a text or an integer, not {type(key).__name__}")
+        if not _storable(key):
+            raise TypeError(f"a spilled map's key is a text or a 64-bit integer, not {key!r}")
         self._spill._set(self._m, key, value)
 
     def __getitem__(self, key: Hashable) -> Any:
-        found, value = self._spill._get(self._m, key)
+        found, value = self._spill._get(self._m, key) if _storable(key) else (False, None)
         if not found:
             raise KeyError(key)
         return value
 
     def get(self, key: Hashable, default: Any = None) -> Any:
-        found, value = self._spill._get(self._m, key)
+        found, value = self._spill._get(self._m, key) if _storable(key) else (False, None)
         return value if found else default
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, (str, int)) and self._spill._get(self._m, key)[0]
+        return _storable(key) and self._spill._get(self._m, key)[0]
 
     def __len__(self) -> int:
         return self._spill._len(self._m)

@@ -20,7 +20,9 @@ from protocol_kit.records.run import Run
 
 from tests.bench import tick_rest
 
-from .big_store import add_run
+from protocol_kit.records.events import AMENDMENT, LOT, event_hash
+
+from .big_store import OPERATOR, TIME, add_run, event_rows
 from .tamper import forge
 from .test_export import finished  # noqa: F401 (a fixture: a signed, amended run with files)
 from .test_verify_stream import counting
@@ -147,3 +149,79 @@ def test_the_memory_of_an_export_does_not_grow_with_the_run(store, tmp_path):
     log = zipfile.ZipFile(tmp_path / "long.zip").getinfo(f"{long_}/events.jsonl").file_size
     assert log > 6e6 and held > log  # what the in-memory export held grows with the run
     assert large < 1.3 * small and large < held / 3, (small, large, held)
+
+
+def test_a_signature_made_while_the_files_are_copied_stays_out_of_the_bundle(run, tmp_path, monkeypatch):
+    """Another writer signs the run after the events were read (its receipt lands beside the
+    store while the export copies the files): the bundle ends where its events end and imports."""
+    run.attach_data(b"plate", name="plate.txt")
+    tick_rest(run)
+    copy_files = export_out._write_files
+
+    def sign_then_copy(exported, entries):
+        Run(run.store, run.id, operator="A. Smith").sign("A. Smith", "performed")
+        return copy_files(exported, entries)
+
+    monkeypatch.setattr(export_out, "_write_files", sign_then_copy)
+    out = export_stored(run.store, run.id, tmp_path / "b.zip")
+    names = zipfile.ZipFile(out).namelist()
+    assert not [n for n in names if "/receipts/" in n]  # the signature came after the last exported event
+    with Store(tmp_path / "fresh.db") as fresh:
+        assert import_run(out, fresh).verify().ok
+    assert run.refresh().locked  # and the run itself is signed
+
+
+def test_file_names_that_collide_once_made_safe_get_paths_of_their_own(run, tmp_path):
+    """'a b.txt' is stored as data/a_b.txt; 'a_b.txt' (seq 4) then wants data/4-a_b.txt, which
+    the file named '4-a_b.txt' (seq 2) already holds: it gets data/4-2-a_b.txt."""
+    assert run.attach_data(b"first", name="4-a_b.txt").seq == 2
+    run.attach_data(b"second", name="a b.txt")
+    assert run.attach_data(b"third", name="a_b.txt").seq == 4
+    out = run.export(tmp_path / "b.zip")
+    entries = _entries(out)
+    assert {n: b for n, b in entries.items() if "/data/" in n} == {
+        f"{run.id}/data/4-a_b.txt": b"first", f"{run.id}/data/a_b.txt": b"second",
+        f"{run.id}/data/4-2-a_b.txt": b"third"}
+    with Store(tmp_path / "fresh.db") as fresh:
+        assert import_run(out, fresh).data_bytes("a_b.txt") == b"third"
+
+
+def test_the_longest_name_and_a_link_are_written_as_before(run, tmp_path):
+    long_name = tmp_path / ("r" * 251 + ".zip")  # 255 bytes: the most a folder entry holds
+    assert run.export(long_name) == long_name and zipfile.is_zipfile(long_name)
+    real = tmp_path / "real.zip"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.zip"
+    link.symlink_to(real)
+    run.export(link)
+    assert link.is_symlink() and zipfile.is_zipfile(real)  # written through the link
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".part")) == []
+
+
+def test_more_entries_than_import_reads_is_refused(finished, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(export_out, "MAX_ENTRIES", 4)  # events, 2 data files, a report, receipt, sheet, record
+    with pytest.raises(ProtocolKitError, match="more than 4 entries, which import does not read; not exported"):
+        finished.export(tmp_path / "b.zip")
+    assert list(tmp_path.glob("*.zip")) == []
+
+
+def test_a_record_that_verifies_but_cannot_be_read_is_refused_as_such(store, tmp_path):
+    """A chain that verifies, holding a lot whose expiry was amended to 'soon' (written behind
+    protocol_kit's back, validly hashed): the state cannot be read; the refusal says so and
+    names the event, not 'does not verify'."""
+    run_id = add_run(store, 4)
+    rows = list(event_rows(run_id, 4))
+    prev = rows[-1][-1]
+    for seq, type_, payload in ((5, LOT, {"reagent": "NaCl", "lot": "L1", "expiry": "2030-01-31"}),
+                                (6, AMENDMENT, {"target_seq": 5, "target_type": LOT, "reason": "x",
+                                                 "changes": {"expiry": "soon"}})):
+        digest = event_hash(prev, run_id, seq, TIME, OPERATOR, type_, payload)
+        with store.backend.write(run_id) as con:
+            con.put_events([(run_id, seq, TIME, OPERATOR, type_, canonical_json(payload), prev, digest)],
+                           "" if store.backend.dialect == "sqlite" else store.backend.project_for_new_run(None))
+        prev = digest
+    assert store.verify(run_id).ok
+    with pytest.raises(ProtocolKitError, match=rf"run {run_id}: event 6 \(amendment\) cannot be read "
+                                               r"\(ValueError: .*soon.*\); not exported \(its chain verifies, but its state"):
+        export_stored(store, run_id, tmp_path / "b.zip")
+    assert list(tmp_path.glob("*.zip")) == []

@@ -44,8 +44,11 @@ def test_a_spilled_map_is_a_dict_in_order_and_content(tiny):
         for k, v in m.items():
             names[str(k)] = v["i"]
         assert list(names.items()) == [(str(k), v["i"]) for k, v in plain.items()]
-        with pytest.raises(TypeError, match="a text or an integer"):
+        with pytest.raises(TypeError, match="a text or a 64-bit integer"):
             m[(1, 2)] = 0
+        with pytest.raises(TypeError, match="a text or a 64-bit integer"):
+            m[2**64] = 0  # refused when set, not at a later flush
+        assert m.get(("a",)) is None and ("a",) not in m and 2**70 not in m  # as a dict answers
 
 
 def test_a_fold_kept_on_disk_reads_as_the_fold_in_memory(tiny, run, tmp_path):
