@@ -61,7 +61,7 @@ def test_eight_processes_lose_nothing_and_record_each_once_only_action_once(shar
     with Store(path) as s:
         run_id = binding.start_run("A. Smith", store=s).id
     steps = _steps(binding)
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")
     gate, out = ctx.Barrier(N_PROCS), ctx.Queue()
     names = [f"w{i}" for i in range(N_PROCS)]
     procs = [ctx.Process(target=_race_writer, args=(path, run_id, n, steps, gate, out)) for n in names]

@@ -28,7 +28,7 @@ def test_two_processes_appending_to_one_run_lose_nothing(tmp_path, binding):
     path = tmp_path / "shared.db"
     with Store(path) as s:
         run_id = binding.start_run("A. Smith", store=s).id
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")
     gate = ctx.Barrier(2)
     procs = [ctx.Process(target=_writer, args=(path, run_id, name, gate)) for name in ("w1", "w2")]
     for p in procs:

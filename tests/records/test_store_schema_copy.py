@@ -170,7 +170,7 @@ def _open_new(path, gate, out):
 def test_processes_opening_a_new_file_at_once_migrate_it_once(tmp_path):
     import multiprocessing
 
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")
     gate, out = ctx.Barrier(6), ctx.Queue()
     path = tmp_path / "new.db"
     procs = [ctx.Process(target=_open_new, args=(path, gate, out)) for _ in range(6)]
