@@ -250,6 +250,9 @@ def export_stored(store, run_id: str, path: str | os.PathLike, *, chunk: int = C
     eln = path.suffix.lower() == ".eln"
     top = _safe(path.stem) if eln else ""
     target = Path(os.path.realpath(path))  # a link to the file is written through, as before
+    if not target.parent.is_dir():
+        raise ParameterError("output", str(path), "a file in an existing folder",
+                             reason=f"is in a folder that does not exist ({target.parent})")
     part = target.with_name(f".protocol-kit-export-{secrets.token_hex(8)}.part")  # whatever the name's length
     now = utc_now()
     try:
@@ -265,8 +268,10 @@ def export_stored(store, run_id: str, path: str | os.PathLike, *, chunk: int = C
                 with entries.open(crate.METADATA, top=f"{top}/{crate.METADATA}") as out:
                     write_json(out.write_text, meta)
         os.replace(part, target)
-    except BaseException:
+    except BaseException as exc:
         part.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename == str(part):  # the user's file, not our temporary one
+            exc.filename = str(path)
         raise
     return path
 

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from protocol_kit.errors import ProtocolKitError
+from protocol_kit.errors import ParameterError, ProtocolKitError
 from protocol_kit.records import Store, export_out, import_run
 from protocol_kit.records.events import canonical_json
 from protocol_kit.records.export_out import export_stored
@@ -225,3 +225,13 @@ def test_a_record_that_verifies_but_cannot_be_read_is_refused_as_such(store, tmp
                                                r"\(ValueError: .*soon.*\); not exported \(its chain verifies, but its state"):
         export_stored(store, run_id, tmp_path / "b.zip")
     assert list(tmp_path.glob("*.zip")) == []
+
+
+def test_an_output_in_a_missing_folder_is_named_as_given(run, tmp_path):
+    with pytest.raises(ParameterError, match=r"output: '.*nowhere/b.zip' is in a folder that does not exist"):
+        run.export(tmp_path / "nowhere" / "b.zip")
+    folder = tmp_path / "b.zip"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError) as caught:  # a target that is a folder: the error names it
+        run.export(folder)
+    assert caught.value.filename == str(folder) and list(tmp_path.glob(".*.part")) == []
