@@ -148,13 +148,14 @@ def _line(e: Event) -> str:
                            "payload": e.payload, "prev_hash": e.prev_hash, "hash": e.hash}) + "\n"
 
 
-def _refuse(store, run_id: str, found: str) -> ProtocolKitError:
+def _refuse(store, run_id: str, found: str, *, reading: bool = False) -> ProtocolKitError:
     """The refusal of a run the export found a problem in, naming verify's first problem (verify
-    is run again for it: the export stopped at the first it met); when verify finds none (the
-    problem is one only reading the record's state meets), the export's own."""
+    is run again for it: the export stopped at the first it met); when verify finds none, the
+    export's own: for ``reading``, a problem only reading the record's state meets."""
     report = store.verify(run_id)
-    if not report.ok:
-        return ProtocolKitError(f"run {run_id} does not verify, so it is not exported: {report.first}")
+    if not report.ok or not reading:
+        return ProtocolKitError(f"run {run_id} does not verify, so it is not exported: "
+                                f"{report.first if not report.ok else found}")
     return ProtocolKitError(f"run {run_id}: {found}; not exported (its chain verifies, but its state "
                             f"cannot be read from it)")
 
@@ -185,7 +186,7 @@ def _write_events(store, run_id: str, out: _Entry, spill: Spill, chunk: int) -> 
                     fold.add(e)
             except _UNREADABLE as exc:
                 raise _refuse(store, run_id, f"event {e.seq} ({e.type}) cannot be read "
-                                             f"({type(exc).__name__}: {exc})") from None
+                                             f"({type(exc).__name__}: {exc})", reading=True) from None
             people[e.operator] = None
             if e.type == SIGNATURE:
                 signatures.append(e)
