@@ -90,7 +90,19 @@ class Event:
     prev_hash: str
     hash: str
 
+    @classmethod
+    def from_row(cls, row, payload: dict) -> Event:
+        """The event of a stored row (:class:`.verify.Row`, payload as text) and its parsed payload."""
+        return cls(row.run_id, row.seq, row.time, row.operator, row.type, payload, row.prev_hash, row.hash)
+
+    def _fields(self, payload: Any) -> dict:
+        return {"run_id": self.run_id, "seq": self.seq, "time": self.time, "operator": self.operator,
+                "type": self.type, "payload": payload, "prev_hash": self.prev_hash, "hash": self.hash}
+
     def to_dict(self) -> dict:
-        return {"run_id": self.run_id, "seq": self.seq, "time": self.time,
-                "operator": self.operator, "type": self.type, "payload": json.loads(canonical_json(self.payload)),
-                "prev_hash": self.prev_hash, "hash": self.hash}
+        return self._fields(json.loads(canonical_json(self.payload)))
+
+    def to_line(self) -> str:
+        """The event as one line of an exported ``events.jsonl``: its canonical JSON and a newline
+        (``canonical_json(self.to_dict())``, without copying the payload)."""
+        return canonical_json(self._fields(self.payload)) + "\n"

@@ -112,8 +112,7 @@ def _rows(where: str, text: str) -> list[Row]:
 
 def _state_problem(rows: list[Row]) -> str | None:
     """Why the run's state cannot be read from ``rows`` (a payload missing what its type needs)."""
-    events = [Event(r.run_id, r.seq, r.time, r.operator, r.type, json.loads(r.payload), r.prev_hash, r.hash)
-              for r in rows]
+    events = [Event.from_row(r, json.loads(r.payload)) for r in rows]
     try:
         build_state(events)
         return None

@@ -15,7 +15,6 @@ that turns out not to verify, or an entry import would refuse, leaves nothing be
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import secrets
@@ -28,10 +27,11 @@ from .._version import __version__
 from ..errors import ParameterError, ProtocolKitError, UnknownNameError
 from . import crate
 from .bundle import MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_TOTAL_BYTES, check_name
-from .events import RUN_ID, SIGNATURE, Event, canonical_json, utc_now
+from .events import RUN_ID, SIGNATURE, Event, utc_now
 from .json_stream import write_json
 from .spill import Spill
 from .state import StateFolder
+from .verify import parse_payload
 from .verify_store import CHUNK, RunChecker, require_run, stream_rows
 
 FORMATS = (".zip", ".eln")
@@ -142,12 +142,6 @@ class _Exported:
         return protocol_of(self.state, self.id)
 
 
-def _line(e: Event) -> str:
-    """The event's line of ``events.jsonl``: ``canonical_json(e.to_dict())`` (without its copy of the payload)."""
-    return canonical_json({"run_id": e.run_id, "seq": e.seq, "time": e.time, "operator": e.operator, "type": e.type,
-                           "payload": e.payload, "prev_hash": e.prev_hash, "hash": e.hash}) + "\n"
-
-
 def _refuse(store, run_id: str, found: str, *, reading: bool = False) -> ProtocolKitError:
     """The refusal of a run the export found a problem in, naming verify's first problem (verify
     is run again for it: the export stopped at the first it met); when verify finds none, the
@@ -175,9 +169,9 @@ def _write_events(store, run_id: str, out: _Entry, spill: Spill, chunk: int) -> 
         checker.add(rows)
         if checker.problems:
             raise _refuse(store, run_id, str(checker.problems[0]))
-        events = [Event(r.run_id, r.seq, r.time, r.operator, r.type, json.loads(r.payload), r.prev_hash, r.hash)
-                  for r in rows]  # verify parsed each payload: they read
-        out.write("".join(map(_line, events)).encode("utf-8"))
+        # the checks parsed each payload (parse_payload keeps them): read, not parsed again
+        events = [Event.from_row(r, parse_payload(r.payload)) for r in rows]
+        out.write("".join(e.to_line() for e in events).encode("utf-8"))
         for e in events:
             try:
                 if fold is None:

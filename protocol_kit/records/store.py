@@ -259,8 +259,7 @@ class Store:
             except ValueError:
                 raise ProtocolKitError(f"run {run_id}: event {row.seq} is not readable JSON; "
                                        f"run 'protocol-kit runs verify {run_id}'") from None
-            out.append(Event(row.run_id, row.seq, row.time, row.operator, row.type, payload,
-                             row.prev_hash, row.hash))
+            out.append(Event.from_row(row, payload))
         if not out and after == 0:
             raise UnknownNameError("run", run_id, self.run_ids())
         return out

@@ -208,9 +208,7 @@ def trail_name(run: Run) -> str:
 def trail_jsonl(run: Run) -> bytes:
     """Every event of the run with its hashes, one canonical JSON object a line (as the
     ``events.jsonl`` of an export)."""
-    from ..records.events import canonical_json
-
-    return "".join(canonical_json(e.to_dict()) + "\n" for e in run.events).encode("utf-8")
+    return "".join(e.to_line() for e in run.events).encode("utf-8")
 
 
 def _elide(items: list, what: str) -> list:
