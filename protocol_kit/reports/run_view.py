@@ -22,13 +22,13 @@ SIGNATURE_TEXT = {
     "witnessed": "I witnessed this work being performed.",
     "verified": "I verified the data and calculations against the raw data.",
 }
-SLOTS = ("performed", "reviewed")
+SLOTS = ("performed", "reviewed")  # blocks printed even when not signed yet
 # A run of more events than this has its audit trail summarised in the report's body (counts,
 # the first and last events, every signature, deviation and amendment, the notes and values
 # at each end of the run) and in full in the PDF's attachment (:func:`trail_jsonl`); a run of
 # this many or fewer is shown in full, as before.
 TRAIL_FULL_MAX = 200
-KEEP = 10  # events, notes and values shown at each end of a summarised run  # blocks printed even when not signed yet
+KEEP = 10  # events, notes and values shown at each end of a summarised run
 EVENT_WORDS = {
     "started": "run started", "step_checked": "steps ticked", "note": "notes", "deviation": "deviations",
     "lot_recorded": "lots recorded", "value_entered": "values entered", "data_attached": "data files attached",
